@@ -1,0 +1,5 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::http::init_tracing();
+    shared::http::serve(users_signout::handle).await
+}

@@ -1,0 +1,196 @@
+//! The local runner: every function's handler, called in process at the paths and
+//! methods the HTTP API routes to it in `template.yaml`, over the embedded adapters.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{MethodFilter, on};
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, RequestExt};
+use shared::adapters::{EmbeddedDb, EmbeddedUserStore};
+use shared::auth::Sessions;
+use shared::config::{self, AuthConfig, ConfigError, Secret};
+use shared::http::HttpResponse;
+
+/// One API Gateway route: the function it invokes, its method and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub function: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+/// Every route of the HTTP API, as `template.yaml` declares them.
+pub const ROUTES: &[Route] = &[
+    Route { function: "users-signup", method: "POST", path: "/api/users/signup" },
+    Route { function: "users-signin", method: "POST", path: "/api/users/signin" },
+    Route { function: "users-signout", method: "POST", path: "/api/users/signout" },
+    Route { function: "users-currentuser", method: "GET", path: "/api/users/currentuser" },
+];
+
+/// The function behind the `$default` route: whatever no route matches.
+pub const FALLBACK: &str = "not-found";
+
+/// Every function's handler over the embedded adapters.
+#[derive(Clone)]
+pub struct Functions {
+    users: EmbeddedUserStore,
+    sessions: Sessions,
+}
+
+impl Functions {
+    pub fn new(db: EmbeddedDb, auth: &AuthConfig) -> Self {
+        Self { users: EmbeddedUserStore::new(db), sessions: Sessions::new(auth) }
+    }
+
+    /// Invokes the named function with `req`, as Lambda would; `None` for an unknown name.
+    pub async fn invoke(&self, function: &str, req: Request) -> Option<HttpResponse> {
+        Some(match function {
+            "users-signup" => users_signup::handle(&self.users, &self.sessions, req).await,
+            "users-signin" => users_signin::handle(&self.users, &self.sessions, req).await,
+            "users-signout" => users_signout::handle(req).await,
+            "users-currentuser" => users_currentuser::handle(&self.sessions, req).await,
+            "not-found" => not_found::handle(req).await,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the local runner keeps its data.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// A database file in this directory, kept across restarts.
+    Dir(PathBuf),
+    /// Nothing kept: a fresh store each start.
+    Memory,
+}
+
+/// The local runner's settings, with defaults that need no setup.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    pub host: String,
+    pub port: u16,
+    pub storage: Storage,
+    pub auth: AuthConfig,
+}
+
+/// Signs local sessions when `JWT_SECRET` is not set. Never used by a deployed function.
+const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-deployment";
+
+impl LocalConfig {
+    /// `HOST` (127.0.0.1), `PORT` (3000), `LOCAL_DATA_DIR` (.local-data; `:memory:` keeps
+    /// nothing), `JWT_SECRET` (a local development secret), `SESSION_TTL_SECONDS` (3600).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let port = match config::optional("PORT") {
+            None => 3000,
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| ConfigError::Invalid { name: "PORT", reason: format!("not a port number: {raw:?}") })?,
+        };
+        let storage = match config::optional("LOCAL_DATA_DIR").as_deref() {
+            Some(":memory:") => Storage::Memory,
+            Some(dir) => Storage::Dir(dir.into()),
+            None => Storage::Dir(".local-data".into()),
+        };
+        let secret = config::optional("JWT_SECRET").unwrap_or_else(|| LOCAL_JWT_SECRET.to_owned());
+        Ok(Self {
+            host: config::optional("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port,
+            storage,
+            auth: AuthConfig::new(Secret::new(secret), config::seconds("SESSION_TTL_SECONDS", 3600)?)?,
+        })
+    }
+
+    /// The same defaults, in memory, with `secret` signing sessions: what tests start.
+    pub fn for_tests(secret: &str) -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            storage: Storage::Memory,
+            auth: AuthConfig::new(Secret::new(secret), std::time::Duration::from_secs(3600))
+                .expect("a test secret long enough"),
+        }
+    }
+
+    pub fn open_db(&self) -> anyhow::Result<EmbeddedDb> {
+        match &self.storage {
+            Storage::Dir(dir) => EmbeddedDb::open(&dir.join("ticketing.redb")),
+            Storage::Memory => Ok(EmbeddedDb::in_memory()),
+        }
+    }
+}
+
+/// The HTTP API: each route of [`ROUTES`], then the fallback for everything else
+/// (an unknown path and a known path with another method alike, as API Gateway does).
+pub fn router(functions: Functions) -> axum::Router {
+    let router = ROUTES.iter().fold(axum::Router::new(), |router, route| {
+        let method = Method::from_bytes(route.method.as_bytes()).expect("routes use valid methods");
+        let filter = MethodFilter::try_from(method).expect("routes use routable methods");
+        let function = route.function;
+        router.route(
+            route.path,
+            on(
+                filter,
+                move |state: State<Functions>,
+                      params: Option<Path<HashMap<String, String>>>,
+                      query: RawQuery,
+                      req: axum::extract::Request| {
+                    invoke(state, function, params.map(|Path(params)| params).unwrap_or_default(), query, req)
+                },
+            ),
+        )
+    });
+    let fallback = |state: State<Functions>, query: RawQuery, req: axum::extract::Request| {
+        invoke(state, FALLBACK, HashMap::new(), query, req)
+    };
+    router.fallback(fallback).method_not_allowed_fallback(fallback).with_state(functions)
+}
+
+/// API Gateway's payload limit.
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+async fn invoke(
+    State(functions): State<Functions>,
+    function: &'static str,
+    params: HashMap<String, String>,
+    RawQuery(query): RawQuery,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let response = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => {
+            let body = match String::from_utf8(bytes.to_vec()) {
+                _ if bytes.is_empty() => Body::Empty,
+                Ok(text) => Body::Text(text),
+                Err(binary) => Body::Binary(binary.into_bytes()),
+            };
+            let req = Request::from_parts(parts, body)
+                .with_path_parameters(params)
+                .with_query_string_parameters(parse_query(query.as_deref().unwrap_or("")));
+            functions.invoke(function, req).await.expect("every route names a known function")
+        }
+        Err(_) => shared::http::error_response(shared::Error::BadRequest("Request body is too large".to_owned())),
+    };
+    tracing::info!(%method, %path, function, status = response.status().as_u16(), "request");
+    let (parts, body) = response.into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body.as_ref().to_vec()))
+}
+
+/// A query string as API Gateway hands it over: percent-decoded, repeated keys kept.
+fn parse_query(query: &str) -> HashMap<String, Vec<String>> {
+    let pairs: Vec<(String, String)> =
+        axum::extract::Query::try_from_uri(&format!("/?{query}").parse().unwrap_or_default())
+            .map(|axum::extract::Query(pairs)| pairs)
+            .unwrap_or_default();
+    pairs.into_iter().fold(HashMap::new(), |mut map, (key, value)| {
+        map.entry(key).or_insert_with(Vec::new).push(value);
+        map
+    })
+}
+
+/// Serves the API on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, functions: Functions) -> std::io::Result<()> {
+    axum::serve(listener, router(functions)).await
+}

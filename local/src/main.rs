@@ -1,0 +1,24 @@
+//! `cargo run -p local`: the whole API on http://127.0.0.1:3000, no AWS needed.
+
+use anyhow::Context;
+use local::{Functions, LocalConfig, Storage};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let config = LocalConfig::from_env()?;
+    let db = config.open_db()?;
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .with_context(|| format!("binding {}:{}", config.host, config.port))?;
+    match &config.storage {
+        Storage::Dir(dir) => tracing::info!(data = %dir.display(), "embedded store on disk"),
+        Storage::Memory => tracing::info!("embedded store in memory"),
+    }
+    tracing::info!("API listening on http://{}", listener.local_addr()?);
+    local::serve(listener, Functions::new(db, &config.auth)).await?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Typed configuration, read once at cold start. A missing or malformed variable
+//! fails start-up with a message naming it.
+
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error("invalid environment variable {name}: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(ConfigError::Missing(name)),
+    }
+}
+
+pub fn optional(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+/// A positive number of seconds, or `default` when unset.
+pub fn seconds(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    match optional(name) {
+        None => Ok(Duration::from_secs(default)),
+        Some(value) => match value.trim().parse::<u64>() {
+            Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+            _ => Err(ConfigError::Invalid {
+                name,
+                reason: format!("expected a positive number of seconds, got {value:?}"),
+            }),
+        },
+    }
+}
+
+/// What every route that issues or reads a session needs.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `JWT_SECRET`: the HS256 signing secret.
+    pub jwt_secret: Secret,
+    /// `SESSION_TTL_SECONDS`: session lifetime, one hour by default.
+    pub session_ttl: Duration,
+}
+
+impl AuthConfig {
+    pub const MIN_SECRET_LEN: usize = 32;
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let secret = required("JWT_SECRET")?;
+        Self::new(Secret::new(secret), seconds("SESSION_TTL_SECONDS", 3600)?)
+    }
+
+    pub fn new(jwt_secret: Secret, session_ttl: Duration) -> Result<Self, ConfigError> {
+        if jwt_secret.expose().len() < Self::MIN_SECRET_LEN {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: format!("must be at least {} bytes", Self::MIN_SECRET_LEN),
+            });
+        }
+        Ok(Self { jwt_secret, session_ttl })
+    }
+}
+
+/// The configuration of a function that reads or writes the users table.
+#[derive(Debug, Clone)]
+pub struct UsersConfig {
+    pub auth: AuthConfig,
+    /// `USERS_TABLE`: the DynamoDB users table.
+    pub users_table: String,
+}
+
+impl UsersConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self { auth: AuthConfig::from_env()?, users_table: required("USERS_TABLE")? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new("super-secret-value");
+        assert_eq!(format!("{secret:?}"), "Secret([redacted])");
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let error = AuthConfig::new(Secret::new("short"), Duration::from_secs(60)).unwrap_err();
+        assert!(error.to_string().contains("JWT_SECRET"), "{error}");
+    }
+}

@@ -1,0 +1,13 @@
+//! Everything the functions share: the domain and its rules, the ports and their
+//! adapters, HTTP helpers, auth and configuration.
+
+pub mod adapters;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod password;
+pub mod ports;
+pub mod users;
+
+pub use error::{Error, FieldError, Result};

@@ -1,0 +1,83 @@
+//! Every sample in `events/` (the files `sam local invoke -e` takes) is a valid API Gateway
+//! HTTP API event that its function answers with the status its file name starts with.
+
+use std::path::{Path, PathBuf};
+
+use local::{FALLBACK, Functions, ROUTES};
+use serde_json::Value;
+use shared::adapters::{EmbeddedDb, EmbeddedUserStore};
+use shared::config::{AuthConfig, Secret};
+use shared::users::{self, Email, Password};
+use ticketing_tests::repo_root;
+
+/// The account the samples sign in to, as `sam local invoke` users create it first.
+const SAMPLE_EMAIL: &str = "ada@example.com";
+const SAMPLE_PASSWORD: &str = "correct horse battery";
+
+fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {
+    let mut functions: Vec<_> = std::fs::read_dir(repo_root().join("events"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|dir| {
+            let mut samples: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+            samples.sort();
+            (dir.file_name().unwrap().to_string_lossy().into_owned(), samples)
+        })
+        .collect();
+    functions.sort();
+    functions
+}
+
+/// The secret `sam local invoke` runs the functions with, which signed the sample tokens.
+fn sam_local_auth() -> AuthConfig {
+    let env: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
+    let secret = env["Parameters"]["JWT_SECRET"].as_str().expect("JWT_SECRET in sam-local-env.json");
+    AuthConfig::new(Secret::new(secret), std::time::Duration::from_secs(3600)).unwrap()
+}
+
+fn expected_status(sample: &Path) -> u16 {
+    let name = sample.file_name().unwrap().to_string_lossy();
+    name.split('-').next().and_then(|status| status.parse().ok()).unwrap_or_else(|| {
+        panic!("{name}: a sample's name starts with the status it expects, like 201-new-account.json")
+    })
+}
+
+#[test]
+fn every_function_has_samples_and_every_sample_folder_is_a_function() {
+    let with_samples: Vec<String> = functions_with_samples().into_iter().map(|(function, _)| function).collect();
+    let mut functions: Vec<String> =
+        ROUTES.iter().map(|route| route.function).chain([FALLBACK]).map(str::to_owned).collect();
+    functions.sort();
+    assert_eq!(with_samples, functions);
+}
+
+#[tokio::test]
+async fn every_sample_event_gets_the_status_its_name_expects() {
+    let auth = sam_local_auth();
+    let mut checked = 0;
+    for (function, samples) in functions_with_samples() {
+        for sample in samples {
+            let db = EmbeddedDb::in_memory();
+            let store = EmbeddedUserStore::new(db.clone());
+            users::sign_up(&store, Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap())
+                .await
+                .unwrap();
+
+            let event = std::fs::read_to_string(&sample).unwrap();
+            let request = lambda_http::request::from_str(&event)
+                .unwrap_or_else(|e| panic!("{}: not an API Gateway HTTP API event: {e}", sample.display()));
+            let response = Functions::new(db, &auth).invoke(&function, request).await.expect("a known function");
+
+            let body: Value = serde_json::from_slice(response.body().as_ref()).expect("a JSON body");
+            assert_eq!(response.status().as_u16(), expected_status(&sample), "{}: {body}", sample.display());
+            if function == "users-currentuser" {
+                let signed_in = !sample.to_string_lossy().contains("signed-out");
+                assert_eq!(!body["currentUser"].is_null(), signed_in, "{}: {body}", sample.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > ROUTES.len(), "only {checked} samples checked");
+}

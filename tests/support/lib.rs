@@ -1,0 +1,180 @@
+//! What the tests share: the local runner spawned on a random port with fresh storage,
+//! and resources on the moto server that `scripts/test` starts.
+
+use std::path::PathBuf;
+
+use local::{Functions, LocalConfig};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use serde_json::Value;
+
+pub use serde_json::json;
+
+/// The secret the spawned app signs sessions with.
+pub const TEST_JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+
+/// The repository root, for tests that read its files.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
+}
+
+/// A unique, lower-case resource name, so tests never share a table, bus or queue.
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// The local runner, serving on a random port over a fresh in-memory store.
+#[derive(Clone)]
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let config = LocalConfig::for_tests(TEST_JWT_SECRET);
+    let functions = Functions::new(config.open_db().expect("in-memory store"), &config.auth);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let address = format!("http://{}", listener.local_addr().expect("bound address"));
+    tokio::spawn(local::serve(listener, functions));
+    TestApp { address, client: reqwest::Client::new() }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `session` cookie this response sets, as a `Cookie` header value.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie().map(|cookie| cookie.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    /// The whole `Set-Cookie` header for the session.
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|value| value.starts_with("session="))
+    }
+
+    /// The `message` of each error in the body.
+    pub fn messages(&self) -> Vec<&str> {
+        self.errors().iter().filter_map(|error| error["message"].as_str()).collect()
+    }
+
+    /// The `field` of each error in the body (`None` for an error without one).
+    pub fn fields(&self) -> Vec<Option<&str>> {
+        self.errors().iter().map(|error| error["field"].as_str()).collect()
+    }
+
+    fn errors(&self) -> &[Value] {
+        self.body["errors"].as_array().map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("the app answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, headers, body }
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &'static str) -> Reply {
+        self.send(self.client.post(self.url(path)).header("content-type", "application/json").body(body)).await
+    }
+
+    pub async fn signup(&self, email: &str, password: &str) -> Reply {
+        self.post_json("/api/users/signup", &json!({ "email": email, "password": password })).await
+    }
+
+    pub async fn signin(&self, email: &str, password: &str) -> Reply {
+        self.post_json("/api/users/signin", &json!({ "email": email, "password": password })).await
+    }
+
+    /// `GET /api/users/currentuser` carrying `cookie` (a `Cookie` header value), if any.
+    pub async fn current_user(&self, cookie: Option<&str>) -> Reply {
+        let request = self.client.get(self.url("/api/users/currentuser"));
+        self.send(match cookie {
+            Some(cookie) => request.header(COOKIE, cookie),
+            None => request,
+        })
+        .await
+    }
+
+    /// `GET /api/users/currentuser` with `Authorization: Bearer {token}`.
+    pub async fn current_user_bearer(&self, token: &str) -> Reply {
+        self.send(self.client.get(self.url("/api/users/currentuser")).bearer_auth(token)).await
+    }
+}
+
+/// The moto server `scripts/test` started.
+pub mod moto {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    use shared::adapters::DynamoUserStore;
+
+    pub fn endpoint() -> String {
+        std::env::var("MOTO_ENDPOINT")
+            .expect("MOTO_ENDPOINT is not set: run the suite with scripts/test, which starts moto server")
+    }
+
+    pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .endpoint_url(endpoint())
+            .load()
+            .await;
+        aws_sdk_dynamodb::Client::new(&config)
+    }
+
+    /// Creates a users table with its own name, keyed as in `template.yaml`.
+    pub async fn users_table(client: &aws_sdk_dynamodb::Client) -> String {
+        let name = super::unique_name("users");
+        client
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(DynamoUserStore::KEY)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("complete attribute definition"),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(DynamoUserStore::KEY)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("complete key schema"),
+            )
+            .send()
+            .await
+            .expect("moto creates the table");
+        name
+    }
+
+    /// A DynamoDB user store over a fresh table.
+    pub async fn user_store() -> DynamoUserStore {
+        let client = dynamodb().await;
+        let table = users_table(&client).await;
+        DynamoUserStore::new(client, table)
+    }
+}

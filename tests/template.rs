@@ -1,0 +1,107 @@
+//! `template.yaml` and the code agree: the same routes as the local runner, a function
+//! for every crate under `functions/`, and tables keyed as the adapters expect.
+
+use std::collections::BTreeSet;
+
+use local::{FALLBACK, ROUTES};
+use serde_norway::Value;
+use shared::adapters::DynamoUserStore;
+use ticketing_tests::repo_root;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    serde_norway::from_str(&text).expect("template.yaml parses")
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource["Type"].as_str() == Some(kind))
+        .map(|(name, resource)| (name.as_str().unwrap(), resource))
+        .collect()
+}
+
+fn binary(function: &Value) -> &str {
+    function["Metadata"]["BuildProperties"]["Binary"].as_str().expect("a Binary build property")
+}
+
+/// `(function, method, path)` for every HttpApi event; `$default` for an event with neither.
+fn template_routes(template: &Value) -> BTreeSet<(String, String, String)> {
+    let mut routes = BTreeSet::new();
+    for (_, function) in resources_of_type(template, "AWS::Serverless::Function") {
+        let Some(events) = function["Properties"]["Events"].as_mapping() else { continue };
+        for event in events.values().filter(|event| event["Type"].as_str() == Some("HttpApi")) {
+            let properties = &event["Properties"];
+            let method = properties["Method"].as_str().unwrap_or("ANY").to_uppercase();
+            let path = properties["Path"].as_str().unwrap_or("$default").to_owned();
+            routes.insert((binary(function).to_owned(), method, path));
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_local_runner_mounts_exactly_the_routes_of_the_template() {
+    let local: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|route| (route.function.to_owned(), route.method.to_owned(), route.path.to_owned()))
+        .chain([(FALLBACK.to_owned(), "ANY".to_owned(), "$default".to_owned())])
+        .collect();
+    assert_eq!(template_routes(&template()), local);
+}
+
+#[test]
+fn every_function_crate_is_one_lambda_built_with_cargo_lambda() {
+    let template = template();
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(globals["Handler"].as_str(), Some("bootstrap"));
+    assert_eq!(globals["Architectures"][0].as_str(), Some("arm64"));
+
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
+    for (name, function) in &functions {
+        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{name}");
+    }
+    let binaries: BTreeSet<&str> = functions.iter().map(|(_, function)| binary(function)).collect();
+    let crates: BTreeSet<String> = std::fs::read_dir(repo_root().join("functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(binaries, crates.iter().map(String::as_str).collect());
+    assert_eq!(binaries.len(), functions.len(), "binary names are unique");
+}
+
+#[test]
+fn the_users_table_is_keyed_as_the_adapter_expects_and_recoverable() {
+    let template = template();
+    let table = &template["Resources"]["UsersTable"]["Properties"];
+    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoUserStore::KEY));
+    assert_eq!(table["KeySchema"][0]["KeyType"].as_str(), Some("HASH"));
+    assert_eq!(table["KeySchema"].as_sequence().unwrap().len(), 1);
+    assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
+}
+
+#[test]
+fn the_jwt_secret_comes_from_secrets_manager_and_never_from_a_parameter() {
+    let template = template();
+    let mut readers = 0;
+    for (name, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let Some(value) = function["Properties"]["Environment"]["Variables"].get("JWT_SECRET") else { continue };
+        let Value::Tagged(sub) = value else { panic!("{name}: JWT_SECRET is not a !Sub dynamic reference") };
+        let reference = sub.value.as_str().unwrap_or_default();
+        assert!(reference.starts_with("{{resolve:secretsmanager:"), "{name}: {reference}");
+        readers += 1;
+    }
+    assert!(readers >= 3, "signup, signin and currentuser read the secret");
+    let parameters = template["Parameters"].as_mapping().map(|p| p.keys().count()).unwrap_or(0);
+    let secret_parameters = template["Parameters"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| name.as_str().is_some_and(|name| name.to_lowercase().contains("secret")))
+        .count();
+    assert_eq!(secret_parameters, 0, "no secret among the {parameters} parameters");
+}
