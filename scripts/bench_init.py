@@ -1,0 +1,124 @@
+"""Init-time benchmark for Lambda binaries, run by scripts/bench.
+
+For each binary: its size, and the time from spawning it to its first
+`GET /2018-06-01/runtime/invocation/next` on a Runtime API emulator bound to
+127.0.0.1, plus its resident memory at that moment. Runs are interleaved across
+binaries so machine noise spreads evenly; medians are reported.
+"""
+
+import argparse
+import http.server
+import os
+import statistics
+import subprocess
+import threading
+import time
+
+NEXT = "/2018-06-01/runtime/invocation/next"
+
+
+class Emulator(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.arrival = 0.0
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == NEXT and not self.server.arrived.is_set():
+            self.server.arrival = time.perf_counter()
+            self.server.arrived.set()
+        # Hold the request open: the process is measured and stopped meanwhile.
+        self.server.release.wait(10)
+        self.send_response(410)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def environment(port):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "USERS_TABLE": "users",
+        "JWT_SECRET": "benchmark-secret-benchmark-secret-benchmark",
+    }
+    return env
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(path):
+    server = Emulator()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = environment(server.server_address[1])
+    start = time.perf_counter()
+    process = subprocess.Popen([path], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not server.arrived.wait(10):
+            raise SystemExit(f"{path} never asked for work (exit code {process.poll()})")
+        elapsed_ms = (server.arrival - start) * 1000
+        rss = rss_kib(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+    return elapsed_ms, rss
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("binaries", nargs="+")
+    args = parser.parse_args()
+
+    paths = {name: os.path.join(args.dir, name) for name in args.binaries}
+    timings = {name: [] for name in args.binaries}
+    memory = {name: [] for name in args.binaries}
+    for name, path in paths.items():  # warm the page cache once
+        measure(path)
+    for _ in range(args.runs):
+        for name, path in paths.items():
+            elapsed, rss = measure(path)
+            timings[name].append(elapsed)
+            memory[name].append(rss)
+
+    print(f"{'binary':<20} {'size (MB)':>10} {'init median (ms)':>17} {'init p90 (ms)':>14} {'RSS at init (MB)':>17}")
+    for name, path in paths.items():
+        runs = sorted(timings[name])
+        p90 = runs[min(len(runs) - 1, int(len(runs) * 0.9))]
+        print(
+            f"{name:<20} {os.path.getsize(path) / 1e6:>10.2f} {statistics.median(runs):>17.2f} {p90:>14.2f}"
+            f" {statistics.median(memory[name]) / 1024:>17.1f}"
+        )
+    print(f"({args.runs} interleaved runs per binary on {os.cpu_count()} cores; host build, not arm64)")
+
+
+if __name__ == "__main__":
+    main()
