@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use local::{FALLBACK, ROUTES};
 use serde_norway::Value;
-use shared::adapters::DynamoUserStore;
+use shared::adapters::{DynamoTicketStore, DynamoUserStore, Outbox};
 use ticketing_tests::repo_root;
 
 fn template() -> Value {
@@ -104,4 +104,38 @@ fn the_jwt_secret_comes_from_secrets_manager_and_never_from_a_parameter() {
         .filter(|(name, _)| name.as_str().is_some_and(|name| name.to_lowercase().contains("secret")))
         .count();
     assert_eq!(secret_parameters, 0, "no secret among the {parameters} parameters");
+}
+
+#[test]
+fn the_tickets_table_has_the_indexes_the_listings_query() {
+    let template = template();
+    let table = &template["Resources"]["TicketsTable"]["Properties"];
+    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoTicketStore::KEY));
+    let indexes: BTreeSet<(&str, &str, &str)> = table["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|index| {
+            let key = &index["KeySchema"];
+            (
+                index["IndexName"].as_str().unwrap(),
+                key[0]["AttributeName"].as_str().unwrap(),
+                key[1]["AttributeName"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let expected = BTreeSet::from([
+        (DynamoTicketStore::AVAILABLE_INDEX, DynamoTicketStore::LISTING, DynamoTicketStore::KEY),
+        (DynamoTicketStore::SELLER_INDEX, DynamoTicketStore::SELLER, DynamoTicketStore::KEY),
+    ]);
+    assert_eq!(indexes, expected);
+}
+
+#[test]
+fn the_outbox_table_streams_new_items_and_expires_old_ones() {
+    let template = template();
+    let table = &template["Resources"]["OutboxTable"]["Properties"];
+    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(Outbox::KEY));
+    assert_eq!(table["StreamSpecification"]["StreamViewType"].as_str(), Some("NEW_IMAGE"));
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some("expires_at"));
 }

@@ -8,7 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
-use shared::adapters::{EmbeddedDb, EmbeddedUserStore};
+use shared::adapters::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore};
 use shared::auth::Sessions;
 use shared::config::{self, AuthConfig, ConfigError, Secret};
 use shared::http::HttpResponse;
@@ -27,6 +27,11 @@ pub const ROUTES: &[Route] = &[
     Route { function: "users-signin", method: "POST", path: "/api/users/signin" },
     Route { function: "users-signout", method: "POST", path: "/api/users/signout" },
     Route { function: "users-currentuser", method: "GET", path: "/api/users/currentuser" },
+    Route { function: "tickets-create", method: "POST", path: "/api/tickets" },
+    Route { function: "tickets-list", method: "GET", path: "/api/tickets" },
+    Route { function: "tickets-get", method: "GET", path: "/api/tickets/{id}" },
+    Route { function: "tickets-update", method: "PUT", path: "/api/tickets/{id}" },
+    Route { function: "tickets-delete", method: "DELETE", path: "/api/tickets/{id}" },
 ];
 
 /// The function behind the `$default` route: whatever no route matches.
@@ -36,12 +41,17 @@ pub const FALLBACK: &str = "not-found";
 #[derive(Clone)]
 pub struct Functions {
     users: EmbeddedUserStore,
+    tickets: EmbeddedTicketStore,
     sessions: Sessions,
 }
 
 impl Functions {
     pub fn new(db: EmbeddedDb, auth: &AuthConfig) -> Self {
-        Self { users: EmbeddedUserStore::new(db), sessions: Sessions::new(auth) }
+        Self {
+            users: EmbeddedUserStore::new(db.clone()),
+            tickets: EmbeddedTicketStore::new(db),
+            sessions: Sessions::new(auth),
+        }
     }
 
     /// Invokes the named function with `req`, as Lambda would; `None` for an unknown name.
@@ -51,6 +61,11 @@ impl Functions {
             "users-signin" => users_signin::handle(&self.users, &self.sessions, req).await,
             "users-signout" => users_signout::handle(req).await,
             "users-currentuser" => users_currentuser::handle(&self.sessions, req).await,
+            "tickets-create" => tickets_create::handle(&self.tickets, &self.sessions, req).await,
+            "tickets-list" => tickets_list::handle(&self.tickets, req).await,
+            "tickets-get" => tickets_get::handle(&self.tickets, req).await,
+            "tickets-update" => tickets_update::handle(&self.tickets, &self.sessions, req).await,
+            "tickets-delete" => tickets_delete::handle(&self.tickets, &self.sessions, req).await,
             "not-found" => not_found::handle(req).await,
             _ => return None,
         })

@@ -99,6 +99,21 @@ impl UsersConfig {
     }
 }
 
+/// The configuration of a function that reads or writes the tickets table.
+#[derive(Debug, Clone)]
+pub struct TicketsConfig {
+    /// `TICKETS_TABLE`: the DynamoDB tickets table.
+    pub tickets_table: String,
+    /// `OUTBOX_TABLE`: the DynamoDB outbox table every write stores its event in.
+    pub outbox_table: String,
+}
+
+impl TicketsConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self { tickets_table: required("TICKETS_TABLE")?, outbox_table: required("OUTBOX_TABLE")? })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

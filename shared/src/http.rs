@@ -1,12 +1,13 @@
 //! HTTP helpers every handler shares: reading a JSON body into fields, writing JSON
 //! responses, and the one place errors become responses.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 
 use lambda_http::http::header::{CONTENT_TYPE, SET_COOKIE};
-use lambda_http::http::{HeaderValue, StatusCode};
-use lambda_http::{Body, Request, Response, service_fn};
+use lambda_http::http::{HeaderName, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -27,11 +28,34 @@ fn with_json_body(status: u16, body: String) -> HttpResponse {
     response
 }
 
-/// Adds a `Set-Cookie` header.
-pub fn with_cookie(mut response: HttpResponse, cookie: &str) -> Result<HttpResponse> {
-    let value = HeaderValue::from_str(cookie).map_err(|e| Error::Internal(e.into()))?;
-    response.headers_mut().append(SET_COOKIE, value);
+/// 204 with no body.
+pub fn no_content() -> HttpResponse {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// A path parameter of the route (`{id}`); empty when absent.
+pub fn path_param(req: &Request, name: &str) -> String {
+    req.path_parameters().first(name).unwrap_or_default().to_owned()
+}
+
+/// The query string's parameters, the first value of each.
+pub fn query_params(req: &Request) -> HashMap<String, String> {
+    let query = req.query_string_parameters();
+    query.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect()
+}
+
+/// Adds a header.
+pub fn with_header(mut response: HttpResponse, name: HeaderName, value: &str) -> Result<HttpResponse> {
+    let value = HeaderValue::from_str(value).map_err(|e| Error::Internal(e.into()))?;
+    response.headers_mut().append(name, value);
     Ok(response)
+}
+
+/// Adds a `Set-Cookie` header.
+pub fn with_cookie(response: HttpResponse, cookie: &str) -> Result<HttpResponse> {
+    with_header(response, SET_COOKIE, cookie)
 }
 
 /// The response for a use case's outcome. Internal errors are logged with their cause
@@ -93,6 +117,30 @@ impl JsonFields {
         outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
     }
 
+    /// An optional string field (absent or `null` is `None`), checked by `parse`.
+    pub fn optional_string<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match self.object.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(_) => self.string(name, parse).map(Some),
+        }
+    }
+
+    /// A required decimal given as a JSON number or a numeric string, checked by `parse`
+    /// on its text (a number is never read through a float).
+    pub fn decimal<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let outcome = match self.object.get(name) {
+            None | Some(Value::Null) => Err(format!("{name} is required")),
+            Some(Value::String(raw)) => parse(raw),
+            Some(Value::Number(number)) => parse(&number.to_string()),
+            Some(_) => Err(format!("{name} must be a number")),
+        };
+        outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
+    }
+
     /// `parsed` when every field read was valid, otherwise 400 listing every bad field.
     pub fn finish<T>(self, parsed: Option<T>) -> Result<T> {
         match (self.errors.is_empty(), parsed) {
@@ -137,6 +185,19 @@ mod tests {
                 FieldError::new("c", "must not be empty"),
             ]
         );
+    }
+
+    #[test]
+    fn decimals_come_as_numbers_or_numeric_strings() {
+        let mut body = fields(r#"{"a": 19.99, "b": "20.5", "c": true, "d": null}"#).unwrap();
+        let a = body.decimal("a", non_empty);
+        let b = body.decimal("b", non_empty);
+        assert_eq!((a.as_deref(), b.as_deref()), (Some("19.99"), Some("20.5")));
+        assert_eq!(body.decimal("c", non_empty), None);
+        assert_eq!(body.optional_string("d", non_empty), Some(None));
+        assert_eq!(body.optional_string("e", non_empty), Some(None));
+        let Err(Error::Validation(errors)) = body.finish(Some(())) else { panic!("expected validation") };
+        assert_eq!(errors, vec![FieldError::new("c", "c must be a number")]);
     }
 
     #[test]

@@ -5,9 +5,13 @@ pub mod adapters;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod http;
+pub mod money;
+pub mod pagination;
 pub mod password;
 pub mod ports;
+pub mod tickets;
 pub mod users;
 
 pub use error::{Error, FieldError, Result};

@@ -4,6 +4,9 @@
 use std::future::Future;
 
 use crate::error::Result;
+use crate::events::Event;
+use crate::pagination::{Page, PageRequest};
+use crate::tickets::{Ticket, TicketFilter, TicketId};
 use crate::users::{Email, User};
 
 pub trait UserStore: Send + Sync {
@@ -12,4 +15,24 @@ pub trait UserStore: Send + Sync {
     fn insert(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
 
     fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>>> + Send;
+}
+
+/// Tickets, each write stored together with the event that announces it (the outbox):
+/// if the write commits, its event is on its way; if it does not, no event exists.
+pub trait TicketStore: Send + Sync {
+    fn create(&self, ticket: &Ticket, event: &Event) -> impl Future<Output = Result<()>> + Send;
+
+    /// A strongly consistent read.
+    fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send;
+
+    /// Replaces the ticket stored at `expected_version` with `ticket`. Any other stored
+    /// version, or no ticket, is `Conflict` and changes nothing.
+    fn replace(&self, ticket: &Ticket, expected_version: u64, event: &Event)
+    -> impl Future<Output = Result<()>> + Send;
+
+    /// Deletes `ticket` if it is still stored at its version; otherwise `Conflict`.
+    fn delete(&self, ticket: &Ticket, event: &Event) -> impl Future<Output = Result<()>> + Send;
+
+    /// Newest first, `page.limit` at most, after the ticket `page.after`.
+    fn list(&self, filter: &TicketFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Ticket>>> + Send;
 }

@@ -107,6 +107,32 @@ impl TestApp {
         self.post_json("/api/users/signin", &json!({ "email": email, "password": password })).await
     }
 
+    /// Signs up `email` and returns its session as a `Cookie` header value.
+    pub async fn session(&self, email: &str) -> String {
+        let reply = self.signup(email, "correct horse battery").await;
+        assert_eq!(reply.status, 201, "signing up {email}: {}", reply.body);
+        reply.session_cookie().expect("a session cookie")
+    }
+
+    /// A request with the session `cookie`.
+    pub async fn with_session(&self, method: reqwest::Method, path: &str, cookie: &str, body: Option<&Value>) -> Reply {
+        let request = self.client.request(method, self.url(path)).header(COOKIE, cookie);
+        self.send(match body {
+            Some(body) => request.json(body),
+            None => request,
+        })
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// `POST /api/tickets` as the holder of `cookie`.
+    pub async fn create_ticket(&self, cookie: &str, ticket: &Value) -> Reply {
+        self.with_session(reqwest::Method::POST, "/api/tickets", cookie, Some(ticket)).await
+    }
+
     /// `GET /api/users/currentuser` carrying `cookie` (a `Cookie` header value), if any.
     pub async fn current_user(&self, cookie: Option<&str>) -> Reply {
         let request = self.client.get(self.url("/api/users/currentuser"));
@@ -126,49 +152,84 @@ impl TestApp {
 /// The moto server `scripts/test` started.
 pub mod moto {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
-    use shared::adapters::DynamoUserStore;
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+        ScalarAttributeType, StreamSpecification, StreamViewType,
+    };
+    use shared::adapters::{DynamoTicketStore, DynamoUserStore, Outbox};
+
+    use super::DynamoOutboxProbe;
 
     pub fn endpoint() -> String {
         std::env::var("MOTO_ENDPOINT")
             .expect("MOTO_ENDPOINT is not set: run the suite with scripts/test, which starts moto server")
     }
 
-    pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
-        let config = aws_config::defaults(BehaviorVersion::latest())
+    pub async fn sdk_config() -> aws_config::SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
             .endpoint_url(endpoint())
             .load()
-            .await;
-        aws_sdk_dynamodb::Client::new(&config)
+            .await
+    }
+
+    pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&sdk_config().await)
+    }
+
+    fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete key")
+    }
+
+    fn string_attribute(name: &str) -> AttributeDefinition {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("complete attribute")
+    }
+
+    /// Creates a table with its own name: string partition key `key`, and for each
+    /// `(index, partition key)` a global secondary index sorted by `key`, all attributes projected.
+    async fn create_table(
+        client: &aws_sdk_dynamodb::Client,
+        prefix: &str,
+        hash: &str,
+        indexes: &[(&str, &str)],
+    ) -> String {
+        let name = super::unique_name(prefix);
+        let mut request = client
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(string_attribute(hash))
+            .key_schema(key(hash, KeyType::Hash))
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewImage)
+                    .build()
+                    .expect("stream"),
+            );
+        for (index, partition) in indexes {
+            request = request.attribute_definitions(string_attribute(partition)).global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(*index)
+                    .key_schema(key(partition, KeyType::Hash))
+                    .key_schema(key(hash, KeyType::Range))
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .expect("complete index"),
+            );
+        }
+        request.send().await.expect("moto creates the table");
+        name
     }
 
     /// Creates a users table with its own name, keyed as in `template.yaml`.
     pub async fn users_table(client: &aws_sdk_dynamodb::Client) -> String {
-        let name = super::unique_name("users");
-        client
-            .create_table()
-            .table_name(&name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(DynamoUserStore::KEY)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .expect("complete attribute definition"),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(DynamoUserStore::KEY)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .expect("complete key schema"),
-            )
-            .send()
-            .await
-            .expect("moto creates the table");
-        name
+        create_table(client, "users", DynamoUserStore::KEY, &[]).await
     }
 
     /// A DynamoDB user store over a fresh table.
@@ -176,5 +237,58 @@ pub mod moto {
         let client = dynamodb().await;
         let table = users_table(&client).await;
         DynamoUserStore::new(client, table)
+    }
+
+    pub async fn outbox_table(client: &aws_sdk_dynamodb::Client) -> String {
+        create_table(client, "outbox", Outbox::KEY, &[]).await
+    }
+
+    /// A DynamoDB ticket store over fresh tickets and outbox tables, and a probe of its outbox.
+    pub async fn ticket_store() -> (DynamoTicketStore, DynamoOutboxProbe) {
+        let client = dynamodb().await;
+        let tickets = create_table(
+            &client,
+            "tickets",
+            DynamoTicketStore::KEY,
+            &[
+                (DynamoTicketStore::AVAILABLE_INDEX, DynamoTicketStore::LISTING),
+                (DynamoTicketStore::SELLER_INDEX, DynamoTicketStore::SELLER),
+            ],
+        )
+        .await;
+        let outbox = outbox_table(&client).await;
+        let store = DynamoTicketStore::new(client.clone(), tickets, Outbox::new(outbox.clone()));
+        (store, DynamoOutboxProbe { client, table: outbox })
+    }
+}
+
+/// Reads what a store's writes left in its outbox, so tests can see that every committed
+/// write, and no failed one, stored its event.
+pub trait OutboxProbe: Send + Sync {
+    fn events(&self) -> impl std::future::Future<Output = Vec<shared::events::Event>> + Send;
+}
+
+impl OutboxProbe for shared::adapters::EmbeddedDb {
+    async fn events(&self) -> Vec<shared::events::Event> {
+        self.outbox_pending(usize::MAX).await.expect("the embedded outbox reads")
+    }
+}
+
+/// The DynamoDB outbox table, read by a scan.
+pub struct DynamoOutboxProbe {
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+}
+
+impl OutboxProbe for DynamoOutboxProbe {
+    async fn events(&self) -> Vec<shared::events::Event> {
+        let items = self.client.scan().table_name(&self.table).send().await.expect("scan").items.unwrap_or_default();
+        let mut events: Vec<shared::events::Event> = items
+            .into_iter()
+            .map(shared::adapters::Outbox::event_from_image)
+            .collect::<Result<_, _>>()
+            .expect("outbox records decode");
+        events.sort_by(|a, b| a.id.cmp(&b.id));
+        events
     }
 }

@@ -1,15 +1,33 @@
 //! DynamoDB adapters. SDK types stay in this module: conditional-check failures become
 //! domain conflicts here, every other SDK error an internal one.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ports::UserStore;
+use crate::events::Event;
+use crate::pagination::{Page, PageRequest};
+use crate::ports::{TicketStore, UserStore};
+use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
 use crate::users::{Email, User};
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
 
 /// Builds a DynamoDB client from the environment (region, credentials, and
 /// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` for a local endpoint).
@@ -69,5 +87,192 @@ impl UserStore for DynamoUserStore {
             .map(|item| serde_dynamo::from_item(item).context("decoding a user"))
             .transpose()
             .map_err(Error::Internal)
+    }
+}
+
+/// Runs one `TransactWriteItems`: all items commit or none. A failed condition on any
+/// item is `conflict`; anything else is internal.
+async fn transact(
+    client: &Client,
+    items: Vec<TransactWriteItem>,
+    conflict: Error,
+    context: &'static str,
+) -> Result<()> {
+    let outcome = client.transact_write_items().set_transact_items(Some(items)).send().await;
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(SdkError::ServiceError(e))
+            if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancelled)
+                if cancelled.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))) =>
+        {
+            Err(conflict)
+        }
+        Err(e) => Err(Error::Internal(anyhow::Error::new(e).context(context))),
+    }
+}
+
+/// The outbox: one table every service writes its events to, in the same transaction as
+/// the change they announce. Its stream triggers the relay, which publishes them.
+#[derive(Clone)]
+pub struct Outbox {
+    table: String,
+}
+
+/// An outbox item. It expires (DynamoDB TTL) a week after it was written.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutboxRecord {
+    pub id: String,
+    /// The envelope, as JSON text.
+    pub event: String,
+    pub expires_at: i64,
+}
+
+impl Outbox {
+    pub const KEY: &'static str = "id";
+    const RETENTION_DAYS: i64 = 7;
+
+    pub fn new(table: impl Into<String>) -> Self {
+        Self { table: table.into() }
+    }
+
+    /// The transaction item that stores `event`.
+    pub fn put(&self, event: &Event) -> Result<TransactWriteItem> {
+        let record = OutboxRecord {
+            id: event.id.clone(),
+            event: serde_json::to_string(event).map_err(|e| Error::Internal(e.into()))?,
+            expires_at: (Utc::now() + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp(),
+        };
+        let item: Item = serde_dynamo::to_item(record).context("encoding an outbox record").map_err(Error::Internal)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .context("building an outbox put")
+            .map_err(Error::Internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The event in an outbox item's stream image.
+    pub fn event_from_image(image: impl Into<serde_dynamo::Item>) -> Result<Event> {
+        let record: OutboxRecord =
+            serde_dynamo::from_item(image.into()).context("decoding an outbox record").map_err(Error::Internal)?;
+        serde_json::from_str(&record.event).context("decoding an outbox event").map_err(Error::Internal)
+    }
+}
+
+/// The tickets table: partition key `id`. Two global secondary indexes list tickets newest
+/// first (ticket ids are ULIDs, so they sort by creation time): `available`, keyed by
+/// `listing`, an attribute present only while a ticket can be bought (a sparse index), and
+/// `by-seller`, keyed by `user_id`; both sorted by `id`.
+#[derive(Clone)]
+pub struct DynamoTicketStore {
+    client: Client,
+    table: String,
+    outbox: Outbox,
+}
+
+impl DynamoTicketStore {
+    pub const KEY: &'static str = "id";
+    pub const AVAILABLE_INDEX: &'static str = "available";
+    pub const SELLER_INDEX: &'static str = "by-seller";
+    pub const LISTING: &'static str = "listing";
+    pub const SELLER: &'static str = "user_id";
+    const LISTED: &'static str = "available";
+    const CHANGED: Error = Error::Conflict("Ticket was changed by another request");
+
+    pub fn new(client: Client, table: impl Into<String>, outbox: Outbox) -> Self {
+        Self { client, table: table.into(), outbox }
+    }
+
+    fn item(ticket: &Ticket) -> Result<Item> {
+        let mut item: Item = serde_dynamo::to_item(ticket).context("encoding a ticket").map_err(Error::Internal)?;
+        if ticket.status == TicketStatus::Available {
+            item.insert(Self::LISTING.to_owned(), s(Self::LISTED));
+        }
+        Ok(item)
+    }
+
+    /// Puts `ticket` if the stored version is `expected` (`None`: nothing stored), with its event.
+    async fn put(&self, ticket: &Ticket, expected: Option<u64>, event: &Event) -> Result<()> {
+        let put = Put::builder().table_name(&self.table).set_item(Some(Self::item(ticket)?));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(id)"),
+            Some(version) => {
+                put.condition_expression("version = :expected").expression_attribute_values(":expected", n(version))
+            }
+        };
+        let put = put.build().context("building a ticket put").map_err(Error::Internal)?;
+        let items = vec![TransactWriteItem::builder().put(put).build(), self.outbox.put(event)?];
+        transact(&self.client, items, Self::CHANGED, "writing a ticket").await
+    }
+}
+
+impl TicketStore for DynamoTicketStore {
+    async fn create(&self, ticket: &Ticket, event: &Event) -> Result<()> {
+        self.put(ticket, None, event).await
+    }
+
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(Self::KEY, s(id.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("getting a ticket")?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item(item).context("decoding a ticket"))
+            .transpose()
+            .map_err(Error::Internal)
+    }
+
+    async fn replace(&self, ticket: &Ticket, expected_version: u64, event: &Event) -> Result<()> {
+        self.put(ticket, Some(expected_version), event).await
+    }
+
+    async fn delete(&self, ticket: &Ticket, event: &Event) -> Result<()> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(Self::KEY, s(ticket.id.as_str()))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(ticket.version))
+            .build()
+            .context("building a ticket delete")
+            .map_err(Error::Internal)?;
+        let items = vec![TransactWriteItem::builder().delete(delete).build(), self.outbox.put(event)?];
+        transact(&self.client, items, Self::CHANGED, "deleting a ticket").await
+    }
+
+    async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
+        let (index, key, value) = match filter {
+            TicketFilter::Available => (Self::AVAILABLE_INDEX, Self::LISTING, s(Self::LISTED)),
+            TicketFilter::Seller(seller) => (Self::SELLER_INDEX, Self::SELLER, s(seller.as_str())),
+        };
+        let start = page
+            .after
+            .as_ref()
+            .map(|after| HashMap::from([(Self::KEY.to_owned(), s(after)), (key.to_owned(), value.clone())]));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#key = :value")
+            .expression_attribute_names("#key", key)
+            .expression_attribute_values(":value", value)
+            .scan_index_forward(false)
+            .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .context("listing tickets")?;
+        let tickets: Vec<Ticket> = serde_dynamo::from_items(output.items.unwrap_or_default())
+            .context("decoding tickets")
+            .map_err(Error::Internal)?;
+        Ok(Page::from_overfetch(tickets, page.limit, |ticket| ticket.id.to_string()))
     }
 }

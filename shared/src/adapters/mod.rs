@@ -3,5 +3,5 @@
 pub mod dynamodb;
 pub mod embedded;
 
-pub use dynamodb::DynamoUserStore;
-pub use embedded::{EmbeddedDb, EmbeddedUserStore};
+pub use dynamodb::{DynamoTicketStore, DynamoUserStore, Outbox};
+pub use embedded::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore};
