@@ -73,7 +73,7 @@ def rss_kib(pid):
 
 def measure(path):
     server = Emulator()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     env = environment(server.server_address[1])
     start = time.perf_counter()
     process = subprocess.Popen([path], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
