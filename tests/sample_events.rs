@@ -56,11 +56,15 @@ async fn seeded_store() -> EmbeddedDb {
     db
 }
 
+/// Sample folders that are not an HTTP function's: the domain events as the bus delivers
+/// them, and the outbox relay's stream events (both checked in `outbox_relay.rs`).
+const OTHER_SAMPLES: [&str; 2] = ["bus", "outbox-relay"];
+
 fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {
     let mut functions: Vec<_> = std::fs::read_dir(repo_root().join("events"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
+        .filter(|path| path.is_dir() && !OTHER_SAMPLES.iter().any(|other| path.ends_with(other)))
         .map(|dir| {
             let mut samples: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().path()).collect();
             samples.sort();

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use local::{FALLBACK, ROUTES};
 use serde_norway::Value;
-use shared::adapters::{DynamoTicketStore, DynamoUserStore, Outbox};
+use shared::adapters::{DynamoInbox, DynamoTicketStore, DynamoUserStore, Outbox};
 use ticketing_tests::repo_root;
 
 fn template() -> Value {
@@ -137,5 +137,30 @@ fn the_outbox_table_streams_new_items_and_expires_old_ones() {
     let table = &template["Resources"]["OutboxTable"]["Properties"];
     assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(Outbox::KEY));
     assert_eq!(table["StreamSpecification"]["StreamViewType"].as_str(), Some("NEW_IMAGE"));
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some("expires_at"));
+}
+
+#[test]
+fn the_relay_reads_only_inserts_of_the_outbox_stream_and_keeps_what_it_cannot_publish() {
+    let template = template();
+    let relay = resources_of_type(&template, "AWS::Serverless::Function")
+        .into_iter()
+        .find(|(_, function)| binary(function) == "outbox-relay")
+        .expect("an outbox-relay function")
+        .1;
+    let source = &relay["Properties"]["Events"]["Outbox"]["Properties"];
+    assert_eq!(relay["Properties"]["Events"]["Outbox"]["Type"].as_str(), Some("DynamoDB"));
+    assert_eq!(source["FunctionResponseTypes"][0].as_str(), Some("ReportBatchItemFailures"));
+    assert_eq!(source["FilterCriteria"]["Filters"][0]["Pattern"].as_str(), Some(r#"{"eventName": ["INSERT"]}"#));
+    assert_eq!(source["DestinationConfig"]["OnFailure"]["Type"].as_str(), Some("SQS"));
+    let Value::Tagged(stream) = &source["Stream"] else { panic!("Stream is a !GetAtt") };
+    assert_eq!(stream.value.as_str(), Some("OutboxTable.StreamArn"));
+}
+
+#[test]
+fn the_inbox_table_is_keyed_as_the_adapter_expects() {
+    let template = template();
+    let table = &template["Resources"]["InboxTable"]["Properties"];
+    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoInbox::KEY));
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some("expires_at"));
 }

@@ -8,7 +8,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
-use shared::adapters::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore};
+use shared::adapters::embedded::relay_outbox;
+use shared::adapters::in_process::{Retry, Subscription};
+use shared::adapters::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore, InProcessBus};
 use shared::auth::Sessions;
 use shared::config::{self, AuthConfig, ConfigError, Secret};
 use shared::http::HttpResponse;
@@ -70,6 +72,18 @@ impl Functions {
             _ => return None,
         })
     }
+}
+
+/// The event consumers, each with the event types its EventBridge rule routes to its
+/// queue in `template.yaml`. The tickets service publishes; no service consumes yet.
+pub fn subscriptions(_functions: &Functions) -> Vec<Subscription> {
+    Vec::new()
+}
+
+/// Starts the local event flow: committed writes' outbox events go to an in-process bus
+/// that delivers them to `subscriptions`, asynchronously, with retries.
+pub fn start_event_flow(db: EmbeddedDb, subscriptions: Vec<Subscription>, retry: Retry) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(relay_outbox(db, InProcessBus::new(subscriptions, retry)))
 }
 
 /// Where the local runner keeps its data.

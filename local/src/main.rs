@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use local::{Functions, LocalConfig, Storage};
+use shared::adapters::in_process::Retry;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -19,6 +20,8 @@ async fn main() -> anyhow::Result<()> {
         Storage::Memory => tracing::info!("embedded store in memory"),
     }
     tracing::info!("API listening on http://{}", listener.local_addr()?);
-    local::serve(listener, Functions::new(db, &config.auth)).await?;
+    let functions = Functions::new(db.clone(), &config.auth);
+    local::start_event_flow(db, local::subscriptions(&functions), Retry::default());
+    local::serve(listener, functions).await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod auth;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod events;
 pub mod http;
@@ -11,6 +12,7 @@ pub mod money;
 pub mod pagination;
 pub mod password;
 pub mod ports;
+pub mod relay;
 pub mod tickets;
 pub mod users;
 

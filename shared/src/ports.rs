@@ -36,3 +36,17 @@ pub trait TicketStore: Send + Sync {
     /// Newest first, `page.limit` at most, after the ticket `page.after`.
     fn list(&self, filter: &TicketFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Ticket>>> + Send;
 }
+
+/// Publishes domain events to the bus. Either every event is accepted or the call fails
+/// (a caller retries the whole batch; consumers deduplicate by event id).
+pub trait EventPublisher: Send + Sync {
+    fn publish(&self, events: &[Event]) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The events each consumer has processed, by event id.
+pub trait Inbox: Send + Sync {
+    fn seen(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Records that `consumer` processed `event_id`; recording twice is harmless.
+    fn record(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<()>> + Send;
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use local::{Functions, LocalConfig};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::Value;
+use shared::adapters::in_process::{Retry, Subscription};
 
 pub use serde_json::json;
 
@@ -30,8 +31,16 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Vec::new()).await
+}
+
+/// The local runner with its event flow delivering to `subscriptions` (retried quickly).
+pub async fn spawn_app_with(subscriptions: Vec<Subscription>) -> TestApp {
     let config = LocalConfig::for_tests(TEST_JWT_SECRET);
-    let functions = Functions::new(config.open_db().expect("in-memory store"), &config.auth);
+    let db = config.open_db().expect("in-memory store");
+    let functions = Functions::new(db.clone(), &config.auth);
+    let retry = Retry { attempts: 5, first_delay: std::time::Duration::from_millis(5) };
+    local::start_event_flow(db, subscriptions, retry);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("bound address"));
     tokio::spawn(local::serve(listener, functions));
@@ -237,6 +246,90 @@ pub mod moto {
         let client = dynamodb().await;
         let table = users_table(&client).await;
         DynamoUserStore::new(client, table)
+    }
+
+    pub async fn inbox() -> shared::adapters::DynamoInbox {
+        let client = dynamodb().await;
+        let table = create_table(&client, "inbox", shared::adapters::DynamoInbox::KEY, &[]).await;
+        shared::adapters::DynamoInbox::new(client, table)
+    }
+
+    /// A bus of its own whose rule sends events of `types` to a queue of its own:
+    /// returns the bus name and the queue URL.
+    pub async fn bus_to_queue(types: &[shared::events::EventType]) -> (String, String) {
+        let config = sdk_config().await;
+        let (events, sqs) = (aws_sdk_eventbridge::Client::new(&config), aws_sdk_sqs::Client::new(&config));
+        let bus = super::unique_name("bus");
+        events.create_event_bus().name(&bus).send().await.expect("moto creates the bus");
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(super::unique_name("consumer"))
+            .send()
+            .await
+            .expect("moto creates the queue")
+            .queue_url
+            .expect("a queue url");
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes
+            .and_then(|attributes| attributes.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+            .expect("a queue arn");
+        let pattern = serde_json::json!({
+            "source": types.iter().map(|kind| kind.source()).collect::<std::collections::BTreeSet<_>>(),
+            "detail-type": types.iter().map(|kind| kind.as_str()).collect::<Vec<_>>(),
+        });
+        let rule = super::unique_name("rule");
+        events
+            .put_rule()
+            .name(&rule)
+            .event_bus_name(&bus)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .expect("moto creates the rule");
+        events
+            .put_targets()
+            .rule(&rule)
+            .event_bus_name(&bus)
+            .targets(aws_sdk_eventbridge::types::Target::builder().id("queue").arn(queue_arn).build().expect("target"))
+            .send()
+            .await
+            .expect("moto adds the target");
+        (bus, queue_url)
+    }
+
+    /// Waits (long polling, up to `seconds` in all) for `count` messages on `queue_url`,
+    /// deleting what it receives.
+    pub async fn receive(queue_url: &str, count: usize, seconds: i32) -> Vec<aws_sdk_sqs::types::Message> {
+        let sqs = aws_sdk_sqs::Client::new(&sdk_config().await);
+        let mut messages = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds as u64);
+        while messages.len() < count && std::time::Instant::now() < deadline {
+            let output = sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive");
+            for message in output.messages.unwrap_or_default() {
+                if let Some(handle) = &message.receipt_handle {
+                    sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await.expect("delete");
+                }
+                messages.push(message);
+            }
+        }
+        messages
+    }
+
+    pub async fn eventbridge() -> aws_sdk_eventbridge::Client {
+        aws_sdk_eventbridge::Client::new(&sdk_config().await)
     }
 
     pub async fn outbox_table(client: &aws_sdk_dynamodb::Client) -> String {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{TicketStore, UserStore};
+use crate::ports::{Inbox, TicketStore, UserStore};
 use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
 use crate::users::{Email, User};
 
@@ -274,5 +274,50 @@ impl TicketStore for DynamoTicketStore {
             .context("decoding tickets")
             .map_err(Error::Internal)?;
         Ok(Page::from_overfetch(tickets, page.limit, |ticket| ticket.id.to_string()))
+    }
+}
+
+/// The inbox table: partition key `id` = `consumer#event id`. Entries expire (TTL) after
+/// two weeks, far beyond any redelivery.
+#[derive(Clone)]
+pub struct DynamoInbox {
+    client: Client,
+    table: String,
+}
+
+impl DynamoInbox {
+    pub const KEY: &'static str = "id";
+    const RETENTION_DAYS: i64 = 14;
+
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+impl Inbox for DynamoInbox {
+    async fn seen(&self, consumer: &str, event_id: &str) -> Result<bool> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(Self::KEY, s(format!("{consumer}#{event_id}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("reading the inbox")?;
+        Ok(output.item.is_some())
+    }
+
+    async fn record(&self, consumer: &str, event_id: &str) -> Result<()> {
+        let expires_at = (Utc::now() + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(Self::KEY, s(format!("{consumer}#{event_id}")))
+            .item("expires_at", n(expires_at))
+            .send()
+            .await
+            .context("recording in the inbox")?;
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
@@ -13,12 +14,14 @@ use tokio::sync::Notify;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{TicketStore, UserStore};
+use crate::ports::{EventPublisher, Inbox, TicketStore, UserStore};
 use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
 use crate::users::{Email, User};
 
 const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets");
+/// Events each consumer processed, keyed `consumer/event id`.
+const INBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("inbox");
 /// Events waiting to be relayed, keyed by event id (ULIDs: oldest first).
 const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
 
@@ -112,6 +115,36 @@ impl EmbeddedDb {
     /// Resolves after the next committed write (at once if one happened since the last wait).
     pub async fn written(&self) {
         self.0.outbox_written.notified().await;
+    }
+}
+
+/// The local counterpart of the outbox table's stream and the relay function: publishes
+/// what committed writes left in the outbox, oldest first, and removes what the bus took.
+/// A failed publish is retried with backoff; nothing leaves the outbox unpublished.
+pub async fn relay_outbox(db: EmbeddedDb, publisher: impl EventPublisher) {
+    const BATCH: usize = 100;
+    const FIRST_DELAY: Duration = Duration::from_millis(50);
+    let mut delay = FIRST_DELAY;
+    loop {
+        let published = match db.outbox_pending(BATCH).await {
+            Ok(events) if events.is_empty() => {
+                db.written().await;
+                continue;
+            }
+            Ok(events) => match publisher.publish(&events).await {
+                Ok(()) => db.outbox_remove(events.into_iter().map(|event| event.id).collect()).await,
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
+        match published {
+            Ok(()) => delay = FIRST_DELAY,
+            Err(error) => {
+                tracing::warn!(error = ?error, "relaying the outbox failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
     }
 }
 
@@ -271,6 +304,43 @@ impl TicketStore for EmbeddedTicketStore {
                     }
                 }
                 Ok(Page::from_overfetch(items, page.limit, |ticket| ticket.id.to_string()))
+            })
+            .await
+    }
+}
+
+#[derive(Clone)]
+pub struct EmbeddedInbox {
+    db: EmbeddedDb,
+}
+
+impl EmbeddedInbox {
+    pub fn new(db: EmbeddedDb) -> Self {
+        Self { db }
+    }
+}
+
+fn inbox_key(consumer: &str, event_id: &str) -> String {
+    format!("{consumer}/{event_id}")
+}
+
+impl Inbox for EmbeddedInbox {
+    async fn seen(&self, consumer: &str, event_id: &str) -> Result<bool> {
+        let key = inbox_key(consumer, event_id);
+        self.db
+            .read(move |txn| {
+                let Some(inbox) = open_readable(txn, INBOX)? else { return Ok(false) };
+                Ok(inbox.get(key.as_str()).map_err(storage)?.is_some())
+            })
+            .await
+    }
+
+    async fn record(&self, consumer: &str, event_id: &str) -> Result<()> {
+        let key = inbox_key(consumer, event_id);
+        self.db
+            .write(move |txn| {
+                txn.open_table(INBOX).map_err(storage)?.insert(key.as_str(), [].as_slice()).map_err(storage)?;
+                Ok(())
             })
             .await
     }

@@ -2,6 +2,10 @@
 
 pub mod dynamodb;
 pub mod embedded;
+pub mod eventbridge;
+pub mod in_process;
 
-pub use dynamodb::{DynamoTicketStore, DynamoUserStore, Outbox};
-pub use embedded::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore};
+pub use dynamodb::{DynamoInbox, DynamoTicketStore, DynamoUserStore, Outbox};
+pub use embedded::{EmbeddedDb, EmbeddedInbox, EmbeddedTicketStore, EmbeddedUserStore};
+pub use eventbridge::EventBridgePublisher;
+pub use in_process::InProcessBus;
