@@ -253,6 +253,7 @@ fn ticket_fixture() -> shared::tickets::Ticket {
         user_id: shared::users::UserId::from("seller".to_owned()),
         status: shared::tickets::TicketStatus::Available,
         order_id: None,
+        reserved_until: None,
         version: 0,
         created_at: Utc::now(),
     }

@@ -71,6 +71,7 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrive
         user_id: shared::users::UserId::from("seller".to_owned()),
         status: shared::tickets::TicketStatus::Available,
         order_id: None,
+        reserved_until: None,
         version: 0,
         created_at: Utc::now(),
     };

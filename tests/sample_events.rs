@@ -4,13 +4,17 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use local::{FALLBACK, Functions, ROUTES};
+use local::{FALLBACK, Functions, LocalConfig, ROUTES};
 use serde_json::Value;
 use shared::adapters::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore};
+use shared::adapters::{EmbeddedNotificationStore, EmbeddedOrderStore, EmbeddedScheduler};
 use shared::config::{AuthConfig, Secret};
 use shared::events::{Event, EventType};
 use shared::money::Money;
-use shared::ports::TicketStore;
+use shared::notifications::LogSender;
+use shared::orders::{Order, OrderChange, OrderId, OrderStatus, OrderedTicket};
+use shared::pagination::PageRequest;
+use shared::ports::{NotificationStore, OrderStore, TicketStore};
 use shared::tickets::{Ticket, TicketId, TicketStatus};
 use shared::users::{self, Email, Password, UserId};
 use ticketing_tests::repo_root;
@@ -46,19 +50,49 @@ async fn seeded_store() -> EmbeddedDb {
             venue: None,
             user_id: UserId::from(seller.to_owned()),
             status,
-            order_id: (status == TicketStatus::Reserved).then(|| "01KB0SAMP1E00RDER000000000".to_owned()),
+            order_id: (status == TicketStatus::Reserved).then(|| SAMPLE_ORDERS[0].0.to_owned()),
+            reserved_until: (status == TicketStatus::Reserved).then(|| "2100-01-01T00:00:00Z".parse().unwrap()),
             version: 0,
             created_at: Utc::now(),
         };
         let event = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
         tickets.create(&ticket, &event).await.unwrap();
     }
+    let orders = EmbeddedOrderStore::new(db.clone());
+    for (id, buyer, status) in SAMPLE_ORDERS {
+        let order = Order {
+            id: OrderId::parse(id).expect("sample order ids are ULIDs"),
+            user_id: UserId::from(buyer.to_owned()),
+            ticket: OrderedTicket {
+                id: TicketId::parse(SAMPLE_TICKETS[2].0).unwrap(),
+                title: "Sample concert".to_owned(),
+                price: Money::from_minor(4500),
+                currency: "usd".to_owned(),
+            },
+            status,
+            expires_at: "2100-01-01T00:00:00Z".parse().unwrap(),
+            cancel_reason: None,
+            version: 0,
+            created_at: Utc::now(),
+        };
+        orders.commit(&OrderChange { orders: vec![(order, None)], ..OrderChange::default() }).await.unwrap();
+    }
     db
 }
 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
-/// them, and the outbox relay's stream events (both checked in `outbox_relay.rs`).
-const OTHER_SAMPLES: [&str; 2] = ["bus", "outbox-relay"];
+/// them and the outbox relay's stream events (checked in `outbox_relay.rs`), and the
+/// consumers' and the expiry's inputs (checked below).
+const OTHER_SAMPLES: [&str; 5] =
+    ["bus", "outbox-relay", "expiration-fire", "expiration-schedule", "notifications-consumer"];
+
+/// The orders the samples name: the sample user's (holding the reserved ticket), someone
+/// else's, and a paid one.
+const SAMPLE_ORDERS: [(&str, &str, OrderStatus); 3] = [
+    ("01KB0SAMP1E00RDER000000000", SAMPLE_USER, OrderStatus::Created),
+    ("01KB0SAMP1E00RDER00000000B", "01KGRACE000000000000000SAMPLE", OrderStatus::Created),
+    ("01KB0SAMP1E00RDER00000000P", SAMPLE_USER, OrderStatus::Complete),
+];
 
 fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {
     let mut functions: Vec<_> = std::fs::read_dir(repo_root().join("events"))
@@ -109,7 +143,9 @@ async fn every_sample_event_gets_the_status_its_name_expects() {
             let event = std::fs::read_to_string(&sample).unwrap();
             let request = lambda_http::request::from_str(&event)
                 .unwrap_or_else(|e| panic!("{}: not an API Gateway HTTP API event: {e}", sample.display()));
-            let response = Functions::new(db, &auth).invoke(&function, request).await.expect("a known function");
+            let config =
+                LocalConfig { auth: auth.clone(), ..LocalConfig::for_tests("unused-secret-unused-secret-unused") };
+            let response = Functions::new(db, &config).invoke(&function, request).await.expect("a known function");
 
             let bytes = response.body().as_ref();
             let body: Value =
@@ -123,4 +159,30 @@ async fn every_sample_event_gets_the_status_its_name_expects() {
         }
     }
     assert!(checked > ROUTES.len(), "only {checked} samples checked");
+}
+
+fn sample(path: &str) -> String {
+    std::fs::read_to_string(repo_root().join("events").join(path)).unwrap()
+}
+
+#[tokio::test]
+async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
+    let db = seeded_store().await;
+
+    let scheduler = EmbeddedScheduler::new(db.clone());
+    let batch = serde_json::from_str(&sample("expiration-schedule/order-created.json")).expect("an SQS event");
+    assert!(expiration_schedule::handle(&scheduler, batch).await.batch_item_failures.is_empty());
+    assert_eq!(scheduler.pending().await.unwrap().len(), 1, "the order's expiry is scheduled");
+
+    let notifications = EmbeddedNotificationStore::new(db.clone());
+    let batch = serde_json::from_str(&sample("notifications-consumer/order-cancelled.json")).expect("an SQS event");
+    assert!(notifications_consumer::handle(&notifications, &LogSender, batch).await.batch_item_failures.is_empty());
+    let user = UserId::from(SAMPLE_USER.to_owned());
+    let stored = notifications.list(&user, &PageRequest::first(5)).await.unwrap().items;
+    assert_eq!(stored.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(), ["reservation.expired"]);
+
+    // The sample order's reservation runs to 2100: an expiry now is early, and refused.
+    let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
+    let (orders, tickets) = (EmbeddedOrderStore::new(db.clone()), EmbeddedTicketStore::new(db));
+    assert!(expiration_fire::handle(&orders, &tickets, input).await.is_err());
 }

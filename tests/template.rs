@@ -164,3 +164,69 @@ fn the_inbox_table_is_keyed_as_the_adapter_expects() {
     assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoInbox::KEY));
     assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some("expires_at"));
 }
+
+/// The event types a rule's pattern lets through to its target.
+fn rule_types(template: &Value, rule: &str) -> BTreeSet<String> {
+    let pattern = &template["Resources"][rule]["Properties"]["EventPattern"];
+    pattern["detail-type"].as_sequence().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn each_consumer_gets_exactly_its_event_types_through_its_own_queue_with_a_dead_letter_queue() {
+    let template = template();
+    let consumers = [
+        ("Expiration", "expiration-schedule", shared::orders::EXPIRATION_CONSUMES.to_vec()),
+        ("Notifications", "notifications-consumer", shared::notifications::CONSUMES.to_vec()),
+    ];
+    for (name, binary_name, types) in consumers {
+        let expected: BTreeSet<String> = types.iter().map(|kind| kind.as_str().to_owned()).collect();
+        assert_eq!(rule_types(&template, &format!("{name}Rule")), expected, "{name}");
+        let sources: BTreeSet<&str> =
+            template["Resources"][format!("{name}Rule").as_str()]["Properties"]["EventPattern"]["source"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
+        assert_eq!(sources, types.iter().map(|kind| kind.source()).collect(), "{name}");
+        let queue = &template["Resources"][format!("{name}Queue").as_str()]["Properties"];
+        assert_eq!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64(), Some(5), "{name} has a dead-letter queue");
+        let function = resources_of_type(&template, "AWS::Serverless::Function")
+            .into_iter()
+            .find(|(_, function)| binary(function) == binary_name)
+            .unwrap()
+            .1;
+        let source = &function["Properties"]["Events"]["Queue"]["Properties"];
+        assert_eq!(source["FunctionResponseTypes"][0].as_str(), Some("ReportBatchItemFailures"), "{name}");
+    }
+}
+
+#[test]
+fn the_scheduler_role_may_invoke_only_the_expiry_function() {
+    let template = template();
+    let statements =
+        &template["Resources"]["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    let invoke: Vec<&Value> = statements
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|statement| statement["Action"].as_str() == Some("lambda:InvokeFunction"))
+        .collect();
+    assert_eq!(invoke.len(), 1);
+    let Value::Tagged(resource) = &invoke[0]["Resource"] else { panic!("a !GetAtt") };
+    assert_eq!(resource.value.as_str(), Some("ExpirationFireFunction.Arn"));
+}
+
+#[test]
+fn the_orders_and_notifications_tables_are_keyed_as_their_adapters_expect() {
+    use shared::adapters::{DynamoNotificationStore, DynamoOrderStore};
+    let template = template();
+    let orders = &template["Resources"]["OrdersTable"]["Properties"];
+    assert_eq!(orders["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::KEY));
+    let index = &orders["GlobalSecondaryIndexes"][0];
+    assert_eq!(index["IndexName"].as_str(), Some(DynamoOrderStore::BUYER_INDEX));
+    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::BUYER));
+    let notifications = &template["Resources"]["NotificationsTable"]["Properties"]["KeySchema"];
+    assert_eq!(notifications[0]["AttributeName"].as_str(), Some(DynamoNotificationStore::PARTITION));
+    assert_eq!(notifications[1]["AttributeName"].as_str(), Some(DynamoNotificationStore::SORT));
+}

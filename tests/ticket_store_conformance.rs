@@ -26,6 +26,7 @@ mod suite {
             user_id: UserId::from(seller.to_owned()),
             status: TicketStatus::Available,
             order_id: None,
+            reserved_until: None,
             version: 0,
             created_at: Utc::now(),
         }

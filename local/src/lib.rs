@@ -8,12 +8,20 @@ use axum::extract::{Path, RawQuery, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
-use shared::adapters::embedded::relay_outbox;
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared::adapters::embedded::{relay_outbox, run_schedules};
 use shared::adapters::in_process::{Retry, Subscription};
-use shared::adapters::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore, InProcessBus};
+use shared::adapters::scheduler::ExpiryInput;
+use shared::adapters::{
+    EmbeddedDb, EmbeddedNotificationStore, EmbeddedOrderStore, EmbeddedScheduler, EmbeddedTicketStore,
+    EmbeddedUserStore, InProcessBus,
+};
 use shared::auth::Sessions;
 use shared::config::{self, AuthConfig, ConfigError, Secret};
 use shared::http::HttpResponse;
+use shared::notifications::LogSender;
 
 /// One API Gateway route: the function it invokes, its method and path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +42,12 @@ pub const ROUTES: &[Route] = &[
     Route { function: "tickets-get", method: "GET", path: "/api/tickets/{id}" },
     Route { function: "tickets-update", method: "PUT", path: "/api/tickets/{id}" },
     Route { function: "tickets-delete", method: "DELETE", path: "/api/tickets/{id}" },
+    Route { function: "orders-create", method: "POST", path: "/api/orders" },
+    Route { function: "orders-list", method: "GET", path: "/api/orders" },
+    Route { function: "orders-get", method: "GET", path: "/api/orders/{id}" },
+    Route { function: "orders-cancel", method: "DELETE", path: "/api/orders/{id}" },
+    Route { function: "expiration-get", method: "GET", path: "/api/expiration/{orderId}" },
+    Route { function: "notifications-list", method: "GET", path: "/api/notifications" },
 ];
 
 /// The function behind the `$default` route: whatever no route matches.
@@ -44,15 +58,23 @@ pub const FALLBACK: &str = "not-found";
 pub struct Functions {
     users: EmbeddedUserStore,
     tickets: EmbeddedTicketStore,
+    orders: EmbeddedOrderStore,
+    notifications: EmbeddedNotificationStore,
+    scheduler: EmbeddedScheduler,
     sessions: Sessions,
+    reservation_timeout: Duration,
 }
 
 impl Functions {
-    pub fn new(db: EmbeddedDb, auth: &AuthConfig) -> Self {
+    pub fn new(db: EmbeddedDb, config: &LocalConfig) -> Self {
         Self {
             users: EmbeddedUserStore::new(db.clone()),
-            tickets: EmbeddedTicketStore::new(db),
-            sessions: Sessions::new(auth),
+            tickets: EmbeddedTicketStore::new(db.clone()),
+            orders: EmbeddedOrderStore::new(db.clone()),
+            notifications: EmbeddedNotificationStore::new(db.clone()),
+            scheduler: EmbeddedScheduler::new(db),
+            sessions: Sessions::new(&config.auth),
+            reservation_timeout: config.reservation_timeout,
         }
     }
 
@@ -68,6 +90,14 @@ impl Functions {
             "tickets-get" => tickets_get::handle(&self.tickets, req).await,
             "tickets-update" => tickets_update::handle(&self.tickets, &self.sessions, req).await,
             "tickets-delete" => tickets_delete::handle(&self.tickets, &self.sessions, req).await,
+            "orders-create" => {
+                orders_create::handle(&self.orders, &self.tickets, &self.sessions, self.reservation_timeout, req).await
+            }
+            "orders-list" => orders_list::handle(&self.orders, &self.sessions, req).await,
+            "orders-get" => orders_get::handle(&self.orders, &self.sessions, req).await,
+            "orders-cancel" => orders_cancel::handle(&self.orders, &self.tickets, &self.sessions, req).await,
+            "expiration-get" => expiration_get::handle(&self.orders, &self.sessions, req).await,
+            "notifications-list" => notifications_list::handle(&self.notifications, &self.sessions, req).await,
             "not-found" => not_found::handle(req).await,
             _ => return None,
         })
@@ -75,15 +105,42 @@ impl Functions {
 }
 
 /// The event consumers, each with the event types its EventBridge rule routes to its
-/// queue in `template.yaml`. The tickets service publishes; no service consumes yet.
-pub fn subscriptions(_functions: &Functions) -> Vec<Subscription> {
-    Vec::new()
+/// queue in `template.yaml`.
+pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
+    let scheduler = functions.scheduler.clone();
+    let notifications = functions.notifications.clone();
+    vec![
+        Subscription {
+            consumer: "expiration-schedule".to_owned(),
+            types: shared::orders::EXPIRATION_CONSUMES.to_vec(),
+            handler: Arc::new(move |batch| {
+                let scheduler = scheduler.clone();
+                Box::pin(async move { expiration_schedule::handle(&scheduler, batch).await })
+            }),
+        },
+        Subscription {
+            consumer: "notifications-consumer".to_owned(),
+            types: shared::notifications::CONSUMES.to_vec(),
+            handler: Arc::new(move |batch| {
+                let notifications = notifications.clone();
+                Box::pin(async move { notifications_consumer::handle(&notifications, &LogSender, batch).await })
+            }),
+        },
+    ]
 }
 
 /// Starts the local event flow: committed writes' outbox events go to an in-process bus
-/// that delivers them to `subscriptions`, asynchronously, with retries.
-pub fn start_event_flow(db: EmbeddedDb, subscriptions: Vec<Subscription>, retry: Retry) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(relay_outbox(db, InProcessBus::new(subscriptions, retry)))
+/// that delivers them to `subscriptions`, asynchronously, with retries; and the local
+/// scheduler fires each order's expiry on time (overdue ones at once after a restart).
+pub fn start_event_flow(functions: &Functions, db: EmbeddedDb, subscriptions: Vec<Subscription>, retry: Retry) {
+    tokio::spawn(relay_outbox(db, InProcessBus::new(subscriptions, retry)));
+    let (orders, tickets) = (functions.orders.clone(), functions.tickets.clone());
+    tokio::spawn(run_schedules(functions.scheduler.clone(), move |order| {
+        let (orders, tickets) = (orders.clone(), tickets.clone());
+        async move {
+            expiration_fire::handle(&orders, &tickets, ExpiryInput { order_id: order.to_string() }).await.map(|_| ())
+        }
+    }));
 }
 
 /// Where the local runner keeps its data.
@@ -102,6 +159,7 @@ pub struct LocalConfig {
     pub port: u16,
     pub storage: Storage,
     pub auth: AuthConfig,
+    pub reservation_timeout: Duration,
 }
 
 /// Signs local sessions when `JWT_SECRET` is not set. Never used by a deployed function.
@@ -109,7 +167,8 @@ const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-deployment";
 
 impl LocalConfig {
     /// `HOST` (127.0.0.1), `PORT` (3000), `LOCAL_DATA_DIR` (.local-data; `:memory:` keeps
-    /// nothing), `JWT_SECRET` (a local development secret), `SESSION_TTL_SECONDS` (3600).
+    /// nothing), `JWT_SECRET` (a local development secret), `SESSION_TTL_SECONDS` (3600),
+    /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let port = match config::optional("PORT") {
             None => 3000,
@@ -128,6 +187,7 @@ impl LocalConfig {
             port,
             storage,
             auth: AuthConfig::new(Secret::new(secret), config::seconds("SESSION_TTL_SECONDS", 3600)?)?,
+            reservation_timeout: config::reservation_timeout()?,
         })
     }
 
@@ -139,6 +199,7 @@ impl LocalConfig {
             storage: Storage::Memory,
             auth: AuthConfig::new(Secret::new(secret), std::time::Duration::from_secs(3600))
                 .expect("a test secret long enough"),
+            reservation_timeout: Duration::from_secs(15 * 60),
         }
     }
 

@@ -20,8 +20,8 @@ async fn main() -> anyhow::Result<()> {
         Storage::Memory => tracing::info!("embedded store in memory"),
     }
     tracing::info!("API listening on http://{}", listener.local_addr()?);
-    let functions = Functions::new(db.clone(), &config.auth);
-    local::start_event_flow(db, local::subscriptions(&functions), Retry::default());
+    let functions = Functions::new(db.clone(), &config);
+    local::start_event_flow(&functions, db, local::subscriptions(&functions), Retry::default());
     local::serve(listener, functions).await?;
     Ok(())
 }

@@ -114,6 +114,70 @@ impl TicketsConfig {
     }
 }
 
+/// The configuration of a function that changes orders (and the tickets they hold).
+#[derive(Debug, Clone)]
+pub struct OrdersConfig {
+    /// `ORDERS_TABLE`
+    pub orders_table: String,
+    pub tickets: TicketsConfig,
+    /// `RESERVATION_TIMEOUT` minutes (15 by default), or `RESERVATION_TIMEOUT_SECONDS`
+    /// when set (for tests and demos).
+    pub reservation_timeout: Duration,
+}
+
+impl OrdersConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            orders_table: required("ORDERS_TABLE")?,
+            tickets: TicketsConfig::from_env()?,
+            reservation_timeout: reservation_timeout()?,
+        })
+    }
+}
+
+/// `RESERVATION_TIMEOUT_SECONDS` if set, else `RESERVATION_TIMEOUT` minutes, else 15 minutes.
+pub fn reservation_timeout() -> Result<Duration, ConfigError> {
+    if optional("RESERVATION_TIMEOUT_SECONDS").is_some() {
+        return seconds("RESERVATION_TIMEOUT_SECONDS", 0);
+    }
+    Ok(seconds("RESERVATION_TIMEOUT", 15)? * 60)
+}
+
+/// Where the expiration service creates schedules, and what they invoke.
+#[derive(Debug, Clone)]
+pub struct ScheduleConfig {
+    pub target: crate::adapters::scheduler::ScheduleTarget,
+}
+
+impl ScheduleConfig {
+    /// `SCHEDULE_GROUP`, `EXPIRY_FUNCTION_ARN`, `SCHEDULER_ROLE_ARN`, `SCHEDULE_DLQ_ARN`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            target: crate::adapters::scheduler::ScheduleTarget {
+                group: required("SCHEDULE_GROUP")?,
+                target_arn: required("EXPIRY_FUNCTION_ARN")?,
+                role_arn: required("SCHEDULER_ROLE_ARN")?,
+                dead_letter_arn: required("SCHEDULE_DLQ_ARN")?,
+            },
+        })
+    }
+}
+
+/// The configuration of the notifications consumer and routes.
+#[derive(Debug, Clone)]
+pub struct NotificationsConfig {
+    /// `NOTIFICATIONS_TABLE`
+    pub table: String,
+    /// `NOTIFICATIONS_QUEUE_URL`: the outbound queue for the delivery integration.
+    pub queue_url: Option<String>,
+}
+
+impl NotificationsConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self { table: required("NOTIFICATIONS_TABLE")?, queue_url: optional("NOTIFICATIONS_QUEUE_URL") })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,10 +16,23 @@ pub enum EventType {
     TicketUpdated,
     #[serde(rename = "ticket.deleted")]
     TicketDeleted,
+    #[serde(rename = "order.created")]
+    OrderCreated,
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled,
+    #[serde(rename = "expiration.complete")]
+    ExpirationComplete,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 3] = [EventType::TicketCreated, EventType::TicketUpdated, EventType::TicketDeleted];
+    pub const ALL: [EventType; 6] = [
+        EventType::TicketCreated,
+        EventType::TicketUpdated,
+        EventType::TicketDeleted,
+        EventType::OrderCreated,
+        EventType::OrderCancelled,
+        EventType::ExpirationComplete,
+    ];
 
     /// The `type` of the envelope and the EventBridge `detail-type`.
     pub fn as_str(self) -> &'static str {
@@ -27,6 +40,9 @@ impl EventType {
             EventType::TicketCreated => "ticket.created",
             EventType::TicketUpdated => "ticket.updated",
             EventType::TicketDeleted => "ticket.deleted",
+            EventType::OrderCreated => "order.created",
+            EventType::OrderCancelled => "order.cancelled",
+            EventType::ExpirationComplete => "expiration.complete",
         }
     }
 
@@ -34,6 +50,8 @@ impl EventType {
     pub fn source(self) -> &'static str {
         match self {
             EventType::TicketCreated | EventType::TicketUpdated | EventType::TicketDeleted => "ticketing.tickets",
+            EventType::OrderCreated | EventType::OrderCancelled => "ticketing.orders",
+            EventType::ExpirationComplete => "ticketing.expiration",
         }
     }
 }

@@ -53,6 +53,26 @@ pub fn with_header(mut response: HttpResponse, name: HeaderName, value: &str) ->
     Ok(response)
 }
 
+/// 200 with one page of `items` (as a JSON array) and, when another page follows, a
+/// `Link: <path?params&limit=..&cursor=..>; rel="next"` header.
+pub fn page<T: Serialize>(
+    req: &Request,
+    request: &crate::pagination::PageRequest,
+    items: &[T],
+    next: Option<&str>,
+    params: &[(&str, &str)],
+) -> Result<HttpResponse> {
+    let response = json(200, &items)?;
+    match next {
+        None => Ok(response),
+        Some(next) => with_header(
+            response,
+            lambda_http::http::header::LINK,
+            &crate::pagination::next_link(req.uri().path(), params, request.limit, next),
+        ),
+    }
+}
+
 /// Adds a `Set-Cookie` header.
 pub fn with_cookie(response: HttpResponse, cookie: &str) -> Result<HttpResponse> {
     with_header(response, SET_COOKIE, cookie)

@@ -9,6 +9,8 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod money;
+pub mod notifications;
+pub mod orders;
 pub mod pagination;
 pub mod password;
 pub mod ports;

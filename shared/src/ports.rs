@@ -3,11 +3,15 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use crate::error::Result;
 use crate::events::Event;
+use crate::notifications::Notification;
+use crate::orders::{Order, OrderChange, OrderId};
 use crate::pagination::{Page, PageRequest};
 use crate::tickets::{Ticket, TicketFilter, TicketId};
-use crate::users::{Email, User};
+use crate::users::{Email, User, UserId};
 
 pub trait UserStore: Send + Sync {
     /// Stores a new user. An email already in use (compared lower-cased) is
@@ -49,4 +53,39 @@ pub trait Inbox: Send + Sync {
 
     /// Records that `consumer` processed `event_id`; recording twice is harmless.
     fn record(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Orders. Every change goes through [`OrderStore::commit`]: orders and the tickets they
+/// hold, each at the version it was read at, and the events, all or nothing.
+pub trait OrderStore: Send + Sync {
+    /// Commits `change` atomically; any version that differs (or an order that exists
+    /// when it should not) is `Conflict` and changes nothing.
+    fn commit(&self, change: &OrderChange) -> impl Future<Output = Result<()>> + Send;
+
+    /// A strongly consistent read.
+    fn get(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>>> + Send;
+
+    /// A buyer's orders, newest first.
+    fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send;
+}
+
+/// One-shot schedules that run an order's expiry at its `expires_at`.
+pub trait ExpiryScheduler: Send + Sync {
+    /// Schedules the expiry of `order` at `at`; scheduling it again is harmless.
+    fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes the schedule; a missing one is not an error.
+    fn cancel(&self, order: &OrderId) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Per-user notifications, newest first. Adding one twice (same id) keeps one.
+pub trait NotificationStore: Send + Sync {
+    fn add(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;
+
+    fn list(&self, user: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Notification>>> + Send;
+}
+
+/// Hands a notification to the delivery integration (email, SMS).
+pub trait NotificationSender: Send + Sync {
+    fn send(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;
 }

@@ -63,6 +63,10 @@ pub struct Ticket {
     pub status: TicketStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// While reserved: when the holding order's reservation lapses. From then on the
+    /// ticket may be ordered again, whether or not the expiry has run yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_until: Option<DateTime<Utc>>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
 }
@@ -106,7 +110,7 @@ impl Ticket {
         }
     }
 
-    fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
+    pub fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
         Event::new(kind, self.version, &self.view(), now)
     }
 }
@@ -182,6 +186,7 @@ pub async fn create(store: &impl TicketStore, seller: UserId, draft: TicketDraft
         user_id: seller,
         status: TicketStatus::Available,
         order_id: None,
+        reserved_until: None,
         version: 0,
         created_at: now,
     };
@@ -296,6 +301,7 @@ mod tests {
             user_id: UserId::from("01JSELLER".to_owned()),
             status: TicketStatus::Available,
             order_id: None,
+            reserved_until: None,
             version: 0,
             created_at: "2026-11-26T09:30:00Z".parse().unwrap(),
         };

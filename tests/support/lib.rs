@@ -34,13 +34,20 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Vec::new()).await
 }
 
-/// The local runner with its event flow delivering to `subscriptions` (retried quickly).
-pub async fn spawn_app_with(subscriptions: Vec<Subscription>) -> TestApp {
-    let config = LocalConfig::for_tests(TEST_JWT_SECRET);
+/// The local runner with its event flow delivering to the product's consumers and to
+/// `extra` subscriptions (retried quickly).
+pub async fn spawn_app_with(extra: Vec<Subscription>) -> TestApp {
+    spawn_app_configured(LocalConfig::for_tests(TEST_JWT_SECRET), extra).await
+}
+
+/// The local runner with `config`, e.g. a reservation timeout of seconds.
+pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>) -> TestApp {
     let db = config.open_db().expect("in-memory store");
-    let functions = Functions::new(db.clone(), &config.auth);
+    let functions = Functions::new(db.clone(), &config);
     let retry = Retry { attempts: 5, first_delay: std::time::Duration::from_millis(5) };
-    local::start_event_flow(db, subscriptions, retry);
+    let mut subscriptions = local::subscriptions(&functions);
+    subscriptions.extend(extra);
+    local::start_event_flow(&functions, db, subscriptions, retry);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("bound address"));
     tokio::spawn(local::serve(listener, functions));
@@ -246,6 +253,41 @@ pub mod moto {
         let client = dynamodb().await;
         let table = users_table(&client).await;
         DynamoUserStore::new(client, table)
+    }
+
+    /// DynamoDB order and ticket stores over fresh orders, tickets and outbox tables.
+    pub async fn order_stores() -> (shared::adapters::DynamoOrderStore, DynamoTicketStore) {
+        use shared::adapters::DynamoOrderStore;
+        let (tickets, outbox) = ticket_store().await;
+        let client = outbox.client.clone();
+        let orders_table = create_table(
+            &client,
+            "orders",
+            DynamoOrderStore::KEY,
+            &[(DynamoOrderStore::BUYER_INDEX, DynamoOrderStore::BUYER)],
+        )
+        .await;
+        let tickets_table = tickets.table_name().to_owned();
+        (DynamoOrderStore::new(client, orders_table, tickets_table, Outbox::new(outbox.table)), tickets)
+    }
+
+    /// A notifications table of its own (partition `user_id`, sort `id`).
+    pub async fn notification_store() -> shared::adapters::DynamoNotificationStore {
+        use shared::adapters::DynamoNotificationStore;
+        let client = dynamodb().await;
+        let name = super::unique_name("notifications");
+        client
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(string_attribute(DynamoNotificationStore::PARTITION))
+            .attribute_definitions(string_attribute(DynamoNotificationStore::SORT))
+            .key_schema(key(DynamoNotificationStore::PARTITION, KeyType::Hash))
+            .key_schema(key(DynamoNotificationStore::SORT, KeyType::Range))
+            .send()
+            .await
+            .expect("moto creates the table");
+        DynamoNotificationStore::new(client, name)
     }
 
     pub async fn inbox() -> shared::adapters::DynamoInbox {

@@ -3,9 +3,8 @@
 //! every state. The next page's address comes in a `Link: <...>; rel="next"` header.
 
 use lambda_http::Request;
-use lambda_http::http::header::LINK;
 use shared::http::{self, HttpResponse};
-use shared::pagination::{self, PageRequest};
+use shared::pagination::PageRequest;
 use shared::ports::TicketStore;
 use shared::tickets::{self, TicketFilter};
 use shared::users::UserId;
@@ -24,12 +23,6 @@ async fn list(store: &impl TicketStore, req: Request) -> shared::Result<HttpResp
     };
     let found = tickets::list(store, &filter, &page).await?;
     let views: Vec<_> = found.items.iter().map(|ticket| ticket.view()).collect();
-    let response = http::json(200, &views)?;
-    match &found.next {
-        None => Ok(response),
-        Some(next) => {
-            let params: Vec<(&str, &str)> = seller.map(|seller| ("userId", seller.as_str())).into_iter().collect();
-            http::with_header(response, LINK, &pagination::next_link(req.uri().path(), &params, page.limit, next))
-        }
-    }
+    let params: Vec<(&str, &str)> = seller.map(|seller| ("userId", seller.as_str())).into_iter().collect();
+    http::page(&req, &page, &views, found.next.as_deref(), &params)
 }

@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::notifications::Notification;
+use crate::orders::{Order, OrderChange, OrderId};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{Inbox, TicketStore, UserStore};
+use crate::ports::{Inbox, NotificationStore, OrderStore, TicketStore, UserStore};
 use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
-use crate::users::{Email, User};
+use crate::users::{Email, User, UserId};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -88,6 +90,13 @@ impl UserStore for DynamoUserStore {
             .transpose()
             .map_err(Error::Internal)
     }
+}
+
+/// The order and ticket stores an orders function works with.
+pub fn order_stores(client: Client, config: &crate::config::OrdersConfig) -> (DynamoOrderStore, DynamoTicketStore) {
+    let outbox = Outbox::new(&config.tickets.outbox_table);
+    let tickets = DynamoTicketStore::new(client.clone(), &config.tickets.tickets_table, outbox.clone());
+    (DynamoOrderStore::new(client, &config.orders_table, &config.tickets.tickets_table, outbox), tickets)
 }
 
 /// Runs one `TransactWriteItems`: all items commit or none. A failed condition on any
@@ -185,7 +194,11 @@ impl DynamoTicketStore {
         Self { client, table: table.into(), outbox }
     }
 
-    fn item(ticket: &Ticket) -> Result<Item> {
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    pub(crate) fn item(ticket: &Ticket) -> Result<Item> {
         let mut item: Item = serde_dynamo::to_item(ticket).context("encoding a ticket").map_err(Error::Internal)?;
         if ticket.status == TicketStatus::Available {
             item.insert(Self::LISTING.to_owned(), s(Self::LISTED));
@@ -248,31 +261,16 @@ impl TicketStore for DynamoTicketStore {
     }
 
     async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
-        let (index, key, value) = match filter {
-            TicketFilter::Available => (Self::AVAILABLE_INDEX, Self::LISTING, s(Self::LISTED)),
-            TicketFilter::Seller(seller) => (Self::SELLER_INDEX, Self::SELLER, s(seller.as_str())),
+        let (index, partition) = match filter {
+            TicketFilter::Available => (Self::AVAILABLE_INDEX, (Self::LISTING, Self::LISTED)),
+            TicketFilter::Seller(seller) => (Self::SELLER_INDEX, (Self::SELLER, seller.as_str())),
         };
-        let start = page
-            .after
-            .as_ref()
-            .map(|after| HashMap::from([(Self::KEY.to_owned(), s(after)), (key.to_owned(), value.clone())]));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression("#key = :value")
-            .expression_attribute_names("#key", key)
-            .expression_attribute_values(":value", value)
-            .scan_index_forward(false)
-            .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
+        let after = page.after.as_ref().map(|after| (Self::KEY, after.as_str()));
+        let items = query_newest_first(&self.client, &self.table, index, partition, after, page.limit)
             .await
             .context("listing tickets")?;
-        let tickets: Vec<Ticket> = serde_dynamo::from_items(output.items.unwrap_or_default())
-            .context("decoding tickets")
-            .map_err(Error::Internal)?;
+        let tickets: Vec<Ticket> =
+            serde_dynamo::from_items(items).context("decoding tickets").map_err(Error::Internal)?;
         Ok(Page::from_overfetch(tickets, page.limit, |ticket| ticket.id.to_string()))
     }
 }
@@ -319,5 +317,200 @@ impl Inbox for DynamoInbox {
             .await
             .context("recording in the inbox")?;
         Ok(())
+    }
+}
+
+/// The orders table: partition key `id`, and the global secondary index `by-buyer`
+/// (key `user_id`, sorted by `id`) for a buyer's orders, newest first. A change spans
+/// the orders, tickets and outbox tables in one `TransactWriteItems`.
+#[derive(Clone)]
+pub struct DynamoOrderStore {
+    client: Client,
+    table: String,
+    tickets_table: String,
+    outbox: Outbox,
+}
+
+impl DynamoOrderStore {
+    pub const KEY: &'static str = "id";
+    pub const BUYER_INDEX: &'static str = "by-buyer";
+    pub const BUYER: &'static str = "user_id";
+
+    pub fn new(client: Client, table: impl Into<String>, tickets_table: impl Into<String>, outbox: Outbox) -> Self {
+        Self { client, table: table.into(), tickets_table: tickets_table.into(), outbox }
+    }
+}
+
+/// A put of `item` into `table`, conditional on the stored `version` (`None`: no item).
+fn versioned_put(table: &str, item: Item, expected: Option<u64>) -> Result<TransactWriteItem> {
+    let put = Put::builder().table_name(table).set_item(Some(item));
+    let put = match expected {
+        None => put.condition_expression("attribute_not_exists(id)"),
+        Some(version) => {
+            put.condition_expression("version = :expected").expression_attribute_values(":expected", n(version))
+        }
+    };
+    let put = put.build().context("building a put").map_err(Error::Internal)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+impl OrderStore for DynamoOrderStore {
+    async fn commit(&self, change: &OrderChange) -> Result<()> {
+        let mut items = Vec::new();
+        for (order, expected) in &change.orders {
+            let item: Item = serde_dynamo::to_item(order).context("encoding an order").map_err(Error::Internal)?;
+            items.push(versioned_put(&self.table, item, *expected)?);
+        }
+        for (ticket, expected) in &change.tickets {
+            items.push(versioned_put(&self.tickets_table, DynamoTicketStore::item(ticket)?, Some(*expected))?);
+        }
+        for event in &change.events {
+            items.push(self.outbox.put(event)?);
+        }
+        transact(&self.client, items, Error::Conflict("Changed by another request"), "committing an order change").await
+    }
+
+    async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(Self::KEY, s(id.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("getting an order")?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item(item).context("decoding an order"))
+            .transpose()
+            .map_err(Error::Internal)
+    }
+
+    async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
+        let items = query_newest_first(
+            &self.client,
+            &self.table,
+            Self::BUYER_INDEX,
+            (Self::BUYER, buyer.as_str()),
+            page.after.as_ref().map(|after| (Self::KEY, after.as_str())),
+            page.limit,
+        )
+        .await
+        .context("listing orders")?;
+        let orders: Vec<Order> = serde_dynamo::from_items(items).context("decoding orders").map_err(Error::Internal)?;
+        Ok(Page::from_overfetch(orders, page.limit, |order| order.id.to_string()))
+    }
+}
+
+/// Up to `limit + 1` items of `index` (the table itself when empty) whose partition
+/// attribute has the given value, highest sort key (newest ULID) first, after the item
+/// whose sort key is `after`. The sort key is the table's own key on every index here,
+/// so the start key is the sort key and the partition key.
+async fn query_newest_first(
+    client: &Client,
+    table: &str,
+    index: &str,
+    partition: (&str, &str),
+    after: Option<(&str, &str)>,
+    limit: usize,
+) -> anyhow::Result<Vec<Item>> {
+    let start = after
+        .map(|(sort, value)| HashMap::from([(sort.to_owned(), s(value)), (partition.0.to_owned(), s(partition.1))]));
+    let query = client.query().table_name(table);
+    let query = if index.is_empty() { query } else { query.index_name(index) };
+    let output = query
+        .key_condition_expression("#key = :value")
+        .expression_attribute_names("#key", partition.0)
+        .expression_attribute_values(":value", s(partition.1))
+        .scan_index_forward(false)
+        .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+        .set_exclusive_start_key(start)
+        .send()
+        .await?;
+    Ok(output.items.unwrap_or_default())
+}
+
+/// The notifications table: partition key `user_id`, sort key `id` (the event id, a ULID,
+/// so newest first is descending order).
+#[derive(Clone)]
+pub struct DynamoNotificationStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoNotificationStore {
+    pub const PARTITION: &'static str = "user_id";
+    pub const SORT: &'static str = "id";
+
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct NotificationItem {
+    user_id: String,
+    id: String,
+    kind: String,
+    message: String,
+    order_id: String,
+    created_at: chrono::DateTime<Utc>,
+}
+
+impl NotificationStore for DynamoNotificationStore {
+    async fn add(&self, notification: &Notification) -> Result<()> {
+        let item = NotificationItem {
+            user_id: notification.user_id.to_string(),
+            id: notification.id.clone(),
+            kind: notification.kind.clone(),
+            message: notification.message.clone(),
+            order_id: notification.order_id.clone(),
+            created_at: notification.created_at,
+        };
+        let item: Item = serde_dynamo::to_item(item).context("encoding a notification").map_err(Error::Internal)?;
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(id)")
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            // Already recorded: a redelivery.
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
+                Ok(())
+            }
+            Err(e) => Err(Error::Internal(anyhow::Error::new(e).context("putting a notification"))),
+        }
+    }
+
+    async fn list(&self, user: &UserId, page: &PageRequest) -> Result<Page<Notification>> {
+        let items = query_newest_first(
+            &self.client,
+            &self.table,
+            "",
+            (Self::PARTITION, user.as_str()),
+            page.after.as_ref().map(|after| (Self::SORT, after.as_str())),
+            page.limit,
+        )
+        .await
+        .context("listing notifications")?;
+        let stored: Vec<NotificationItem> =
+            serde_dynamo::from_items(items).context("decoding notifications").map_err(Error::Internal)?;
+        let notifications = stored
+            .into_iter()
+            .map(|item| Notification {
+                id: item.id,
+                user_id: UserId::from(item.user_id),
+                kind: item.kind,
+                message: item.message,
+                order_id: item.order_id,
+                created_at: item.created_at,
+            })
+            .collect();
+        Ok(Page::from_overfetch(notifications, page.limit, |notification| notification.id.clone()))
     }
 }

@@ -8,18 +8,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::notifications::Notification;
+use crate::orders::{Order, OrderChange, OrderId};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{EventPublisher, Inbox, TicketStore, UserStore};
+use crate::ports::{EventPublisher, ExpiryScheduler, Inbox, NotificationStore, OrderStore, TicketStore, UserStore};
 use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
-use crate::users::{Email, User};
+use crate::users::{Email, User, UserId};
 
 const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets");
+const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+/// Pending expiry schedules, keyed by order id.
+const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
+/// Notifications, keyed `user id/notification id`.
+const NOTIFICATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("notifications");
 /// Events each consumer processed, keyed `consumer/event id`.
 const INBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("inbox");
 /// Events waiting to be relayed, keyed by event id (ULIDs: oldest first).
@@ -27,7 +35,8 @@ const OUTBOX: TableDefinition<&str, &[u8]> = TableDefinition::new("outbox");
 
 struct Inner {
     db: Database,
-    outbox_written: Notify,
+    /// Counts committed writes, so background loops wake when something changed.
+    writes: watch::Sender<u64>,
 }
 
 /// A handle on one embedded database; cheap to clone.
@@ -53,7 +62,7 @@ impl EmbeddedDb {
     }
 
     fn from_db(db: Database) -> Self {
-        Self(Arc::new(Inner { db, outbox_written: Notify::new() }))
+        Self(Arc::new(Inner { db, writes: watch::Sender::new(0) }))
     }
 
     /// Runs `work` in one write transaction on a blocking thread; commits if it succeeds.
@@ -71,7 +80,7 @@ impl EmbeddedDb {
         .await
         .context("embedded store task")?;
         if outcome.is_ok() {
-            self.0.outbox_written.notify_one();
+            self.0.writes.send_modify(|writes| *writes += 1);
         }
         outcome
     }
@@ -112,9 +121,9 @@ impl EmbeddedDb {
         .await
     }
 
-    /// Resolves after the next committed write (at once if one happened since the last wait).
-    pub async fn written(&self) {
-        self.0.outbox_written.notified().await;
+    /// A receiver that sees every committed write after its creation.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.0.writes.subscribe()
     }
 }
 
@@ -125,10 +134,12 @@ pub async fn relay_outbox(db: EmbeddedDb, publisher: impl EventPublisher) {
     const BATCH: usize = 100;
     const FIRST_DELAY: Duration = Duration::from_millis(50);
     let mut delay = FIRST_DELAY;
+    let mut changes = db.changes();
     loop {
+        changes.borrow_and_update();
         let published = match db.outbox_pending(BATCH).await {
             Ok(events) if events.is_empty() => {
-                db.written().await;
+                let _ = changes.changed().await;
                 continue;
             }
             Ok(events) => match publisher.publish(&events).await {
@@ -341,6 +352,274 @@ impl Inbox for EmbeddedInbox {
             .write(move |txn| {
                 txn.open_table(INBOX).map_err(storage)?.insert(key.as_str(), [].as_slice()).map_err(storage)?;
                 Ok(())
+            })
+            .await
+    }
+}
+
+#[derive(Clone)]
+pub struct EmbeddedOrderStore {
+    db: EmbeddedDb,
+}
+
+impl EmbeddedOrderStore {
+    pub fn new(db: EmbeddedDb) -> Self {
+        Self { db }
+    }
+}
+
+const CHANGED: Error = Error::Conflict("Changed by another request");
+
+fn stored_version<T: serde::de::DeserializeOwned>(
+    table: &redb::Table<&str, &[u8]>,
+    id: &str,
+    version: impl Fn(&T) -> u64,
+) -> Result<Option<u64>> {
+    table.get(id).map_err(storage)?.map(|record| decode::<T>(record.value()).map(|value| version(&value))).transpose()
+}
+
+impl OrderStore for EmbeddedOrderStore {
+    async fn commit(&self, change: &OrderChange) -> Result<()> {
+        let orders = change
+            .orders
+            .iter()
+            .map(|(order, expected)| Ok((order.id.to_string(), *expected, encode(order)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let tickets = change
+            .tickets
+            .iter()
+            .map(|(ticket, expected)| Ok((ticket.id.to_string(), Some(*expected), encode(ticket)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let events =
+            change.events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
+        self.db
+            .write(move |txn| {
+                let mut order_table = txn.open_table(ORDERS).map_err(storage)?;
+                for (id, expected, record) in &orders {
+                    if stored_version::<Order>(&order_table, id, |order| order.version)? != *expected {
+                        return Err(CHANGED);
+                    }
+                    order_table.insert(id.as_str(), record.as_slice()).map_err(storage)?;
+                }
+                let mut ticket_table = txn.open_table(TICKETS).map_err(storage)?;
+                for (id, expected, record) in &tickets {
+                    if stored_version::<Ticket>(&ticket_table, id, |ticket| ticket.version)? != *expected {
+                        return Err(CHANGED);
+                    }
+                    ticket_table.insert(id.as_str(), record.as_slice()).map_err(storage)?;
+                }
+                drop((order_table, ticket_table));
+                for (id, record) in &events {
+                    put_event(txn, id, record)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
+        let id = id.to_string();
+        self.db
+            .read(move |txn| {
+                let Some(orders) = open_readable(txn, ORDERS)? else { return Ok(None) };
+                orders.get(id.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
+            })
+            .await
+    }
+
+    async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
+        let (buyer, page) = (buyer.clone(), page.clone());
+        self.db
+            .read(move |txn| {
+                let Some(orders) = open_readable(txn, ORDERS)? else { return Ok(Page { items: vec![], next: None }) };
+                let range = match &page.after {
+                    Some(after) => orders.range::<&str>(..after.as_str()),
+                    None => orders.range::<&str>(..),
+                }
+                .map_err(storage)?;
+                let mut items = Vec::with_capacity(page.limit + 1);
+                for entry in range.rev() {
+                    let order: Order = decode(entry.map_err(storage)?.1.value())?;
+                    if order.user_id == buyer {
+                        items.push(order);
+                        if items.len() > page.limit {
+                            break;
+                        }
+                    }
+                }
+                Ok(Page::from_overfetch(items, page.limit, |order| order.id.to_string()))
+            })
+            .await
+    }
+}
+
+/// A pending expiry: when it is due, and how often it failed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Schedule {
+    at: DateTime<Utc>,
+    #[serde(default)]
+    attempts: u32,
+}
+
+/// The local scheduler: schedules are kept in the embedded store, so pending ones survive
+/// a restart, and [`run_schedules`] fires them on time (the overdue ones at once).
+#[derive(Clone)]
+pub struct EmbeddedScheduler {
+    db: EmbeddedDb,
+}
+
+impl EmbeddedScheduler {
+    pub fn new(db: EmbeddedDb) -> Self {
+        Self { db }
+    }
+
+    /// The pending schedules, soonest first.
+    pub async fn pending(&self) -> Result<Vec<(OrderId, DateTime<Utc>)>> {
+        let mut pending: Vec<_> = self.schedules().await?.into_iter().map(|(id, schedule)| (id, schedule.at)).collect();
+        pending.sort_by_key(|(_, at)| *at);
+        Ok(pending)
+    }
+
+    async fn schedules(&self) -> Result<Vec<(OrderId, Schedule)>> {
+        self.db
+            .read(|txn| {
+                let Some(schedules) = open_readable(txn, SCHEDULES)? else { return Ok(Vec::new()) };
+                let mut all = Vec::new();
+                for entry in schedules.iter().map_err(storage)? {
+                    let (id, record) = entry.map_err(storage)?;
+                    let id = OrderId::parse(id.value())
+                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("bad schedule key")))?;
+                    all.push((id, decode(record.value())?));
+                }
+                Ok(all)
+            })
+            .await
+    }
+
+    async fn put(&self, order: &OrderId, schedule: &Schedule) -> Result<()> {
+        let (id, record) = (order.to_string(), encode(schedule)?);
+        self.db
+            .write(move |txn| {
+                txn.open_table(SCHEDULES).map_err(storage)?.insert(id.as_str(), record.as_slice()).map_err(storage)?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+impl ExpiryScheduler for EmbeddedScheduler {
+    async fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
+        self.put(order, &Schedule { at, attempts: 0 }).await
+    }
+
+    async fn cancel(&self, order: &OrderId) -> Result<()> {
+        let id = order.to_string();
+        self.db
+            .write(move |txn| {
+                txn.open_table(SCHEDULES).map_err(storage)?.remove(id.as_str()).map_err(storage)?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// Fires each schedule of `scheduler` when it is due by calling `fire` with its order id,
+/// and removes it once `fire` succeeds. A failure is retried with backoff, like
+/// Scheduler's retry policy, and dropped with an error log after the last attempt.
+pub async fn run_schedules<F, Fut>(scheduler: EmbeddedScheduler, fire: F)
+where
+    F: Fn(OrderId) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    const ATTEMPTS: u32 = 10;
+    let mut changes = scheduler.db.changes();
+    loop {
+        changes.borrow_and_update();
+        let next = match scheduler.schedules().await {
+            Ok(schedules) => schedules.into_iter().min_by_key(|(_, schedule)| schedule.at),
+            Err(error) => {
+                tracing::error!(error = ?error, "reading schedules failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let Some((order, schedule)) = next else {
+            let _ = changes.changed().await;
+            continue;
+        };
+        let wait = (schedule.at - Utc::now()).to_std().unwrap_or_default();
+        if !wait.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = changes.changed() => {}
+            }
+            continue;
+        }
+        let outcome = match fire(order.clone()).await {
+            Ok(()) => scheduler.cancel(&order).await,
+            Err(error) if schedule.attempts + 1 < ATTEMPTS => {
+                tracing::warn!(error = ?error, order = %order, "expiry failed; retrying");
+                let backoff = chrono::Duration::milliseconds(100 << schedule.attempts.min(10));
+                scheduler.put(&order, &Schedule { at: Utc::now() + backoff, attempts: schedule.attempts + 1 }).await
+            }
+            Err(error) => {
+                tracing::error!(error = ?error, order = %order, "expiry failed {ATTEMPTS} times; dropped");
+                scheduler.cancel(&order).await
+            }
+        };
+        if let Err(error) = outcome {
+            tracing::error!(error = ?error, "updating a schedule failed");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct EmbeddedNotificationStore {
+    db: EmbeddedDb,
+}
+
+impl EmbeddedNotificationStore {
+    pub fn new(db: EmbeddedDb) -> Self {
+        Self { db }
+    }
+}
+
+impl NotificationStore for EmbeddedNotificationStore {
+    async fn add(&self, notification: &Notification) -> Result<()> {
+        let key = format!("{}/{}", notification.user_id, notification.id);
+        let record = encode(notification)?;
+        self.db
+            .write(move |txn| {
+                let mut notifications = txn.open_table(NOTIFICATIONS).map_err(storage)?;
+                if notifications.get(key.as_str()).map_err(storage)?.is_none() {
+                    notifications.insert(key.as_str(), record.as_slice()).map_err(storage)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list(&self, user: &UserId, page: &PageRequest) -> Result<Page<Notification>> {
+        let prefix = format!("{user}/");
+        let page = page.clone();
+        self.db
+            .read(move |txn| {
+                let Some(notifications) = open_readable(txn, NOTIFICATIONS)? else {
+                    return Ok(Page { items: vec![], next: None });
+                };
+                let end = match &page.after {
+                    Some(after) => format!("{prefix}{after}"),
+                    None => format!("{prefix}\u{10FFFF}"),
+                };
+                let mut items = Vec::with_capacity(page.limit + 1);
+                for entry in notifications.range::<&str>(prefix.as_str()..end.as_str()).map_err(storage)?.rev() {
+                    items.push(decode::<Notification>(entry.map_err(storage)?.1.value())?);
+                    if items.len() > page.limit {
+                        break;
+                    }
+                }
+                Ok(Page::from_overfetch(items, page.limit, |notification| notification.id.clone()))
             })
             .await
     }

@@ -4,8 +4,17 @@ pub mod dynamodb;
 pub mod embedded;
 pub mod eventbridge;
 pub mod in_process;
+pub mod scheduler;
+pub mod sqs;
 
-pub use dynamodb::{DynamoInbox, DynamoTicketStore, DynamoUserStore, Outbox};
-pub use embedded::{EmbeddedDb, EmbeddedInbox, EmbeddedTicketStore, EmbeddedUserStore};
+pub use dynamodb::{
+    DynamoInbox, DynamoNotificationStore, DynamoOrderStore, DynamoTicketStore, DynamoUserStore, Outbox,
+};
+pub use embedded::{
+    EmbeddedDb, EmbeddedInbox, EmbeddedNotificationStore, EmbeddedOrderStore, EmbeddedScheduler, EmbeddedTicketStore,
+    EmbeddedUserStore,
+};
 pub use eventbridge::EventBridgePublisher;
 pub use in_process::InProcessBus;
+pub use scheduler::EventBridgeScheduler;
+pub use sqs::SqsNotificationSender;
