@@ -55,6 +55,16 @@ def environment(port):
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "USERS_TABLE": "users",
+        "TICKETS_TABLE": "tickets",
+        "OUTBOX_TABLE": "outbox",
+        "ORDERS_TABLE": "orders",
+        "NOTIFICATIONS_TABLE": "notifications",
+        "NOTIFICATIONS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/outbound",
+        "EVENT_BUS_NAME": "bench",
+        "SCHEDULE_GROUP": "bench",
+        "EXPIRY_FUNCTION_ARN": "arn:aws:lambda:us-east-1:123456789012:function:expiration-fire",
+        "SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
+        "SCHEDULE_DLQ_ARN": "arn:aws:sqs:us-east-1:123456789012:schedule-dlq",
         "JWT_SECRET": "benchmark-secret-benchmark-secret-benchmark",
     }
     return env
