@@ -3,7 +3,7 @@
 //! On EventBridge an event travels with `source` = [`EventType::source`],
 //! `detail-type` = its type, and `detail` = the envelope.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -71,7 +71,8 @@ pub struct Event {
 impl Event {
     pub fn new(kind: EventType, version: u64, data: &impl Serialize, time: DateTime<Utc>) -> Result<Self> {
         let data = serde_json::to_value(data).map_err(|e| Error::Internal(e.into()))?;
-        Ok(Self { kind, id: ulid::Ulid::new().to_string(), time, version, data })
+        // Milliseconds, as every time the API shows.
+        Ok(Self { kind, id: ulid::Ulid::new().to_string(), time: time.trunc_subsecs(3), version, data })
     }
 
     /// `data` as the type its event type carries.

@@ -21,6 +21,7 @@ pub struct Notification {
     pub kind: String,
     pub message: String,
     pub order_id: String,
+    /// The event's time (milliseconds, UTC).
     pub created_at: DateTime<Utc>,
 }
 
