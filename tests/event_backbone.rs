@@ -233,30 +233,13 @@ async fn the_local_relay_keeps_an_event_until_the_bus_takes_it() {
     tokio::spawn(relay_outbox(db.clone(), bus));
 
     let store = EmbeddedTicketStore::new(db.clone());
-    let ticket = ticket_fixture();
+    let ticket = ticketing_tests::ticket("seller", "Concert");
     let created = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
     store.create(&ticket, &created).await.unwrap();
 
     assert_eq!(next(&mut applied).await, created);
     assert!(calls.load(Ordering::SeqCst) >= 4, "three refusals, then accepted");
     assert!(db.outbox_pending(10).await.unwrap().is_empty(), "a relayed event leaves the outbox");
-}
-
-fn ticket_fixture() -> shared::tickets::Ticket {
-    shared::tickets::Ticket {
-        id: shared::tickets::TicketId::generate(),
-        title: "Concert".into(),
-        price: shared::money::Money::from_minor(1000),
-        currency: "usd".into(),
-        date: None,
-        venue: None,
-        user_id: shared::users::UserId::from("seller".to_owned()),
-        status: shared::tickets::TicketStatus::Available,
-        order_id: None,
-        reserved_until: None,
-        version: 0,
-        created_at: Utc::now(),
-    }
 }
 
 #[tokio::test]

@@ -181,20 +181,7 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
 #[tokio::test]
 async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
     let (orders_store, tickets) = moto::order_stores().await;
-    let ticket = shared::tickets::Ticket {
-        id: shared::tickets::TicketId::generate(),
-        title: "Concert".into(),
-        price: shared::money::Money::from_minor(3000),
-        currency: "usd".into(),
-        date: None,
-        venue: None,
-        user_id: UserId::from("seller".to_owned()),
-        status: shared::tickets::TicketStatus::Available,
-        order_id: None,
-        reserved_until: None,
-        version: 0,
-        created_at: Utc::now(),
-    };
+    let ticket = ticketing_tests::ticket("seller", "Concert");
     let created = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
     shared::ports::TicketStore::create(&tickets, &ticket, &created).await.unwrap();
     let then = Utc::now() - chrono::Duration::minutes(16);

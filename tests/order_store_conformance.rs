@@ -12,7 +12,7 @@ use shared::money::Money;
 use shared::orders::{self, CancelReason, Expiry, Order, OrderChange, OrderStatus};
 use shared::pagination::PageRequest;
 use shared::ports::{OrderStore, TicketStore};
-use shared::tickets::{Ticket, TicketId, TicketStatus};
+use shared::tickets::{Ticket, TicketStatus};
 use shared::users::UserId;
 
 const TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -25,20 +25,7 @@ mod suite {
     }
 
     pub async fn listed(tickets: &impl TicketStore) -> Ticket {
-        let ticket = Ticket {
-            id: TicketId::generate(),
-            title: "Concert".into(),
-            price: Money::from_minor(4500),
-            currency: "usd".into(),
-            date: None,
-            venue: None,
-            user_id: user("seller"),
-            status: TicketStatus::Available,
-            order_id: None,
-            reserved_until: None,
-            version: 0,
-            created_at: Utc::now(),
-        };
+        let ticket = ticketing_tests::ticket("seller", "Concert");
         tickets
             .create(&ticket, &Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap())
             .await

@@ -61,20 +61,7 @@ async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal(
 async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrives() {
     // A committed ticket write leaves its event in the outbox table.
     let (store, outbox) = moto::ticket_store().await;
-    let ticket = shared::tickets::Ticket {
-        id: shared::tickets::TicketId::generate(),
-        title: "Concert".into(),
-        price: shared::money::Money::from_minor(1999),
-        currency: "usd".into(),
-        date: None,
-        venue: None,
-        user_id: shared::users::UserId::from("seller".to_owned()),
-        status: shared::tickets::TicketStatus::Available,
-        order_id: None,
-        reserved_until: None,
-        version: 0,
-        created_at: Utc::now(),
-    };
+    let ticket = ticketing_tests::ticket("seller", "Concert");
     let created = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
     store.create(&ticket, &created).await.unwrap();
     assert_eq!(outbox.events().await, vec![created.clone()]);

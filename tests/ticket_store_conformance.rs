@@ -5,7 +5,6 @@ use chrono::Utc;
 use shared::Error;
 use shared::adapters::{EmbeddedDb, EmbeddedTicketStore};
 use shared::events::{Event, EventType};
-use shared::money::Money;
 use shared::pagination::PageRequest;
 use shared::ports::TicketStore;
 use shared::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
@@ -17,18 +16,9 @@ mod suite {
 
     pub fn ticket(seller: &str, title: &str) -> Ticket {
         Ticket {
-            id: TicketId::generate(),
-            title: title.to_owned(),
-            price: Money::from_minor(1999),
-            currency: "usd".to_owned(),
             date: Some("2027-06-01T20:00:00Z".parse().unwrap()),
             venue: Some("Hall".to_owned()),
-            user_id: UserId::from(seller.to_owned()),
-            status: TicketStatus::Available,
-            order_id: None,
-            reserved_until: None,
-            version: 0,
-            created_at: Utc::now(),
+            ..ticketing_tests::ticket(seller, title)
         }
     }
 

@@ -2,10 +2,9 @@
 //! `expires_at` unless paid. Every change of an order and of the ticket it holds is one
 //! conditional transaction, so a ticket is never held by two live orders.
 
-use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -13,34 +12,13 @@ use crate::events::{Event, EventType};
 use crate::money::{self, Money};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{ExpiryScheduler, OrderStore, TicketStore};
-use crate::tickets::{self, Ticket, TicketId, TicketStatus};
+use crate::tickets::{self, Ticket, TicketId, TicketStatus, timestamp};
 use crate::users::UserId;
 
-/// Opaque order id (a ULID). It also names the order's expiry schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OrderId(String);
-
-impl OrderId {
-    pub fn generate() -> Self {
-        Self(ulid::Ulid::new().to_string())
-    }
-
-    /// An order id as a client sent it; `None` when it cannot be one (a 404, not a 400).
-    pub fn parse(raw: &str) -> Option<Self> {
-        ulid::Ulid::from_string(raw).ok().filter(|id| id.to_string() == raw).map(|id| Self(id.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for OrderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+ulid_id!(
+    /// Opaque order id. It also names the order's expiry schedule.
+    OrderId
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderStatus {
@@ -119,10 +97,6 @@ impl Order {
     fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
         Event::new(kind, self.version, &self.view(), now)
     }
-}
-
-fn timestamp(time: &DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// An order as clients and event consumers see it.

@@ -1,7 +1,5 @@
 //! Tickets: what a seller lists, and the rules for creating, editing, deleting and listing.
 
-use std::fmt;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,31 +11,10 @@ use crate::pagination::{Page, PageRequest};
 use crate::ports::TicketStore;
 use crate::users::UserId;
 
-/// Opaque ticket id (a ULID: ids sort by creation time).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TicketId(String);
-
-impl TicketId {
-    pub fn generate() -> Self {
-        Self(ulid::Ulid::new().to_string())
-    }
-
-    /// A ticket id as a client sent it; `None` when it cannot be one (a 404, not a 400).
-    pub fn parse(raw: &str) -> Option<Self> {
-        ulid::Ulid::from_string(raw).ok().filter(|id| id.to_string() == raw).map(|id| Self(id.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for TicketId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+ulid_id!(
+    /// Opaque ticket id.
+    TicketId
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,7 +66,8 @@ pub struct TicketView<'a> {
     pub created_at: String,
 }
 
-fn timestamp(time: &DateTime<Utc>) -> String {
+/// A time as the API shows it: RFC 3339, UTC, milliseconds.
+pub(crate) fn timestamp(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

@@ -18,6 +18,24 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
 }
 
+/// An available ticket of `seller`, priced 45.00, as the tickets service creates it.
+pub fn ticket(seller: &str, title: &str) -> shared::tickets::Ticket {
+    shared::tickets::Ticket {
+        id: shared::tickets::TicketId::generate(),
+        title: title.to_owned(),
+        price: shared::money::Money::from_minor(4500),
+        currency: shared::money::CURRENCY.to_owned(),
+        date: None,
+        venue: None,
+        user_id: shared::users::UserId::from(seller.to_owned()),
+        status: shared::tickets::TicketStatus::Available,
+        order_id: None,
+        reserved_until: None,
+        version: 0,
+        created_at: chrono::Utc::now(),
+    }
+}
+
 /// A unique, lower-case resource name, so tests never share a table, bus or queue.
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())

@@ -75,20 +75,7 @@ impl UserStore for DynamoUserStore {
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(Self::KEY, AttributeValue::S(email.as_str().to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("getting a user")?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item(item).context("decoding a user"))
-            .transpose()
-            .map_err(Error::Internal)
+        get_consistent(&self.client, &self.table, (Self::KEY, email.as_str()), "a user").await
     }
 }
 
@@ -97,6 +84,28 @@ pub fn order_stores(client: Client, config: &crate::config::OrdersConfig) -> (Dy
     let outbox = Outbox::new(&config.tickets.outbox_table);
     let tickets = DynamoTicketStore::new(client.clone(), &config.tickets.tickets_table, outbox.clone());
     (DynamoOrderStore::new(client, &config.orders_table, &config.tickets.tickets_table, outbox), tickets)
+}
+
+/// The item keyed `key` in `table`, read strongly consistent and decoded.
+async fn get_consistent<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    table: &str,
+    key: (&str, &str),
+    what: &'static str,
+) -> Result<Option<T>> {
+    let output = client
+        .get_item()
+        .table_name(table)
+        .key(key.0, s(key.1))
+        .consistent_read(true)
+        .send()
+        .await
+        .with_context(|| format!("getting {what}"))?;
+    output
+        .item
+        .map(|item| serde_dynamo::from_item(item).with_context(|| format!("decoding {what}")))
+        .transpose()
+        .map_err(Error::Internal)
 }
 
 /// Runs one `TransactWriteItems`: all items commit or none. A failed condition on any
@@ -208,15 +217,7 @@ impl DynamoTicketStore {
 
     /// Puts `ticket` if the stored version is `expected` (`None`: nothing stored), with its event.
     async fn put(&self, ticket: &Ticket, expected: Option<u64>, event: &Event) -> Result<()> {
-        let put = Put::builder().table_name(&self.table).set_item(Some(Self::item(ticket)?));
-        let put = match expected {
-            None => put.condition_expression("attribute_not_exists(id)"),
-            Some(version) => {
-                put.condition_expression("version = :expected").expression_attribute_values(":expected", n(version))
-            }
-        };
-        let put = put.build().context("building a ticket put").map_err(Error::Internal)?;
-        let items = vec![TransactWriteItem::builder().put(put).build(), self.outbox.put(event)?];
+        let items = vec![versioned_put(&self.table, Self::item(ticket)?, expected)?, self.outbox.put(event)?];
         transact(&self.client, items, Self::CHANGED, "writing a ticket").await
     }
 }
@@ -227,20 +228,7 @@ impl TicketStore for DynamoTicketStore {
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(Self::KEY, s(id.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("getting a ticket")?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item(item).context("decoding a ticket"))
-            .transpose()
-            .map_err(Error::Internal)
+        get_consistent(&self.client, &self.table, (Self::KEY, id.as_str()), "a ticket").await
     }
 
     async fn replace(&self, ticket: &Ticket, expected_version: u64, event: &Event) -> Result<()> {
@@ -371,20 +359,7 @@ impl OrderStore for DynamoOrderStore {
     }
 
     async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(Self::KEY, s(id.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .context("getting an order")?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item(item).context("decoding an order"))
-            .transpose()
-            .map_err(Error::Internal)
+        get_consistent(&self.client, &self.table, (Self::KEY, id.as_str()), "an order").await
     }
 
     async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {

@@ -170,6 +170,50 @@ fn open_readable(
     }
 }
 
+/// Records of `table` kept by `keep`, highest key (newest ULID) first, one page's worth
+/// after the key `page.after`.
+fn newest_first<T: serde::de::DeserializeOwned + Keyed>(
+    txn: &ReadTransaction,
+    table: TableDefinition<'static, &'static str, &'static [u8]>,
+    page: &PageRequest,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Page<T>> {
+    let Some(records) = open_readable(txn, table)? else { return Ok(Page { items: Vec::new(), next: None }) };
+    let range = match &page.after {
+        Some(after) => records.range::<&str>(..after.as_str()),
+        None => records.range::<&str>(..),
+    }
+    .map_err(storage)?;
+    let mut items = Vec::with_capacity(page.limit + 1);
+    for entry in range.rev() {
+        let record: T = decode(entry.map_err(storage)?.1.value())?;
+        if keep(&record) {
+            items.push(record);
+            if items.len() > page.limit {
+                break;
+            }
+        }
+    }
+    Ok(Page::from_overfetch(items, page.limit, T::key))
+}
+
+/// A record's key in its table.
+trait Keyed {
+    fn key(&self) -> String;
+}
+
+impl Keyed for Ticket {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Keyed for Order {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
 fn storage(error: impl Into<redb::Error>) -> Error {
     Error::Internal(anyhow::Error::new(error.into()).context("embedded store"))
 }
@@ -293,28 +337,10 @@ impl TicketStore for EmbeddedTicketStore {
         let (filter, page) = (filter.clone(), page.clone());
         self.db
             .read(move |txn| {
-                let Some(tickets) = open_readable(txn, TICKETS)? else { return Ok(Page { items: vec![], next: None }) };
-                let range = match &page.after {
-                    Some(after) => tickets.range::<&str>(..after.as_str()),
-                    None => tickets.range::<&str>(..),
-                }
-                .map_err(storage)?;
-                let mut items = Vec::with_capacity(page.limit + 1);
-                for entry in range.rev() {
-                    let (_, record) = entry.map_err(storage)?;
-                    let ticket: Ticket = decode(record.value())?;
-                    let shown = match &filter {
-                        TicketFilter::Available => ticket.status == TicketStatus::Available,
-                        TicketFilter::Seller(seller) => &ticket.user_id == seller,
-                    };
-                    if shown {
-                        items.push(ticket);
-                        if items.len() > page.limit {
-                            break;
-                        }
-                    }
-                }
-                Ok(Page::from_overfetch(items, page.limit, |ticket| ticket.id.to_string()))
+                newest_first(txn, TICKETS, &page, |ticket: &Ticket| match &filter {
+                    TicketFilter::Available => ticket.status == TicketStatus::Available,
+                    TicketFilter::Seller(seller) => &ticket.user_id == seller,
+                })
             })
             .await
     }
@@ -429,27 +455,7 @@ impl OrderStore for EmbeddedOrderStore {
 
     async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
         let (buyer, page) = (buyer.clone(), page.clone());
-        self.db
-            .read(move |txn| {
-                let Some(orders) = open_readable(txn, ORDERS)? else { return Ok(Page { items: vec![], next: None }) };
-                let range = match &page.after {
-                    Some(after) => orders.range::<&str>(..after.as_str()),
-                    None => orders.range::<&str>(..),
-                }
-                .map_err(storage)?;
-                let mut items = Vec::with_capacity(page.limit + 1);
-                for entry in range.rev() {
-                    let order: Order = decode(entry.map_err(storage)?.1.value())?;
-                    if order.user_id == buyer {
-                        items.push(order);
-                        if items.len() > page.limit {
-                            break;
-                        }
-                    }
-                }
-                Ok(Page::from_overfetch(items, page.limit, |order| order.id.to_string()))
-            })
-            .await
+        self.db.read(move |txn| newest_first(txn, ORDERS, &page, |order: &Order| order.user_id == buyer)).await
     }
 }
 
