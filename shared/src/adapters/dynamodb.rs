@@ -68,7 +68,11 @@ impl UserStore for DynamoUserStore {
         match outcome {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
-                Err(Error::Conflict("Email in use"))
+                // A retried put whose first attempt committed finds its own item: that is success.
+                match self.find_by_email(&user.email).await? {
+                    Some(stored) if stored.id == user.id => Ok(()),
+                    _ => Err(Error::Conflict("Email in use")),
+                }
             }
             Err(e) => Err(Error::Internal(anyhow::Error::new(e).context("putting a user"))),
         }
