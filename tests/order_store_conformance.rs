@@ -136,7 +136,7 @@ mod suite {
         let change = OrderChange {
             orders: vec![(paid.clone(), Some(0))],
             tickets: vec![(sold.clone(), held.version)],
-            events: vec![],
+            ..OrderChange::default()
         };
         orders.commit(&change).await.unwrap();
 
@@ -148,11 +148,8 @@ mod suite {
         assert_eq!(tickets.get(&ticket.id).await.unwrap(), Some(sold));
 
         // A commit at a version that moved on is refused whole.
-        let stale = OrderChange {
-            orders: vec![(Order { version: 1, ..order.clone() }, Some(0))],
-            tickets: vec![],
-            events: vec![],
-        };
+        let stale =
+            OrderChange { orders: vec![(Order { version: 1, ..order.clone() }, Some(0))], ..OrderChange::default() };
         assert!(matches!(orders.commit(&stale).await, Err(Error::Conflict(_))));
     }
 

@@ -96,14 +96,15 @@ fn the_jwt_secret_comes_from_secrets_manager_and_never_from_a_parameter() {
         readers += 1;
     }
     assert!(readers >= 3, "signup, signin and currentuser read the secret");
-    let parameters = template["Parameters"].as_mapping().map(|p| p.keys().count()).unwrap_or(0);
-    let secret_parameters = template["Parameters"]
+    // A parameter may name a secret in Secrets Manager, never hold one.
+    let holding_secrets: Vec<&str> = template["Parameters"]
         .as_mapping()
         .into_iter()
         .flatten()
-        .filter(|(name, _)| name.as_str().is_some_and(|name| name.to_lowercase().contains("secret")))
-        .count();
-    assert_eq!(secret_parameters, 0, "no secret among the {parameters} parameters");
+        .filter_map(|(name, _)| name.as_str())
+        .filter(|name| name.to_lowercase().contains("secret") && !name.ends_with("Name"))
+        .collect();
+    assert!(holding_secrets.is_empty(), "{holding_secrets:?}");
 }
 
 #[test]
@@ -229,4 +230,28 @@ fn the_orders_and_notifications_tables_are_keyed_as_their_adapters_expect() {
     let notifications = &template["Resources"]["NotificationsTable"]["Properties"]["KeySchema"];
     assert_eq!(notifications[0]["AttributeName"].as_str(), Some(DynamoNotificationStore::PARTITION));
     assert_eq!(notifications[1]["AttributeName"].as_str(), Some(DynamoNotificationStore::SORT));
+}
+
+#[test]
+fn stripe_keys_come_from_secrets_manager_and_the_payments_table_is_keyed_by_order() {
+    use shared::adapters::DynamoOrderStore;
+    let template = template();
+    let mut readers = 0;
+    for (name, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        for variable in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+            let Some(value) = function["Properties"]["Environment"]["Variables"].get(variable) else { continue };
+            let Value::Tagged(sub) = value else { panic!("{name}: {variable} is not a !Sub dynamic reference") };
+            assert!(
+                sub.value.as_str().unwrap_or_default().starts_with("{{resolve:secretsmanager:"),
+                "{name}: {variable}"
+            );
+            readers += 1;
+        }
+    }
+    assert_eq!(readers, 3, "payments-create and payments-webhook read the key, the webhook its secret");
+    let payments = &template["Resources"]["PaymentsTable"]["Properties"];
+    assert_eq!(payments["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::PAYMENT_KEY));
+    let index = &payments["GlobalSecondaryIndexes"][0];
+    assert_eq!(index["IndexName"].as_str(), Some(DynamoOrderStore::INTENT_INDEX));
+    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::INTENT));
 }

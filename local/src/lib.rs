@@ -15,13 +15,15 @@ use shared::adapters::embedded::{relay_outbox, run_schedules};
 use shared::adapters::in_process::{Retry, Subscription};
 use shared::adapters::scheduler::ExpiryInput;
 use shared::adapters::{
-    EmbeddedDb, EmbeddedNotificationStore, EmbeddedOrderStore, EmbeddedScheduler, EmbeddedTicketStore,
-    EmbeddedUserStore, InProcessBus,
+    EmbeddedDb, EmbeddedInbox, EmbeddedNotificationStore, EmbeddedOrderStore, EmbeddedScheduler, EmbeddedTicketStore,
+    EmbeddedUserStore, InProcessBus, StripeGateway, TestGateway,
 };
 use shared::auth::Sessions;
-use shared::config::{self, AuthConfig, ConfigError, Secret};
+use shared::config::{self, AuthConfig, ConfigError, Secret, StripeConfig};
 use shared::http::HttpResponse;
 use shared::notifications::LogSender;
+use shared::payments::{Intent, IntentRequest};
+use shared::ports::PaymentGateway;
 
 /// One API Gateway route: the function it invokes, its method and path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub const ROUTES: &[Route] = &[
     Route { function: "orders-cancel", method: "DELETE", path: "/api/orders/{id}" },
     Route { function: "expiration-get", method: "GET", path: "/api/expiration/{orderId}" },
     Route { function: "notifications-list", method: "GET", path: "/api/notifications" },
+    Route { function: "payments-create", method: "POST", path: "/api/payments" },
+    Route { function: "payments-list", method: "GET", path: "/api/payments" },
+    Route { function: "payments-webhook", method: "POST", path: "/api/payments/webhook" },
 ];
 
 /// The function behind the `$default` route: whatever no route matches.
@@ -61,20 +66,77 @@ pub struct Functions {
     orders: EmbeddedOrderStore,
     notifications: EmbeddedNotificationStore,
     scheduler: EmbeddedScheduler,
+    inbox: EmbeddedInbox,
+    gateway: Gateway,
+    webhook_secret: Secret,
     sessions: Sessions,
     reservation_timeout: Duration,
 }
 
+/// Stripe when a key is configured, else the built-in test gateway.
+#[derive(Clone)]
+pub enum Gateway {
+    Test(TestGateway),
+    Stripe(Box<StripeGateway>),
+}
+
+impl PaymentGateway for Gateway {
+    async fn create_intent(&self, request: &IntentRequest<'_>) -> shared::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.create_intent(request).await,
+            Gateway::Stripe(gateway) => gateway.create_intent(request).await,
+        }
+    }
+
+    async fn confirm(&self, intent_id: &str, payment_method: &str) -> shared::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.confirm(intent_id, payment_method).await,
+            Gateway::Stripe(gateway) => gateway.confirm(intent_id, payment_method).await,
+        }
+    }
+
+    async fn get_intent(&self, intent_id: &str) -> shared::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.get_intent(intent_id).await,
+            Gateway::Stripe(gateway) => gateway.get_intent(intent_id).await,
+        }
+    }
+
+    async fn refund(&self, intent_id: &str) -> shared::Result<String> {
+        match self {
+            Gateway::Test(gateway) => gateway.refund(intent_id).await,
+            Gateway::Stripe(gateway) => gateway.refund(intent_id).await,
+        }
+    }
+}
+
 impl Functions {
-    pub fn new(db: EmbeddedDb, config: &LocalConfig) -> Self {
-        Self {
+    pub fn new(db: EmbeddedDb, config: &LocalConfig) -> anyhow::Result<Self> {
+        let gateway = match &config.stripe {
+            None => Gateway::Test(TestGateway::new()),
+            Some(stripe) => {
+                Gateway::Stripe(Box::new(StripeGateway::new(&stripe.secret_key, stripe.api_base.as_deref())?))
+            }
+        };
+        Ok(Self {
             users: EmbeddedUserStore::new(db.clone()),
             tickets: EmbeddedTicketStore::new(db.clone()),
             orders: EmbeddedOrderStore::new(db.clone()),
             notifications: EmbeddedNotificationStore::new(db.clone()),
-            scheduler: EmbeddedScheduler::new(db),
+            scheduler: EmbeddedScheduler::new(db.clone()),
+            inbox: EmbeddedInbox::new(db),
+            gateway,
+            webhook_secret: config.webhook_secret.clone(),
             sessions: Sessions::new(&config.auth),
             reservation_timeout: config.reservation_timeout,
+        })
+    }
+
+    /// The built-in test gateway, when that is the one in use.
+    pub fn test_gateway(&self) -> Option<&TestGateway> {
+        match &self.gateway {
+            Gateway::Test(gateway) => Some(gateway),
+            Gateway::Stripe(_) => None,
         }
     }
 
@@ -98,6 +160,20 @@ impl Functions {
             "orders-cancel" => orders_cancel::handle(&self.orders, &self.tickets, &self.sessions, req).await,
             "expiration-get" => expiration_get::handle(&self.orders, &self.sessions, req).await,
             "notifications-list" => notifications_list::handle(&self.notifications, &self.sessions, req).await,
+            "payments-create" => {
+                payments_create::handle(&self.orders, &self.tickets, &self.gateway, &self.sessions, req).await
+            }
+            "payments-list" => payments_list::handle(&self.orders, &self.sessions, req).await,
+            "payments-webhook" => {
+                let webhook = payments_webhook::Webhook {
+                    orders: &self.orders,
+                    tickets: &self.tickets,
+                    gateway: &self.gateway,
+                    inbox: &self.inbox,
+                    secret: &self.webhook_secret,
+                };
+                payments_webhook::handle(webhook, req).await
+            }
             "not-found" => not_found::handle(req).await,
             _ => return None,
         })
@@ -160,7 +236,13 @@ pub struct LocalConfig {
     pub storage: Storage,
     pub auth: AuthConfig,
     pub reservation_timeout: Duration,
+    /// Stripe, when `STRIPE_SECRET_KEY` is set; the test gateway otherwise.
+    pub stripe: Option<StripeConfig>,
+    pub webhook_secret: Secret,
 }
+
+/// Verifies local webhook calls when `STRIPE_WEBHOOK_SECRET` is not set.
+pub const LOCAL_WEBHOOK_SECRET: &str = "whsec_local_development";
 
 /// Signs local sessions when `JWT_SECRET` is not set. Never used by a deployed function.
 const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-deployment";
@@ -188,6 +270,10 @@ impl LocalConfig {
             storage,
             auth: AuthConfig::new(Secret::new(secret), config::seconds("SESSION_TTL_SECONDS", 3600)?)?,
             reservation_timeout: config::reservation_timeout()?,
+            stripe: StripeConfig::from_env(),
+            webhook_secret: Secret::new(
+                config::optional("STRIPE_WEBHOOK_SECRET").unwrap_or_else(|| LOCAL_WEBHOOK_SECRET.to_owned()),
+            ),
         })
     }
 
@@ -200,6 +286,8 @@ impl LocalConfig {
             auth: AuthConfig::new(Secret::new(secret), std::time::Duration::from_secs(3600))
                 .expect("a test secret long enough"),
             reservation_timeout: Duration::from_secs(15 * 60),
+            stripe: None,
+            webhook_secret: Secret::new(LOCAL_WEBHOOK_SECRET),
         }
     }
 

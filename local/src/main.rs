@@ -19,8 +19,12 @@ async fn main() -> anyhow::Result<()> {
         Storage::Dir(dir) => tracing::info!(data = %dir.display(), "embedded store on disk"),
         Storage::Memory => tracing::info!("embedded store in memory"),
     }
+    match &config.stripe {
+        Some(_) => tracing::info!("payments through Stripe (STRIPE_SECRET_KEY)"),
+        None => tracing::info!("payments through the built-in test gateway (pm_card_visa succeeds)"),
+    }
     tracing::info!("API listening on http://{}", listener.local_addr()?);
-    let functions = Functions::new(db.clone(), &config);
+    let functions = Functions::new(db.clone(), &config)?;
     local::start_event_flow(&functions, db, local::subscriptions(&functions), Retry::default());
     local::serve(listener, functions).await?;
     Ok(())

@@ -120,6 +120,8 @@ pub struct OrdersConfig {
     /// `ORDERS_TABLE`
     pub orders_table: String,
     pub tickets: TicketsConfig,
+    /// `PAYMENTS_TABLE`
+    pub payments_table: String,
     /// `RESERVATION_TIMEOUT` minutes (15 by default), or `RESERVATION_TIMEOUT_SECONDS`
     /// when set (for tests and demos).
     pub reservation_timeout: Duration,
@@ -130,6 +132,7 @@ impl OrdersConfig {
         Ok(Self {
             orders_table: required("ORDERS_TABLE")?,
             tickets: TicketsConfig::from_env()?,
+            payments_table: required("PAYMENTS_TABLE")?,
             reservation_timeout: reservation_timeout()?,
         })
     }
@@ -141,6 +144,31 @@ pub fn reservation_timeout() -> Result<Duration, ConfigError> {
         return seconds("RESERVATION_TIMEOUT_SECONDS", 0);
     }
     Ok(seconds("RESERVATION_TIMEOUT", 15)? * 60)
+}
+
+/// How the payments service reaches Stripe.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    /// `STRIPE_SECRET_KEY`
+    pub secret_key: Secret,
+    /// `STRIPE_API_BASE`: another Stripe-compatible server (ends with `/`).
+    pub api_base: Option<String>,
+}
+
+impl StripeConfig {
+    /// `None` when `STRIPE_SECRET_KEY` is not set.
+    pub fn from_env() -> Option<Self> {
+        Some(Self { secret_key: Secret::new(optional("STRIPE_SECRET_KEY")?), api_base: optional("STRIPE_API_BASE") })
+    }
+
+    pub fn required() -> Result<Self, ConfigError> {
+        Self::from_env().ok_or(ConfigError::Missing("STRIPE_SECRET_KEY"))
+    }
+}
+
+/// `STRIPE_WEBHOOK_SECRET`: the webhook endpoint's signing secret.
+pub fn webhook_secret() -> Result<Secret, ConfigError> {
+    required("STRIPE_WEBHOOK_SECRET").map(Secret::new)
 }
 
 /// Where the expiration service creates schedules, and what they invoke.

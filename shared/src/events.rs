@@ -22,16 +22,28 @@ pub enum EventType {
     OrderCancelled,
     #[serde(rename = "expiration.complete")]
     ExpirationComplete,
+    #[serde(rename = "order.completed")]
+    OrderCompleted,
+    #[serde(rename = "payment.succeeded")]
+    PaymentSucceeded,
+    #[serde(rename = "payment.failed")]
+    PaymentFailed,
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 6] = [
+    pub const ALL: [EventType; 10] = [
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketDeleted,
         EventType::OrderCreated,
         EventType::OrderCancelled,
         EventType::ExpirationComplete,
+        EventType::OrderCompleted,
+        EventType::PaymentSucceeded,
+        EventType::PaymentFailed,
+        EventType::PaymentRefunded,
     ];
 
     /// The `type` of the envelope and the EventBridge `detail-type`.
@@ -43,6 +55,10 @@ impl EventType {
             EventType::OrderCreated => "order.created",
             EventType::OrderCancelled => "order.cancelled",
             EventType::ExpirationComplete => "expiration.complete",
+            EventType::OrderCompleted => "order.completed",
+            EventType::PaymentSucceeded => "payment.succeeded",
+            EventType::PaymentFailed => "payment.failed",
+            EventType::PaymentRefunded => "payment.refunded",
         }
     }
 
@@ -50,7 +66,8 @@ impl EventType {
     pub fn source(self) -> &'static str {
         match self {
             EventType::TicketCreated | EventType::TicketUpdated | EventType::TicketDeleted => "ticketing.tickets",
-            EventType::OrderCreated | EventType::OrderCancelled => "ticketing.orders",
+            EventType::OrderCreated | EventType::OrderCancelled | EventType::OrderCompleted => "ticketing.orders",
+            EventType::PaymentSucceeded | EventType::PaymentFailed | EventType::PaymentRefunded => "ticketing.payments",
             EventType::ExpirationComplete => "ticketing.expiration",
         }
     }

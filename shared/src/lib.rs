@@ -44,8 +44,10 @@ pub mod notifications;
 pub mod orders;
 pub mod pagination;
 pub mod password;
+pub mod payments;
 pub mod ports;
 pub mod relay;
+pub mod stripe_webhook;
 pub mod tickets;
 pub mod users;
 

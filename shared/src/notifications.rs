@@ -17,7 +17,8 @@ pub struct Notification {
     /// The id of the event it comes from.
     pub id: String,
     pub user_id: UserId,
-    /// `reservation.created`, `reservation.expired` or `order.cancelled`.
+    /// `reservation.created`, `reservation.expired`, `order.cancelled`, `payment.receipt` or
+    /// `payment.refunded`.
     pub kind: String,
     pub message: String,
     pub order_id: String,
@@ -26,10 +27,40 @@ pub struct Notification {
 }
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 2] = [EventType::OrderCreated, EventType::OrderCancelled];
+pub const CONSUMES: [EventType; 4] =
+    [EventType::OrderCreated, EventType::OrderCancelled, EventType::PaymentSucceeded, EventType::PaymentRefunded];
+
+/// The fields of a `payment.*` event a notification uses.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentEventData {
+    order_id: String,
+    user_id: UserId,
+    amount: serde_json::Number,
+    currency: String,
+}
 
 /// The notification an event calls for, if any.
 pub fn for_event(event: &Event) -> Result<Option<Notification>> {
+    if matches!(event.kind, EventType::PaymentSucceeded | EventType::PaymentRefunded) {
+        let payment: PaymentEventData = event.data()?;
+        let decimal = payment.amount.to_string();
+        let decimal = crate::money::Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
+        let amount = format!("{decimal} {}", payment.currency.to_uppercase());
+        let (kind, message) = if event.kind == EventType::PaymentSucceeded {
+            ("payment.receipt", format!("We received your payment of {amount}. Your ticket is yours."))
+        } else {
+            ("payment.refunded", format!("Your payment of {amount} was refunded: the order could not be completed."))
+        };
+        return Ok(Some(Notification {
+            id: event.id.clone(),
+            user_id: payment.user_id,
+            kind: kind.to_owned(),
+            message,
+            order_id: payment.order_id,
+            created_at: event.time,
+        }));
+    }
     let (kind, message) = match event.kind {
         EventType::OrderCreated => {
             let order: OrderEventData = event.data()?;

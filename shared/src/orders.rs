@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::events::{Event, EventType};
 use crate::money::{self, Money};
 use crate::pagination::{Page, PageRequest};
+use crate::payments::Payment;
 use crate::ports::{ExpiryScheduler, OrderStore, TicketStore};
 use crate::tickets::{self, Ticket, TicketId, TicketStatus, timestamp};
 use crate::users::UserId;
@@ -94,7 +95,7 @@ impl Order {
         }
     }
 
-    fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
+    pub(crate) fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
         Event::new(kind, self.version, &self.view(), now)
     }
 }
@@ -148,6 +149,7 @@ pub struct TicketSummaryData {
 pub struct OrderChange {
     pub orders: Vec<(Order, Option<u64>)>,
     pub tickets: Vec<(Ticket, u64)>,
+    pub payments: Vec<(Payment, Option<u64>)>,
     pub events: Vec<Event>,
 }
 

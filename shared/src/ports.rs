@@ -10,6 +10,7 @@ use crate::events::Event;
 use crate::notifications::Notification;
 use crate::orders::{Order, OrderChange, OrderId};
 use crate::pagination::{Page, PageRequest};
+use crate::payments::{Intent, IntentRequest, Payment};
 use crate::tickets::{Ticket, TicketFilter, TicketId};
 use crate::users::{Email, User, UserId};
 
@@ -67,6 +68,12 @@ pub trait OrderStore: Send + Sync {
 
     /// A buyer's orders, newest first.
     fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send;
+
+    /// The order's payment (there is at most one), read strongly consistent.
+    fn payment_for(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payment>>> + Send;
+
+    /// The payment of a PaymentIntent.
+    fn payment_by_intent(&self, intent_id: &str) -> impl Future<Output = Result<Option<Payment>>> + Send;
 }
 
 /// One-shot schedules that run an order's expiry at its `expires_at`.
@@ -88,4 +95,20 @@ pub trait NotificationStore: Send + Sync {
 /// Hands a notification to the delivery integration (email, SMS).
 pub trait NotificationSender: Send + Sync {
     fn send(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The payment provider (Stripe).
+pub trait PaymentGateway: Send + Sync {
+    /// The order's one PaymentIntent: asking again returns the same one (idempotency key).
+    fn create_intent(&self, request: &IntentRequest<'_>) -> impl Future<Output = Result<Intent>> + Send;
+
+    /// Confirms the intent with `payment_method` (a PaymentMethod id such as `pm_card_visa`,
+    /// or a card token such as `tok_visa`). A declined card is `PaymentDeclined` with the
+    /// provider's message, and the intent can be confirmed again with another card.
+    fn confirm(&self, intent_id: &str, payment_method: &str) -> impl Future<Output = Result<Intent>> + Send;
+
+    fn get_intent(&self, intent_id: &str) -> impl Future<Output = Result<Intent>> + Send;
+
+    /// Refunds a succeeded intent in full, once (asking again returns the same refund id).
+    fn refund(&self, intent_id: &str) -> impl Future<Output = Result<String>> + Send;
 }

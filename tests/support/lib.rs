@@ -46,6 +46,8 @@ pub fn unique_name(prefix: &str) -> String {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// The built-in payment gateway, to act as a browser running Stripe.js would.
+    pub gateway: Option<shared::adapters::TestGateway>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -61,7 +63,8 @@ pub async fn spawn_app_with(extra: Vec<Subscription>) -> TestApp {
 /// The local runner with `config`, e.g. a reservation timeout of seconds.
 pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>) -> TestApp {
     let db = config.open_db().expect("in-memory store");
-    let functions = Functions::new(db.clone(), &config);
+    let functions = Functions::new(db.clone(), &config).expect("the local functions start");
+    let gateway = functions.test_gateway().cloned();
     let retry = Retry { attempts: 5, first_delay: std::time::Duration::from_millis(5) };
     let mut subscriptions = local::subscriptions(&functions);
     subscriptions.extend(extra);
@@ -69,7 +72,7 @@ pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>)
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("bound address"));
     tokio::spawn(local::serve(listener, functions));
-    TestApp { address, client: reqwest::Client::new() }
+    TestApp { address, client: reqwest::Client::new(), gateway }
 }
 
 /// A response, read whole.
@@ -285,8 +288,34 @@ pub mod moto {
             &[(DynamoOrderStore::BUYER_INDEX, DynamoOrderStore::BUYER)],
         )
         .await;
-        let tickets_table = tickets.table_name().to_owned();
-        (DynamoOrderStore::new(client, orders_table, tickets_table, Outbox::new(outbox.table)), tickets)
+        let payments = client
+            .create_table()
+            .table_name(super::unique_name("payments"))
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(string_attribute(DynamoOrderStore::PAYMENT_KEY))
+            .attribute_definitions(string_attribute(DynamoOrderStore::INTENT))
+            .key_schema(key(DynamoOrderStore::PAYMENT_KEY, KeyType::Hash))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(DynamoOrderStore::INTENT_INDEX)
+                    .key_schema(key(DynamoOrderStore::INTENT, KeyType::Hash))
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .expect("complete index"),
+            )
+            .send()
+            .await
+            .expect("moto creates the table")
+            .table_description
+            .and_then(|table| table.table_name)
+            .expect("a table name");
+        let tables = shared::adapters::dynamodb::OrderTables {
+            orders: orders_table,
+            tickets: tickets.table_name().to_owned(),
+            payments,
+            outbox: outbox.table,
+        };
+        (DynamoOrderStore::new(client, tables), tickets)
     }
 
     /// A notifications table of its own (partition `user_id`, sort `id`).
@@ -443,5 +472,22 @@ impl OutboxProbe for DynamoOutboxProbe {
             .expect("outbox records decode");
         events.sort_by(|a, b| a.id.cmp(&b.id));
         events
+    }
+}
+
+/// The localstripe server `scripts/test` started.
+pub mod localstripe {
+    use shared::adapters::StripeGateway;
+    use shared::config::Secret;
+
+    pub fn endpoint() -> String {
+        std::env::var("LOCALSTRIPE_ENDPOINT")
+            .expect("LOCALSTRIPE_ENDPOINT is not set: run the suite with scripts/test, which starts localstripe")
+    }
+
+    /// The Stripe adapter, pointed at localstripe.
+    pub fn gateway() -> StripeGateway {
+        StripeGateway::new(&Secret::new("sk_test_localstripe"), Some(&format!("{}/", endpoint())))
+            .expect("a Stripe client")
     }
 }

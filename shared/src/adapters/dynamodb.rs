@@ -17,6 +17,7 @@ use crate::events::Event;
 use crate::notifications::Notification;
 use crate::orders::{Order, OrderChange, OrderId};
 use crate::pagination::{Page, PageRequest};
+use crate::payments::Payment;
 use crate::ports::{Inbox, NotificationStore, OrderStore, TicketStore, UserStore};
 use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
 use crate::users::{Email, User, UserId};
@@ -86,8 +87,14 @@ impl UserStore for DynamoUserStore {
 /// The order and ticket stores an orders function works with.
 pub fn order_stores(client: Client, config: &crate::config::OrdersConfig) -> (DynamoOrderStore, DynamoTicketStore) {
     let outbox = Outbox::new(&config.tickets.outbox_table);
-    let tickets = DynamoTicketStore::new(client.clone(), &config.tickets.tickets_table, outbox.clone());
-    (DynamoOrderStore::new(client, &config.orders_table, &config.tickets.tickets_table, outbox), tickets)
+    let tickets = DynamoTicketStore::new(client.clone(), &config.tickets.tickets_table, outbox);
+    let tables = OrderTables {
+        orders: config.orders_table.clone(),
+        tickets: config.tickets.tickets_table.clone(),
+        payments: config.payments_table.clone(),
+        outbox: config.tickets.outbox_table.clone(),
+    };
+    (DynamoOrderStore::new(client, tables), tickets)
 }
 
 /// The item keyed `key` in `table`, read strongly consistent and decoded.
@@ -320,24 +327,49 @@ pub struct DynamoOrderStore {
     client: Client,
     table: String,
     tickets_table: String,
+    payments_table: String,
     outbox: Outbox,
+}
+
+/// The tables an order change spans.
+#[derive(Debug, Clone)]
+pub struct OrderTables {
+    pub orders: String,
+    pub tickets: String,
+    /// Partition key `order_id` (one payment per order); index `by-intent` on `stripe_id`.
+    pub payments: String,
+    pub outbox: String,
 }
 
 impl DynamoOrderStore {
     pub const KEY: &'static str = "id";
     pub const BUYER_INDEX: &'static str = "by-buyer";
     pub const BUYER: &'static str = "user_id";
+    pub const PAYMENT_KEY: &'static str = "order_id";
+    pub const INTENT_INDEX: &'static str = "by-intent";
+    pub const INTENT: &'static str = "stripe_id";
 
-    pub fn new(client: Client, table: impl Into<String>, tickets_table: impl Into<String>, outbox: Outbox) -> Self {
-        Self { client, table: table.into(), tickets_table: tickets_table.into(), outbox }
+    pub fn new(client: Client, tables: OrderTables) -> Self {
+        Self {
+            client,
+            table: tables.orders,
+            tickets_table: tables.tickets,
+            payments_table: tables.payments,
+            outbox: Outbox::new(tables.outbox),
+        }
     }
 }
 
 /// A put of `item` into `table`, conditional on the stored `version` (`None`: no item).
 fn versioned_put(table: &str, item: Item, expected: Option<u64>) -> Result<TransactWriteItem> {
+    versioned_put_keyed(table, "id", item, expected)
+}
+
+/// [`versioned_put`] for a table whose partition key is `key`.
+fn versioned_put_keyed(table: &str, key: &str, item: Item, expected: Option<u64>) -> Result<TransactWriteItem> {
     let put = Put::builder().table_name(table).set_item(Some(item));
     let put = match expected {
-        None => put.condition_expression("attribute_not_exists(id)"),
+        None => put.condition_expression("attribute_not_exists(#key)").expression_attribute_names("#key", key),
         Some(version) => {
             put.condition_expression("version = :expected").expression_attribute_values(":expected", n(version))
         }
@@ -355,6 +387,10 @@ impl OrderStore for DynamoOrderStore {
         }
         for (ticket, expected) in &change.tickets {
             items.push(versioned_put(&self.tickets_table, DynamoTicketStore::item(ticket)?, Some(*expected))?);
+        }
+        for (payment, expected) in &change.payments {
+            let item: Item = serde_dynamo::to_item(payment).context("encoding a payment").map_err(Error::Internal)?;
+            items.push(versioned_put_keyed(&self.payments_table, Self::PAYMENT_KEY, item, *expected)?);
         }
         for event in &change.events {
             items.push(self.outbox.put(event)?);
@@ -379,6 +415,29 @@ impl OrderStore for DynamoOrderStore {
         .context("listing orders")?;
         let orders: Vec<Order> = serde_dynamo::from_items(items).context("decoding orders").map_err(Error::Internal)?;
         Ok(Page::from_overfetch(orders, page.limit, |order| order.id.to_string()))
+    }
+
+    async fn payment_for(&self, order: &OrderId) -> Result<Option<Payment>> {
+        get_consistent(&self.client, &self.payments_table, (Self::PAYMENT_KEY, order.as_str()), "a payment").await
+    }
+
+    async fn payment_by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.payments_table)
+            .index_name(Self::INTENT_INDEX)
+            .key_condition_expression("#intent = :intent")
+            .expression_attribute_names("#intent", Self::INTENT)
+            .expression_attribute_values(":intent", s(intent_id))
+            .send()
+            .await
+            .context("finding a payment by intent")?;
+        let found = output.items.unwrap_or_default().into_iter().next();
+        found
+            .map(|item| serde_dynamo::from_item(item).context("decoding a payment"))
+            .transpose()
+            .map_err(Error::Internal)
     }
 }
 

@@ -17,6 +17,7 @@ use crate::events::Event;
 use crate::notifications::Notification;
 use crate::orders::{Order, OrderChange, OrderId};
 use crate::pagination::{Page, PageRequest};
+use crate::payments::Payment;
 use crate::ports::{EventPublisher, ExpiryScheduler, Inbox, NotificationStore, OrderStore, TicketStore, UserStore};
 use crate::tickets::{Ticket, TicketFilter, TicketId, TicketStatus};
 use crate::users::{Email, User, UserId};
@@ -24,6 +25,8 @@ use crate::users::{Email, User, UserId};
 const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets");
 const ORDERS: TableDefinition<&str, &[u8]> = TableDefinition::new("orders");
+/// Payments, keyed by order id (one per order).
+const PAYMENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("payments");
 /// Pending expiry schedules, keyed by order id.
 const SCHEDULES: TableDefinition<&str, &[u8]> = TableDefinition::new("schedules");
 /// Notifications, keyed `user id/notification id`.
@@ -416,6 +419,11 @@ impl OrderStore for EmbeddedOrderStore {
             .iter()
             .map(|(ticket, expected)| Ok((ticket.id.to_string(), Some(*expected), encode(ticket)?)))
             .collect::<Result<Vec<_>>>()?;
+        let payments = change
+            .payments
+            .iter()
+            .map(|(payment, expected)| Ok((payment.order_id.to_string(), *expected, encode(payment)?)))
+            .collect::<Result<Vec<_>>>()?;
         let events =
             change.events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
         self.db
@@ -434,7 +442,14 @@ impl OrderStore for EmbeddedOrderStore {
                     }
                     ticket_table.insert(id.as_str(), record.as_slice()).map_err(storage)?;
                 }
-                drop((order_table, ticket_table));
+                let mut payment_table = txn.open_table(PAYMENTS).map_err(storage)?;
+                for (id, expected, record) in &payments {
+                    if stored_version::<Payment>(&payment_table, id, |payment| payment.version)? != *expected {
+                        return Err(CHANGED);
+                    }
+                    payment_table.insert(id.as_str(), record.as_slice()).map_err(storage)?;
+                }
+                drop((order_table, ticket_table, payment_table));
                 for (id, record) in &events {
                     put_event(txn, id, record)?;
                 }
@@ -456,6 +471,32 @@ impl OrderStore for EmbeddedOrderStore {
     async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
         let (buyer, page) = (buyer.clone(), page.clone());
         self.db.read(move |txn| newest_first(txn, ORDERS, &page, |order: &Order| order.user_id == buyer)).await
+    }
+
+    async fn payment_for(&self, order: &OrderId) -> Result<Option<Payment>> {
+        let id = order.to_string();
+        self.db
+            .read(move |txn| {
+                let Some(payments) = open_readable(txn, PAYMENTS)? else { return Ok(None) };
+                payments.get(id.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
+            })
+            .await
+    }
+
+    async fn payment_by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
+        let intent_id = intent_id.to_owned();
+        self.db
+            .read(move |txn| {
+                let Some(payments) = open_readable(txn, PAYMENTS)? else { return Ok(None) };
+                for entry in payments.iter().map_err(storage)? {
+                    let payment: Payment = decode(entry.map_err(storage)?.1.value())?;
+                    if payment.stripe_id == intent_id {
+                        return Ok(Some(payment));
+                    }
+                }
+                Ok(None)
+            })
+            .await
     }
 }
 

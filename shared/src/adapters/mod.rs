@@ -6,6 +6,8 @@ pub mod eventbridge;
 pub mod in_process;
 pub mod scheduler;
 pub mod sqs;
+pub mod stripe;
+pub mod test_gateway;
 
 pub use dynamodb::{
     DynamoInbox, DynamoNotificationStore, DynamoOrderStore, DynamoTicketStore, DynamoUserStore, Outbox,
@@ -18,3 +20,5 @@ pub use eventbridge::EventBridgePublisher;
 pub use in_process::InProcessBus;
 pub use scheduler::EventBridgeScheduler;
 pub use sqs::SqsNotificationSender;
+pub use stripe::StripeGateway;
+pub use test_gateway::TestGateway;

@@ -1,0 +1,147 @@
+//! One suite, both payment gateways: the built-in test gateway (the local runner's) and the
+//! Stripe adapter against localstripe. localstripe ignores idempotency keys, does not know
+//! Stripe's `pm_card_chargeDeclined` and cannot confirm an intent again after a decline:
+//! those cases run on the test gateway only, which follows Stripe's documented behaviour.
+
+use shared::Error;
+use shared::adapters::TestGateway;
+use shared::money::Money;
+use shared::orders::OrderId;
+use shared::payments::{IntentRequest, IntentStatus};
+use shared::ports::PaymentGateway;
+use shared::users::UserId;
+
+mod suite {
+    use super::*;
+
+    pub async fn intent(gateway: &impl PaymentGateway, order: &OrderId) -> shared::payments::Intent {
+        let user = UserId::from("buyer".to_owned());
+        let request =
+            IntentRequest { amount: Money::from_minor(4500), currency: "usd", order_id: order, user_id: &user };
+        gateway.create_intent(&request).await.unwrap()
+    }
+
+    pub async fn an_intent_is_created_for_the_amount_and_charged_with_a_good_card(gateway: impl PaymentGateway) {
+        let created = intent(&gateway, &OrderId::generate()).await;
+        assert_eq!((created.status, created.amount), (IntentStatus::RequiresPaymentMethod, 4500));
+        assert!(created.client_secret.as_deref().is_some_and(|secret| secret.starts_with(&created.id)));
+
+        let paid = gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+        assert_eq!((paid.id.as_str(), paid.status), (created.id.as_str(), IntentStatus::Succeeded));
+        assert_eq!(gateway.get_intent(&created.id).await.unwrap().status, IntentStatus::Succeeded);
+    }
+
+    pub async fn a_declined_card_is_payment_declined_with_the_providers_message(
+        gateway: impl PaymentGateway,
+        declining: &str,
+    ) {
+        let created = intent(&gateway, &OrderId::generate()).await;
+        let declined = gateway.confirm(&created.id, declining).await;
+        assert!(
+            matches!(&declined, Err(Error::PaymentDeclined(message)) if message == "Your card was declined."),
+            "{declined:?}"
+        );
+        assert_eq!(gateway.get_intent(&created.id).await.unwrap().status, IntentStatus::RequiresPaymentMethod);
+    }
+
+    pub async fn a_succeeded_intent_is_refunded(gateway: impl PaymentGateway) {
+        let created = intent(&gateway, &OrderId::generate()).await;
+        gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+        let refund = gateway.refund(&created.id).await.unwrap();
+        assert!(refund.starts_with("re_"), "{refund}");
+    }
+
+    pub async fn an_unknown_payment_method_is_a_bad_request(gateway: impl PaymentGateway) {
+        let created = intent(&gateway, &OrderId::generate()).await;
+        let outcome = gateway.confirm(&created.id, "pm_no_such_method").await;
+        assert!(matches!(outcome, Err(Error::BadRequest(_))), "{outcome:?}");
+    }
+}
+
+#[tokio::test]
+async fn test_gateway_charges_a_good_card() {
+    suite::an_intent_is_created_for_the_amount_and_charged_with_a_good_card(TestGateway::new()).await;
+}
+
+#[tokio::test]
+async fn localstripe_charges_a_good_card() {
+    suite::an_intent_is_created_for_the_amount_and_charged_with_a_good_card(ticketing_tests::localstripe::gateway())
+        .await;
+}
+
+#[tokio::test]
+async fn test_gateway_declines_stripes_declining_cards() {
+    for card in ["pm_card_chargeDeclined", "tok_chargeDeclined"] {
+        suite::a_declined_card_is_payment_declined_with_the_providers_message(TestGateway::new(), card).await;
+    }
+}
+
+#[tokio::test]
+async fn localstripe_declines_its_declining_card() {
+    suite::a_declined_card_is_payment_declined_with_the_providers_message(
+        ticketing_tests::localstripe::gateway(),
+        "pm_card_chargeCustomerFail",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn test_gateway_refunds() {
+    suite::a_succeeded_intent_is_refunded(TestGateway::new()).await;
+}
+
+#[tokio::test]
+async fn localstripe_refunds() {
+    suite::a_succeeded_intent_is_refunded(ticketing_tests::localstripe::gateway()).await;
+}
+
+#[tokio::test]
+async fn test_gateway_refuses_unknown_payment_methods() {
+    suite::an_unknown_payment_method_is_a_bad_request(TestGateway::new()).await;
+}
+
+#[tokio::test]
+async fn localstripe_refuses_unknown_payment_methods() {
+    suite::an_unknown_payment_method_is_a_bad_request(ticketing_tests::localstripe::gateway()).await;
+}
+
+// What localstripe does not fake, the test gateway holds to Stripe's documented behaviour.
+
+#[tokio::test]
+async fn one_order_gets_one_intent_however_often_it_is_asked_for() {
+    let gateway = TestGateway::new();
+    let order = OrderId::generate();
+    let first = suite::intent(&gateway, &order).await;
+    let again = suite::intent(&gateway, &order).await;
+    assert_eq!(first, again, "the idempotency key is derived from the order");
+    assert_ne!(suite::intent(&gateway, &OrderId::generate()).await.id, first.id);
+}
+
+#[tokio::test]
+async fn a_declined_intent_can_be_paid_with_another_card() {
+    let gateway = TestGateway::new();
+    let created = suite::intent(&gateway, &OrderId::generate()).await;
+    assert!(gateway.confirm(&created.id, "tok_chargeDeclined").await.is_err());
+    assert_eq!(gateway.confirm(&created.id, "tok_visa").await.unwrap().status, IntentStatus::Succeeded);
+    let again = gateway.confirm(&created.id, "pm_card_visa").await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "a succeeded intent is never charged again: {again:?}");
+}
+
+#[tokio::test]
+async fn a_card_needing_3d_secure_waits_for_the_browser() {
+    let gateway = TestGateway::new();
+    let created = suite::intent(&gateway, &OrderId::generate()).await;
+    let waiting = gateway.confirm(&created.id, "pm_card_authenticationRequired").await.unwrap();
+    assert_eq!(waiting.status, IntentStatus::RequiresAction);
+    assert_eq!(gateway.complete_in_browser(&created.id).unwrap().status, IntentStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn a_refund_is_made_once() {
+    let gateway = TestGateway::new();
+    let created = suite::intent(&gateway, &OrderId::generate()).await;
+    let not_yet = gateway.refund(&created.id).await;
+    assert!(not_yet.is_err(), "nothing to refund before a success");
+    gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+    assert_eq!(gateway.refund(&created.id).await.unwrap(), gateway.refund(&created.id).await.unwrap());
+}

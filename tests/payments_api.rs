@@ -1,0 +1,446 @@
+//! Payments over HTTP against the local runner, with the built-in test gateway standing in
+//! for Stripe and webhook bodies signed with the endpoint secret, as Stripe signs them.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+use shared::config::Secret;
+use shared::stripe_webhook;
+use ticketing_tests::{Reply, TEST_JWT_SECRET, TestApp, json, spawn_app, spawn_app_configured};
+
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A seller's ticket ordered by a buyer: (buyer's cookie, order id, ticket id).
+async fn ordered(app: &TestApp) -> (String, String, String) {
+    let seller = app.session("seller@example.com").await;
+    let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": "45.00" })).await.body;
+    let buyer = app.session("buyer@example.com").await;
+    let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
+    assert_eq!(order.status, 201);
+    (buyer, order.body["id"].as_str().unwrap().to_owned(), ticket["id"].as_str().unwrap().to_owned())
+}
+
+async fn pay(app: &TestApp, cookie: &str, order_id: &str, token: Option<&str>) -> Reply {
+    let body = match token {
+        Some(token) => json!({ "orderId": order_id, "token": token }),
+        None => json!({ "orderId": order_id }),
+    };
+    app.with_session(Method::POST, "/api/payments", cookie, Some(&body)).await
+}
+
+async fn order_of(app: &TestApp, cookie: &str, order_id: &str) -> Value {
+    app.with_session(Method::GET, &format!("/api/orders/{order_id}"), cookie, None).await.body
+}
+
+async fn payments_of(app: &TestApp, cookie: &str, order_id: &str) -> Vec<Value> {
+    let reply = app.with_session(Method::GET, &format!("/api/payments?orderId={order_id}"), cookie, None).await;
+    assert_eq!(reply.status, 200);
+    reply.body.as_array().unwrap().clone()
+}
+
+async fn eventually<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn notification_kinds(app: &TestApp, cookie: &str) -> Vec<String> {
+    let reply = app.with_session(Method::GET, "/api/notifications", cookie, None).await;
+    reply.body.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_full_purchase_completes_the_order_sells_the_ticket_and_sends_a_receipt() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+
+    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(
+        (paid.body["status"].as_str(), paid.body["orderId"].as_str()),
+        (Some("succeeded"), Some(order_id.as_str()))
+    );
+    assert!(paid.body["stripeId"].as_str().is_some_and(|id| id.starts_with("pi_")));
+    assert_eq!(paid.body["amount"], json!(45.0), "the ticket's price, from the server's records");
+    assert!(paid.body.get("clientSecret").is_none(), "no secret once paid");
+
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+    assert_eq!(payments_of(&app, &buyer, &order_id).await.len(), 1);
+    eventually("the receipt", || async {
+        notification_kinds(&app, &buyer).await.contains(&"payment.receipt".to_owned()).then_some(())
+    })
+    .await;
+
+    let again = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    assert_eq!((again.status, again.messages()), (409, vec!["Order is already paid"]));
+    let cancel = app.with_session(Method::DELETE, &format!("/api/orders/{order_id}"), &buyer, None).await;
+    assert_eq!((cancel.status, cancel.messages()), (409, vec!["Cannot cancel a paid order"]));
+}
+
+#[tokio::test]
+async fn a_declined_card_is_402_and_the_order_stays_payable() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+
+    let declined = pay(&app, &buyer, &order_id, Some("tok_chargeDeclined")).await;
+    assert_eq!((declined.status, declined.messages()), (402, vec!["Your card was declined."]));
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "awaiting:payment");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "reserved");
+    let recorded = payments_of(&app, &buyer, &order_id).await;
+    assert_eq!(
+        (recorded[0]["status"].as_str(), recorded[0]["failureMessage"].as_str()),
+        (Some("requires_payment_method"), Some("Your card was declined."))
+    );
+
+    let paid = pay(&app, &buyer, &order_id, Some("tok_visa")).await;
+    assert_eq!((paid.status, paid.body["status"].as_str()), (201, Some("succeeded")));
+    assert_eq!(paid.body["stripeId"], recorded[0]["stripeId"], "the same one PaymentIntent");
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+}
+
+#[tokio::test]
+async fn a_card_needing_3d_secure_is_202_with_the_client_secret() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let reply = pay(&app, &buyer, &order_id, Some("pm_card_authenticationRequired")).await;
+    assert_eq!((reply.status, reply.body["status"].as_str()), (202, Some("requires_action")));
+    assert!(reply.body["clientSecret"].as_str().is_some_and(|secret| secret.contains("_secret_")));
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "awaiting:payment");
+}
+
+#[tokio::test]
+async fn without_a_token_the_order_gets_one_payment_intent_for_stripe_js() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let first = pay(&app, &buyer, &order_id, None).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.body["status"], "requires_payment_method");
+    assert!(first.body["clientSecret"].as_str().is_some());
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "awaiting:payment");
+
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (app, buyer, order_id) = (app.clone(), buyer.clone(), order_id.clone());
+        racers.spawn(async move { pay(&app, &buyer, &order_id, None).await });
+    }
+    for again in racers.join_all().await {
+        assert_eq!(
+            (again.status, &again.body["stripeId"], &again.body["id"]),
+            (201, &first.body["stripeId"], &first.body["id"])
+        );
+    }
+    assert_eq!(payments_of(&app, &buyer, &order_id).await.len(), 1);
+}
+
+#[tokio::test]
+async fn double_submits_charge_once() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (app, buyer, order_id) = (app.clone(), buyer.clone(), order_id.clone());
+        racers.spawn(async move { pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status });
+    }
+    let statuses = racers.join_all().await;
+    assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|status| *status == 201 || *status == 409), "{statuses:?}");
+    let recorded = payments_of(&app, &buyer, &order_id).await;
+    assert_eq!((recorded.len(), recorded[0]["status"].as_str()), (1, Some("succeeded")));
+}
+
+#[tokio::test]
+async fn paying_needs_a_session_a_body_and_ones_own_live_order() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let stranger = app.session("stranger@example.com").await;
+
+    let signed_out = app.send(app.client.post(app.url("/api/payments")).json(&json!({ "orderId": order_id }))).await;
+    assert_eq!(signed_out.status, 401);
+    let missing =
+        app.with_session(Method::POST, "/api/payments", &buyer, Some(&json!({ "token": "pm_card_visa" }))).await;
+    assert_eq!((missing.status, missing.fields()), (400, vec![Some("orderId")]));
+    let bad_token = app
+        .with_session(Method::POST, "/api/payments", &buyer, Some(&json!({ "orderId": order_id, "token": 7 })))
+        .await;
+    assert_eq!((bad_token.status, bad_token.fields()), (400, vec![Some("token")]));
+    assert_eq!(pay(&app, &buyer, "01KAAAAAAAAAAAAAAAAAAAAAAA", None).await.status, 404);
+    let theirs = pay(&app, &stranger, &order_id, Some("pm_card_visa")).await;
+    assert_eq!(theirs.status, 403);
+    let unknown_card = pay(&app, &buyer, &order_id, Some("pm_card_nope")).await;
+    assert_eq!(unknown_card.status, 400);
+
+    app.with_session(Method::DELETE, &format!("/api/orders/{order_id}"), &buyer, None).await;
+    let cancelled = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    assert_eq!((cancelled.status, cancelled.messages()), (409, vec!["Cannot pay for a cancelled order"]));
+
+    assert_eq!(app.with_session(Method::GET, "/api/payments", &buyer, None).await.status, 400);
+    assert_eq!(
+        app.with_session(Method::GET, &format!("/api/payments?orderId={order_id}"), &stranger, None).await.status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_lapsed_reservation_cannot_be_paid() {
+    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    config.reservation_timeout = Duration::from_secs(1);
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    eventually("the reservation to lapse", || async {
+        let state = app.with_session(Method::GET, &format!("/api/expiration/{order_id}"), &buyer, None).await.body;
+        (state["secondsRemaining"] == 0).then_some(())
+    })
+    .await;
+    let late = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    assert_eq!((late.status, late.messages()), (409, vec!["Cannot pay for a cancelled order"]));
+}
+
+// Webhooks.
+
+fn stripe_event(id: &str, kind: &str, created: i64, object: Value) -> String {
+    json!({ "id": id, "object": "event", "type": kind, "created": created, "livemode": false,
+            "pending_webhooks": 1, "data": { "object": object } })
+    .to_string()
+}
+
+fn intent_object(intent: &str, order_id: &str, status: &str) -> Value {
+    json!({ "id": intent, "object": "payment_intent", "amount": 4500, "currency": "usd", "status": status,
+            "metadata": { "order_id": order_id, "user_id": "someone" } })
+}
+
+async fn deliver(app: &TestApp, body: &str, signature: Option<String>) -> Reply {
+    let request = app.client.post(app.url("/api/payments/webhook")).body(body.to_owned());
+    app.send(match signature {
+        Some(signature) => request.header("stripe-signature", signature),
+        None => request,
+    })
+    .await
+}
+
+async fn deliver_signed(app: &TestApp, body: &str) -> Reply {
+    let now = chrono::Utc::now().timestamp();
+    deliver(app, body, Some(stripe_webhook::sign(body.as_bytes(), &Secret::new(local::LOCAL_WEBHOOK_SECRET), now)))
+        .await
+}
+
+/// An order paid in the browser (Stripe.js): its intent succeeded; the webhook has not come yet.
+async fn paid_in_browser(app: &TestApp) -> (String, String, String, String) {
+    let (buyer, order_id, ticket_id) = ordered(app).await;
+    let started = pay(app, &buyer, &order_id, None).await;
+    let intent = started.body["stripeId"].as_str().unwrap().to_owned();
+    app.gateway.as_ref().unwrap().complete_in_browser(&intent).unwrap();
+    (buyer, order_id, ticket_id, intent)
+}
+
+#[tokio::test]
+async fn a_signed_succeeded_event_completes_the_order_once() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
+    let body = stripe_event(
+        "evt_paid",
+        "payment_intent.succeeded",
+        chrono::Utc::now().timestamp(),
+        intent_object(&intent, &order_id, "succeeded"),
+    );
+
+    let reply = deliver_signed(&app, &body).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let order = order_of(&app, &buyer, &order_id).await;
+    assert_eq!((order["status"].as_str(), order["version"].as_u64()), (Some("complete"), Some(2)));
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+
+    assert_eq!(deliver_signed(&app, &body).await.status, 200, "a redelivery is acknowledged");
+    let again = stripe_event(
+        "evt_paid_again",
+        "payment_intent.succeeded",
+        chrono::Utc::now().timestamp(),
+        intent_object(&intent, &order_id, "succeeded"),
+    );
+    assert_eq!(deliver_signed(&app, &again).await.status, 200);
+    assert_eq!(order_of(&app, &buyer, &order_id).await["version"], 2, "nothing changed twice");
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn missing_tampered_stale_and_foreign_signatures_are_400_and_change_nothing() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _, intent) = paid_in_browser(&app).await;
+    let body = stripe_event(
+        "evt_1",
+        "payment_intent.succeeded",
+        chrono::Utc::now().timestamp(),
+        intent_object(&intent, &order_id, "succeeded"),
+    );
+    let secret = Secret::new(local::LOCAL_WEBHOOK_SECRET);
+    let now = chrono::Utc::now().timestamp();
+
+    let missing = deliver(&app, &body, None).await;
+    let tampered =
+        deliver(&app, &body.replace("4500", "1"), Some(stripe_webhook::sign(body.as_bytes(), &secret, now))).await;
+    let stale = deliver(&app, &body, Some(stripe_webhook::sign(body.as_bytes(), &secret, now - 301))).await;
+    let foreign =
+        deliver(&app, &body, Some(stripe_webhook::sign(body.as_bytes(), &Secret::new("whsec_someone_else"), now)))
+            .await;
+    for (name, reply) in [("missing", missing), ("tampered", tampered), ("stale", stale), ("foreign", foreign)] {
+        assert_eq!(reply.status, 400, "{name}: {}", reply.body);
+        assert_eq!(reply.fields(), vec![None], "{name}");
+    }
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "awaiting:payment");
+}
+
+#[tokio::test]
+async fn a_failure_arriving_after_the_success_changes_nothing() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _, intent) = paid_in_browser(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    let succeeded =
+        stripe_event("evt_ok", "payment_intent.succeeded", now, intent_object(&intent, &order_id, "succeeded"));
+    let mut failed_object = intent_object(&intent, &order_id, "requires_payment_method");
+    failed_object["last_payment_error"] = json!({ "message": "Your card was declined." });
+    let failed = stripe_event("evt_failed", "payment_intent.payment_failed", now - 5, failed_object);
+
+    assert_eq!(deliver_signed(&app, &succeeded).await.status, 200);
+    assert_eq!(deliver_signed(&app, &failed).await.status, 200);
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded");
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+}
+
+#[tokio::test]
+async fn a_failed_attempt_is_recorded_and_other_event_types_are_acknowledged() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let intent = pay(&app, &buyer, &order_id, None).await.body["stripeId"].as_str().unwrap().to_owned();
+    let mut object = intent_object(&intent, &order_id, "requires_payment_method");
+    object["last_payment_error"] = json!({ "message": "Your card has insufficient funds." });
+    let failed = stripe_event("evt_failed", "payment_intent.payment_failed", chrono::Utc::now().timestamp(), object);
+    assert_eq!(deliver_signed(&app, &failed).await.status, 200);
+    let recorded = payments_of(&app, &buyer, &order_id).await;
+    assert_eq!(recorded[0]["failureMessage"], "Your card has insufficient funds.");
+
+    let other = stripe_event("evt_other", "customer.created", 0, json!({ "id": "cus_1" }));
+    assert_eq!(deliver_signed(&app, &other).await.status, 200);
+    assert_eq!(deliver_signed(&app, "not json at all").await.status, 400);
+}
+
+#[tokio::test]
+async fn a_payment_that_succeeds_after_the_reservation_lapsed_is_refunded() {
+    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    config.reservation_timeout = Duration::from_secs(1);
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
+    eventually("the expiry", || async {
+        (order_of(&app, &buyer, &order_id).await["status"] == "cancelled").then_some(())
+    })
+    .await;
+
+    // Stripe's event times are whole seconds: a second past now is clearly past expiresAt.
+    let late = chrono::Utc::now().timestamp() + 1;
+    let body =
+        stripe_event("evt_late", "payment_intent.succeeded", late, intent_object(&intent, &order_id, "succeeded"));
+    assert_eq!(deliver_signed(&app, &body).await.status, 200);
+
+    let recorded = payments_of(&app, &buyer, &order_id).await;
+    assert_eq!(recorded[0]["status"], "refunded", "no money for a dead order");
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "cancelled");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "available", "never sold");
+    eventually("the refund notice", || async {
+        notification_kinds(&app, &buyer).await.contains(&"payment.refunded".to_owned()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_payment_made_in_time_completes_the_order_even_when_its_webhook_comes_after_the_expiry() {
+    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    config.reservation_timeout = Duration::from_secs(2);
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
+    let paid_at = chrono::Utc::now().timestamp();
+    eventually("the expiry", || async {
+        (order_of(&app, &buyer, &order_id).await["status"] == "cancelled").then_some(())
+    })
+    .await;
+
+    let body = stripe_event(
+        "evt_on_time",
+        "payment_intent.succeeded",
+        paid_at,
+        intent_object(&intent, &order_id, "succeeded"),
+    );
+    assert_eq!(deliver_signed(&app, &body).await.status, 200);
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+}
+
+#[tokio::test]
+async fn a_refund_made_at_stripe_is_recorded() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    let intent = paid.body["stripeId"].as_str().unwrap();
+    let refunded = stripe_event(
+        "evt_refund",
+        "charge.refunded",
+        chrono::Utc::now().timestamp(),
+        json!({ "id": "ch_1", "object": "charge", "payment_intent": intent, "refunds": { "data": [{ "id": "re_dashboard" }] } }),
+    );
+    assert_eq!(deliver_signed(&app, &refunded).await.status, 200);
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "refunded");
+}
+
+#[tokio::test]
+async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webhook() {
+    let endpoint = ticketing_tests::localstripe::endpoint();
+    let secret = format!("whsec_{}", ulid::Ulid::new());
+    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    config.stripe = Some(shared::config::StripeConfig {
+        secret_key: Secret::new("sk_test_localstripe"),
+        api_base: Some(format!("{endpoint}/")),
+    });
+    config.webhook_secret = Secret::new(secret.clone());
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let stripe = reqwest::Client::new();
+    let hook = format!("{endpoint}/_config/webhooks/{}", ulid::Ulid::new());
+    let url = app.url("/api/payments/webhook");
+    let registered =
+        stripe.post(hook).form(&[("url", url.as_str()), ("secret", secret.as_str())]).send().await.unwrap();
+    assert!(registered.status().is_success());
+
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+    let started = pay(&app, &buyer, &order_id, None).await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let intent = started.body["stripeId"].as_str().unwrap().to_owned();
+
+    // What Stripe.js does in the buyer's browser.
+    for (path, form) in [
+        (format!("/v1/payment_intents/{intent}"), vec![("payment_method", "pm_card_visa")]),
+        (format!("/v1/payment_intents/{intent}/confirm"), vec![]),
+    ] {
+        let reply = stripe
+            .post(format!("{endpoint}{path}"))
+            .basic_auth("sk_test_localstripe", Some(""))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(reply.status().is_success(), "{path}: {}", reply.text().await.unwrap());
+    }
+
+    eventually("Stripe's webhook to complete the order", || async {
+        (order_of(&app, &buyer, &order_id).await["status"] == "complete").then_some(())
+    })
+    .await;
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded");
+}
