@@ -444,3 +444,29 @@ async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webho
     assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
     assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded");
 }
+
+#[tokio::test]
+async fn a_transient_failure_is_a_500_so_that_stripe_retries_and_the_retry_is_processed() {
+    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    config.reservation_timeout = Duration::from_secs(1);
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let intent = pay(&app, &buyer, &order_id, None).await.body["stripeId"].as_str().unwrap().to_owned();
+    eventually("the expiry", || async {
+        (order_of(&app, &buyer, &order_id).await["status"] == "cancelled").then_some(())
+    })
+    .await;
+
+    // The event says the intent succeeded late, but the provider does not have it succeeded
+    // yet, so the refund fails: the webhook must not acknowledge it.
+    let late = chrono::Utc::now().timestamp() + 1;
+    let body =
+        stripe_event("evt_retry", "payment_intent.succeeded", late, intent_object(&intent, &order_id, "succeeded"));
+    let failed = deliver_signed(&app, &body).await;
+    assert_eq!((failed.status, failed.messages()), (500, vec!["Something went wrong"]));
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "requires_payment_method");
+
+    app.gateway.as_ref().unwrap().complete_in_browser(&intent).unwrap();
+    assert_eq!(deliver_signed(&app, &body).await.status, 200, "the retried event is processed, not deduplicated");
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "refunded");
+}
