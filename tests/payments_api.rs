@@ -470,3 +470,13 @@ async fn a_transient_failure_is_a_500_so_that_stripe_retries_and_the_retry_is_pr
     assert_eq!(deliver_signed(&app, &body).await.status, 200, "the retried event is processed, not deduplicated");
     assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "refunded");
 }
+
+#[tokio::test]
+async fn a_card_sent_after_the_browser_already_paid_charges_nothing_and_completes_the_order() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id, _) = paid_in_browser(&app).await;
+    let again = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    assert_eq!((again.status, again.messages()), (409, vec!["Order is already paid"]));
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+}

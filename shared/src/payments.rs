@@ -184,11 +184,16 @@ pub async fn pay(
         _ if !order.holds_reservation(now) => return Err(DEAD_ORDER),
         _ => {}
     }
-    let payment = start(orders, gateway, &order, now).await?;
+    let (payment, existed) = start(orders, gateway, &order, now).await?;
     if payment.status == PaymentStatus::Succeeded {
         return Err(ALREADY_PAID);
     }
     let Some(token) = token else { return Ok(Outcome::Started(payment)) };
+    if existed && gateway.get_intent(&payment.stripe_id).await?.status == IntentStatus::Succeeded {
+        // Paid in a browser meanwhile (its webhook is on its way): settle now, charge nothing.
+        settle(orders, tickets, gateway, &order.id, &payment.stripe_id, now, now).await?;
+        return Err(ALREADY_PAID);
+    }
 
     let intent = match gateway.confirm(&payment.stripe_id, token).await {
         Ok(intent) => intent,
@@ -238,17 +243,18 @@ pub async fn pay(
     }
 }
 
-/// The order's payment, creating its one PaymentIntent and marking the order
-/// `awaiting:payment` the first time. Concurrent first calls converge on one payment: the
-/// gateway's idempotency key gives them the same intent and only one record commits.
+/// The order's payment, and whether it existed before: the first call creates its one
+/// PaymentIntent and marks the order `awaiting:payment`. Concurrent first calls converge on
+/// one payment: the gateway's idempotency key gives them the same intent and only one
+/// record commits.
 async fn start(
     orders: &impl OrderStore,
     gateway: &impl PaymentGateway,
     order: &Order,
     now: DateTime<Utc>,
-) -> Result<Payment> {
+) -> Result<(Payment, bool)> {
     if let Some(payment) = orders.payment_for(&order.id).await? {
-        return Ok(payment);
+        return Ok((payment, true));
     }
     let request = IntentRequest {
         amount: order.ticket.price,
@@ -278,8 +284,10 @@ async fn start(
         ..OrderChange::default()
     };
     match orders.commit(&change).await {
-        Ok(()) => Ok(payment),
-        Err(Error::Conflict(_)) => orders.payment_for(&order.id).await?.ok_or(DEAD_ORDER),
+        Ok(()) => Ok((payment, false)),
+        Err(Error::Conflict(_)) => {
+            orders.payment_for(&order.id).await?.map(|payment| (payment, true)).ok_or(DEAD_ORDER)
+        }
         Err(other) => Err(other),
     }
 }

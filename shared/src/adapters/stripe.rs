@@ -127,7 +127,13 @@ impl PaymentGateway for StripeGateway {
                 .await
                 .map_err(|e| failure(e, "attaching a payment method"))?;
         }
-        let pi = ConfirmPaymentIntent::new(intent_id).send(&self.client).await.map_err(|e| failure(e, "confirming"))?;
+        let pi = ConfirmPaymentIntent::new(intent_id).send(&self.client).await.map_err(|error| match error {
+            // An intent that cannot be confirmed in its state, a card Stripe refuses as given.
+            StripeError::Stripe(api, 400) if api.type_ == ApiErrorsType::InvalidRequestError => {
+                Error::BadRequest(api.message.clone().unwrap_or_else(|| "The payment cannot be confirmed".to_owned()))
+            }
+            other => failure(other, "confirming"),
+        })?;
         Ok(intent(pi))
     }
 
