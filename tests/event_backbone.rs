@@ -18,11 +18,8 @@ use shared::consumer::{self, BusEvent};
 use shared::events::{Event, EventType, is_newer};
 use shared::ports::{EventPublisher, Inbox, TicketStore};
 use shared::{Error, Result};
-use ticketing_tests::{json, spawn_app_with};
+use ticketing_tests::{PATIENCE, json, spawn_app_with};
 use tokio::sync::mpsc;
-
-/// How long a test waits for something that should take milliseconds.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A consumer for the tests: a catalogue of the latest version of every ticket, which
 /// applies each event once and never lets an older version replace a newer one.

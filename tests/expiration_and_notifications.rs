@@ -19,25 +19,7 @@ use shared::orders::{self, Order, OrderId, OrderStatus};
 use shared::pagination::PageRequest;
 use shared::ports::{ExpiryScheduler, NotificationStore, OrderStore};
 use shared::users::UserId;
-use ticketing_tests::{TEST_JWT_SECRET, TestApp, json, moto, spawn_app_configured, unique_name};
-
-const PATIENCE: Duration = Duration::from_secs(15);
-
-/// Polls `check` until it returns `Some`, for effects that happen in the background.
-async fn eventually<T, F, Fut>(what: &str, check: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
+use ticketing_tests::{PATIENCE, TEST_JWT_SECRET, TestApp, eventually, json, moto, spawn_app_configured, unique_name};
 
 async fn notifications(app: &TestApp, cookie: &str) -> Vec<Value> {
     app.with_session(Method::GET, "/api/notifications", cookie, None).await.body.as_array().cloned().unwrap_or_default()

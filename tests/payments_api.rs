@@ -7,9 +7,7 @@ use reqwest::Method;
 use serde_json::Value;
 use shared::config::Secret;
 use shared::stripe_webhook;
-use ticketing_tests::{Reply, TEST_JWT_SECRET, TestApp, json, spawn_app, spawn_app_configured};
-
-const PATIENCE: Duration = Duration::from_secs(15);
+use ticketing_tests::{Reply, TEST_JWT_SECRET, TestApp, eventually, json, spawn_app, spawn_app_configured};
 
 /// A seller's ticket ordered by a buyer: (buyer's cookie, order id, ticket id).
 async fn ordered(app: &TestApp) -> (String, String, String) {
@@ -37,21 +35,6 @@ async fn payments_of(app: &TestApp, cookie: &str, order_id: &str) -> Vec<Value> 
     let reply = app.with_session(Method::GET, &format!("/api/payments?orderId={order_id}"), cookie, None).await;
     assert_eq!(reply.status, 200);
     reply.body.as_array().unwrap().clone()
-}
-
-async fn eventually<T, F, Fut>(what: &str, check: F) -> T
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 async fn notification_kinds(app: &TestApp, cookie: &str) -> Vec<String> {

@@ -36,6 +36,26 @@ pub fn ticket(seller: &str, title: &str) -> shared::tickets::Ticket {
     }
 }
 
+/// How long a test waits for something that should take milliseconds (or a short timeout).
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Polls `check` until it returns `Some`, for effects that happen in the background
+/// (an expiry, a consumer, a webhook) and give the test nothing to await.
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
 /// A unique, lower-case resource name, so tests never share a table, bus or queue.
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
