@@ -65,6 +65,10 @@ def environment(port):
         "EXPIRY_FUNCTION_ARN": "arn:aws:lambda:us-east-1:123456789012:function:expiration-fire",
         "SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
         "SCHEDULE_DLQ_ARN": "arn:aws:sqs:us-east-1:123456789012:schedule-dlq",
+        "PAYMENTS_TABLE": "payments",
+        "INBOX_TABLE": "inbox",
+        "STRIPE_SECRET_KEY": "sk_test_benchmark",
+        "STRIPE_WEBHOOK_SECRET": "whsec_benchmark",
         "JWT_SECRET": "benchmark-secret-benchmark-secret-benchmark",
     }
     return env
