@@ -123,12 +123,12 @@ def main():
             timings[name].append(elapsed)
             memory[name].append(rss)
 
-    print(f"{'binary':<20} {'size (MB)':>10} {'init median (ms)':>17} {'init p90 (ms)':>14} {'RSS at init (MB)':>17}")
+    print(f"{"binary":<24} {"size (MB)":>10} {'init median (ms)':>17} {'init p90 (ms)':>14} {'RSS at init (MB)':>17}")
     for name, path in paths.items():
         runs = sorted(timings[name])
         p90 = runs[min(len(runs) - 1, int(len(runs) * 0.9))]
         print(
-            f"{name:<20} {os.path.getsize(path) / 1e6:>10.2f} {statistics.median(runs):>17.2f} {p90:>14.2f}"
+            f"{name:<24} {os.path.getsize(path) / 1e6:>10.2f} {statistics.median(runs):>17.2f} {p90:>14.2f}"
             f" {statistics.median(memory[name]) / 1024:>17.1f}"
         )
     print(f"({args.runs} interleaved runs per binary on {os.cpu_count()} cores; host build, not arm64)")
