@@ -123,7 +123,7 @@ def main():
             timings[name].append(elapsed)
             memory[name].append(rss)
 
-    print(f"{"binary":<24} {"size (MB)":>10} {'init median (ms)':>17} {'init p90 (ms)':>14} {'RSS at init (MB)':>17}")
+    print(f"{'binary':<24} {'size (MB)':>10} {'init median (ms)':>17} {'init p90 (ms)':>14} {'RSS at init (MB)':>17}")
     for name, path in paths.items():
         runs = sorted(timings[name])
         p90 = runs[min(len(runs) - 1, int(len(runs) * 0.9))]
