@@ -98,6 +98,19 @@ impl EmbeddedDb {
             .context("embedded store task")?
     }
 
+    /// The record stored under `key` in `table`, if any.
+    async fn get<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        key: String,
+    ) -> Result<Option<T>> {
+        self.read(move |txn| {
+            let Some(records) = open_readable(txn, table)? else { return Ok(None) };
+            records.get(key.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
+        })
+        .await
+    }
+
     /// The oldest events of the outbox, at most `limit`.
     pub async fn outbox_pending(&self, limit: usize) -> Result<Vec<Event>> {
         self.read(move |txn| {
@@ -262,13 +275,7 @@ impl UserStore for EmbeddedUserStore {
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
-        let email = email.as_str().to_owned();
-        self.db
-            .read(move |txn| {
-                let Some(users) = open_readable(txn, USERS)? else { return Ok(None) };
-                users.get(email.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
-            })
-            .await
+        self.db.get(USERS, email.as_str().to_owned()).await
     }
 }
 
@@ -319,13 +326,7 @@ impl TicketStore for EmbeddedTicketStore {
     }
 
     async fn get(&self, id: &TicketId) -> Result<Option<Ticket>> {
-        let id = id.as_str().to_owned();
-        self.db
-            .read(move |txn| {
-                let Some(tickets) = open_readable(txn, TICKETS)? else { return Ok(None) };
-                tickets.get(id.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
-            })
-            .await
+        self.db.get(TICKETS, id.to_string()).await
     }
 
     async fn replace(&self, ticket: &Ticket, expected_version: u64, event: &Event) -> Result<()> {
@@ -459,13 +460,7 @@ impl OrderStore for EmbeddedOrderStore {
     }
 
     async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
-        let id = id.to_string();
-        self.db
-            .read(move |txn| {
-                let Some(orders) = open_readable(txn, ORDERS)? else { return Ok(None) };
-                orders.get(id.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
-            })
-            .await
+        self.db.get(ORDERS, id.to_string()).await
     }
 
     async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
@@ -474,13 +469,7 @@ impl OrderStore for EmbeddedOrderStore {
     }
 
     async fn payment_for(&self, order: &OrderId) -> Result<Option<Payment>> {
-        let id = order.to_string();
-        self.db
-            .read(move |txn| {
-                let Some(payments) = open_readable(txn, PAYMENTS)? else { return Ok(None) };
-                payments.get(id.as_str()).map_err(storage)?.map(|record| decode(record.value())).transpose()
-            })
-            .await
+        self.db.get(PAYMENTS, order.to_string()).await
     }
 
     async fn payment_by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
