@@ -84,10 +84,14 @@ impl UserStore for DynamoUserStore {
     }
 }
 
+/// The ticket store a tickets function works with.
+pub fn ticket_store(client: Client, config: &crate::config::TicketsConfig) -> DynamoTicketStore {
+    DynamoTicketStore::new(client, &config.tickets_table, Outbox::new(&config.outbox_table))
+}
+
 /// The order and ticket stores an orders function works with.
 pub fn order_stores(client: Client, config: &crate::config::OrdersConfig) -> (DynamoOrderStore, DynamoTicketStore) {
-    let outbox = Outbox::new(&config.tickets.outbox_table);
-    let tickets = DynamoTicketStore::new(client.clone(), &config.tickets.tickets_table, outbox);
+    let tickets = ticket_store(client.clone(), &config.tickets);
     let tables = OrderTables {
         orders: config.orders_table.clone(),
         tickets: config.tickets.tickets_table.clone(),
