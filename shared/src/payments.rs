@@ -202,12 +202,7 @@ pub async fn pay(
                 failure_message: Some(message.clone()),
                 ..payment.next(PaymentStatus::RequiresPaymentMethod)
             };
-            let change = OrderChange {
-                events: vec![declined.event(EventType::PaymentFailed, now)?],
-                payments: vec![(declined, Some(payment.version))],
-                ..OrderChange::default()
-            };
-            orders.commit(&change).await?;
+            save(orders, &payment, declined, EventType::PaymentFailed, now).await?;
             return Err(Error::PaymentDeclined(message));
         }
         Err(other) => return Err(other),
@@ -424,12 +419,7 @@ pub async fn record_failure(
         return Ok(());
     }
     let failed = Payment { failure_message: message, ..payment.next(PaymentStatus::RequiresPaymentMethod) };
-    let change = OrderChange {
-        events: vec![failed.event(EventType::PaymentFailed, now)?],
-        payments: vec![(failed, Some(payment.version))],
-        ..OrderChange::default()
-    };
-    orders.commit(&change).await
+    save(orders, &payment, failed, EventType::PaymentFailed, now).await
 }
 
 /// Stripe says the intent's charge was refunded (`charge.refunded`), by us or from its dashboard.
@@ -445,9 +435,20 @@ pub async fn record_refund(
     }
     let refunded =
         Payment { refund_id: refund_id.or(payment.refund_id.clone()), ..payment.next(PaymentStatus::Refunded) };
+    save(orders, &payment, refunded, EventType::PaymentRefunded, now).await
+}
+
+/// Stores `updated` in place of `previous` (at its version) with the event that announces it.
+async fn save(
+    orders: &impl OrderStore,
+    previous: &Payment,
+    updated: Payment,
+    kind: EventType,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let change = OrderChange {
-        events: vec![refunded.event(EventType::PaymentRefunded, now)?],
-        payments: vec![(refunded, Some(payment.version))],
+        events: vec![updated.event(kind, now)?],
+        payments: vec![(updated, Some(previous.version))],
         ..OrderChange::default()
     };
     orders.commit(&change).await
