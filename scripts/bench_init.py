@@ -7,6 +7,7 @@ binaries so machine noise spreads evenly; medians are reported.
 """
 
 import argparse
+import json
 import http.server
 import os
 import statistics
@@ -41,37 +42,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def environment(port):
+def environment(port, name, function_env):
+    """What Lambda gives a function: its runtime variables, and the variables
+    `template.yaml` sets for it (events/sam-local-env.json, which a test keeps equal)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
-        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
         "AWS_LAMBDA_LOG_FORMAT": "JSON",
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
-        "USERS_TABLE": "users",
-        "TICKETS_TABLE": "tickets",
-        "OUTBOX_TABLE": "outbox",
-        "ORDERS_TABLE": "orders",
-        "NOTIFICATIONS_TABLE": "notifications",
-        "NOTIFICATIONS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/outbound",
-        "EVENT_BUS_NAME": "bench",
-        "SCHEDULE_GROUP": "bench",
-        "EXPIRY_FUNCTION_ARN": "arn:aws:lambda:us-east-1:123456789012:function:expiration-fire",
-        "SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/scheduler",
-        "SCHEDULE_DLQ_ARN": "arn:aws:sqs:us-east-1:123456789012:schedule-dlq",
-        "PAYMENTS_TABLE": "payments",
-        "INBOX_TABLE": "inbox",
-        "STRIPE_SECRET_KEY": "sk_test_benchmark",
-        "STRIPE_WEBHOOK_SECRET": "whsec_benchmark",
-        "JWT_SECRET": "benchmark-secret-benchmark-secret-benchmark",
     }
+    env.update(function_env.get(name, {}))
     return env
+
+
+def logical_id(binary):
+    """`users-signup` is `UsersSignupFunction` in template.yaml."""
+    return "".join(word.capitalize() for word in binary.split("-")) + "Function"
 
 
 def rss_kib(pid):
@@ -85,10 +78,10 @@ def rss_kib(pid):
     return 0
 
 
-def measure(path):
+def measure(path, function_env):
     server = Emulator()
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    env = environment(server.server_address[1])
+    env = environment(server.server_address[1], os.path.basename(path), function_env)
     start = time.perf_counter()
     process = subprocess.Popen([path], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -109,17 +102,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--env", default="events/sam-local-env.json")
     parser.add_argument("binaries", nargs="+")
     args = parser.parse_args()
 
+    with open(args.env) as env_file:
+        by_id = json.load(env_file)
+    function_env = {name: by_id.get(logical_id(name), {}) for name in args.binaries}
     paths = {name: os.path.join(args.dir, name) for name in args.binaries}
     timings = {name: [] for name in args.binaries}
     memory = {name: [] for name in args.binaries}
     for name, path in paths.items():  # warm the page cache once
-        measure(path)
+        measure(path, function_env)
     for _ in range(args.runs):
         for name, path in paths.items():
-            elapsed, rss = measure(path)
+            elapsed, rss = measure(path, function_env)
             timings[name].append(elapsed)
             memory[name].append(rss)
 

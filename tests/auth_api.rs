@@ -1,9 +1,10 @@
 //! The auth routes, driven over HTTP against the local runner the way a client does.
 
 use chrono::Utc;
-use shared::auth::Sessions;
-use shared::config::{AuthConfig, Secret};
-use shared::users::{Email, UserId};
+use domain::config::Secret;
+use domain::entities::Email;
+use domain::ids::UserId;
+use edge::auth::Sessions;
 use ticketing_tests::{TEST_JWT_SECRET, json, spawn_app};
 
 const PASSWORD: &str = "correct horse battery";
@@ -149,8 +150,8 @@ async fn without_a_session_the_current_user_is_null() {
 }
 
 fn token_for(secret: &str, issued: chrono::DateTime<Utc>) -> String {
-    let sessions = Sessions::new(&AuthConfig::new(Secret::new(secret), std::time::Duration::from_secs(3600)).unwrap());
-    let id = UserId::from("01JSOMEONE".to_owned());
+    let sessions = Sessions::new(&Secret::new(secret), std::time::Duration::from_secs(3600)).unwrap();
+    let id = UserId::from("01JSOMEONE");
     sessions.issue(&id, &Email::parse("someone@example.com").unwrap(), issued).unwrap()
 }
 

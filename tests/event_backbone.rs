@@ -9,15 +9,16 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::Utc;
+use domain::change::{Change, Write};
+use domain::events::{Event, EventType, is_newer};
+use domain::ports::{ChangeStore, EventPublisher, Inbox};
+use domain::testing::inbox as inbox_suite;
+use domain::{Error, Result, inbox};
+use edge::sqs::{self as consumer, BusEvent};
+use embedded::EmbeddedStore;
+use local::{InProcessBus, Retry, SqsHandler, Subscription, relay_outbox};
 use reqwest::Method;
 use serde_json::Value;
-use shared::adapters::embedded::relay_outbox;
-use shared::adapters::in_process::{Retry, SqsHandler, Subscription};
-use shared::adapters::{EmbeddedDb, EmbeddedInbox, EmbeddedTicketStore, InProcessBus};
-use shared::consumer::{self, BusEvent};
-use shared::events::{Event, EventType, is_newer};
-use shared::ports::{EventPublisher, Inbox, TicketStore};
-use shared::{Error, Result};
 use ticketing_tests::{PATIENCE, json, spawn_app_with};
 use tokio::sync::mpsc;
 
@@ -38,7 +39,7 @@ impl<I: Inbox + Clone + 'static> Catalogue<I> {
     }
 
     async fn apply(&self, event: Event) -> Result<()> {
-        consumer::once(&self.inbox, "catalogue", &event, || async {
+        inbox::once(&self.inbox, "catalogue", &event.id, || async {
             let ticket: Value = event.data()?;
             let id = ticket["id"].as_str().ok_or(Error::BadRequest("no ticket id".into()))?.to_owned();
             let state = match event.kind {
@@ -99,23 +100,9 @@ async fn next(receiver: &mut mpsc::UnboundedReceiver<Event>) -> Event {
     tokio::time::timeout(PATIENCE, receiver.recv()).await.expect("an event in time").expect("an open channel")
 }
 
-mod inbox_suite {
-    use super::*;
-
-    pub async fn an_event_is_seen_once_recorded_and_only_by_its_consumer(inbox: impl Inbox) {
-        assert!(!inbox.seen("catalogue", "01EVENT").await.unwrap());
-        inbox.record("catalogue", "01EVENT").await.unwrap();
-        inbox.record("catalogue", "01EVENT").await.unwrap();
-        assert!(inbox.seen("catalogue", "01EVENT").await.unwrap());
-        assert!(!inbox.seen("notifications", "01EVENT").await.unwrap(), "each consumer has its own record");
-        assert!(!inbox.seen("catalogue", "01OTHER").await.unwrap());
-    }
-}
-
 #[tokio::test]
 async fn embedded_inbox_records_each_consumers_events() {
-    inbox_suite::an_event_is_seen_once_recorded_and_only_by_its_consumer(EmbeddedInbox::new(EmbeddedDb::in_memory()))
-        .await;
+    inbox_suite::an_event_is_seen_once_recorded_and_only_by_its_consumer(EmbeddedStore::in_memory()).await;
 }
 
 #[tokio::test]
@@ -125,7 +112,7 @@ async fn dynamodb_inbox_records_each_consumers_events() {
 
 #[tokio::test]
 async fn a_batch_reports_exactly_the_messages_that_failed() {
-    let (catalogue, _) = Catalogue::new(EmbeddedInbox::new(EmbeddedDb::in_memory()));
+    let (catalogue, _) = Catalogue::new(EmbeddedStore::in_memory());
     let good = ticket_event(EventType::TicketCreated, "t1", 0, "Concert");
     let no_ticket_id = Event::new(EventType::TicketCreated, 0, &json!({ "title": "x" }), Utc::now()).unwrap();
     let response = consumer::handle_batch(
@@ -144,7 +131,7 @@ async fn a_batch_reports_exactly_the_messages_that_failed() {
 
 #[tokio::test]
 async fn a_redelivered_event_changes_nothing() {
-    let (catalogue, _) = Catalogue::new(EmbeddedInbox::new(EmbeddedDb::in_memory()));
+    let (catalogue, _) = Catalogue::new(EmbeddedStore::in_memory());
     let created = ticket_event(EventType::TicketCreated, "t1", 0, "Concert");
     for _ in 0..3 {
         let response =
@@ -156,7 +143,7 @@ async fn a_redelivered_event_changes_nothing() {
 
 #[tokio::test]
 async fn an_older_version_arriving_late_changes_nothing() {
-    let (catalogue, _) = Catalogue::new(EmbeddedInbox::new(EmbeddedDb::in_memory()));
+    let (catalogue, _) = Catalogue::new(EmbeddedStore::in_memory());
     catalogue.apply(ticket_event(EventType::TicketUpdated, "t1", 2, "v2")).await.unwrap();
     catalogue.apply(ticket_event(EventType::TicketUpdated, "t1", 1, "v1")).await.unwrap();
     catalogue.apply(ticket_event(EventType::TicketCreated, "t1", 0, "v0")).await.unwrap();
@@ -219,8 +206,8 @@ impl<P: EventPublisher> EventPublisher for Unreliable<P> {
 
 #[tokio::test]
 async fn the_local_relay_keeps_an_event_until_the_bus_takes_it() {
-    let db = EmbeddedDb::in_memory();
-    let (catalogue, mut applied) = Catalogue::new(EmbeddedInbox::new(db.clone()));
+    let db = EmbeddedStore::in_memory();
+    let (catalogue, mut applied) = Catalogue::new(db.clone());
     let calls = Arc::new(AtomicUsize::new(0));
     let bus = Unreliable {
         failures: AtomicUsize::new(3),
@@ -229,10 +216,10 @@ async fn the_local_relay_keeps_an_event_until_the_bus_takes_it() {
     };
     tokio::spawn(relay_outbox(db.clone(), bus));
 
-    let store = EmbeddedTicketStore::new(db.clone());
-    let ticket = ticketing_tests::ticket("seller", "Concert");
-    let created = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
-    store.create(&ticket, &created).await.unwrap();
+    let ticket = domain::testing::ticket("seller", "Concert");
+    let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
+    let change = Change { tickets: vec![Write::Insert(ticket)], events: vec![created.clone()], ..Change::default() };
+    db.commit(&change).await.unwrap();
 
     assert_eq!(next(&mut applied).await, created);
     assert!(calls.load(Ordering::SeqCst) >= 4, "three refusals, then accepted");
@@ -241,7 +228,7 @@ async fn the_local_relay_keeps_an_event_until_the_bus_takes_it() {
 
 #[tokio::test]
 async fn the_local_runner_delivers_every_ticket_change_to_its_consumers() {
-    let (catalogue, mut applied) = Catalogue::new(EmbeddedInbox::new(EmbeddedDb::in_memory()));
+    let (catalogue, mut applied) = Catalogue::new(EmbeddedStore::in_memory());
     let app = spawn_app_with(vec![catalogue.subscription()]).await;
     let cookie = app.session("seller@example.com").await;
 

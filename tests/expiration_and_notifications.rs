@@ -3,22 +3,21 @@
 
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_adapters::{EventBridgeScheduler, NotificationsQueue, ScheduleTarget, SqsNotificationSender};
+use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
+use domain::change::{Change, Write};
+use domain::entities::{CancelReason, Notification, Order, OrderStatus};
+use domain::events::{Event, EventType};
+use domain::ids::{OrderId, UserId};
+use domain::orders::{self, ExpiryInput, ReservationTimeout};
+use domain::page::PageRequest;
+use domain::ports::{ChangeStore, ExpiryScheduler, NotificationStore, OrderStore};
+use domain::testing::notifications as notification_store_suite;
+use embedded::EmbeddedStore;
+use local::run_schedules;
 use reqwest::Method;
 use serde_json::Value;
-use shared::adapters::embedded::run_schedules;
-use shared::adapters::scheduler::{ExpiryInput, ScheduleTarget};
-use shared::adapters::{
-    EmbeddedDb, EmbeddedNotificationStore, EmbeddedScheduler, EventBridgeScheduler, SqsNotificationSender,
-};
-use shared::consumer::BusEvent;
-use shared::events::{Event, EventType};
-use shared::notifications::Notification;
-use shared::orders::{self, Order, OrderId, OrderStatus};
-use shared::pagination::PageRequest;
-use shared::ports::{ExpiryScheduler, NotificationStore, OrderStore};
-use shared::users::UserId;
 use ticketing_tests::{PATIENCE, TEST_JWT_SECRET, TestApp, eventually, json, moto, spawn_app_configured, unique_name};
 
 async fn notifications(app: &TestApp, cookie: &str) -> Vec<Value> {
@@ -28,7 +27,7 @@ async fn notifications(app: &TestApp, cookie: &str) -> Vec<Value> {
 #[tokio::test]
 async fn an_unpaid_reservation_expires_on_its_own_and_the_ticket_sells_again() {
     let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
-    config.reservation_timeout = Duration::from_secs(2);
+    config.reservation_timeout = ReservationTimeout(Duration::from_secs(2));
     let app = spawn_app_configured(config, Vec::new()).await;
     let seller = app.session("seller@example.com").await;
     let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 30 })).await.body;
@@ -81,37 +80,18 @@ async fn notifications_need_a_session_and_page() {
     assert_eq!(reply.status, 400);
 }
 
-fn order_fixture(expires_in: chrono::Duration) -> Order {
-    let now = Utc::now();
-    Order {
-        id: OrderId::generate(),
-        user_id: UserId::from("buyer".to_owned()),
-        ticket: orders::OrderedTicket {
-            id: shared::tickets::TicketId::generate(),
-            title: "Concert".into(),
-            price: shared::money::Money::from_minor(3000),
-            currency: "usd".into(),
-        },
-        status: OrderStatus::Created,
-        expires_at: now + expires_in,
-        cancel_reason: None,
-        version: 0,
-        created_at: now,
-    }
+fn order_fixture(expires_in: Duration) -> Order {
+    let ticket = domain::testing::ticket("seller", "Concert");
+    Order::place(UserId::from("buyer"), &ticket, Utc::now(), expires_in).unwrap()
 }
 
 /// `event` as its consumer's queue delivers it.
 fn sqs_batch(event: &Event) -> SqsEvent {
-    let mut message = SqsMessage::default();
-    message.message_id = Some(event.id.clone());
-    message.body = Some(serde_json::to_string(&BusEvent::wrap(event, "us-east-1")).unwrap());
-    let mut batch = SqsEvent::default();
-    batch.records = vec![message];
-    batch
+    edge::sqs::batch_of(event, "us-east-1")
 }
 
 fn order_event(kind: EventType, order: &Order) -> Event {
-    Event::new(kind, order.version, &order.view(), Utc::now()).unwrap()
+    order.event(kind, Utc::now()).unwrap()
 }
 
 #[tokio::test]
@@ -127,11 +107,14 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
         dead_letter_arn: "arn:aws:sqs:us-east-1:123456789012:schedule-dlq".into(),
     };
     let scheduler = EventBridgeScheduler::new(client.clone(), target.clone());
-    let order = order_fixture(chrono::Duration::minutes(15));
+    let order = order_fixture(Duration::from_secs(15 * 60));
     let created = order_event(EventType::OrderCreated, &order);
+    let consume = |event: &Event| {
+        edge::sqs::handle_batch(sqs_batch(event), |event| expiration_schedule::handle(&scheduler, event))
+    };
 
     for _ in 0..2 {
-        let response = expiration_schedule::handle(&scheduler, sqs_batch(&created)).await;
+        let response = consume(&created).await;
         assert!(response.batch_item_failures.is_empty(), "scheduling twice is harmless");
     }
     let schedule = client.get_schedule().name(order.id.as_str()).group_name(&group).send().await.expect("the schedule");
@@ -148,10 +131,9 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
     let input: ExpiryInput = serde_json::from_str(scheduled.input().expect("an input")).unwrap();
     assert_eq!(input, ExpiryInput { order_id: order.id.to_string() });
 
-    let cancelled =
-        order_event(EventType::OrderCancelled, &Order { status: OrderStatus::Cancelled, version: 1, ..order.clone() });
+    let cancelled = order_event(EventType::OrderCancelled, &order.cancel(CancelReason::User));
     for _ in 0..2 {
-        let response = expiration_schedule::handle(&scheduler, sqs_batch(&cancelled)).await;
+        let response = consume(&cancelled).await;
         assert!(response.batch_item_failures.is_empty(), "a missing schedule is not an error");
     }
     assert!(
@@ -162,30 +144,21 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
 
 #[tokio::test]
 async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
-    let (orders_store, tickets) = moto::order_stores().await;
-    let ticket = ticketing_tests::ticket("seller", "Concert");
-    let created = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
-    shared::ports::TicketStore::create(&tickets, &ticket, &created).await.unwrap();
+    let (store, _) = moto::stores().await;
+    let ticket = domain::testing::ticket("seller", "Concert");
+    let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
+    store
+        .commit(&Change { tickets: vec![Write::Insert(ticket.clone())], events: vec![created], ..Change::default() })
+        .await
+        .unwrap();
     let then = Utc::now() - chrono::Duration::minutes(16);
-    let order = orders::place(
-        &orders_store,
-        &tickets,
-        UserId::from("buyer".to_owned()),
-        ticket.id.as_str(),
-        Duration::from_secs(900),
-        then,
-    )
-    .await
-    .unwrap();
+    let order =
+        orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), Duration::from_secs(900), then).await.unwrap();
 
     let input: ExpiryInput = serde_json::from_value(json!({ "orderId": order.id.to_string() })).unwrap();
-    assert_eq!(expiration_fire::handle(&orders_store, &tickets, input.clone()).await.unwrap(), orders::Expiry::Expired);
-    assert_eq!(orders_store.get(&order.id).await.unwrap().unwrap().status, OrderStatus::Cancelled);
-    assert_eq!(
-        expiration_fire::handle(&orders_store, &tickets, input).await.unwrap(),
-        orders::Expiry::Ignored,
-        "a repeat"
-    );
+    assert_eq!(expiration_fire::handle(&store, input.clone()).await.unwrap(), orders::Expiry::Expired);
+    assert_eq!(OrderStore::get(&store, &order.id).await.unwrap().unwrap().status, OrderStatus::Cancelled);
+    assert_eq!(expiration_fire::handle(&store, input).await.unwrap(), orders::Expiry::Ignored, "a repeat");
 }
 
 #[tokio::test]
@@ -193,11 +166,13 @@ async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue
     let store = moto::notification_store().await;
     let sqs = aws_sdk_sqs::Client::new(&moto::sdk_config().await);
     let queue_url = sqs.create_queue().queue_name(unique_name("outbound")).send().await.unwrap().queue_url.unwrap();
-    let sender = SqsNotificationSender::new(sqs, queue_url.clone());
-    let order = order_fixture(chrono::Duration::minutes(15));
+    let sender = SqsNotificationSender::new(sqs, &NotificationsQueue(queue_url.clone()));
+    let order = order_fixture(Duration::from_secs(15 * 60));
     let created = order_event(EventType::OrderCreated, &order);
+    let consume =
+        || edge::sqs::handle_batch(sqs_batch(&created), |event| notifications_consumer::handle(&store, &sender, event));
 
-    let response = notifications_consumer::handle(&store, &sender, sqs_batch(&created)).await;
+    let response = consume().await;
     assert!(response.batch_item_failures.is_empty());
     let sent = moto::receive(&queue_url, 1, 5).await;
     let notification: Notification = serde_json::from_str(sent[0].body().unwrap()).unwrap();
@@ -205,50 +180,14 @@ async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue
     assert_eq!(notification.user_id, order.user_id);
     assert!(notification.message.contains("Concert"), "{}", notification.message);
 
-    notifications_consumer::handle(&store, &sender, sqs_batch(&created)).await;
+    consume().await;
     let stored = store.list(&order.user_id, &PageRequest::first(10)).await.unwrap();
     assert_eq!(stored.items, vec![notification], "a redelivery records nothing new");
 }
 
-mod notification_store_suite {
-    use super::*;
-
-    fn notification(user: &str, kind: &str) -> Notification {
-        Notification {
-            id: ulid::Ulid::new().to_string(),
-            user_id: UserId::from(user.to_owned()),
-            kind: kind.to_owned(),
-            message: format!("{kind} for {user}"),
-            order_id: "order".into(),
-            created_at: Utc::now(),
-        }
-    }
-
-    pub async fn each_user_pages_their_notifications_newest_first(store: impl NotificationStore) {
-        let mut ada = Vec::new();
-        for n in 0..3 {
-            let note = notification("ada", &format!("n{n}"));
-            store.add(&note).await.unwrap();
-            store.add(&note).await.unwrap();
-            ada.push(note);
-            store.add(&notification("grace", "other")).await.unwrap();
-            tokio::time::sleep(Duration::from_millis(2)).await; // distinct ULID milliseconds
-        }
-        let first = store.list(&UserId::from("ada".to_owned()), &PageRequest::first(2)).await.unwrap();
-        assert_eq!(first.items, vec![ada[2].clone(), ada[1].clone()]);
-        let rest =
-            store.list(&UserId::from("ada".to_owned()), &PageRequest { limit: 2, after: first.next }).await.unwrap();
-        assert_eq!((rest.items, rest.next), (vec![ada[0].clone()], None));
-        assert!(store.list(&UserId::from("nobody".to_owned()), &PageRequest::first(5)).await.unwrap().items.is_empty());
-    }
-}
-
 #[tokio::test]
 async fn embedded_notifications_page_per_user_newest_first() {
-    notification_store_suite::each_user_pages_their_notifications_newest_first(EmbeddedNotificationStore::new(
-        EmbeddedDb::in_memory(),
-    ))
-    .await;
+    notification_store_suite::each_user_pages_their_notifications_newest_first(EmbeddedStore::in_memory()).await;
 }
 
 #[tokio::test]
@@ -262,7 +201,7 @@ async fn the_local_scheduler_keeps_schedules_across_a_restart_and_fires_the_over
     let path = dir.join("ticketing.redb");
     let (overdue, later) = (OrderId::generate(), OrderId::generate());
     {
-        let scheduler = EmbeddedScheduler::new(EmbeddedDb::open(&path).unwrap());
+        let scheduler = EmbeddedStore::open(&path).unwrap();
         scheduler.schedule(&overdue, Utc::now() - chrono::Duration::seconds(30)).await.unwrap();
         scheduler.schedule(&later, Utc::now() + chrono::Duration::hours(1)).await.unwrap();
         scheduler.schedule(&OrderId::generate(), Utc::now()).await.unwrap();
@@ -270,8 +209,8 @@ async fn the_local_scheduler_keeps_schedules_across_a_restart_and_fires_the_over
         scheduler.schedule(&cancelled, Utc::now()).await.unwrap();
         scheduler.cancel(&cancelled).await.unwrap();
     }
-    let scheduler = EmbeddedScheduler::new(EmbeddedDb::open(&path).unwrap());
-    assert_eq!(scheduler.pending().await.unwrap().len(), 3, "pending schedules survived the restart");
+    let scheduler = EmbeddedStore::open(&path).unwrap();
+    assert_eq!(scheduler.schedules().await.unwrap().len(), 3, "pending schedules survived the restart");
 
     let (fired, mut firings) = tokio::sync::mpsc::unbounded_channel();
     let runner = tokio::spawn(run_schedules(scheduler.clone(), move |order| {
@@ -286,7 +225,7 @@ async fn the_local_scheduler_keeps_schedules_across_a_restart_and_fires_the_over
     assert_eq!(first, overdue, "the most overdue fires first");
     assert_ne!(second, later);
     let pending = eventually("fired schedules to be removed", || async {
-        let pending = scheduler.pending().await.unwrap();
+        let pending = scheduler.schedules().await.unwrap();
         (pending.len() == 1).then_some(pending)
     })
     .await;

@@ -1,14 +1,16 @@
 //! The outbox relay against moto server: stream records in, events on an EventBridge bus
 //! out, delivered by a rule to an SQS queue. A refused publish loses nothing.
 
+use aws_adapters::{EventBridgePublisher, EventBusName};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
 use chrono::Utc;
+use domain::change::{Change, Write};
+use domain::events::{Event, EventType};
+use domain::ports::ChangeStore;
+use domain::testing::OutboxProbe;
+use edge::sqs::BusEvent;
 use serde_json::{Value, json};
-use shared::adapters::EventBridgePublisher;
-use shared::consumer::BusEvent;
-use shared::events::{Event, EventType};
-use shared::ports::TicketStore;
-use ticketing_tests::{OutboxProbe, moto, repo_root, unique_name};
+use ticketing_tests::{moto, repo_root, unique_name};
 
 fn sample_stream() -> (StreamEvent, Event) {
     let text = std::fs::read_to_string(repo_root().join("events/outbox-relay/ticket-created.json")).unwrap();
@@ -45,7 +47,7 @@ fn bus_events(messages: &[aws_sdk_sqs::types::Message]) -> Vec<BusEvent> {
 async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal() {
     let (stream, event) = sample_stream();
     let (bus, queue) = moto::bus_to_queue(&EventType::ALL).await;
-    let publisher = EventBridgePublisher::new(moto::eventbridge().await, bus);
+    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
 
     let response = outbox_relay::handle(&publisher, stream).await;
     assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
@@ -60,23 +62,24 @@ async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal(
 #[tokio::test]
 async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrives() {
     // A committed ticket write leaves its event in the outbox table.
-    let (store, outbox) = moto::ticket_store().await;
-    let ticket = ticketing_tests::ticket("seller", "Concert");
-    let created = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
-    store.create(&ticket, &created).await.unwrap();
+    let (store, outbox) = moto::stores().await;
+    let ticket = domain::testing::ticket("seller", "Concert");
+    let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
+    let change = Change { tickets: vec![Write::Insert(ticket)], events: vec![created.clone()], ..Change::default() };
+    store.commit(&change).await.unwrap();
     assert_eq!(outbox.events().await, vec![created.clone()]);
     let items = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
 
     // The bus is unreachable (it does not exist): the relay reports the record, so the
     // stream retries it instead of moving on.
-    let unreachable = EventBridgePublisher::new(moto::eventbridge().await, unique_name("missing-bus"));
+    let unreachable = EventBridgePublisher::new(moto::eventbridge().await, &EventBusName(unique_name("missing-bus")));
     let response = outbox_relay::handle(&unreachable, stream_of(items.clone())).await;
     let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, [Some("1".to_owned())]);
 
     // The retry, with the bus back, delivers the event.
     let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated]).await;
-    let publisher = EventBridgePublisher::new(moto::eventbridge().await, bus);
+    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
     let response = outbox_relay::handle(&publisher, stream_of(items)).await;
     assert!(response.batch_item_failures.is_empty());
     let delivered = bus_events(&moto::receive(&queue, 1, 5).await);
@@ -86,14 +89,14 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrive
 #[tokio::test]
 async fn a_rule_routes_only_the_types_it_names() {
     let (bus, queue) = moto::bus_to_queue(&[EventType::TicketDeleted]).await;
-    let publisher = EventBridgePublisher::new(moto::eventbridge().await, bus);
+    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
     let data = json!({ "id": "t1" });
     let events: Vec<Event> = [EventType::TicketCreated, EventType::TicketUpdated, EventType::TicketDeleted]
         .into_iter()
         .enumerate()
         .map(|(version, kind)| Event::new(kind, version as u64, &data, Utc::now()).unwrap())
         .collect();
-    shared::ports::EventPublisher::publish(&publisher, &events).await.unwrap();
+    domain::ports::EventPublisher::publish(&publisher, &events).await.unwrap();
     let delivered = bus_events(&moto::receive(&queue, 3, 3).await);
     assert_eq!(delivered.iter().map(|d| d.detail.kind).collect::<Vec<_>>(), [EventType::TicketDeleted]);
 }

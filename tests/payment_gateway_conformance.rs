@@ -3,19 +3,18 @@
 //! Stripe's `pm_card_chargeDeclined` and cannot confirm an intent again after a decline:
 //! those cases run on the test gateway only, which follows Stripe's documented behaviour.
 
-use shared::Error;
-use shared::adapters::TestGateway;
-use shared::money::Money;
-use shared::orders::OrderId;
-use shared::payments::{IntentRequest, IntentStatus};
-use shared::ports::PaymentGateway;
-use shared::users::UserId;
+use domain::Error;
+use domain::entities::{IntentRequest, IntentStatus};
+use domain::ids::{OrderId, UserId};
+use domain::money::Money;
+use domain::ports::PaymentGateway;
+use embedded::TestGateway;
 
 mod suite {
     use super::*;
 
-    pub async fn intent(gateway: &impl PaymentGateway, order: &OrderId) -> shared::payments::Intent {
-        let user = UserId::from("buyer".to_owned());
+    pub async fn intent(gateway: &impl PaymentGateway, order: &OrderId) -> domain::entities::Intent {
+        let user = UserId::from("buyer");
         let request =
             IntentRequest { amount: Money::from_minor(4500), currency: "usd", order_id: order, user_id: &user };
         gateway.create_intent(&request).await.unwrap()

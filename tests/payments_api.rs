@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use domain::config::Secret;
+use domain::orders::ReservationTimeout;
 use reqwest::Method;
 use serde_json::Value;
-use shared::config::Secret;
-use shared::stripe_webhook;
+use stripe_adapter::webhook as stripe_webhook;
 use ticketing_tests::{Reply, TEST_JWT_SECRET, TestApp, eventually, json, spawn_app, spawn_app_configured};
 
 /// A seller's ticket ordered by a buyer: (buyer's cookie, order id, ticket id).
@@ -177,7 +178,7 @@ async fn paying_needs_a_session_a_body_and_ones_own_live_order() {
 #[tokio::test]
 async fn a_lapsed_reservation_cannot_be_paid() {
     let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
-    config.reservation_timeout = Duration::from_secs(1);
+    config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, _) = ordered(&app).await;
     eventually("the reservation to lapse", || async {
@@ -319,7 +320,7 @@ async fn a_failed_attempt_is_recorded_and_other_event_types_are_acknowledged() {
 #[tokio::test]
 async fn a_payment_that_succeeds_after_the_reservation_lapsed_is_refunded() {
     let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
-    config.reservation_timeout = Duration::from_secs(1);
+    config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
     eventually("the expiry", || async {
@@ -346,7 +347,7 @@ async fn a_payment_that_succeeds_after_the_reservation_lapsed_is_refunded() {
 #[tokio::test]
 async fn a_payment_made_in_time_completes_the_order_even_when_its_webhook_comes_after_the_expiry() {
     let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
-    config.reservation_timeout = Duration::from_secs(2);
+    config.reservation_timeout = ReservationTimeout(Duration::from_secs(2));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
     let paid_at = chrono::Utc::now().timestamp();
@@ -387,11 +388,8 @@ async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webho
     let endpoint = ticketing_tests::localstripe::endpoint();
     let secret = format!("whsec_{}", ulid::Ulid::new());
     let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
-    config.stripe = Some(shared::config::StripeConfig {
-        secret_key: Secret::new("sk_test_localstripe"),
-        api_base: Some(format!("{endpoint}/")),
-    });
-    config.webhook_secret = Secret::new(secret.clone());
+    config.stripe = Some(ticketing_tests::localstripe::key());
+    config.webhook_secret = stripe_adapter::WebhookSecret(Secret::new(secret.clone()));
     let app = spawn_app_configured(config, Vec::new()).await;
     let stripe = reqwest::Client::new();
     let hook = format!("{endpoint}/_config/webhooks/{}", ulid::Ulid::new());
@@ -431,7 +429,7 @@ async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webho
 #[tokio::test]
 async fn a_transient_failure_is_a_500_so_that_stripe_retries_and_the_retry_is_processed() {
     let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
-    config.reservation_timeout = Duration::from_secs(1);
+    config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, _) = ordered(&app).await;
     let intent = pay(&app, &buyer, &order_id, None).await.body["stripeId"].as_str().unwrap().to_owned();

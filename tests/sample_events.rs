@@ -4,19 +4,20 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use domain::change::{Change, Write};
+use domain::config::Secret;
+use domain::entities::{Email, Order, OrderStatus, OrderedTicket, Password, Ticket, TicketStatus};
+use domain::events::EventType;
+use domain::ids::{OrderId, TicketId, UserId};
+use domain::money::Money;
+use domain::page::PageRequest;
+use domain::ports::{ChangeStore, NotificationStore};
+use domain::users;
+use edge::auth::Sessions;
+use edge::passwords::Argon2Passwords;
+use embedded::{EmbeddedStore, LogSender};
 use local::{FALLBACK, Functions, LocalConfig, ROUTES};
 use serde_json::Value;
-use shared::adapters::{EmbeddedDb, EmbeddedTicketStore, EmbeddedUserStore};
-use shared::adapters::{EmbeddedNotificationStore, EmbeddedOrderStore, EmbeddedScheduler};
-use shared::config::{AuthConfig, Secret};
-use shared::events::{Event, EventType};
-use shared::money::Money;
-use shared::notifications::LogSender;
-use shared::orders::{Order, OrderChange, OrderId, OrderStatus, OrderedTicket};
-use shared::pagination::PageRequest;
-use shared::ports::{NotificationStore, OrderStore, TicketStore};
-use shared::tickets::{Ticket, TicketId, TicketStatus};
-use shared::users::{self, Email, Password, UserId};
 use ticketing_tests::repo_root;
 
 /// The account the samples sign in to, as `sam local invoke` users create it first.
@@ -33,14 +34,13 @@ const SAMPLE_TICKETS: [(&str, &str, TicketStatus); 3] = [
 ];
 
 /// A store holding what the samples expect to find.
-async fn seeded_store() -> EmbeddedDb {
-    let db = EmbeddedDb::in_memory();
-    let users = EmbeddedUserStore::new(db.clone());
-    users::sign_up(&users, Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap())
-        .await
-        .unwrap();
-    let tickets = EmbeddedTicketStore::new(db.clone());
+async fn seeded_store() -> EmbeddedStore {
+    let store = EmbeddedStore::in_memory();
+    let (email, password) = (Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap());
+    users::sign_up(&store, &Argon2Passwords, email, password, Utc::now()).await.unwrap();
+    let mut change = Change::default();
     for (id, seller, status) in SAMPLE_TICKETS {
+        let reserved = status == TicketStatus::Reserved;
         let ticket = Ticket {
             id: TicketId::parse(id).expect("sample ticket ids are ULIDs"),
             title: "Sample concert".to_owned(),
@@ -48,21 +48,20 @@ async fn seeded_store() -> EmbeddedDb {
             currency: "usd".to_owned(),
             date: None,
             venue: None,
-            user_id: UserId::from(seller.to_owned()),
+            user_id: UserId::from(seller),
             status,
-            order_id: (status == TicketStatus::Reserved).then(|| SAMPLE_ORDERS[0].0.to_owned()),
-            reserved_until: (status == TicketStatus::Reserved).then(|| "2100-01-01T00:00:00Z".parse().unwrap()),
+            order_id: reserved.then(|| OrderId::parse(SAMPLE_ORDERS[0].0).unwrap()),
+            reserved_until: reserved.then(|| "2100-01-01T00:00:00Z".parse().unwrap()),
             version: 0,
             created_at: Utc::now(),
         };
-        let event = Event::new(EventType::TicketCreated, 0, &ticket.view(), Utc::now()).unwrap();
-        tickets.create(&ticket, &event).await.unwrap();
+        change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());
+        change.tickets.push(Write::Insert(ticket));
     }
-    let orders = EmbeddedOrderStore::new(db.clone());
     for (id, buyer, status) in SAMPLE_ORDERS {
-        let order = Order {
+        change.orders.push(Write::Insert(Order {
             id: OrderId::parse(id).expect("sample order ids are ULIDs"),
-            user_id: UserId::from(buyer.to_owned()),
+            user_id: UserId::from(buyer),
             ticket: OrderedTicket {
                 id: TicketId::parse(SAMPLE_TICKETS[2].0).unwrap(),
                 title: "Sample concert".to_owned(),
@@ -74,10 +73,10 @@ async fn seeded_store() -> EmbeddedDb {
             cancel_reason: None,
             version: 0,
             created_at: Utc::now(),
-        };
-        orders.commit(&OrderChange { orders: vec![(order, None)], ..OrderChange::default() }).await.unwrap();
+        }));
     }
-    db
+    store.commit(&change).await.unwrap();
+    store
 }
 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
@@ -109,24 +108,28 @@ fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {
     functions
 }
 
-/// A secret of the environment `sam local invoke` runs the functions with.
-fn sam_local_env(name: &str) -> Secret {
+/// A secret of the environment `sam local invoke` runs `function` with.
+fn sam_local_env(function: &str, name: &str) -> Secret {
     let env: Value =
         serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
-    Secret::new(env["Parameters"][name].as_str().unwrap_or_else(|| panic!("{name} in sam-local-env.json")))
+    Secret::new(env[function][name].as_str().unwrap_or_else(|| panic!("{function} {name} in sam-local-env.json")))
 }
 
-/// The JWT secret that signed the sample tokens.
-fn sam_local_auth() -> AuthConfig {
-    AuthConfig::new(sam_local_env("JWT_SECRET"), std::time::Duration::from_secs(3600)).unwrap()
+/// The sessions that signed the sample tokens.
+fn sam_local_sessions() -> Sessions {
+    Sessions::new(&sam_local_env("UsersCurrentuserFunction", "JWT_SECRET"), std::time::Duration::from_secs(3600))
+        .unwrap()
 }
 
 /// A webhook sample's Stripe signature is good for five minutes: sign its body again now.
 fn signed_now(event: &str) -> String {
     let mut event: Value = serde_json::from_str(event).unwrap();
     let body = event["body"].as_str().unwrap().to_owned();
-    let signature =
-        shared::stripe_webhook::sign(body.as_bytes(), &sam_local_env("STRIPE_WEBHOOK_SECRET"), Utc::now().timestamp());
+    let signature = stripe_adapter::webhook::sign(
+        body.as_bytes(),
+        &sam_local_env("PaymentsWebhookFunction", "STRIPE_WEBHOOK_SECRET"),
+        Utc::now().timestamp(),
+    );
     event["headers"]["stripe-signature"] = Value::String(signature);
     event.to_string()
 }
@@ -149,7 +152,7 @@ fn every_function_has_samples_and_every_sample_folder_is_a_function() {
 
 #[tokio::test]
 async fn every_sample_event_gets_the_status_its_name_expects() {
-    let auth = sam_local_auth();
+    let sessions = sam_local_sessions();
     let mut checked = 0;
     for (function, samples) in functions_with_samples() {
         for sample in samples {
@@ -160,8 +163,10 @@ async fn every_sample_event_gets_the_status_its_name_expects() {
             }
             let request = lambda_http::request::from_str(&event)
                 .unwrap_or_else(|e| panic!("{}: not an API Gateway HTTP API event: {e}", sample.display()));
-            let config =
-                LocalConfig { auth: auth.clone(), ..LocalConfig::for_tests("unused-secret-unused-secret-unused") };
+            let config = LocalConfig {
+                sessions: sessions.clone(),
+                ..LocalConfig::for_tests("unused-secret-unused-secret-unused")
+            };
             let response =
                 Functions::new(db, &config).unwrap().invoke(&function, request).await.expect("a known function");
 
@@ -185,22 +190,22 @@ fn sample(path: &str) -> String {
 
 #[tokio::test]
 async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
-    let db = seeded_store().await;
+    let store = seeded_store().await;
 
-    let scheduler = EmbeddedScheduler::new(db.clone());
     let batch = serde_json::from_str(&sample("expiration-schedule/order-created.json")).expect("an SQS event");
-    assert!(expiration_schedule::handle(&scheduler, batch).await.batch_item_failures.is_empty());
-    assert_eq!(scheduler.pending().await.unwrap().len(), 1, "the order's expiry is scheduled");
+    let response = edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, event)).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(store.schedules().await.unwrap().len(), 1, "the order's expiry is scheduled");
 
-    let notifications = EmbeddedNotificationStore::new(db.clone());
     let batch = serde_json::from_str(&sample("notifications-consumer/order-cancelled.json")).expect("an SQS event");
-    assert!(notifications_consumer::handle(&notifications, &LogSender, batch).await.batch_item_failures.is_empty());
-    let user = UserId::from(SAMPLE_USER.to_owned());
-    let stored = notifications.list(&user, &PageRequest::first(5)).await.unwrap().items;
+    let response =
+        edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(&store, &LogSender, event)).await;
+    assert!(response.batch_item_failures.is_empty());
+    let user = UserId::from(SAMPLE_USER);
+    let stored = store.list(&user, &PageRequest::first(5)).await.unwrap().items;
     assert_eq!(stored.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(), ["reservation.expired"]);
 
     // The sample order's reservation runs to 2100: an expiry now is early, and refused.
     let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
-    let (orders, tickets) = (EmbeddedOrderStore::new(db.clone()), EmbeddedTicketStore::new(db));
-    assert!(expiration_fire::handle(&orders, &tickets, input).await.is_err());
+    assert!(expiration_fire::handle(&store, input).await.is_err());
 }

@@ -1,11 +1,14 @@
 //! `template.yaml` and the code agree: the same routes as the local runner, a function
 //! for every crate under `functions/`, and tables keyed as the adapters expect.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use aws_adapters::{
+    DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoTickets, DynamoUsers, Outbox,
+};
+use domain::config::{Env, FromEnv};
 use local::{FALLBACK, ROUTES};
 use serde_norway::Value;
-use shared::adapters::{DynamoInbox, DynamoTicketStore, DynamoUserStore, Outbox};
 use ticketing_tests::repo_root;
 
 fn template() -> Value {
@@ -77,7 +80,7 @@ fn every_function_crate_is_one_lambda_built_with_cargo_lambda() {
 fn the_users_table_is_keyed_as_the_adapter_expects_and_recoverable() {
     let template = template();
     let table = &template["Resources"]["UsersTable"]["Properties"];
-    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoUserStore::KEY));
+    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoUsers::KEY));
     assert_eq!(table["KeySchema"][0]["KeyType"].as_str(), Some("HASH"));
     assert_eq!(table["KeySchema"].as_sequence().unwrap().len(), 1);
     assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
@@ -111,7 +114,7 @@ fn the_jwt_secret_comes_from_secrets_manager_and_never_from_a_parameter() {
 fn the_tickets_table_has_the_indexes_the_listings_query() {
     let template = template();
     let table = &template["Resources"]["TicketsTable"]["Properties"];
-    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoTicketStore::KEY));
+    assert_eq!(table["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoTickets::KEY));
     let indexes: BTreeSet<(&str, &str, &str)> = table["GlobalSecondaryIndexes"]
         .as_sequence()
         .unwrap()
@@ -126,8 +129,8 @@ fn the_tickets_table_has_the_indexes_the_listings_query() {
         })
         .collect();
     let expected = BTreeSet::from([
-        (DynamoTicketStore::AVAILABLE_INDEX, DynamoTicketStore::LISTING, DynamoTicketStore::KEY),
-        (DynamoTicketStore::SELLER_INDEX, DynamoTicketStore::SELLER, DynamoTicketStore::KEY),
+        (DynamoTickets::AVAILABLE_INDEX, DynamoTickets::LISTING, DynamoTickets::KEY),
+        (DynamoTickets::SELLER_INDEX, DynamoTickets::SELLER, DynamoTickets::KEY),
     ]);
     assert_eq!(indexes, expected);
 }
@@ -176,8 +179,8 @@ fn rule_types(template: &Value, rule: &str) -> BTreeSet<String> {
 fn each_consumer_gets_exactly_its_event_types_through_its_own_queue_with_a_dead_letter_queue() {
     let template = template();
     let consumers = [
-        ("Expiration", "expiration-schedule", shared::orders::EXPIRATION_CONSUMES.to_vec()),
-        ("Notifications", "notifications-consumer", shared::notifications::CONSUMES.to_vec()),
+        ("Expiration", "expiration-schedule", domain::orders::EXPIRATION_CONSUMES.to_vec()),
+        ("Notifications", "notifications-consumer", domain::notifications::CONSUMES.to_vec()),
     ];
     for (name, binary_name, types) in consumers {
         let expected: BTreeSet<String> = types.iter().map(|kind| kind.as_str().to_owned()).collect();
@@ -220,21 +223,19 @@ fn the_scheduler_role_may_invoke_only_the_expiry_function() {
 
 #[test]
 fn the_orders_and_notifications_tables_are_keyed_as_their_adapters_expect() {
-    use shared::adapters::{DynamoNotificationStore, DynamoOrderStore};
     let template = template();
     let orders = &template["Resources"]["OrdersTable"]["Properties"];
-    assert_eq!(orders["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::KEY));
+    assert_eq!(orders["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrders::KEY));
     let index = &orders["GlobalSecondaryIndexes"][0];
-    assert_eq!(index["IndexName"].as_str(), Some(DynamoOrderStore::BUYER_INDEX));
-    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::BUYER));
+    assert_eq!(index["IndexName"].as_str(), Some(DynamoOrders::BUYER_INDEX));
+    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrders::BUYER));
     let notifications = &template["Resources"]["NotificationsTable"]["Properties"]["KeySchema"];
-    assert_eq!(notifications[0]["AttributeName"].as_str(), Some(DynamoNotificationStore::PARTITION));
-    assert_eq!(notifications[1]["AttributeName"].as_str(), Some(DynamoNotificationStore::SORT));
+    assert_eq!(notifications[0]["AttributeName"].as_str(), Some(DynamoNotifications::PARTITION));
+    assert_eq!(notifications[1]["AttributeName"].as_str(), Some(DynamoNotifications::SORT));
 }
 
 #[test]
 fn stripe_keys_come_from_secrets_manager_and_the_payments_table_is_keyed_by_order() {
-    use shared::adapters::DynamoOrderStore;
     let template = template();
     let mut readers = 0;
     for (name, function) in resources_of_type(&template, "AWS::Serverless::Function") {
@@ -250,8 +251,141 @@ fn stripe_keys_come_from_secrets_manager_and_the_payments_table_is_keyed_by_orde
     }
     assert_eq!(readers, 3, "payments-create and payments-webhook read the key, the webhook its secret");
     let payments = &template["Resources"]["PaymentsTable"]["Properties"];
-    assert_eq!(payments["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::PAYMENT_KEY));
+    assert_eq!(payments["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayments::KEY));
     let index = &payments["GlobalSecondaryIndexes"][0];
-    assert_eq!(index["IndexName"].as_str(), Some(DynamoOrderStore::INTENT_INDEX));
-    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoOrderStore::INTENT));
+    assert_eq!(index["IndexName"].as_str(), Some(DynamoPayments::INTENT_INDEX));
+    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayments::INTENT));
+}
+
+/// What a function's configuration reads: every variable, and those it requires.
+fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
+    // A plausible value for any variable: a number for durations, else a long string.
+    let env = Env::from_fn(|name| {
+        Some(if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" { "60" } else { LONG_VALUE }.to_owned())
+    });
+    env.load::<T>().unwrap_or_else(|e| panic!("{e}"));
+    let reads = env.reads();
+    (
+        reads.iter().map(|read| read.name).collect(),
+        reads.iter().filter(|read| read.required).map(|read| read.name).collect(),
+    )
+}
+
+const LONG_VALUE: &str = "a-value-long-enough-for-any-variable-0123456789";
+
+/// Each function crate's configuration, by binary name.
+macro_rules! configurations {
+    ($($function:ident),* $(,)?) => {
+        BTreeMap::from([$((stringify!($function).replace('_', "-"), reads::<$function::Config>())),*])
+    };
+}
+
+fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'static str>)> {
+    configurations!(
+        expiration_fire,
+        expiration_get,
+        expiration_schedule,
+        not_found,
+        notifications_consumer,
+        notifications_list,
+        orders_cancel,
+        orders_create,
+        orders_get,
+        orders_list,
+        outbox_relay,
+        payments_create,
+        payments_list,
+        payments_webhook,
+        tickets_create,
+        tickets_delete,
+        tickets_get,
+        tickets_list,
+        tickets_update,
+        users_currentuser,
+        users_signin,
+        users_signout,
+        users_signup,
+    )
+}
+
+/// The logical ids of the template's resources that `value` refers to (`!Ref`, `!GetAtt`,
+/// `${...}` in `!Sub`), whatever its depth.
+fn referenced(value: &Value, resources: &BTreeSet<String>, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Tagged(tagged) => {
+            let text = tagged.value.as_str().unwrap_or_default();
+            let names: Vec<&str> = match tagged.tag.to_string().as_str() {
+                "!Sub" => text.split("${").skip(1).filter_map(|part| part.split('}').next()).collect(),
+                _ => vec![text],
+            };
+            for name in names {
+                let id = name.split('.').next().unwrap_or_default();
+                if resources.contains(id) {
+                    found.insert(id.to_owned());
+                }
+            }
+            referenced(&tagged.value, resources, found);
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| referenced(item, resources, found)),
+        Value::Mapping(entries) => entries.values().for_each(|item| referenced(item, resources, found)),
+        _ => {}
+    }
+}
+
+/// Variables naming something a function hands to another service without touching it.
+const PASSED_ON: [&str; 2] = ["EXPIRY_FUNCTION_ARN", "SCHEDULE_DLQ_ARN"];
+
+#[test]
+fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_their_resources() {
+    let template = template();
+    let configurations = configurations();
+    let local_env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
+    let resources: BTreeSet<String> =
+        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let secrets: BTreeSet<String> =
+        resources_of_type(&template, "AWS::SecretsManager::Secret").into_iter().map(|(id, _)| id.to_owned()).collect();
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), configurations.len(), "a configuration for every function");
+    for (id, function) in functions {
+        let name = binary(function);
+        let (reads, required) = &configurations[name];
+        let camel: String = name.split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect();
+        assert_eq!(id, format!("{camel}Function"), "the logical id follows the binary's name");
+
+        let variables = &function["Properties"]["Environment"]["Variables"];
+        let given: BTreeSet<&str> =
+            variables.as_mapping().into_iter().flatten().map(|(key, _)| key.as_str().unwrap()).collect();
+        let missing: Vec<_> = required.difference(&given).collect();
+        let unread: Vec<_> = given.iter().filter(|variable| !reads.contains(*variable)).collect();
+        assert!(missing.is_empty() && unread.is_empty(), "{name}: missing {missing:?}, never read {unread:?}");
+        let local: BTreeSet<&str> = local_env[id]
+            .as_object()
+            .unwrap_or_else(|| panic!("{id} in sam-local-env.json"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(local, given, "{id} in events/sam-local-env.json");
+
+        let mut accessed = BTreeSet::new();
+        for (variable, value) in variables.as_mapping().into_iter().flatten() {
+            if !PASSED_ON.contains(&variable.as_str().unwrap()) {
+                referenced(value, &resources, &mut accessed);
+            }
+        }
+        accessed.retain(|resource| !secrets.contains(resource));
+        let mut granted = BTreeSet::new();
+        referenced(&function["Properties"]["Policies"], &resources, &mut granted);
+        // What Lambda itself sends failed batches to, with the function's role.
+        let mut destinations = BTreeSet::new();
+        for event in function["Properties"]["Events"].as_mapping().into_iter().flatten().map(|(_, event)| event) {
+            referenced(&event["Properties"]["DestinationConfig"], &resources, &mut destinations);
+        }
+        let granted_beyond: Vec<_> = granted.difference(&accessed).filter(|r| !destinations.contains(*r)).collect();
+        let ungranted: Vec<_> = accessed.difference(&granted).collect();
+        assert!(
+            granted_beyond.is_empty() && ungranted.is_empty(),
+            "{name}: policy beyond its variables {granted_beyond:?}, variables without a policy {ungranted:?}"
+        );
+    }
 }

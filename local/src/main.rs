@@ -1,8 +1,7 @@
 //! `cargo run -p local`: the whole API on http://127.0.0.1:3000, no AWS needed.
 
 use anyhow::Context;
-use local::{Functions, LocalConfig, Storage};
-use shared::adapters::in_process::Retry;
+use local::{Functions, LocalConfig, Retry, Storage};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -11,7 +10,7 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let config = LocalConfig::from_env()?;
-    let db = config.open_db()?;
+    let store = config.open_store()?;
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
         .await
         .with_context(|| format!("binding {}:{}", config.host, config.port))?;
@@ -24,8 +23,8 @@ async fn main() -> anyhow::Result<()> {
         None => tracing::info!("payments through the built-in test gateway (pm_card_visa succeeds)"),
     }
     tracing::info!("API listening on http://{}", listener.local_addr()?);
-    let functions = Functions::new(db.clone(), &config)?;
-    local::start_event_flow(&functions, db, local::subscriptions(&functions), Retry::default());
+    let functions = Functions::new(store.clone(), &config)?;
+    local::start_event_flow(&store, local::subscriptions(&store), Retry::default());
     local::serve(listener, functions).await?;
     Ok(())
 }

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use local::{Functions, LocalConfig};
+use domain::testing::OutboxProbe;
+use local::{Functions, LocalConfig, Retry, Subscription};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::Value;
-use shared::adapters::in_process::{Retry, Subscription};
 
 pub use serde_json::json;
 
@@ -16,24 +16,6 @@ pub const TEST_JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 /// The repository root, for tests that read its files.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
-}
-
-/// An available ticket of `seller`, priced 45.00, as the tickets service creates it.
-pub fn ticket(seller: &str, title: &str) -> shared::tickets::Ticket {
-    shared::tickets::Ticket {
-        id: shared::tickets::TicketId::generate(),
-        title: title.to_owned(),
-        price: shared::money::Money::from_minor(4500),
-        currency: shared::money::CURRENCY.to_owned(),
-        date: None,
-        venue: None,
-        user_id: shared::users::UserId::from(seller.to_owned()),
-        status: shared::tickets::TicketStatus::Available,
-        order_id: None,
-        reserved_until: None,
-        version: 0,
-        created_at: chrono::Utc::now(),
-    }
 }
 
 /// How long a test waits for something that should take milliseconds (or a short timeout).
@@ -67,7 +49,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     /// The built-in payment gateway, to act as a browser running Stripe.js would.
-    pub gateway: Option<shared::adapters::TestGateway>,
+    pub gateway: Option<embedded::TestGateway>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -82,13 +64,13 @@ pub async fn spawn_app_with(extra: Vec<Subscription>) -> TestApp {
 
 /// The local runner with `config`, e.g. a reservation timeout of seconds.
 pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>) -> TestApp {
-    let db = config.open_db().expect("in-memory store");
-    let functions = Functions::new(db.clone(), &config).expect("the local functions start");
+    let store = config.open_store().expect("in-memory store");
+    let functions = Functions::new(store.clone(), &config).expect("the local functions start");
     let gateway = functions.test_gateway().cloned();
     let retry = Retry { attempts: 5, first_delay: std::time::Duration::from_millis(5) };
-    let mut subscriptions = local::subscriptions(&functions);
+    let mut subscriptions = local::subscriptions(&store);
     subscriptions.extend(extra);
-    local::start_event_flow(&functions, db, subscriptions, retry);
+    local::start_event_flow(&store, subscriptions, retry);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("bound address"));
     tokio::spawn(local::serve(listener, functions));
@@ -208,12 +190,17 @@ impl TestApp {
 
 /// The moto server `scripts/test` started.
 pub mod moto {
+    use aws_adapters::{
+        Aws, DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoTickets, DynamoUsers,
+        EventBusName, InboxTable, NotificationsTable, OrdersTable, Outbox, OutboxTable, PaymentsTable, TicketsTable,
+        UsersTable,
+    };
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
         ScalarAttributeType, StreamSpecification, StreamViewType,
     };
-    use shared::adapters::{DynamoTicketStore, DynamoUserStore, Outbox};
+    use domain::ports::Stores;
 
     use super::DynamoOutboxProbe;
 
@@ -231,8 +218,13 @@ pub mod moto {
             .await
     }
 
+    /// The clients of every adapter, on moto.
+    pub async fn aws() -> Aws {
+        Aws::from_config(sdk_config().await)
+    }
+
     pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::new(&sdk_config().await)
+        aws().await.dynamodb()
     }
 
     fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
@@ -247,13 +239,15 @@ pub mod moto {
             .expect("complete attribute")
     }
 
-    /// Creates a table with its own name: string partition key `key`, and for each
-    /// `(index, partition key)` a global secondary index sorted by `key`, all attributes projected.
+    /// Creates a table with its own name: string partition key `hash` (and sort key `range`),
+    /// and for each `(index, partition key, sort key)` a global secondary index, all
+    /// attributes projected.
     async fn create_table(
         client: &aws_sdk_dynamodb::Client,
         prefix: &str,
         hash: &str,
-        indexes: &[(&str, &str)],
+        range: Option<&str>,
+        indexes: &[(&str, &str, Option<&str>)],
     ) -> String {
         let name = super::unique_name(prefix);
         let mut request = client
@@ -269,12 +263,16 @@ pub mod moto {
                     .build()
                     .expect("stream"),
             );
-        for (index, partition) in indexes {
+        if let Some(range) = range {
+            request = request.attribute_definitions(string_attribute(range)).key_schema(key(range, KeyType::Range));
+        }
+        for (index, partition, sort) in indexes {
+            let mut schema = vec![key(partition, KeyType::Hash)];
+            schema.extend(sort.map(|sort| key(sort, KeyType::Range)));
             request = request.attribute_definitions(string_attribute(partition)).global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
                     .index_name(*index)
-                    .key_schema(key(partition, KeyType::Hash))
-                    .key_schema(key(hash, KeyType::Range))
+                    .set_key_schema(Some(schema))
                     .projection(Projection::builder().projection_type(ProjectionType::All).build())
                     .build()
                     .expect("complete index"),
@@ -284,88 +282,88 @@ pub mod moto {
         name
     }
 
-    /// Creates a users table with its own name, keyed as in `template.yaml`.
-    pub async fn users_table(client: &aws_sdk_dynamodb::Client) -> String {
-        create_table(client, "users", DynamoUserStore::KEY, &[]).await
-    }
-
-    /// A DynamoDB user store over a fresh table.
-    pub async fn user_store() -> DynamoUserStore {
+    /// A DynamoDB user store over a fresh table, keyed as in `template.yaml`.
+    pub async fn user_store() -> DynamoUsers {
         let client = dynamodb().await;
-        let table = users_table(&client).await;
-        DynamoUserStore::new(client, table)
+        let table = create_table(&client, "users", DynamoUsers::KEY, None, &[]).await;
+        DynamoUsers::new(client, &UsersTable(table))
     }
 
-    /// DynamoDB order and ticket stores over fresh orders, tickets and outbox tables.
-    pub async fn order_stores() -> (shared::adapters::DynamoOrderStore, DynamoTicketStore) {
-        use shared::adapters::DynamoOrderStore;
-        let (tickets, outbox) = ticket_store().await;
-        let client = outbox.client.clone();
-        let orders_table = create_table(
-            &client,
-            "orders",
-            DynamoOrderStore::KEY,
-            &[(DynamoOrderStore::BUYER_INDEX, DynamoOrderStore::BUYER)],
-        )
-        .await;
-        let payments = client
-            .create_table()
-            .table_name(super::unique_name("payments"))
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(string_attribute(DynamoOrderStore::PAYMENT_KEY))
-            .attribute_definitions(string_attribute(DynamoOrderStore::INTENT))
-            .key_schema(key(DynamoOrderStore::PAYMENT_KEY, KeyType::Hash))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(DynamoOrderStore::INTENT_INDEX)
-                    .key_schema(key(DynamoOrderStore::INTENT, KeyType::Hash))
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                    .build()
-                    .expect("complete index"),
+    /// The DynamoDB stores of a payments function over fresh tickets, orders, payments and
+    /// outbox tables, and a probe of the outbox.
+    pub type AllStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges>;
+
+    pub async fn stores() -> (AllStores, DynamoOutboxProbe) {
+        let client = dynamodb().await;
+        let tickets = TicketsTable(
+            create_table(
+                &client,
+                "tickets",
+                DynamoTickets::KEY,
+                None,
+                &[
+                    (DynamoTickets::AVAILABLE_INDEX, DynamoTickets::LISTING, Some(DynamoTickets::KEY)),
+                    (DynamoTickets::SELLER_INDEX, DynamoTickets::SELLER, Some(DynamoTickets::KEY)),
+                ],
             )
-            .send()
-            .await
-            .expect("moto creates the table")
-            .table_description
-            .and_then(|table| table.table_name)
-            .expect("a table name");
-        let tables = shared::adapters::dynamodb::OrderTables {
-            orders: orders_table,
-            tickets: tickets.table_name().to_owned(),
-            payments,
-            outbox: outbox.table,
+            .await,
+        );
+        let orders = OrdersTable(
+            create_table(
+                &client,
+                "orders",
+                DynamoOrders::KEY,
+                None,
+                &[(DynamoOrders::BUYER_INDEX, DynamoOrders::BUYER, Some(DynamoOrders::KEY))],
+            )
+            .await,
+        );
+        let payments = PaymentsTable(
+            create_table(
+                &client,
+                "payments",
+                DynamoPayments::KEY,
+                None,
+                &[(DynamoPayments::INTENT_INDEX, DynamoPayments::INTENT, None)],
+            )
+            .await,
+        );
+        let outbox = OutboxTable(create_table(&client, "outbox", Outbox::KEY, None, &[]).await);
+        let stores = Stores {
+            tickets: DynamoTickets::new(client.clone(), &tickets),
+            orders: DynamoOrders::new(client.clone(), &orders),
+            payments: DynamoPayments::new(client.clone(), &payments),
+            changes: DynamoChanges::new(client.clone(), &outbox)
+                .with_tickets(&tickets)
+                .with_orders(&orders)
+                .with_payments(&payments),
         };
-        (DynamoOrderStore::new(client, tables), tickets)
+        (stores, DynamoOutboxProbe { client, table: outbox.0 })
     }
 
     /// A notifications table of its own (partition `user_id`, sort `id`).
-    pub async fn notification_store() -> shared::adapters::DynamoNotificationStore {
-        use shared::adapters::DynamoNotificationStore;
+    pub async fn notification_store() -> DynamoNotifications {
         let client = dynamodb().await;
-        let name = super::unique_name("notifications");
-        client
-            .create_table()
-            .table_name(&name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(string_attribute(DynamoNotificationStore::PARTITION))
-            .attribute_definitions(string_attribute(DynamoNotificationStore::SORT))
-            .key_schema(key(DynamoNotificationStore::PARTITION, KeyType::Hash))
-            .key_schema(key(DynamoNotificationStore::SORT, KeyType::Range))
-            .send()
-            .await
-            .expect("moto creates the table");
-        DynamoNotificationStore::new(client, name)
+        let table = create_table(
+            &client,
+            "notifications",
+            DynamoNotifications::PARTITION,
+            Some(DynamoNotifications::SORT),
+            &[],
+        )
+        .await;
+        DynamoNotifications::new(client, &NotificationsTable(table))
     }
 
-    pub async fn inbox() -> shared::adapters::DynamoInbox {
+    pub async fn inbox() -> DynamoInbox {
         let client = dynamodb().await;
-        let table = create_table(&client, "inbox", shared::adapters::DynamoInbox::KEY, &[]).await;
-        shared::adapters::DynamoInbox::new(client, table)
+        let table = create_table(&client, "inbox", DynamoInbox::KEY, None, &[]).await;
+        DynamoInbox::new(client, &InboxTable(table))
     }
 
     /// A bus of its own whose rule sends events of `types` to a queue of its own:
     /// returns the bus name and the queue URL.
-    pub async fn bus_to_queue(types: &[shared::events::EventType]) -> (String, String) {
+    pub async fn bus_to_queue(types: &[domain::events::EventType]) -> (EventBusName, String) {
         let config = sdk_config().await;
         let (events, sqs) = (aws_sdk_eventbridge::Client::new(&config), aws_sdk_sqs::Client::new(&config));
         let bus = super::unique_name("bus");
@@ -409,7 +407,7 @@ pub mod moto {
             .send()
             .await
             .expect("moto adds the target");
-        (bus, queue_url)
+        (EventBusName(bus), queue_url)
     }
 
     /// Waits (long polling, up to `seconds` in all) for `count` messages on `queue_url`,
@@ -438,41 +436,16 @@ pub mod moto {
     }
 
     pub async fn eventbridge() -> aws_sdk_eventbridge::Client {
-        aws_sdk_eventbridge::Client::new(&sdk_config().await)
-    }
-
-    pub async fn outbox_table(client: &aws_sdk_dynamodb::Client) -> String {
-        create_table(client, "outbox", Outbox::KEY, &[]).await
-    }
-
-    /// A DynamoDB ticket store over fresh tickets and outbox tables, and a probe of its outbox.
-    pub async fn ticket_store() -> (DynamoTicketStore, DynamoOutboxProbe) {
-        let client = dynamodb().await;
-        let tickets = create_table(
-            &client,
-            "tickets",
-            DynamoTicketStore::KEY,
-            &[
-                (DynamoTicketStore::AVAILABLE_INDEX, DynamoTicketStore::LISTING),
-                (DynamoTicketStore::SELLER_INDEX, DynamoTicketStore::SELLER),
-            ],
-        )
-        .await;
-        let outbox = outbox_table(&client).await;
-        let store = DynamoTicketStore::new(client.clone(), tickets, Outbox::new(outbox.clone()));
-        (store, DynamoOutboxProbe { client, table: outbox })
+        aws().await.eventbridge()
     }
 }
 
-/// Reads what a store's writes left in its outbox, so tests can see that every committed
-/// write, and no failed one, stored its event.
-pub trait OutboxProbe: Send + Sync {
-    fn events(&self) -> impl std::future::Future<Output = Vec<shared::events::Event>> + Send;
-}
+/// The embedded store's outbox, read as the local relay reads it.
+pub struct EmbeddedOutbox(pub embedded::EmbeddedStore);
 
-impl OutboxProbe for shared::adapters::EmbeddedDb {
-    async fn events(&self) -> Vec<shared::events::Event> {
-        self.outbox_pending(usize::MAX).await.expect("the embedded outbox reads")
+impl OutboxProbe for EmbeddedOutbox {
+    async fn events(&self) -> Vec<domain::events::Event> {
+        self.0.outbox_pending(usize::MAX).await.expect("the embedded outbox reads")
     }
 }
 
@@ -483,11 +456,11 @@ pub struct DynamoOutboxProbe {
 }
 
 impl OutboxProbe for DynamoOutboxProbe {
-    async fn events(&self) -> Vec<shared::events::Event> {
+    async fn events(&self) -> Vec<domain::events::Event> {
         let items = self.client.scan().table_name(&self.table).send().await.expect("scan").items.unwrap_or_default();
-        let mut events: Vec<shared::events::Event> = items
+        let mut events: Vec<domain::events::Event> = items
             .into_iter()
-            .map(shared::adapters::Outbox::event_from_image)
+            .map(aws_adapters::Outbox::event_from_image)
             .collect::<Result<_, _>>()
             .expect("outbox records decode");
         events.sort_by(|a, b| a.id.cmp(&b.id));
@@ -497,8 +470,8 @@ impl OutboxProbe for DynamoOutboxProbe {
 
 /// The localstripe server `scripts/test` started.
 pub mod localstripe {
-    use shared::adapters::StripeGateway;
-    use shared::config::Secret;
+    use domain::config::Secret;
+    use stripe_adapter::{StripeGateway, StripeKey};
 
     pub fn endpoint() -> String {
         std::env::var("LOCALSTRIPE_ENDPOINT")
@@ -507,7 +480,11 @@ pub mod localstripe {
 
     /// The Stripe adapter, pointed at localstripe.
     pub fn gateway() -> StripeGateway {
-        StripeGateway::new(&Secret::new("sk_test_localstripe"), Some(&format!("{}/", endpoint())))
-            .expect("a Stripe client")
+        StripeGateway::new(&key()).expect("a Stripe client")
+    }
+
+    /// The key and base URL that reach localstripe.
+    pub fn key() -> StripeKey {
+        StripeKey { secret_key: Secret::new("sk_test_localstripe"), api_base: Some(format!("{}/", endpoint())) }
     }
 }

@@ -1,10 +1,14 @@
 //! Consumes `order.created` (schedule the expiry at `expiresAt`) and `order.cancelled`
-//! (remove the schedule) from its SQS queue, reporting partial batch failures.
+//! (remove the schedule) from its SQS queue.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use shared::ports::ExpiryScheduler;
-use shared::{consumer, orders};
+use aws_adapters::ScheduleTarget;
+use domain::Result;
+use domain::events::Event;
+use domain::orders;
+use domain::ports::ExpiryScheduler;
 
-pub async fn handle(scheduler: &impl ExpiryScheduler, batch: SqsEvent) -> SqsBatchResponse {
-    consumer::handle_batch(batch, |event| async move { orders::track_expiry(scheduler, &event).await }).await
+pub type Config = ScheduleTarget;
+
+pub async fn handle(scheduler: &impl ExpiryScheduler, event: Event) -> Result<()> {
+    orders::track_expiry(scheduler, &event).await
 }

@@ -1,16 +1,8 @@
-use std::convert::Infallible;
-
-use lambda_runtime::{LambdaEvent, service_fn};
-use shared::adapters::{EventBridgeScheduler, scheduler};
-use shared::config::ScheduleConfig;
+use aws_adapters::{Aws, EventBridgeScheduler};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::http::init_tracing();
-    let target = ScheduleConfig::from_env()?.target;
-    let scheduler = EventBridgeScheduler::new(scheduler::client_from_env().await, target);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| async {
-        Ok::<_, Infallible>(expiration_schedule::handle(&scheduler, event.payload).await)
-    }))
-    .await
+async fn main() -> Result<(), edge::StartError> {
+    let target: expiration_schedule::Config = edge::start()?;
+    let scheduler = EventBridgeScheduler::new(Aws::load().await.scheduler(), target);
+    edge::serve_sqs(|event| expiration_schedule::handle(&scheduler, event)).await
 }

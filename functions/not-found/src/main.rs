@@ -1,5 +1,5 @@
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    shared::http::serve(not_found::handle).await
+async fn main() -> Result<(), edge::StartError> {
+    let (): not_found::Config = edge::start()?;
+    edge::serve_http(not_found::handle).await
 }

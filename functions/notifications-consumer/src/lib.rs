@@ -1,14 +1,14 @@
-//! Consumes order events from its SQS queue: records the notification each calls for and
-//! sends it to the outbound queue, reporting partial batch failures.
+//! Consumes order and payment events from its SQS queue: records the notification each
+//! calls for and sends it to the outbound queue.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use shared::ports::{NotificationSender, NotificationStore};
-use shared::{consumer, notifications};
+use aws_adapters::{NotificationsQueue, NotificationsTable};
+use domain::Result;
+use domain::events::Event;
+use domain::notifications;
+use domain::ports::{NotificationSender, NotificationStore};
 
-pub async fn handle(
-    store: &impl NotificationStore,
-    sender: &impl NotificationSender,
-    batch: SqsEvent,
-) -> SqsBatchResponse {
-    consumer::handle_batch(batch, |event| async move { notifications::notify(store, sender, &event).await }).await
+pub type Config = (NotificationsTable, NotificationsQueue);
+
+pub async fn handle(store: &impl NotificationStore, sender: &impl NotificationSender, event: Event) -> Result<()> {
+    notifications::notify(store, sender, &event).await
 }

@@ -1,18 +1,10 @@
-use std::convert::Infallible;
-
-use lambda_runtime::{LambdaEvent, service_fn};
-use shared::adapters::{DynamoNotificationStore, SqsNotificationSender, dynamodb, sqs};
-use shared::config::{self, NotificationsConfig};
+use aws_adapters::{Aws, DynamoNotifications, SqsNotificationSender};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::http::init_tracing();
-    let config = NotificationsConfig::from_env()?;
-    let queue_url = config.queue_url.ok_or(config::ConfigError::Missing("NOTIFICATIONS_QUEUE_URL"))?;
-    let store = DynamoNotificationStore::new(dynamodb::client_from_env().await, config.table);
-    let sender = SqsNotificationSender::new(sqs::client_from_env().await, queue_url);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| async {
-        Ok::<_, Infallible>(notifications_consumer::handle(&store, &sender, event.payload).await)
-    }))
-    .await
+async fn main() -> Result<(), edge::StartError> {
+    let (notifications, queue): notifications_consumer::Config = edge::start()?;
+    let aws = Aws::load().await;
+    let store = DynamoNotifications::new(aws.dynamodb(), &notifications);
+    let sender = SqsNotificationSender::new(aws.sqs(), &queue);
+    edge::serve_sqs(|event| notifications_consumer::handle(&store, &sender, event)).await
 }

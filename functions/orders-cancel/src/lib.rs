@@ -1,27 +1,20 @@
 //! `DELETE /api/orders/{id}` (signed in): 204, the order cancelled and its ticket released.
 
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse};
-use shared::orders;
-use shared::ports::{OrderStore, TicketStore};
+use aws_adapters::OrderWrites;
+use chrono::Utc;
+use domain::orders;
+use domain::ports::{ChangeStore, OrderStore, TicketStore};
+use edge::auth::Sessions;
+use edge::{Request, Response, Result, http};
+
+pub type Config = (Sessions, OrderWrites);
 
 pub async fn handle(
-    orders: &impl OrderStore,
-    tickets: &impl TicketStore,
+    store: &(impl OrderStore + TicketStore + ChangeStore),
     sessions: &Sessions,
     req: Request,
-) -> HttpResponse {
-    http::respond(cancel(orders, tickets, sessions, req).await)
-}
-
-async fn cancel(
-    orders: &impl OrderStore,
-    tickets: &impl TicketStore,
-    sessions: &Sessions,
-    req: Request,
-) -> shared::Result<HttpResponse> {
-    let user = sessions.require_user(&req)?.user_id();
-    orders::cancel(orders, tickets, &user, &http::path_param(&req, "id")).await?;
+) -> Result<Response> {
+    let user = sessions.require_user(&req)?;
+    orders::cancel(store, &user, &http::path_param(&req, "id"), Utc::now()).await?;
     Ok(http::no_content())
 }

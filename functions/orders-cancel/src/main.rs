@@ -1,12 +1,8 @@
-use shared::adapters::dynamodb;
-use shared::auth::Sessions;
-use shared::config::{AuthConfig, OrdersConfig};
+use aws_adapters::Aws;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = OrdersConfig::from_env()?;
-    let sessions = Sessions::new(&AuthConfig::from_env()?);
-    let (orders, tickets) = dynamodb::order_stores(dynamodb::client_from_env().await, &config);
-    shared::http::serve(|req| orders_cancel::handle(&orders, &tickets, &sessions, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let (sessions, tables): orders_cancel::Config = edge::start()?;
+    let store = tables.stores(Aws::load().await.dynamodb());
+    edge::serve_http(|req| orders_cancel::handle(&store, &sessions, req)).await
 }

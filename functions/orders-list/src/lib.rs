@@ -1,19 +1,16 @@
 //! `GET /api/orders[?limit=&cursor=]` (signed in): the caller's orders, newest first.
 
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse};
-use shared::orders;
-use shared::pagination::PageRequest;
-use shared::ports::OrderStore;
+use aws_adapters::OrdersTable;
+use domain::orders;
+use domain::ports::OrderStore;
+use edge::auth::Sessions;
+use edge::{Request, Response, Result, http, pagination};
 
-pub async fn handle(store: &impl OrderStore, sessions: &Sessions, req: Request) -> HttpResponse {
-    http::respond(list(store, sessions, req).await)
-}
+pub type Config = (Sessions, OrdersTable);
 
-async fn list(store: &impl OrderStore, sessions: &Sessions, req: Request) -> shared::Result<HttpResponse> {
-    let buyer = sessions.require_user(&req)?.user_id();
-    let page = PageRequest::from_query(&http::query_params(&req))?;
+pub async fn handle(store: &impl OrderStore, sessions: &Sessions, req: Request) -> Result<Response> {
+    let buyer = sessions.require_user(&req)?;
+    let page = pagination::page_request(&http::query_params(&req))?;
     let found = orders::list(store, &buyer, &page).await?;
     let views: Vec<_> = found.items.iter().map(|order| order.view()).collect();
     http::page(&req, &page, &views, found.next.as_deref(), &[])

@@ -1,12 +1,8 @@
-use shared::adapters::dynamodb;
-use shared::auth::Sessions;
-use shared::config::{AuthConfig, OrdersConfig};
+use aws_adapters::{Aws, DynamoOrders};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = OrdersConfig::from_env()?;
-    let sessions = Sessions::new(&AuthConfig::from_env()?);
-    let (orders, _) = dynamodb::order_stores(dynamodb::client_from_env().await, &config);
-    shared::http::serve(|req| orders_list::handle(&orders, &sessions, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let (sessions, orders): orders_list::Config = edge::start()?;
+    let store = DynamoOrders::new(Aws::load().await.dynamodb(), &orders);
+    edge::serve_http(|req| orders_list::handle(&store, &sessions, req)).await
 }

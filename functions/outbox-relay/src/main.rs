@@ -1,16 +1,8 @@
-use std::convert::Infallible;
-
-use lambda_runtime::{LambdaEvent, service_fn};
-use shared::adapters::{EventBridgePublisher, eventbridge};
-use shared::config;
+use aws_adapters::{Aws, EventBridgePublisher};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::http::init_tracing();
-    let bus = config::required("EVENT_BUS_NAME")?;
-    let publisher = EventBridgePublisher::new(eventbridge::client_from_env().await, bus);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<_>| async {
-        Ok::<_, Infallible>(outbox_relay::handle(&publisher, event.payload).await)
-    }))
-    .await
+async fn main() -> Result<(), edge::StartError> {
+    let bus: outbox_relay::Config = edge::start()?;
+    let publisher = EventBridgePublisher::new(Aws::load().await.eventbridge(), &bus);
+    edge::serve(|stream| async { Ok(outbox_relay::handle(&publisher, stream).await) }).await
 }

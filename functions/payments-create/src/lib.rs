@@ -2,41 +2,29 @@
 //! 202 when 3-D Secure is needed, 402 declined); without, returns the order's PaymentIntent
 //! for Stripe.js (201 with its `clientSecret`).
 
+use aws_adapters::PaymentWrites;
 use chrono::Utc;
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse, JsonFields};
-use shared::payments::{self, Outcome};
-use shared::ports::{OrderStore, PaymentGateway, TicketStore};
+use domain::payments::{self, Outcome};
+use domain::ports::{PaymentGateway, Store};
+use edge::auth::Sessions;
+use edge::body::{JsonFields, non_empty};
+use edge::{Request, Response, Result, http};
+use stripe_adapter::StripeKey;
+
+pub type Config = (Sessions, PaymentWrites, StripeKey);
 
 pub async fn handle(
-    orders: &impl OrderStore,
-    tickets: &impl TicketStore,
+    store: &impl Store,
     gateway: &impl PaymentGateway,
     sessions: &Sessions,
     req: Request,
-) -> HttpResponse {
-    http::respond(pay(orders, tickets, gateway, sessions, req).await)
-}
-
-fn non_empty(raw: &str) -> Result<String, String> {
-    let value = raw.trim();
-    if value.is_empty() { Err("must not be empty".to_owned()) } else { Ok(value.to_owned()) }
-}
-
-async fn pay(
-    orders: &impl OrderStore,
-    tickets: &impl TicketStore,
-    gateway: &impl PaymentGateway,
-    sessions: &Sessions,
-    req: Request,
-) -> shared::Result<HttpResponse> {
-    let user = sessions.require_user(&req)?.user_id();
+) -> Result<Response> {
+    let user = sessions.require_user(&req)?;
     let mut body = JsonFields::from_body(req.body())?;
     let order_id = body.string("orderId", non_empty);
     let token = body.optional_string("token", non_empty);
     let (order_id, token) = body.finish(order_id.zip(token))?;
-    match payments::pay(orders, tickets, gateway, &user, &order_id, token.as_deref(), Utc::now()).await? {
+    match payments::pay(store, gateway, &user, &order_id, token.as_deref(), Utc::now()).await? {
         Outcome::Started(payment) => http::json(201, &payment.view(true)),
         Outcome::Succeeded(payment) => http::json(201, &payment.view(false)),
         Outcome::Pending(payment) => http::json(202, &payment.view(true)),

@@ -1,14 +1,10 @@
-use shared::adapters::{StripeGateway, dynamodb};
-use shared::auth::Sessions;
-use shared::config::{AuthConfig, OrdersConfig, StripeConfig};
+use aws_adapters::Aws;
+use stripe_adapter::StripeGateway;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = OrdersConfig::from_env()?;
-    let sessions = Sessions::new(&AuthConfig::from_env()?);
-    let stripe = StripeConfig::required()?;
-    let gateway = StripeGateway::new(&stripe.secret_key, stripe.api_base.as_deref())?;
-    let (orders, tickets) = dynamodb::order_stores(dynamodb::client_from_env().await, &config);
-    shared::http::serve(|req| payments_create::handle(&orders, &tickets, &gateway, &sessions, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let (sessions, tables, stripe): payments_create::Config = edge::start()?;
+    let gateway = StripeGateway::new(&stripe)?;
+    let store = tables.stores(Aws::load().await.dynamodb());
+    edge::serve_http(|req| payments_create::handle(&store, &gateway, &sessions, req)).await
 }

@@ -1,23 +1,22 @@
 //! `GET /api/payments?orderId=` (signed in): the caller's payments for that order.
 
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse};
-use shared::ports::OrderStore;
-use shared::{Error, FieldError, payments};
+use aws_adapters::{OrdersTable, PaymentsTable};
+use domain::payments;
+use domain::ports::{OrderStore, PaymentStore};
+use domain::{Error, FieldError};
+use edge::auth::Sessions;
+use edge::{Request, Response, Result, http};
 
-pub async fn handle(orders: &impl OrderStore, sessions: &Sessions, req: Request) -> HttpResponse {
-    http::respond(list(orders, sessions, req).await)
-}
+pub type Config = (Sessions, OrdersTable, PaymentsTable);
 
-async fn list(orders: &impl OrderStore, sessions: &Sessions, req: Request) -> shared::Result<HttpResponse> {
-    let user = sessions.require_user(&req)?.user_id();
+pub async fn handle(store: &(impl OrderStore + PaymentStore), sessions: &Sessions, req: Request) -> Result<Response> {
+    let user = sessions.require_user(&req)?;
     let query = http::query_params(&req);
     let order_id = query
         .get("orderId")
         .filter(|id| !id.is_empty())
         .ok_or_else(|| Error::Validation(vec![FieldError::new("orderId", "orderId is required")]))?;
-    let found = payments::list(orders, &user, order_id).await?;
+    let found = payments::list(store, &user, order_id).await?;
     let views: Vec<_> = found.iter().map(|payment| payment.view(false)).collect();
     http::json(200, &views)
 }

@@ -1,12 +1,15 @@
-use shared::adapters::dynamodb;
-use shared::auth::Sessions;
-use shared::config::{AuthConfig, OrdersConfig};
+use aws_adapters::{Aws, DynamoOrders, DynamoPayments};
+use domain::ports::Stores;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = OrdersConfig::from_env()?;
-    let sessions = Sessions::new(&AuthConfig::from_env()?);
-    let (orders, _) = dynamodb::order_stores(dynamodb::client_from_env().await, &config);
-    shared::http::serve(|req| payments_list::handle(&orders, &sessions, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let (sessions, orders, payments): payments_list::Config = edge::start()?;
+    let client = Aws::load().await.dynamodb();
+    let store = Stores {
+        tickets: (),
+        orders: DynamoOrders::new(client.clone(), &orders),
+        payments: DynamoPayments::new(client, &payments),
+        changes: (),
+    };
+    edge::serve_http(|req| payments_list::handle(&store, &sessions, req)).await
 }

@@ -1,12 +1,8 @@
-use shared::adapters::dynamodb;
-use shared::auth::Sessions;
-use shared::config::{AuthConfig, TicketsConfig};
+use aws_adapters::Aws;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = TicketsConfig::from_env()?;
-    let sessions = Sessions::new(&AuthConfig::from_env()?);
-    let store = dynamodb::ticket_store(dynamodb::client_from_env().await, &config);
-    shared::http::serve(|req| tickets_create::handle(&store, &sessions, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let (sessions, tables): tickets_create::Config = edge::start()?;
+    let store = tables.stores(Aws::load().await.dynamodb());
+    edge::serve_http(|req| tickets_create::handle(&store, &sessions, req)).await
 }

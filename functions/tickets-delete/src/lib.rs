@@ -1,17 +1,16 @@
 //! `DELETE /api/tickets/{id}` (owner): 204.
 
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse};
-use shared::ports::TicketStore;
-use shared::tickets;
+use aws_adapters::TicketWrites;
+use chrono::Utc;
+use domain::ports::{ChangeStore, TicketStore};
+use domain::tickets;
+use edge::auth::Sessions;
+use edge::{Request, Response, Result, http};
 
-pub async fn handle(store: &impl TicketStore, sessions: &Sessions, req: Request) -> HttpResponse {
-    http::respond(delete(store, sessions, req).await)
-}
+pub type Config = (Sessions, TicketWrites);
 
-async fn delete(store: &impl TicketStore, sessions: &Sessions, req: Request) -> shared::Result<HttpResponse> {
-    let user = sessions.require_user(&req)?.user_id();
-    tickets::delete(store, &user, &http::path_param(&req, "id")).await?;
+pub async fn handle(store: &(impl TicketStore + ChangeStore), sessions: &Sessions, req: Request) -> Result<Response> {
+    let user = sessions.require_user(&req)?;
+    tickets::delete(store, &user, &http::path_param(&req, "id"), Utc::now()).await?;
     Ok(http::no_content())
 }

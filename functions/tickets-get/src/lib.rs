@@ -1,15 +1,13 @@
 //! `GET /api/tickets/{id}`: 200 the ticket in any state; 404 for an unknown or malformed id.
 
-use lambda_http::Request;
-use shared::http::{self, HttpResponse};
-use shared::ports::TicketStore;
-use shared::tickets;
+use aws_adapters::TicketsTable;
+use domain::ports::TicketStore;
+use domain::tickets;
+use edge::{Request, Response, Result, http};
 
-pub async fn handle(store: &impl TicketStore, req: Request) -> HttpResponse {
-    http::respond(get(store, req).await)
-}
+pub type Config = TicketsTable;
 
-async fn get(store: &impl TicketStore, req: Request) -> shared::Result<HttpResponse> {
+pub async fn handle(store: &impl TicketStore, req: Request) -> Result<Response> {
     let ticket = tickets::get(store, &http::path_param(&req, "id")).await?;
     http::json(200, &ticket.view())
 }

@@ -2,23 +2,21 @@
 //! Without `userId`, the tickets that can be bought now; with it, that seller's tickets in
 //! every state. The next page's address comes in a `Link: <...>; rel="next"` header.
 
-use lambda_http::Request;
-use shared::http::{self, HttpResponse};
-use shared::pagination::PageRequest;
-use shared::ports::TicketStore;
-use shared::tickets::{self, TicketFilter};
-use shared::users::UserId;
+use aws_adapters::TicketsTable;
+use domain::entities::TicketFilter;
+use domain::ids::UserId;
+use domain::ports::TicketStore;
+use domain::tickets;
+use edge::{Request, Response, Result, http, pagination};
 
-pub async fn handle(store: &impl TicketStore, req: Request) -> HttpResponse {
-    http::respond(list(store, req).await)
-}
+pub type Config = TicketsTable;
 
-async fn list(store: &impl TicketStore, req: Request) -> shared::Result<HttpResponse> {
+pub async fn handle(store: &impl TicketStore, req: Request) -> Result<Response> {
     let query = http::query_params(&req);
-    let page = PageRequest::from_query(&query)?;
+    let page = pagination::page_request(&query)?;
     let seller = query.get("userId").filter(|id| !id.is_empty());
     let filter = match seller {
-        Some(seller) => TicketFilter::Seller(UserId::from(seller.clone())),
+        Some(seller) => TicketFilter::Seller(UserId::from(seller.as_str())),
         None => TicketFilter::Available,
     };
     let found = tickets::list(store, &filter, &page).await?;

@@ -1,10 +1,8 @@
-use shared::adapters::dynamodb;
-use shared::config::TicketsConfig;
+use aws_adapters::{Aws, DynamoTickets};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = TicketsConfig::from_env()?;
-    let store = dynamodb::ticket_store(dynamodb::client_from_env().await, &config);
-    shared::http::serve(|req| tickets_list::handle(&store, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let tickets: tickets_list::Config = edge::start()?;
+    let store = DynamoTickets::new(Aws::load().await.dynamodb(), &tickets);
+    edge::serve_http(|req| tickets_list::handle(&store, req)).await
 }

@@ -1,21 +1,18 @@
 //! `PUT /api/tickets/{id}` (owner) `{title, price, date?, venue?}`: 200 the ticket, `version` + 1.
 
+use aws_adapters::TicketWrites;
 use chrono::Utc;
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse, JsonFields};
-use shared::ports::TicketStore;
-use shared::tickets::{self, TicketDraft};
+use domain::ports::{ChangeStore, TicketStore};
+use domain::tickets;
+use edge::auth::Sessions;
+use edge::{Request, Response, Result, body, http};
 
-pub async fn handle(store: &impl TicketStore, sessions: &Sessions, req: Request) -> HttpResponse {
-    http::respond(update(store, sessions, req).await)
-}
+pub type Config = (Sessions, TicketWrites);
 
-async fn update(store: &impl TicketStore, sessions: &Sessions, req: Request) -> shared::Result<HttpResponse> {
-    let user = sessions.require_user(&req)?.user_id();
-    let mut body = JsonFields::from_body(req.body())?;
-    let draft = TicketDraft::read(&mut body, Utc::now());
-    let draft = body.finish(draft)?;
-    let ticket = tickets::update(store, &user, &http::path_param(&req, "id"), draft).await?;
+pub async fn handle(store: &(impl TicketStore + ChangeStore), sessions: &Sessions, req: Request) -> Result<Response> {
+    let user = sessions.require_user(&req)?;
+    let now = Utc::now();
+    let draft = body::ticket_draft(req.body(), now)?;
+    let ticket = tickets::update(store, &user, &http::path_param(&req, "id"), draft, now).await?;
     http::json(200, &ticket.view())
 }

@@ -1,10 +1,11 @@
 //! `GET /api/users/currentuser`: `{"currentUser": {id, email, iat, exp}}` for a valid
 //! session, `{"currentUser": null}` otherwise.
 
-use lambda_http::Request;
+use edge::auth::{Claims, Sessions};
+use edge::{Request, Response, Result, http};
 use serde::Serialize;
-use shared::auth::{Claims, Sessions};
-use shared::http::{self, HttpResponse};
+
+pub type Config = Sessions;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,7 +27,6 @@ impl From<Claims> for CurrentUser {
     }
 }
 
-pub async fn handle(sessions: &Sessions, req: Request) -> HttpResponse {
-    let body = Body { current_user: sessions.current_user(&req).map(CurrentUser::from) };
-    http::respond(http::json(200, &body))
+pub async fn handle(sessions: &Sessions, req: Request) -> Result<Response> {
+    http::json(200, &Body { current_user: sessions.current_user(&req).map(CurrentUser::from) })
 }

@@ -1,20 +1,22 @@
 //! `POST /api/users/signin` `{email, password}`: 200 `{id, email}` and a session cookie.
 
-use lambda_http::Request;
-use shared::auth::Sessions;
-use shared::http::{self, HttpResponse, JsonFields};
-use shared::ports::UserStore;
-use shared::users::{self, Email, Password};
+use aws_adapters::UsersTable;
+use chrono::Utc;
+use domain::entities::Password;
+use domain::ports::{PasswordHasher, UserStore};
+use domain::users;
+use edge::auth::Sessions;
+use edge::{Request, Response, Result, body};
 
-pub async fn handle(store: &impl UserStore, sessions: &Sessions, req: Request) -> HttpResponse {
-    http::respond(sign_in(store, sessions, req).await)
-}
+pub type Config = (Sessions, UsersTable);
 
-async fn sign_in(store: &impl UserStore, sessions: &Sessions, req: Request) -> shared::Result<HttpResponse> {
-    let mut body = JsonFields::from_body(req.body())?;
-    let email = body.string("email", Email::parse);
-    let password = body.string("password", Password::candidate);
-    let (email, password) = body.finish(email.zip(password))?;
-    let user = users::sign_in(store, &email, password).await?;
-    sessions.start(200, &user)
+pub async fn handle(
+    store: &impl UserStore,
+    hasher: &impl PasswordHasher,
+    sessions: &Sessions,
+    req: Request,
+) -> Result<Response> {
+    let (email, password) = body::credentials(req.body(), Password::candidate)?;
+    let user = users::sign_in(store, hasher, &email, password).await?;
+    sessions.start(200, &user, Utc::now())
 }

@@ -1,5 +1,5 @@
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    shared::http::serve(users_signout::handle).await
+async fn main() -> Result<(), edge::StartError> {
+    let (): users_signout::Config = edge::start()?;
+    edge::serve_http(users_signout::handle).await
 }

@@ -1,12 +1,9 @@
-use shared::adapters::{DynamoUserStore, dynamodb};
-use shared::auth::Sessions;
-use shared::config::UsersConfig;
+use aws_adapters::{Aws, DynamoUsers};
+use edge::passwords::Argon2Passwords;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_tracing();
-    let config = UsersConfig::from_env()?;
-    let store = DynamoUserStore::new(dynamodb::client_from_env().await, config.users_table);
-    let sessions = Sessions::new(&config.auth);
-    shared::http::serve(|req| users_signup::handle(&store, &sessions, req)).await
+async fn main() -> Result<(), edge::StartError> {
+    let (sessions, users): users_signup::Config = edge::start()?;
+    let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);
+    edge::serve_http(|req| users_signup::handle(&users, &Argon2Passwords, &sessions, req)).await
 }

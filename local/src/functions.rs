@@ -1,0 +1,110 @@
+//! Every function's handler over the embedded adapters, invoked by name as Lambda would.
+
+use domain::entities::{Intent, IntentRequest};
+use domain::orders::ReservationTimeout;
+use domain::ports::PaymentGateway;
+use edge::auth::Sessions;
+use edge::passwords::Argon2Passwords;
+use edge::{Request, Response};
+use embedded::{EmbeddedStore, TestGateway};
+use stripe_adapter::{StripeGateway, WebhookSecret};
+
+use crate::config::LocalConfig;
+
+#[derive(Clone)]
+pub struct Functions {
+    store: EmbeddedStore,
+    gateway: Gateway,
+    sessions: Sessions,
+    reservation_timeout: ReservationTimeout,
+    webhook_secret: WebhookSecret,
+}
+
+/// Stripe when a key is configured, else the built-in test gateway.
+#[derive(Clone)]
+pub enum Gateway {
+    Test(TestGateway),
+    Stripe(Box<StripeGateway>),
+}
+
+impl PaymentGateway for Gateway {
+    async fn create_intent(&self, request: &IntentRequest<'_>) -> domain::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.create_intent(request).await,
+            Gateway::Stripe(gateway) => gateway.create_intent(request).await,
+        }
+    }
+
+    async fn confirm(&self, intent_id: &str, payment_method: &str) -> domain::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.confirm(intent_id, payment_method).await,
+            Gateway::Stripe(gateway) => gateway.confirm(intent_id, payment_method).await,
+        }
+    }
+
+    async fn get_intent(&self, intent_id: &str) -> domain::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.get_intent(intent_id).await,
+            Gateway::Stripe(gateway) => gateway.get_intent(intent_id).await,
+        }
+    }
+
+    async fn refund(&self, intent_id: &str) -> domain::Result<String> {
+        match self {
+            Gateway::Test(gateway) => gateway.refund(intent_id).await,
+            Gateway::Stripe(gateway) => gateway.refund(intent_id).await,
+        }
+    }
+}
+
+impl Functions {
+    pub fn new(store: EmbeddedStore, config: &LocalConfig) -> anyhow::Result<Self> {
+        let gateway = match &config.stripe {
+            None => Gateway::Test(TestGateway::new()),
+            Some(stripe) => Gateway::Stripe(Box::new(StripeGateway::new(stripe)?)),
+        };
+        Ok(Self {
+            store,
+            gateway,
+            sessions: config.sessions.clone(),
+            reservation_timeout: config.reservation_timeout,
+            webhook_secret: config.webhook_secret.clone(),
+        })
+    }
+
+    /// The built-in test gateway, when that is the one in use.
+    pub fn test_gateway(&self) -> Option<&TestGateway> {
+        match &self.gateway {
+            Gateway::Test(gateway) => Some(gateway),
+            Gateway::Stripe(_) => None,
+        }
+    }
+
+    /// Invokes the named function with `req`, as Lambda would; `None` for an unknown name.
+    pub async fn invoke(&self, function: &str, req: Request) -> Option<Response> {
+        let (store, sessions, gateway) = (&self.store, &self.sessions, &self.gateway);
+        let outcome = match function {
+            "users-signup" => users_signup::handle(store, &Argon2Passwords, sessions, req).await,
+            "users-signin" => users_signin::handle(store, &Argon2Passwords, sessions, req).await,
+            "users-signout" => users_signout::handle(req).await,
+            "users-currentuser" => users_currentuser::handle(sessions, req).await,
+            "tickets-create" => tickets_create::handle(store, sessions, req).await,
+            "tickets-list" => tickets_list::handle(store, req).await,
+            "tickets-get" => tickets_get::handle(store, req).await,
+            "tickets-update" => tickets_update::handle(store, sessions, req).await,
+            "tickets-delete" => tickets_delete::handle(store, sessions, req).await,
+            "orders-create" => orders_create::handle(store, sessions, self.reservation_timeout, req).await,
+            "orders-list" => orders_list::handle(store, sessions, req).await,
+            "orders-get" => orders_get::handle(store, sessions, req).await,
+            "orders-cancel" => orders_cancel::handle(store, sessions, req).await,
+            "expiration-get" => expiration_get::handle(store, sessions, req).await,
+            "notifications-list" => notifications_list::handle(store, sessions, req).await,
+            "payments-create" => payments_create::handle(store, gateway, sessions, req).await,
+            "payments-list" => payments_list::handle(store, sessions, req).await,
+            "payments-webhook" => payments_webhook::handle(store, gateway, store, &self.webhook_secret, req).await,
+            "not-found" => not_found::handle(req).await,
+            _ => return None,
+        };
+        Some(edge::http::respond(outcome))
+    }
+}

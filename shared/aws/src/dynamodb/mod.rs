@@ -1,0 +1,21 @@
+//! DynamoDB: one adapter per table, and [`DynamoChanges`], which commits a domain change
+//! across tables in one `TransactWriteItems` together with its outbox events.
+
+mod changes;
+mod inbox;
+mod notifications;
+mod orders;
+mod outbox;
+mod payments;
+mod table;
+mod tickets;
+mod users;
+
+pub use changes::DynamoChanges;
+pub use inbox::DynamoInbox;
+pub use notifications::DynamoNotifications;
+pub use orders::DynamoOrders;
+pub use outbox::Outbox;
+pub use payments::DynamoPayments;
+pub use tickets::DynamoTickets;
+pub use users::DynamoUsers;

@@ -1,0 +1,92 @@
+//! What every table adapter shares: items encoded with `serde_dynamo`, strongly consistent
+//! reads by key, and newest-first queries by partition.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::{Error, Result};
+
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+pub(super) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(super) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(super) fn encode<T: serde::Serialize>(value: &T, what: &'static str) -> Result<Item> {
+    serde_dynamo::to_item(value).with_context(|| format!("encoding {what}")).map_err(Error::Internal)
+}
+
+/// One table: the client and the table's name.
+#[derive(Clone)]
+pub(super) struct Table {
+    pub(super) client: Client,
+    pub(super) name: String,
+}
+
+impl Table {
+    pub(super) fn new(client: Client, name: &str) -> Self {
+        Self { client, name: name.to_owned() }
+    }
+
+    /// The item keyed `key`, read strongly consistent and decoded.
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: (&str, &str),
+        what: &'static str,
+    ) -> Result<Option<T>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key(key.0, s(key.1))
+            .consistent_read(true)
+            .send()
+            .await
+            .with_context(|| format!("getting {what}"))?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item(item).with_context(|| format!("decoding {what}")))
+            .transpose()
+            .map_err(Error::Internal)
+    }
+
+    /// Up to `limit + 1` items of `index` (the table itself when `None`) whose partition
+    /// attribute has the given value, highest sort key (newest ULID) first, after the item
+    /// whose sort key is `after`. On every index here the sort key is the table's own key,
+    /// so the start key is the sort key and the partition key.
+    pub(super) async fn newest_first<T: serde::de::DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        partition: (&str, &str),
+        after: Option<(&str, &str)>,
+        limit: usize,
+        what: &'static str,
+    ) -> Result<Vec<T>> {
+        let start = after.map(|(sort, value)| {
+            HashMap::from([(sort.to_owned(), s(value)), (partition.0.to_owned(), s(partition.1))])
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression("#key = :value")
+            .expression_attribute_names("#key", partition.0)
+            .expression_attribute_values(":value", s(partition.1))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .with_context(|| format!("listing {what}"))?;
+        serde_dynamo::from_items(output.items.unwrap_or_default())
+            .with_context(|| format!("decoding {what}"))
+            .map_err(Error::Internal)
+    }
+}

@@ -1,0 +1,53 @@
+//! The users table: partition key `email` (lower-cased), so the key itself makes an email
+//! unique and one conditional put claims it.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use domain::entities::{Email, User};
+use domain::ports::UserStore;
+use domain::{Error, Result};
+
+use super::table::{Table, encode};
+use crate::resources::UsersTable;
+
+#[derive(Clone)]
+pub struct DynamoUsers(Table);
+
+impl DynamoUsers {
+    pub const KEY: &'static str = "email";
+
+    pub fn new(client: Client, table: &UsersTable) -> Self {
+        Self(Table::new(client, table.name()))
+    }
+}
+
+impl UserStore for DynamoUsers {
+    async fn insert(&self, user: &User) -> Result<()> {
+        let outcome = self
+            .0
+            .client
+            .put_item()
+            .table_name(&self.0.name)
+            .set_item(Some(encode(user, "a user")?))
+            .condition_expression("attribute_not_exists(#email)")
+            .expression_attribute_names("#email", Self::KEY)
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
+                // A retried put whose first attempt committed finds its own item: that is success.
+                match self.find_by_email(&user.email).await? {
+                    Some(stored) if stored.id == user.id => Ok(()),
+                    _ => Err(Error::Conflict("Email in use")),
+                }
+            }
+            Err(e) => Err(Error::Internal(anyhow::Error::new(e).context("putting a user"))),
+        }
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
+        self.0.get((Self::KEY, email.as_str()), "a user").await
+    }
+}

@@ -1,0 +1,84 @@
+//! The table sets the write paths of the services use, each read from its variables and
+//! turned into the stores the use cases take.
+
+use aws_sdk_dynamodb::Client;
+use domain::config::{ConfigError, Env, FromEnv};
+use domain::ports::Stores;
+
+use crate::dynamodb::{DynamoChanges, DynamoOrders, DynamoPayments, DynamoTickets};
+use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, TicketsTable};
+
+/// What changes tickets: the tickets table and the outbox.
+#[derive(Debug, Clone)]
+pub struct TicketWrites {
+    pub tickets: TicketsTable,
+    pub outbox: OutboxTable,
+}
+
+impl FromEnv for TicketWrites {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { tickets: env.load()?, outbox: env.load()? })
+    }
+}
+
+impl TicketWrites {
+    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, (), (), DynamoChanges> {
+        Stores {
+            tickets: DynamoTickets::new(client.clone(), &self.tickets),
+            orders: (),
+            payments: (),
+            changes: DynamoChanges::new(client, &self.outbox).with_tickets(&self.tickets),
+        }
+    }
+}
+
+/// What changes orders and the tickets they hold: orders, tickets and the outbox.
+#[derive(Debug, Clone)]
+pub struct OrderWrites {
+    pub orders: OrdersTable,
+    pub tickets: TicketsTable,
+    pub outbox: OutboxTable,
+}
+
+impl FromEnv for OrderWrites {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { orders: env.load()?, tickets: env.load()?, outbox: env.load()? })
+    }
+}
+
+impl OrderWrites {
+    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, (), DynamoChanges> {
+        Stores {
+            tickets: DynamoTickets::new(client.clone(), &self.tickets),
+            orders: DynamoOrders::new(client.clone(), &self.orders),
+            payments: (),
+            changes: DynamoChanges::new(client, &self.outbox).with_tickets(&self.tickets).with_orders(&self.orders),
+        }
+    }
+}
+
+/// What changes payments and the orders and tickets they complete: those three tables and
+/// the outbox.
+#[derive(Debug, Clone)]
+pub struct PaymentWrites {
+    pub orders: OrderWrites,
+    pub payments: PaymentsTable,
+}
+
+impl FromEnv for PaymentWrites {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { orders: env.load()?, payments: env.load()? })
+    }
+}
+
+impl PaymentWrites {
+    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges> {
+        let orders = self.orders.stores(client.clone());
+        Stores {
+            tickets: orders.tickets,
+            orders: orders.orders,
+            payments: DynamoPayments::new(client, &self.payments),
+            changes: orders.changes.with_payments(&self.payments),
+        }
+    }
+}

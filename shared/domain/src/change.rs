@@ -1,0 +1,101 @@
+//! The unit of work. Every write of the marketplace is one [`Change`]: the tickets, orders
+//! and payments it writes, each only at the version it was read at, and the events that
+//! announce them, committed all or nothing. Either a write and its events are stored
+//! together, or neither is: no event is announced for a change that did not happen, and no
+//! change happens without its events.
+
+use serde::Serialize;
+
+use crate::entities::{Order, Payment, Ticket};
+use crate::events::Event;
+
+/// What a store needs to know of a record it writes conditionally.
+pub trait Record: Serialize + Send + Sync {
+    /// The record's key in its table.
+    fn key(&self) -> &str;
+    /// Starts at 0; every transition adds one.
+    fn version(&self) -> u64;
+}
+
+impl Record for Ticket {
+    fn key(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl Record for Order {
+    fn key(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// Payments are keyed by their order: one per order.
+impl Record for Payment {
+    fn key(&self) -> &str {
+        self.order_id.as_str()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// One conditional write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write<T> {
+    /// The record must not exist yet.
+    Insert(T),
+    /// Replaces the record stored at the version before this one's.
+    Update(T),
+    /// Removes the record stored at exactly this version.
+    Delete(T),
+}
+
+impl<T: Record> Write<T> {
+    pub fn record(&self) -> &T {
+        match self {
+            Write::Insert(record) | Write::Update(record) | Write::Delete(record) => record,
+        }
+    }
+
+    /// The version the store must hold for the write to apply (`None`: nothing stored).
+    pub fn expected(&self) -> Option<u64> {
+        match self {
+            Write::Insert(_) => None,
+            Write::Update(record) => Some(record.version().saturating_sub(1)),
+            Write::Delete(record) => Some(record.version()),
+        }
+    }
+
+    /// The record to store, `None` for a delete.
+    pub fn stored(&self) -> Option<&T> {
+        match self {
+            Write::Insert(record) | Write::Update(record) => Some(record),
+            Write::Delete(_) => None,
+        }
+    }
+}
+
+/// Writes and their events, all or nothing. A store refuses the whole change with
+/// `Conflict` when any record is not at the version expected.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub tickets: Vec<Write<Ticket>>,
+    pub orders: Vec<Write<Order>>,
+    pub payments: Vec<Write<Payment>>,
+    pub events: Vec<Event>,
+}
+
+impl Change {
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.orders.is_empty() && self.payments.is_empty() && self.events.is_empty()
+    }
+}

@@ -1,0 +1,19 @@
+//! The entities, each with its states and the transitions between them (methods that
+//! return the next state, one version on), and the views clients and consumers see. They
+//! know nothing of storage: the use cases read them through the ports and write them as
+//! [`crate::change::Change`]s.
+
+mod notification;
+mod order;
+mod payment;
+mod ticket;
+mod user;
+
+pub use notification::Notification;
+pub use order::{
+    CancelReason, Order, OrderEventData, OrderStatus, OrderView, OrderedTicket, ReservationState, TicketSummary,
+    TicketSummaryData,
+};
+pub use payment::{Intent, IntentRequest, IntentStatus, Payment, PaymentStatus, PaymentView, refund_key};
+pub use ticket::{Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
+pub use user::{Email, Password, PasswordHash, User};

@@ -1,0 +1,188 @@
+//! A payment: the one PaymentIntent of an order, and the states it goes through; and what
+//! the payment gateway is asked for and answers.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::order::Order;
+use crate::error::Result;
+use crate::events::{Event, EventType};
+use crate::ids::{OrderId, PaymentId, UserId};
+use crate::money::{self, Money};
+use crate::time::timestamp;
+
+/// The state of a payment, following its PaymentIntent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Waiting for a card (again, after a decline).
+    RequiresPaymentMethod,
+    /// Waiting for the buyer to authenticate (3-D Secure) in the browser.
+    RequiresAction,
+    Processing,
+    Succeeded,
+    /// The money went back: the order could not be completed, or Stripe refunded it.
+    Refunded,
+}
+
+impl PaymentStatus {
+    /// Settled payments do not change any more (but for a refund of a success).
+    pub fn is_settled(self) -> bool {
+        matches!(self, PaymentStatus::Succeeded | PaymentStatus::Refunded)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: PaymentId,
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    /// The PaymentIntent.
+    pub stripe_id: String,
+    pub amount: Money,
+    pub currency: String,
+    pub status: PaymentStatus,
+    /// For Stripe.js to confirm the intent in the browser. Never logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Why the last attempt was declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<String>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A payment as its buyer sees it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView<'a> {
+    pub id: &'a PaymentId,
+    pub order_id: &'a OrderId,
+    pub user_id: &'a UserId,
+    pub stripe_id: &'a str,
+    pub status: PaymentStatus,
+    #[serde(serialize_with = "money::serialize_decimal")]
+    pub amount: Money,
+    pub currency: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<&'a str>,
+    pub version: u64,
+    pub created_at: String,
+}
+
+impl Payment {
+    /// The order's payment through `intent`, waiting for a card.
+    pub fn start(order: &Order, intent: Intent, now: DateTime<Utc>) -> Payment {
+        Payment {
+            id: PaymentId::generate(),
+            order_id: order.id.clone(),
+            user_id: order.user_id.clone(),
+            stripe_id: intent.id,
+            amount: order.ticket.price,
+            currency: order.ticket.currency.clone(),
+            status: PaymentStatus::RequiresPaymentMethod,
+            client_secret: intent.client_secret,
+            failure_message: None,
+            refund_id: None,
+            version: 0,
+            created_at: now,
+        }
+    }
+
+    fn next(&self, status: PaymentStatus) -> Payment {
+        Payment { status, version: self.version + 1, ..self.clone() }
+    }
+
+    /// An attempt failed: waiting for another card.
+    pub fn declined(&self, message: Option<String>) -> Payment {
+        Payment { failure_message: message, ..self.next(PaymentStatus::RequiresPaymentMethod) }
+    }
+
+    /// Waiting for the browser (3-D Secure) or the bank.
+    pub fn waiting(&self, status: PaymentStatus, client_secret: Option<String>) -> Payment {
+        Payment { client_secret: client_secret.or(self.client_secret.clone()), ..self.next(status) }
+    }
+
+    pub fn succeed(&self) -> Payment {
+        Payment { failure_message: None, ..self.next(PaymentStatus::Succeeded) }
+    }
+
+    pub fn refund(&self, refund_id: Option<String>) -> Payment {
+        Payment { refund_id: refund_id.or(self.refund_id.clone()), ..self.next(PaymentStatus::Refunded) }
+    }
+
+    /// The view; the client secret only for its own buyer's pending payment.
+    pub fn view(&self, with_secret: bool) -> PaymentView<'_> {
+        let pending = !self.status.is_settled();
+        PaymentView {
+            id: &self.id,
+            order_id: &self.order_id,
+            user_id: &self.user_id,
+            stripe_id: &self.stripe_id,
+            status: self.status,
+            amount: self.amount,
+            currency: &self.currency,
+            client_secret: self.client_secret.as_deref().filter(|_| with_secret && pending),
+            failure_message: self.failure_message.as_deref(),
+            version: self.version,
+            created_at: timestamp(&self.created_at),
+        }
+    }
+
+    pub fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
+        Event::new(kind, self.version, &self.view(false), now)
+    }
+}
+
+/// A PaymentIntent's state, as the gateway reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntentStatus {
+    RequiresPaymentMethod,
+    RequiresConfirmation,
+    RequiresAction,
+    Processing,
+    Succeeded,
+    Canceled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub id: String,
+    pub status: IntentStatus,
+    pub amount: i64,
+    pub client_secret: Option<String>,
+}
+
+/// What the gateway is asked to create: the order's amount, never the client's.
+#[derive(Debug, Clone)]
+pub struct IntentRequest<'a> {
+    pub amount: Money,
+    pub currency: &'a str,
+    pub order_id: &'a OrderId,
+    pub user_id: &'a UserId,
+}
+
+impl<'a> IntentRequest<'a> {
+    pub fn for_order(order: &'a Order) -> Self {
+        Self {
+            amount: order.ticket.price,
+            currency: &order.ticket.currency,
+            order_id: &order.id,
+            user_id: &order.user_id,
+        }
+    }
+
+    /// The idempotency key of the order's one PaymentIntent.
+    pub fn idempotency_key(&self) -> String {
+        format!("order-{}-intent", self.order_id)
+    }
+}
+
+/// The idempotency key of a PaymentIntent's one refund.
+pub fn refund_key(intent_id: &str) -> String {
+    format!("{intent_id}-refund")
+}

@@ -1,0 +1,267 @@
+//! A ticket: what a seller lists, and the states it goes through (available, reserved by
+//! an order, sold).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::events::{Event, EventType};
+use crate::ids::{OrderId, TicketId, UserId};
+use crate::money::{self, Money};
+use crate::time::timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketStatus {
+    Available,
+    Reserved,
+    Sold,
+}
+
+/// A ticket as stored. `version` starts at 0 and every transition adds one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub title: String,
+    /// In minor units of `currency`.
+    pub price: Money,
+    pub currency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    pub user_id: UserId,
+    pub status: TicketStatus,
+    /// The order holding (reserved) or having bought (sold) the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    /// While reserved: when the holding order's reservation lapses. From then on the
+    /// ticket may be ordered again, whether or not the expiry has run yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_until: Option<DateTime<Utc>>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a seller says about a ticket, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketDraft {
+    pub title: String,
+    pub price: Money,
+    pub date: Option<DateTime<Utc>>,
+    pub venue: Option<String>,
+}
+
+impl TicketDraft {
+    pub const MAX_TITLE: usize = 120;
+    pub const MAX_VENUE: usize = 200;
+
+    /// 1 to 120 characters, trimmed.
+    pub fn parse_title(raw: &str) -> Result<String, String> {
+        let title = raw.trim();
+        match title.chars().count() {
+            1..=Self::MAX_TITLE => Ok(title.to_owned()),
+            _ => Err(format!("Title must be 1 to {} characters", Self::MAX_TITLE)),
+        }
+    }
+
+    /// Up to 200 characters, trimmed; blank is no venue.
+    pub fn parse_venue(raw: &str) -> Result<Option<String>, String> {
+        let venue = raw.trim();
+        match venue.chars().count() {
+            0 => Ok(None),
+            1..=Self::MAX_VENUE => Ok(Some(venue.to_owned())),
+            _ => Err(format!("Venue must be at most {} characters", Self::MAX_VENUE)),
+        }
+    }
+
+    /// An RFC 3339 date-time after `now`.
+    pub fn parse_date(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+        let date = DateTime::parse_from_rfc3339(raw.trim())
+            .map_err(|_| "Date must be an ISO 8601 date-time such as 2027-06-01T20:00:00Z".to_owned())?
+            .with_timezone(&Utc);
+        if date > now { Ok(date) } else { Err("Date must be in the future".to_owned()) }
+    }
+}
+
+/// A ticket as clients and event consumers see it: `price` a decimal amount.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView<'a> {
+    pub id: &'a TicketId,
+    pub title: &'a str,
+    #[serde(serialize_with = "money::serialize_decimal")]
+    pub price: Money,
+    pub currency: &'a str,
+    pub date: Option<String>,
+    pub venue: Option<&'a str>,
+    pub user_id: &'a UserId,
+    pub status: TicketStatus,
+    pub order_id: Option<&'a OrderId>,
+    pub version: u64,
+    pub created_at: String,
+}
+
+impl Ticket {
+    /// A new listing of `seller`'s, available.
+    pub fn list(seller: UserId, draft: TicketDraft, now: DateTime<Utc>) -> Ticket {
+        Ticket {
+            id: TicketId::generate(),
+            title: draft.title,
+            price: draft.price,
+            currency: money::CURRENCY.to_owned(),
+            date: draft.date,
+            venue: draft.venue,
+            user_id: seller,
+            status: TicketStatus::Available,
+            order_id: None,
+            reserved_until: None,
+            version: 0,
+            created_at: now,
+        }
+    }
+
+    /// The seller's fields replaced by `draft`.
+    pub fn edit(&self, draft: TicketDraft) -> Ticket {
+        Ticket {
+            title: draft.title,
+            price: draft.price,
+            date: draft.date,
+            venue: draft.venue,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// Reserved by `order` until `until`, when its reservation lapses.
+    pub fn reserve_for(&self, order: &OrderId, until: DateTime<Utc>) -> Ticket {
+        Ticket {
+            status: TicketStatus::Reserved,
+            order_id: Some(order.clone()),
+            reserved_until: Some(until),
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// Available again.
+    pub fn release(&self) -> Ticket {
+        Ticket {
+            status: TicketStatus::Available,
+            order_id: None,
+            reserved_until: None,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// Sold to `order`.
+    pub fn sell_to(&self, order: &OrderId) -> Ticket {
+        Ticket {
+            status: TicketStatus::Sold,
+            order_id: Some(order.clone()),
+            reserved_until: None,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// Reserved by `order` (whether or not its reservation has lapsed).
+    pub fn is_held_by(&self, order: &OrderId) -> bool {
+        self.status == TicketStatus::Reserved && self.order_id.as_ref() == Some(order)
+    }
+
+    /// Reserved, and the reservation lapsed at or before `now`.
+    pub fn reservation_lapsed(&self, now: DateTime<Utc>) -> bool {
+        self.status == TicketStatus::Reserved && self.reserved_until.is_some_and(|until| until <= now)
+    }
+
+    pub fn view(&self) -> TicketView<'_> {
+        TicketView {
+            id: &self.id,
+            title: &self.title,
+            price: self.price,
+            currency: &self.currency,
+            date: self.date.as_ref().map(timestamp),
+            venue: self.venue.as_deref(),
+            user_id: &self.user_id,
+            status: self.status,
+            order_id: self.order_id.as_ref(),
+            version: self.version,
+            created_at: timestamp(&self.created_at),
+        }
+    }
+
+    pub fn event(&self, kind: EventType, now: DateTime<Utc>) -> Result<Event> {
+        Event::new(kind, self.version, &self.view(), now)
+    }
+}
+
+/// Which tickets a listing shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketFilter {
+    /// Tickets that can be bought now: neither reserved nor sold.
+    Available,
+    /// One seller's tickets, in every state.
+    Seller(UserId),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concert() -> Ticket {
+        let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(1999), date: None, venue: None };
+        Ticket::list(UserId::from("01JSELLER"), draft, "2026-11-26T09:30:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn fields_are_trimmed_and_bounded() {
+        assert_eq!(TicketDraft::parse_title("  Concert "), Ok("Concert".to_owned()));
+        assert!(TicketDraft::parse_title("   ").is_err());
+        assert!(TicketDraft::parse_title(&"x".repeat(121)).is_err());
+        assert_eq!(TicketDraft::parse_venue(" Hall "), Ok(Some("Hall".to_owned())));
+        assert_eq!(TicketDraft::parse_venue("  "), Ok(None));
+        assert!(TicketDraft::parse_venue(&"v".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn a_date_is_a_future_date_time() {
+        let now = "2026-11-26T00:00:00Z".parse().unwrap();
+        let date = TicketDraft::parse_date("2027-01-01T20:00:00+01:00", now).unwrap();
+        assert_eq!(date.to_rfc3339(), "2027-01-01T19:00:00+00:00");
+        for bad in ["next friday", "2027-01-01", "2020-01-01T00:00:00Z"] {
+            assert!(TicketDraft::parse_date(bad, now).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_transition_moves_the_ticket_one_version_on() {
+        let ticket = concert();
+        let (order, until) = (OrderId::generate(), ticket.created_at + chrono::Duration::minutes(15));
+        let reserved = ticket.reserve_for(&order, until);
+        assert_eq!(
+            (reserved.status, reserved.order_id.as_ref(), reserved.reserved_until, reserved.version),
+            (TicketStatus::Reserved, Some(&order), Some(until), 1)
+        );
+        assert!(reserved.is_held_by(&order) && !ticket.is_held_by(&order));
+        assert!(!reserved.reservation_lapsed(until - chrono::Duration::seconds(1)));
+        assert!(reserved.reservation_lapsed(until));
+
+        let released = reserved.release();
+        assert_eq!((released.status, released.order_id.clone(), released.version), (TicketStatus::Available, None, 2));
+        let sold = reserved.sell_to(&order);
+        assert_eq!((sold.status, sold.reserved_until, sold.version), (TicketStatus::Sold, None, 2));
+        assert!(!sold.is_held_by(&order), "sold is not held");
+    }
+
+    #[test]
+    fn the_view_prints_price_as_a_decimal_and_times_in_utc() {
+        let json = serde_json::to_value(concert().view()).unwrap();
+        assert_eq!(json["price"].to_string(), "19.99");
+        assert_eq!(json["createdAt"], "2026-11-26T09:30:00.000Z");
+        assert_eq!(json["userId"], "01JSELLER");
+        assert!(json["orderId"].is_null() && json["date"].is_null());
+        assert_eq!(json["status"], "available");
+    }
+}

@@ -1,0 +1,147 @@
+//! A user: the account, and the types a sign-up or sign-in is parsed into.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::ids::UserId;
+
+/// A trimmed, lower-cased, syntactically valid email address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        if email.len() <= Self::MAX_LEN && email_address::EmailAddress::is_valid(&email) && has_dotted_domain(&email) {
+            Ok(Self(email))
+        } else {
+            Err("Email must be valid".to_owned())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `user@localhost` is valid RFC 5322, but no marketplace customer has one.
+fn has_dotted_domain(email: &str) -> bool {
+    email
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+/// A password as typed. Never printed.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
+    /// A new account's password: 8 to 128 characters.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let chars = raw.chars().count();
+        if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!("Password must be between {} and {} characters", Self::MIN_CHARS, Self::MAX_CHARS))
+        }
+    }
+
+    /// A password offered at sign-in: anything non-empty (its length rules may have changed since sign-up).
+    pub fn candidate(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() { Err("You must supply a password".to_owned()) } else { Ok(Self(raw.to_owned())) }
+    }
+
+    /// For the hasher only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+/// A password hash in PHC string form. Never printed, never sent.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn from_phc(phc: String) -> Self {
+        Self(phc)
+    }
+
+    pub fn as_phc(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub password_hash: PasswordHash,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for raw in ["", "ada", "ada@", "@example.com", "ada@example", "ada example@x.com", "ada@.com"] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+        let too_long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&too_long).is_err());
+    }
+
+    #[test]
+    fn passwords_must_be_8_to_128_characters() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse(&"é".repeat(128)).is_ok(), "counts characters, not bytes");
+        assert!(Password::parse(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        assert_eq!(format!("{:?}", Password::parse("hunter2hunter2").unwrap()), "Password([redacted])");
+        assert_eq!(format!("{:?}", PasswordHash::from_phc("$argon2id$x".into())), "PasswordHash([redacted])");
+    }
+}

@@ -1,0 +1,139 @@
+//! Domain events: one envelope for every event the services exchange.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "ticket.created")]
+    TicketCreated,
+    #[serde(rename = "ticket.updated")]
+    TicketUpdated,
+    #[serde(rename = "ticket.deleted")]
+    TicketDeleted,
+    #[serde(rename = "order.created")]
+    OrderCreated,
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled,
+    #[serde(rename = "expiration.complete")]
+    ExpirationComplete,
+    #[serde(rename = "order.completed")]
+    OrderCompleted,
+    #[serde(rename = "payment.succeeded")]
+    PaymentSucceeded,
+    #[serde(rename = "payment.failed")]
+    PaymentFailed,
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 10] = [
+        EventType::TicketCreated,
+        EventType::TicketUpdated,
+        EventType::TicketDeleted,
+        EventType::OrderCreated,
+        EventType::OrderCancelled,
+        EventType::ExpirationComplete,
+        EventType::OrderCompleted,
+        EventType::PaymentSucceeded,
+        EventType::PaymentFailed,
+        EventType::PaymentRefunded,
+    ];
+
+    /// The envelope's `type` (and the bus's `detail-type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::TicketCreated => "ticket.created",
+            EventType::TicketUpdated => "ticket.updated",
+            EventType::TicketDeleted => "ticket.deleted",
+            EventType::OrderCreated => "order.created",
+            EventType::OrderCancelled => "order.cancelled",
+            EventType::ExpirationComplete => "expiration.complete",
+            EventType::OrderCompleted => "order.completed",
+            EventType::PaymentSucceeded => "payment.succeeded",
+            EventType::PaymentFailed => "payment.failed",
+            EventType::PaymentRefunded => "payment.refunded",
+        }
+    }
+
+    /// The service that owns the event (the bus's `source`).
+    pub fn source(self) -> &'static str {
+        match self {
+            EventType::TicketCreated | EventType::TicketUpdated | EventType::TicketDeleted => "ticketing.tickets",
+            EventType::OrderCreated | EventType::OrderCancelled | EventType::OrderCompleted => "ticketing.orders",
+            EventType::PaymentSucceeded | EventType::PaymentFailed | EventType::PaymentRefunded => "ticketing.payments",
+            EventType::ExpirationComplete => "ticketing.expiration",
+        }
+    }
+}
+
+/// `{type, id, time, version, data}`: `id` is unique per event (consumers deduplicate by it),
+/// `version` is the version of the entity the event is about (consumers order by it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub id: String,
+    pub time: DateTime<Utc>,
+    pub version: u64,
+    pub data: serde_json::Value,
+}
+
+impl Event {
+    pub fn new(kind: EventType, version: u64, data: &impl Serialize, time: DateTime<Utc>) -> Result<Self> {
+        let data = serde_json::to_value(data).map_err(|e| Error::internal(e, "encoding event data"))?;
+        // Milliseconds, as every time the API shows.
+        Ok(Self { kind, id: ulid::Ulid::new().to_string(), time: time.trunc_subsecs(3), version, data })
+    }
+
+    /// `data` as the type its event type carries.
+    pub fn data<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(self.data.clone())
+            .map_err(|e| Error::internal(e, format!("reading {} data", self.kind.as_str())))
+    }
+}
+
+/// Whether an event about an entity at `incoming` version should change a view that has
+/// already applied `applied`: only a newer version does, so a redelivered or late (older)
+/// event changes nothing.
+pub fn is_newer(incoming: u64, applied: Option<u64>) -> bool {
+    applied.is_none_or(|applied| incoming > applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_envelope_has_type_id_time_version_and_data() {
+        let time = "2026-11-26T09:30:00Z".parse().unwrap();
+        let event = Event::new(EventType::TicketCreated, 3, &serde_json::json!({ "id": "t1" }), time).unwrap();
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "ticket.created");
+        assert_eq!(json["time"], "2026-11-26T09:30:00Z");
+        assert_eq!(json["version"], 3);
+        assert_eq!(json["data"]["id"], "t1");
+        assert_eq!(json["id"].as_str().unwrap().len(), 26);
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
+    }
+
+    #[test]
+    fn only_a_newer_version_is_applied() {
+        assert!(is_newer(0, None));
+        assert!(is_newer(3, Some(2)));
+        assert!(!is_newer(2, Some(2)), "a redelivery");
+        assert!(!is_newer(1, Some(2)), "a late, older event");
+    }
+
+    #[test]
+    fn every_type_names_its_source() {
+        for kind in EventType::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.as_str());
+            assert!(kind.source().starts_with("ticketing."));
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The marketplace itself: entities with their state transitions, the rules, the ports
+//! (one small trait per capability) and the use cases. Nothing here knows AWS, HTTP,
+//! Lambda or Stripe: adapters and the Lambda edge depend on this crate, never the reverse.
+
+pub mod change;
+pub mod config;
+pub mod entities;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod inbox;
+pub mod money;
+pub mod notifications;
+pub mod orders;
+pub mod page;
+pub mod payments;
+pub mod ports;
+pub mod relay;
+pub mod tickets;
+pub mod time;
+pub mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Error, FieldError, Result};

@@ -1,0 +1,142 @@
+//! Notifications: what a user is told about their orders, recorded per user and handed to
+//! a delivery integration. Each comes from one event and takes its id, so a redelivered
+//! event never notifies twice.
+
+use chrono::SecondsFormat;
+use serde::Deserialize;
+
+use crate::entities::{CancelReason, Notification, OrderEventData};
+use crate::error::Result;
+use crate::events::{Event, EventType};
+use crate::ids::UserId;
+use crate::money::Money;
+use crate::ports::{NotificationSender, NotificationStore};
+
+/// The event types the notifications consumer is routed.
+pub const CONSUMES: [EventType; 4] =
+    [EventType::OrderCreated, EventType::OrderCancelled, EventType::PaymentSucceeded, EventType::PaymentRefunded];
+
+/// The fields of a `payment.*` event a notification uses.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentEventData {
+    order_id: String,
+    user_id: UserId,
+    amount: serde_json::Number,
+    currency: String,
+}
+
+/// The notification an event calls for, if any.
+pub fn for_event(event: &Event) -> Result<Option<Notification>> {
+    let notification = |user_id, order_id, kind: &str, message| Notification {
+        id: event.id.clone(),
+        user_id,
+        kind: kind.to_owned(),
+        message,
+        order_id,
+        created_at: event.time,
+    };
+    Ok(Some(match event.kind {
+        EventType::PaymentSucceeded | EventType::PaymentRefunded => {
+            let payment: PaymentEventData = event.data()?;
+            let decimal = payment.amount.to_string();
+            let decimal = Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
+            let amount = format!("{decimal} {}", payment.currency.to_uppercase());
+            if event.kind == EventType::PaymentSucceeded {
+                let message = format!("We received your payment of {amount}. Your ticket is yours.");
+                notification(payment.user_id, payment.order_id, "payment.receipt", message)
+            } else {
+                let message = format!("Your payment of {amount} was refunded: the order could not be completed.");
+                notification(payment.user_id, payment.order_id, "payment.refunded", message)
+            }
+        }
+        EventType::OrderCreated => {
+            let order: OrderEventData = event.data()?;
+            let until = order.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+            let message = format!("You reserved \"{}\" until {until}. Pay before then to keep it.", order.ticket.title);
+            notification(order.user_id, order.id.to_string(), "reservation.created", message)
+        }
+        EventType::OrderCancelled => {
+            let order: OrderEventData = event.data()?;
+            let (kind, message) = match order.cancel_reason {
+                Some(CancelReason::Expired) => (
+                    "reservation.expired",
+                    format!("Your reservation of \"{}\" expired and the ticket was released.", order.ticket.title),
+                ),
+                _ => ("order.cancelled", format!("Your order for \"{}\" was cancelled.", order.ticket.title)),
+            };
+            notification(order.user_id, order.id.to_string(), kind, message)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Records the notification `event` calls for and hands it to delivery. Both steps are
+/// repeatable: a redelivery stores nothing new and sends the same notification id again.
+pub async fn notify(store: &impl NotificationStore, sender: &impl NotificationSender, event: &Event) -> Result<()> {
+    let Some(notification) = for_event(event)? else { return Ok(()) };
+    store.add(&notification).await?;
+    sender.send(&notification).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::entities::{Intent, IntentStatus, Order, Payment, Ticket, TicketDraft};
+
+    #[test]
+    fn what_each_event_notifies() {
+        let now = "2026-11-26T10:00:00Z".parse().unwrap();
+        let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
+        let ticket = Ticket::list(UserId::from("seller"), draft, now);
+        let order = Order::place(UserId::from("buyer"), &ticket, now, Duration::from_secs(900)).unwrap();
+        let intent = Intent { id: "pi_1".into(), status: IntentStatus::Succeeded, amount: 4500, client_secret: None };
+        let payment = Payment::start(&order, intent, now);
+        let cases = [
+            (
+                order.event(EventType::OrderCreated, now),
+                Some((
+                    "reservation.created",
+                    "You reserved \"Concert\" until 2026-11-26T10:15:00Z. Pay before then to keep it.",
+                )),
+            ),
+            (
+                order.cancel(CancelReason::Expired).event(EventType::OrderCancelled, now),
+                Some(("reservation.expired", "Your reservation of \"Concert\" expired and the ticket was released.")),
+            ),
+            (
+                order.cancel(CancelReason::User).event(EventType::OrderCancelled, now),
+                Some(("order.cancelled", "Your order for \"Concert\" was cancelled.")),
+            ),
+            (
+                payment.succeed().event(EventType::PaymentSucceeded, now),
+                Some(("payment.receipt", "We received your payment of 45.00 USD. Your ticket is yours.")),
+            ),
+            (
+                payment.refund(None).event(EventType::PaymentRefunded, now),
+                Some(("payment.refunded", "Your payment of 45.00 USD was refunded: the order could not be completed.")),
+            ),
+            (payment.declined(None).event(EventType::PaymentFailed, now), None),
+            (order.complete().event(EventType::OrderCompleted, now), None),
+            (ticket.event(EventType::TicketCreated, now), None),
+        ];
+        for (event, expected) in cases {
+            let event = event.unwrap();
+            let notification = for_event(&event).unwrap();
+            assert_eq!(
+                notification.as_ref().map(|n| (n.kind.as_str(), n.message.as_str())),
+                expected,
+                "{:?}",
+                event.kind
+            );
+            if let Some(notification) = notification {
+                assert_eq!(
+                    (notification.id, notification.user_id, notification.order_id),
+                    (event.id, UserId::from("buyer"), order.id.to_string())
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Orders: a buyer reserves a ticket by ordering it; the reservation lapses at
+//! `expires_at` unless paid. Every change of an order and of the ticket it holds is one
+//! conditional change, so a ticket is never held by two live orders.
+
+mod expiry;
+mod reservations;
+
+use std::time::Duration;
+
+pub use expiry::{EXPIRATION_CONSUMES, Expiry, ExpiryInput, expire, track_expiry};
+pub use reservations::{cancel, get_own, list, place};
+
+use crate::config::{ConfigError, Env, FromEnv};
+
+/// How long an order holds its ticket: `RESERVATION_TIMEOUT_SECONDS` when set (tests and
+/// demos), else `RESERVATION_TIMEOUT` minutes, 15 by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationTimeout(pub Duration);
+
+impl Default for ReservationTimeout {
+    fn default() -> Self {
+        Self(Duration::from_secs(15 * 60))
+    }
+}
+
+impl FromEnv for ReservationTimeout {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let minutes = env.seconds("RESERVATION_TIMEOUT", 15)? * 60;
+        let seconds =
+            env.optional("RESERVATION_TIMEOUT_SECONDS").map(|_| env.seconds("RESERVATION_TIMEOUT_SECONDS", 1));
+        Ok(Self(seconds.transpose()?.unwrap_or(minutes)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reservation_timeout_is_seconds_minutes_or_fifteen_minutes() {
+        let read = |vars: &'static [(&'static str, &'static str)]| {
+            let env = Env::from_fn(move |name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()));
+            env.load::<ReservationTimeout>().map(|timeout| timeout.0)
+        };
+        assert_eq!(read(&[]).unwrap(), Duration::from_secs(900));
+        assert_eq!(read(&[("RESERVATION_TIMEOUT", "2")]).unwrap(), Duration::from_secs(120));
+        assert_eq!(
+            read(&[("RESERVATION_TIMEOUT", "2"), ("RESERVATION_TIMEOUT_SECONDS", "5")]).unwrap(),
+            Duration::from_secs(5)
+        );
+        assert!(read(&[("RESERVATION_TIMEOUT_SECONDS", "0")]).is_err());
+    }
+}

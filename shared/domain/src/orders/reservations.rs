@@ -1,0 +1,119 @@
+//! Placing, reading and cancelling orders. Every change of an order and of the ticket it
+//! holds is one conditional [`Change`], so a ticket is never held by two live orders.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::change::{Change, Write};
+use crate::entities::{CancelReason, Order, OrderStatus, TicketStatus};
+use crate::error::{Error, Result};
+use crate::events::EventType;
+use crate::ids::{OrderId, UserId};
+use crate::page::{Page, PageRequest};
+use crate::ports::{ChangeStore, OrderStore, TicketStore};
+use crate::tickets;
+
+const ORDER_NOT_FOUND: Error = Error::NotFound("Order not found");
+const ALREADY_RESERVED: Error = Error::Conflict("Ticket is already reserved");
+
+/// Reserves `ticket_id` for `buyer` until `now + timeout`. A reservation that lapsed but
+/// was not yet expired is cancelled in the same change.
+pub async fn place(
+    store: &(impl OrderStore + TicketStore + ChangeStore),
+    buyer: UserId,
+    ticket_id: &str,
+    timeout: Duration,
+    now: DateTime<Utc>,
+) -> Result<Order> {
+    let ticket = tickets::get(store, ticket_id).await?;
+    if ticket.user_id == buyer {
+        return Err(Error::Conflict("You cannot order your own ticket"));
+    }
+    let mut change = Change::default();
+    match ticket.status {
+        TicketStatus::Available => {}
+        TicketStatus::Sold => return Err(ALREADY_RESERVED),
+        TicketStatus::Reserved if !ticket.reservation_lapsed(now) => return Err(ALREADY_RESERVED),
+        TicketStatus::Reserved => {
+            let stale = match &ticket.order_id {
+                Some(id) => OrderStore::get(store, id).await?,
+                None => None,
+            };
+            if let Some(stale) = stale.filter(Order::is_open) {
+                let cancelled = stale.cancel(CancelReason::Expired);
+                change.events.push(cancelled.event(EventType::OrderCancelled, now)?);
+                change.orders.push(Write::Update(cancelled));
+            }
+        }
+    }
+    let order = Order::place(buyer, &ticket, now, timeout)?;
+    let reserved = ticket.reserve_for(&order.id, order.expires_at);
+    change.events.push(order.event(EventType::OrderCreated, now)?);
+    change.events.push(reserved.event(EventType::TicketUpdated, now)?);
+    change.orders.push(Write::Insert(order.clone()));
+    change.tickets.push(Write::Update(reserved));
+    store.commit(&change).await.map_err(|error| match error {
+        Error::Conflict(_) => ALREADY_RESERVED,
+        other => other,
+    })?;
+    Ok(order)
+}
+
+/// The caller's order: 404 when there is none, 403 when it is someone else's.
+pub async fn get_own(store: &impl OrderStore, user: &UserId, id: &str) -> Result<Order> {
+    let id = OrderId::parse(id).ok_or(ORDER_NOT_FOUND)?;
+    let order = store.get(&id).await?.ok_or(ORDER_NOT_FOUND)?;
+    if &order.user_id != user {
+        return Err(Error::Forbidden("You do not own this order"));
+    }
+    Ok(order)
+}
+
+pub async fn list(store: &impl OrderStore, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
+    store.list(buyer, page).await
+}
+
+/// The buyer cancels: the order is `cancelled` and the ticket released at once.
+/// Cancelling a cancelled order again is fine; a paid one cannot be cancelled.
+pub async fn cancel(
+    store: &(impl OrderStore + TicketStore + ChangeStore),
+    user: &UserId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let order = get_own(store, user, id).await?;
+    match order.status {
+        OrderStatus::Cancelled => Ok(()),
+        OrderStatus::Complete => Err(Error::Conflict("Cannot cancel a paid order")),
+        OrderStatus::Created | OrderStatus::AwaitingPayment => {
+            cancel_and_release(store, &order, CancelReason::User, now).await
+        }
+    }
+}
+
+/// Cancels `order` and frees its ticket if the ticket is still held by it, in one change.
+pub(super) async fn cancel_and_release(
+    store: &(impl TicketStore + ChangeStore),
+    order: &Order,
+    reason: CancelReason,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let cancelled = order.cancel(reason);
+    let mut change = Change::default();
+    change.events.push(cancelled.event(EventType::OrderCancelled, now)?);
+    if reason == CancelReason::Expired {
+        change.events.push(cancelled.event(EventType::ExpirationComplete, now)?);
+    }
+    if let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|ticket| ticket.is_held_by(&order.id))
+    {
+        let freed = ticket.release();
+        change.events.push(freed.event(EventType::TicketUpdated, now)?);
+        change.tickets.push(Write::Update(freed));
+    }
+    change.orders.push(Write::Update(cancelled));
+    store.commit(&change).await.map_err(|error| match error {
+        Error::Conflict(_) => Error::Conflict("The order changed meanwhile; try again"),
+        other => other,
+    })
+}

@@ -1,0 +1,100 @@
+//! What the payment provider tells us (Stripe's webhook, verified and translated by its
+//! adapter), and what each of those events does here.
+
+use chrono::{DateTime, Utc};
+
+use super::settle::{record_failure, record_refund, settle};
+use crate::error::Result;
+use crate::ids::OrderId;
+use crate::inbox;
+use crate::money::Money;
+use crate::ports::{Inbox, PaymentGateway, Store};
+
+/// A provider event: its id (the provider redelivers; it is processed once) and what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewayEvent {
+    pub id: String,
+    pub kind: GatewayEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GatewayEventKind {
+    /// The intent of `order` was paid at `at`.
+    IntentSucceeded {
+        order: OrderId,
+        intent: String,
+        amount: Money,
+        currency: String,
+        livemode: bool,
+        at: DateTime<Utc>,
+    },
+    /// An attempt to pay the intent of `order` failed.
+    IntentFailed { order: OrderId, intent: String, message: Option<String> },
+    /// The intent's charge was refunded.
+    ChargeRefunded { intent: String, refund: Option<String> },
+    /// Anything else (another type, or an intent that names no order of ours): acknowledged.
+    Other { kind: String },
+}
+
+/// What the webhook did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    Processed,
+    /// Seen before (the provider redelivers): nothing done.
+    Duplicate,
+    /// A type, or an intent, this service does not handle: acknowledged only.
+    Ignored,
+}
+
+/// The inbox consumer name under which provider event ids are recorded.
+pub const WEBHOOK_CONSUMER: &str = "stripe-webhook";
+
+/// Handles a provider event once: a succeeded intent settles its order, a failed attempt is
+/// recorded, a refund is recorded. An error leaves the event unrecorded, so the provider's
+/// retry runs it again.
+pub async fn handle_gateway_event(
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    inbox: &impl Inbox,
+    event: &GatewayEvent,
+    now: DateTime<Utc>,
+) -> Result<WebhookOutcome> {
+    let outcome = inbox::once(inbox, WEBHOOK_CONSUMER, &event.id, || apply(store, gateway, &event.kind, now)).await?;
+    Ok(outcome.unwrap_or(WebhookOutcome::Duplicate))
+}
+
+async fn apply(
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    kind: &GatewayEventKind,
+    now: DateTime<Utc>,
+) -> Result<WebhookOutcome> {
+    match kind {
+        GatewayEventKind::IntentSucceeded { order, intent, at, .. } => {
+            if !is_ours(store, order, intent).await? {
+                return Ok(WebhookOutcome::Ignored);
+            }
+            settle(store, gateway, order, intent, *at, now).await?;
+        }
+        GatewayEventKind::IntentFailed { order, intent, message } => {
+            if !is_ours(store, order, intent).await? {
+                return Ok(WebhookOutcome::Ignored);
+            }
+            record_failure(store, order, intent, message.clone(), now).await?;
+        }
+        GatewayEventKind::ChargeRefunded { intent, refund } => {
+            record_refund(store, intent, refund.clone(), now).await?
+        }
+        GatewayEventKind::Other { .. } => return Ok(WebhookOutcome::Ignored),
+    }
+    Ok(WebhookOutcome::Processed)
+}
+
+/// Only intents this service created name one of its orders, with a payment for them.
+async fn is_ours(store: &impl Store, order: &OrderId, intent: &str) -> Result<bool> {
+    let ours = store.for_order(order).await?.is_some_and(|payment| payment.stripe_id == intent);
+    if !ours {
+        tracing::warn!(%order, intent, "event for an intent this service has no payment for");
+    }
+    Ok(ours)
+}

@@ -1,0 +1,118 @@
+//! `POST /api/payments`: start the order's one payment, and with a card, charge it now.
+
+use chrono::{DateTime, Utc};
+
+use super::settle::{save, settle};
+use crate::change::{Change, Write};
+use crate::entities::{IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus};
+use crate::error::{Error, Result};
+use crate::events::EventType;
+use crate::ids::UserId;
+use crate::orders;
+use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store};
+
+/// What paying did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The intent exists for Stripe.js to confirm (no token given).
+    Started(Payment),
+    /// Paid: the order is complete.
+    Succeeded(Payment),
+    /// The buyer must authenticate in the browser (3-D Secure), or the bank is processing.
+    Pending(Payment),
+}
+
+const ALREADY_PAID: Error = Error::Conflict("Order is already paid");
+pub(super) const DEAD_ORDER: Error = Error::Conflict("Cannot pay for a cancelled order");
+
+/// Pays for `order_id`: with `token`, charges it now (the one-step flow); without, returns the
+/// order's PaymentIntent for the browser to confirm.
+pub async fn pay(
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    user: &UserId,
+    order_id: &str,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let order = orders::get_own(store, user, order_id).await?;
+    match order.status {
+        OrderStatus::Complete => return Err(ALREADY_PAID),
+        OrderStatus::Cancelled => return Err(DEAD_ORDER),
+        _ if !order.holds_reservation(now) => return Err(DEAD_ORDER),
+        _ => {}
+    }
+    let (payment, existed) = start(store, gateway, &order, now).await?;
+    if payment.status == PaymentStatus::Succeeded {
+        return Err(ALREADY_PAID);
+    }
+    let Some(token) = token else { return Ok(Outcome::Started(payment)) };
+    if existed && gateway.get_intent(&payment.stripe_id).await?.status == IntentStatus::Succeeded {
+        // Paid in a browser meanwhile (its webhook is on its way): settle now, charge nothing.
+        settle(store, gateway, &order.id, &payment.stripe_id, now, now).await?;
+        return Err(ALREADY_PAID);
+    }
+
+    let intent = match gateway.confirm(&payment.stripe_id, token).await {
+        Ok(intent) => intent,
+        Err(Error::PaymentDeclined(message)) => {
+            save(store, payment.declined(Some(message.clone())), EventType::PaymentFailed, now).await?;
+            return Err(Error::PaymentDeclined(message));
+        }
+        Err(other) => return Err(other),
+    };
+    match intent.status {
+        IntentStatus::Succeeded => {
+            let settled = settle(store, gateway, &order.id, &payment.stripe_id, now, now).await?;
+            match settled.status {
+                PaymentStatus::Succeeded => Ok(Outcome::Succeeded(settled)),
+                // The order died while the card was charged: the money went back.
+                _ => Err(DEAD_ORDER),
+            }
+        }
+        IntentStatus::RequiresAction | IntentStatus::Processing => {
+            let status = if intent.status == IntentStatus::Processing {
+                PaymentStatus::Processing
+            } else {
+                PaymentStatus::RequiresAction
+            };
+            let waiting = payment.waiting(status, intent.client_secret);
+            store.commit(&Change { payments: vec![Write::Update(waiting.clone())], ..Change::default() }).await?;
+            Ok(Outcome::Pending(waiting))
+        }
+        other => Err(Error::Internal(anyhow::anyhow!("confirming {} left it {other:?}", payment.stripe_id))),
+    }
+}
+
+/// The order's payment, and whether it existed before: the first call creates its one
+/// PaymentIntent and marks the order `awaiting:payment`. Concurrent first calls converge on
+/// one payment: the gateway's idempotency key gives them the same intent and only one
+/// record commits.
+async fn start(
+    store: &(impl PaymentStore + ChangeStore),
+    gateway: &impl PaymentGateway,
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Result<(Payment, bool)> {
+    if let Some(payment) = store.for_order(&order.id).await? {
+        return Ok((payment, true));
+    }
+    let intent = gateway.create_intent(&IntentRequest::for_order(order)).await?;
+    let payment = Payment::start(order, intent, now);
+    let change = Change {
+        orders: vec![Write::Update(order.await_payment())],
+        payments: vec![Write::Insert(payment.clone())],
+        ..Change::default()
+    };
+    match store.commit(&change).await {
+        Ok(()) => Ok((payment, false)),
+        Err(Error::Conflict(_)) => store.for_order(&order.id).await?.map(|payment| (payment, true)).ok_or(DEAD_ORDER),
+        Err(other) => Err(other),
+    }
+}
+
+/// The caller's payments for one of their orders.
+pub async fn list(store: &(impl OrderStore + PaymentStore), user: &UserId, order_id: &str) -> Result<Vec<Payment>> {
+    let order = orders::get_own(store, user, order_id).await?;
+    Ok(store.for_order(&order.id).await?.into_iter().collect())
+}

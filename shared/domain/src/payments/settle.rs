@@ -1,0 +1,201 @@
+//! Settling a payment: a succeeded intent completes its order or is refunded; failures and
+//! refunds the provider reports are recorded.
+
+use chrono::{DateTime, Utc};
+
+use crate::change::{Change, Write};
+use crate::entities::{CancelReason, Order, Payment, PaymentStatus, Ticket, TicketStatus};
+use crate::error::{Error, Result};
+use crate::events::EventType;
+use crate::ids::OrderId;
+use crate::ports::{ChangeStore, PaymentGateway, PaymentStore, Store};
+
+/// Whether a payment made at `paid_at` may complete `order`, whose ticket is now `ticket`:
+/// it was made before the reservation lapsed, and the ticket is still the order's or free
+/// again (a lapsed order whose ticket nobody took meanwhile is revived).
+pub fn may_complete(order: &Order, ticket: &Ticket, paid_at: DateTime<Utc>) -> bool {
+    let in_time = paid_at < order.expires_at;
+    let held = ticket.is_held_by(&order.id);
+    let free = ticket.status == TicketStatus::Available;
+    let order_alive = order.is_open() || (order.cancel_reason == Some(CancelReason::Expired) && free);
+    in_time && order_alive && (held || free)
+}
+
+/// A PaymentIntent succeeded at `succeeded_at`. Completes its order (order `complete`, ticket
+/// `sold`) if [`may_complete`]; otherwise refunds it. Repeating it changes nothing.
+pub async fn settle(
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    order_id: &OrderId,
+    intent_id: &str,
+    succeeded_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Payment> {
+    // A concurrent change (an expiry, a second delivery) makes the commit fail; then look again.
+    for _ in 0..3 {
+        let payment = payment_of(store, order_id, intent_id).await?;
+        if payment.status.is_settled() {
+            return Ok(payment);
+        }
+        let order = crate::ports::OrderStore::get(store, &payment.order_id)
+            .await?
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("payment without order")))?;
+        let ticket = crate::ports::TicketStore::get(store, &order.ticket.id).await?;
+        let outcome = match ticket {
+            Some(ticket) if may_complete(&order, &ticket, succeeded_at) => {
+                complete(store, &order, &ticket, &payment, now).await
+            }
+            _ => refund(store, gateway, &order, &payment, now).await,
+        };
+        match outcome {
+            Err(Error::Conflict(_)) => continue,
+            other => return other,
+        }
+    }
+    Err(Error::Internal(anyhow::anyhow!("settling {intent_id} kept conflicting")))
+}
+
+/// The payment of `order_id`, which must be for `intent_id`.
+async fn payment_of(store: &impl PaymentStore, order_id: &OrderId, intent_id: &str) -> Result<Payment> {
+    match store.for_order(order_id).await? {
+        Some(payment) if payment.stripe_id == intent_id => Ok(payment),
+        _ => Err(Error::Internal(anyhow::anyhow!("no payment of order {order_id} for intent {intent_id}"))),
+    }
+}
+
+async fn complete(
+    store: &impl ChangeStore,
+    order: &Order,
+    ticket: &Ticket,
+    payment: &Payment,
+    now: DateTime<Utc>,
+) -> Result<Payment> {
+    let paid = order.complete();
+    let sold = ticket.sell_to(&order.id);
+    let succeeded = payment.succeed();
+    let change = Change {
+        events: vec![
+            succeeded.event(EventType::PaymentSucceeded, now)?,
+            paid.event(EventType::OrderCompleted, now)?,
+            sold.event(EventType::TicketUpdated, now)?,
+        ],
+        orders: vec![Write::Update(paid)],
+        tickets: vec![Write::Update(sold)],
+        payments: vec![Write::Update(succeeded.clone())],
+    };
+    store.commit(&change).await?;
+    Ok(succeeded)
+}
+
+/// Gives the money back for an order that cannot be completed, cancelling the order (as
+/// expired) if it is still open.
+async fn refund(
+    store: &impl ChangeStore,
+    gateway: &impl PaymentGateway,
+    order: &Order,
+    payment: &Payment,
+    now: DateTime<Utc>,
+) -> Result<Payment> {
+    let refunded = payment.refund(Some(gateway.refund(&payment.stripe_id).await?));
+    let mut change = Change {
+        events: vec![refunded.event(EventType::PaymentRefunded, now)?],
+        payments: vec![Write::Update(refunded.clone())],
+        ..Change::default()
+    };
+    if order.is_open() {
+        // Past its reservation: the order lapsed (its ticket, if still held, is freed by the expiry).
+        let cancelled = order.cancel(CancelReason::Expired);
+        change.events.push(cancelled.event(EventType::OrderCancelled, now)?);
+        change.orders.push(Write::Update(cancelled));
+    }
+    store.commit(&change).await?;
+    tracing::warn!(order = %order.id, intent = %payment.stripe_id, "payment for an order that cannot complete was refunded");
+    Ok(refunded)
+}
+
+/// The provider says an attempt failed. A settled payment, or one already marked with this
+/// failure, is left as it is.
+pub async fn record_failure(
+    store: &(impl PaymentStore + ChangeStore),
+    order_id: &OrderId,
+    intent_id: &str,
+    message: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let payment = payment_of(store, order_id, intent_id).await?;
+    let unchanged = payment.status == PaymentStatus::RequiresPaymentMethod && payment.failure_message == message;
+    if payment.status.is_settled() || unchanged {
+        return Ok(());
+    }
+    save(store, payment.declined(message), EventType::PaymentFailed, now).await
+}
+
+/// The provider says the intent's charge was refunded, by us or from its dashboard.
+pub async fn record_refund(
+    store: &(impl PaymentStore + ChangeStore),
+    intent_id: &str,
+    refund_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(payment) = store.by_intent(intent_id).await? else { return Ok(()) };
+    if payment.status == PaymentStatus::Refunded {
+        return Ok(());
+    }
+    save(store, payment.refund(refund_id), EventType::PaymentRefunded, now).await
+}
+
+/// Stores `updated` (at the version before its own) with the event that announces it.
+pub(super) async fn save(
+    store: &impl ChangeStore,
+    updated: Payment,
+    kind: EventType,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let change =
+        Change { events: vec![updated.event(kind, now)?], payments: vec![Write::Update(updated)], ..Change::default() };
+    store.commit(&change).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::entities::TicketDraft;
+    use crate::ids::UserId;
+    use crate::money::Money;
+
+    #[test]
+    fn who_may_complete() {
+        let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
+        let listed = Ticket::list(UserId::from("seller"), draft, Utc::now());
+        let placed = "2026-11-26T10:00:00Z".parse().unwrap();
+        let order = Order::place(UserId::from("buyer"), &listed, placed, Duration::from_secs(900)).unwrap();
+        let other = Order::place(UserId::from("other"), &listed, placed, Duration::from_secs(900)).unwrap();
+        let held = listed.reserve_for(&order.id, order.expires_at);
+        let in_time = order.expires_at - chrono::Duration::seconds(1);
+        let late = order.expires_at;
+
+        let cases: [(&str, Order, Ticket, DateTime<Utc>, bool); 10] = [
+            ("open, held, in time", order.clone(), held.clone(), in_time, true),
+            ("awaiting payment, held, in time", order.await_payment(), held.clone(), in_time, true),
+            ("paid at expiresAt", order.clone(), held.clone(), late, false),
+            ("held by another order", order.clone(), listed.reserve_for(&other.id, other.expires_at), in_time, false),
+            ("sold to another order", order.clone(), listed.sell_to(&other.id), in_time, false),
+            ("expired, ticket free again", order.cancel(CancelReason::Expired), held.release(), in_time, true),
+            (
+                "expired, ticket taken",
+                order.cancel(CancelReason::Expired),
+                listed.reserve_for(&other.id, other.expires_at),
+                in_time,
+                false,
+            ),
+            ("cancelled by the buyer", order.cancel(CancelReason::User), held.release(), in_time, false),
+            ("already complete", order.complete(), held.sell_to(&order.id), in_time, false),
+            ("open, ticket free", order.clone(), held.release(), in_time, true),
+        ];
+        for (name, order, ticket, paid_at, expected) in cases {
+            assert_eq!(may_complete(&order, &ticket, paid_at), expected, "{name}");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Ports: one small trait per capability. A use case asks only for the ports it uses;
+//! every adapter of a port passes the same conformance suite (`testing`).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::change::Change;
+use crate::entities::{
+    Email, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Ticket, TicketFilter, User,
+};
+use crate::error::Result;
+use crate::events::Event;
+use crate::ids::{OrderId, TicketId, UserId};
+use crate::page::{Page, PageRequest};
+
+pub trait UserStore: Send + Sync {
+    /// Stores a new user. An email already in use (compared lower-cased) is
+    /// `Conflict("Email in use")`, decided atomically by the store.
+    fn insert(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
+
+    fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>>> + Send;
+}
+
+/// Hashes and verifies passwords (slow on purpose, so never on the async threads).
+pub trait PasswordHasher: Send + Sync {
+    fn hash(&self, password: Password) -> impl Future<Output = Result<PasswordHash>> + Send;
+
+    /// Whether `candidate` matches `hash`. With no hash (no such account) it costs what a
+    /// real verification costs, and is false.
+    fn verify(&self, candidate: Password, hash: Option<PasswordHash>) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// Reads tickets. Every write goes through [`ChangeStore`].
+pub trait TicketStore: Send + Sync {
+    /// A strongly consistent read.
+    fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send;
+
+    /// Newest first, `page.limit` at most, after the ticket `page.after`.
+    fn list(&self, filter: &TicketFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Ticket>>> + Send;
+}
+
+/// Reads orders.
+pub trait OrderStore: Send + Sync {
+    /// A strongly consistent read.
+    fn get(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>>> + Send;
+
+    /// A buyer's orders, newest first.
+    fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send;
+}
+
+/// Reads payments: at most one per order.
+pub trait PaymentStore: Send + Sync {
+    /// The order's payment, read strongly consistent.
+    fn for_order(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payment>>> + Send;
+
+    /// The payment of a PaymentIntent.
+    fn by_intent(&self, intent_id: &str) -> impl Future<Output = Result<Option<Payment>>> + Send;
+}
+
+/// Commits [`Change`]s: every write at the version it expects, with its events (the
+/// outbox), all or nothing. Any version that differs is `Conflict` and changes nothing.
+pub trait ChangeStore: Send + Sync {
+    fn commit(&self, change: &Change) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Publishes domain events to the bus. Either every event is accepted or the call fails
+/// (a caller retries the whole batch; consumers deduplicate by event id).
+pub trait EventPublisher: Send + Sync {
+    fn publish(&self, events: &[Event]) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The events each consumer has processed, by event id.
+pub trait Inbox: Send + Sync {
+    fn seen(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Records that `consumer` processed `event_id`; recording twice is harmless.
+    fn record(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// One-shot schedules that run an order's expiry at its `expires_at`.
+pub trait ExpiryScheduler: Send + Sync {
+    /// Schedules the expiry of `order` at `at`; scheduling it again is harmless.
+    fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes the schedule; a missing one is not an error.
+    fn cancel(&self, order: &OrderId) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Per-user notifications, newest first. Adding one twice (same id) keeps one.
+pub trait NotificationStore: Send + Sync {
+    fn add(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;
+
+    fn list(&self, user: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Notification>>> + Send;
+}
+
+/// Hands a notification to the delivery integration (email, SMS).
+pub trait NotificationSender: Send + Sync {
+    fn send(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The payment provider (Stripe).
+pub trait PaymentGateway: Send + Sync {
+    /// The order's one PaymentIntent: asking again returns the same one (idempotency key).
+    fn create_intent(&self, request: &IntentRequest<'_>) -> impl Future<Output = Result<Intent>> + Send;
+
+    /// Confirms the intent with `payment_method` (a PaymentMethod id such as `pm_card_visa`,
+    /// or a card token such as `tok_visa`). A declined card is `PaymentDeclined` with the
+    /// provider's message, and the intent can be confirmed again with another card.
+    fn confirm(&self, intent_id: &str, payment_method: &str) -> impl Future<Output = Result<Intent>> + Send;
+
+    fn get_intent(&self, intent_id: &str) -> impl Future<Output = Result<Intent>> + Send;
+
+    /// Refunds a succeeded intent in full, once (asking again returns the same refund id).
+    fn refund(&self, intent_id: &str) -> impl Future<Output = Result<String>> + Send;
+}
+
+/// Every store a payment use case reads or writes.
+pub trait Store: TicketStore + OrderStore + PaymentStore + ChangeStore {}
+
+impl<S: TicketStore + OrderStore + PaymentStore + ChangeStore> Store for S {}
+
+/// Stores that live apart (one per table) gathered into one value: each field serves its
+/// port, and `()` stands for a port a function does not use, so using it does not compile.
+#[derive(Debug, Clone, Default)]
+pub struct Stores<T = (), O = (), P = (), C = ()> {
+    pub tickets: T,
+    pub orders: O,
+    pub payments: P,
+    pub changes: C,
+}
+
+impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync> TicketStore for Stores<T, O, P, C> {
+    fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send {
+        self.tickets.get(id)
+    }
+
+    fn list(&self, filter: &TicketFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Ticket>>> + Send {
+        self.tickets.list(filter, page)
+    }
+}
+
+impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync> OrderStore for Stores<T, O, P, C> {
+    fn get(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>>> + Send {
+        self.orders.get(id)
+    }
+
+    fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send {
+        self.orders.list(buyer, page)
+    }
+}
+
+impl<T: Send + Sync, O: Send + Sync, P: PaymentStore, C: Send + Sync> PaymentStore for Stores<T, O, P, C> {
+    fn for_order(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payment>>> + Send {
+        self.payments.for_order(order)
+    }
+
+    fn by_intent(&self, intent_id: &str) -> impl Future<Output = Result<Option<Payment>>> + Send {
+        self.payments.by_intent(intent_id)
+    }
+}
+
+impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: ChangeStore> ChangeStore for Stores<T, O, P, C> {
+    fn commit(&self, change: &Change) -> impl Future<Output = Result<()>> + Send {
+        self.changes.commit(change)
+    }
+}

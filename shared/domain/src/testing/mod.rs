@@ -1,0 +1,43 @@
+//! Conformance suites: what every adapter of a port must do, written once against the
+//! port and run by each adapter's tests (the embedded store in memory, DynamoDB on moto).
+//! Each suite function takes fresh adapters and panics on the first difference.
+
+pub mod changes;
+pub mod inbox;
+pub mod notifications;
+pub mod orders;
+pub mod payments;
+pub mod users;
+
+use std::future::Future;
+
+use chrono::Utc;
+
+use crate::entities::{Ticket, TicketStatus};
+use crate::events::Event;
+use crate::ids::{TicketId, UserId};
+use crate::money::{self, Money};
+
+/// Reads what a store's commits left in its outbox, oldest first, so a suite can see that
+/// every committed change, and no refused one, stored its events.
+pub trait OutboxProbe: Send + Sync {
+    fn events(&self) -> impl Future<Output = Vec<Event>> + Send;
+}
+
+/// An available ticket of `seller`, priced 45.00, as the tickets service lists it.
+pub fn ticket(seller: &str, title: &str) -> Ticket {
+    Ticket {
+        id: TicketId::generate(),
+        title: title.to_owned(),
+        price: Money::from_minor(4500),
+        currency: money::CURRENCY.to_owned(),
+        date: None,
+        venue: None,
+        user_id: UserId::from(seller),
+        status: TicketStatus::Available,
+        order_id: None,
+        reserved_until: None,
+        version: 0,
+        created_at: Utc::now(),
+    }
+}

@@ -1,0 +1,179 @@
+//! The order rules on every store: one live reservation per ticket, decided by one
+//! conditional change; stale work is harmless.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::ticket;
+use crate::change::{Change, Write};
+use crate::entities::{CancelReason, Order, OrderStatus, Ticket, TicketStatus};
+use crate::error::Error;
+use crate::events::EventType;
+use crate::ids::UserId;
+use crate::money::Money;
+use crate::orders::{self, Expiry};
+use crate::page::PageRequest;
+use crate::ports::{ChangeStore, OrderStore, TicketStore};
+
+const TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// The stores an order use case needs.
+pub trait Stores: OrderStore + TicketStore + ChangeStore {}
+impl<S: OrderStore + TicketStore + ChangeStore> Stores for S {}
+
+fn user(name: &str) -> UserId {
+    UserId::from(name)
+}
+
+pub async fn listed(store: &impl ChangeStore) -> Ticket {
+    let ticket = ticket("seller", "Concert");
+    let change = Change {
+        events: vec![ticket.event(EventType::TicketCreated, Utc::now()).unwrap()],
+        tickets: vec![Write::Insert(ticket.clone())],
+        ..Change::default()
+    };
+    store.commit(&change).await.unwrap();
+    ticket
+}
+
+async fn place(store: &impl Stores, buyer: &str, ticket: &Ticket, now: DateTime<Utc>) -> crate::error::Result<Order> {
+    orders::place(store, user(buyer), ticket.id.as_str(), TIMEOUT, now).await
+}
+
+async fn ticket_of(store: &impl Stores, ticket: &Ticket) -> Ticket {
+    TicketStore::get(store, &ticket.id).await.unwrap().unwrap()
+}
+
+async fn order_of(store: &impl Stores, order: &Order) -> Option<Order> {
+    OrderStore::get(store, &order.id).await.unwrap()
+}
+
+pub async fn an_order_reserves_its_ticket_until_it_expires(store: impl Stores) {
+    let ticket = listed(&store).await;
+    let now = Utc::now();
+    let order = place(&store, "buyer", &ticket, now).await.unwrap();
+    assert_eq!(
+        (order.status, order.version, order.expires_at),
+        (OrderStatus::Created, 0, now + chrono::Duration::minutes(15))
+    );
+    assert_eq!((order.ticket.id.clone(), order.ticket.price), (ticket.id.clone(), Money::from_minor(4500)));
+    assert_eq!(order_of(&store, &order).await, Some(order.clone()));
+
+    let reserved = ticket_of(&store, &ticket).await;
+    assert!(reserved.is_held_by(&order.id));
+    assert_eq!((reserved.reserved_until, reserved.version), (Some(order.expires_at), 1));
+
+    let again = place(&store, "another buyer", &ticket, now).await;
+    assert!(matches!(again, Err(Error::Conflict("Ticket is already reserved"))), "{again:?}");
+    let own = place(&store, "seller", &ticket, now).await;
+    assert!(matches!(own, Err(Error::Conflict(_))), "{own:?}");
+}
+
+pub async fn racing_buyers_get_exactly_one_reservation(store: impl Stores + Clone + 'static) {
+    const BUYERS: usize = 8;
+    let ticket = listed(&store).await;
+    let mut racers = tokio::task::JoinSet::new();
+    for buyer in 0..BUYERS {
+        let (store, ticket) = (store.clone(), ticket.clone());
+        racers.spawn(async move { place(&store, &format!("buyer-{buyer}"), &ticket, Utc::now()).await });
+    }
+    let outcomes = racers.join_all().await;
+    let winners: Vec<&Order> = outcomes.iter().filter_map(|outcome| outcome.as_ref().ok()).collect();
+    let refused = outcomes.iter().filter(|o| matches!(o, Err(Error::Conflict("Ticket is already reserved")))).count();
+    assert_eq!((winners.len(), refused), (1, BUYERS - 1), "{outcomes:?}");
+    assert!(ticket_of(&store, &ticket).await.is_held_by(&winners[0].id));
+}
+
+pub async fn a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_change(store: impl Stores) {
+    let ticket = listed(&store).await;
+    let then = Utc::now() - chrono::Duration::minutes(20);
+    let stale = place(&store, "slow buyer", &ticket, then).await.unwrap();
+    // The expiry has not run, but the reservation lapsed five minutes ago.
+    let fresh = place(&store, "next buyer", &ticket, Utc::now()).await.unwrap();
+    let stale = order_of(&store, &stale).await.unwrap();
+    assert_eq!((stale.status, stale.cancel_reason), (OrderStatus::Cancelled, Some(CancelReason::Expired)));
+    let held = ticket_of(&store, &ticket).await;
+    assert!(held.is_held_by(&fresh.id));
+
+    // The late expiry of the stale order changes nothing now.
+    assert_eq!(orders::expire(&store, &stale.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(ticket_of(&store, &ticket).await, held);
+}
+
+pub async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once(store: impl Stores) {
+    let ticket = listed(&store).await;
+    let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
+    let early = orders::expire(&store, &order.id, Utc::now()).await;
+    assert!(early.is_err(), "an expiry before expiresAt is refused (and retried)");
+
+    let later = order.expires_at + chrono::Duration::seconds(1);
+    assert_eq!(orders::expire(&store, &order.id, later).await.unwrap(), Expiry::Expired);
+    let expired = order_of(&store, &order).await.unwrap();
+    assert_eq!(
+        (expired.status, expired.cancel_reason, expired.version),
+        (OrderStatus::Cancelled, Some(CancelReason::Expired), 1)
+    );
+    let freed = ticket_of(&store, &ticket).await;
+    assert_eq!((freed.status, freed.order_id.clone(), freed.reserved_until), (TicketStatus::Available, None, None));
+
+    assert_eq!(orders::expire(&store, &order.id, later).await.unwrap(), Expiry::Ignored, "repeated");
+    assert_eq!(ticket_of(&store, &ticket).await, freed);
+}
+
+pub async fn a_paid_order_is_never_cancelled_nor_expired(store: impl Stores) {
+    let ticket = listed(&store).await;
+    let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
+    let paid = order.complete();
+    let sold = ticket_of(&store, &ticket).await.sell_to(&order.id);
+    let change = Change {
+        orders: vec![Write::Update(paid.clone())],
+        tickets: vec![Write::Update(sold.clone())],
+        ..Change::default()
+    };
+    store.commit(&change).await.unwrap();
+
+    let cancel = orders::cancel(&store, &user("buyer"), order.id.as_str(), Utc::now()).await;
+    assert!(matches!(cancel, Err(Error::Conflict("Cannot cancel a paid order"))), "{cancel:?}");
+    let late = order.expires_at + chrono::Duration::seconds(1);
+    assert_eq!(orders::expire(&store, &order.id, late).await.unwrap(), Expiry::Ignored);
+    assert_eq!(order_of(&store, &order).await, Some(paid));
+    assert_eq!(ticket_of(&store, &ticket).await, sold);
+
+    // A commit at a version that moved on is refused whole.
+    let stale = Change { orders: vec![Write::Update(order.cancel(CancelReason::User))], ..Change::default() };
+    assert!(matches!(store.commit(&stale).await, Err(Error::Conflict(_))));
+}
+
+pub async fn cancelling_frees_the_ticket_at_once_and_may_be_repeated(store: impl Stores) {
+    let ticket = listed(&store).await;
+    let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
+    let stranger = orders::cancel(&store, &user("stranger"), order.id.as_str(), Utc::now()).await;
+    assert!(matches!(stranger, Err(Error::Forbidden(_))), "{stranger:?}");
+
+    orders::cancel(&store, &user("buyer"), order.id.as_str(), Utc::now()).await.unwrap();
+    orders::cancel(&store, &user("buyer"), order.id.as_str(), Utc::now()).await.unwrap();
+    let cancelled = order_of(&store, &order).await.unwrap();
+    assert_eq!(
+        (cancelled.status, cancelled.cancel_reason, cancelled.version),
+        (OrderStatus::Cancelled, Some(CancelReason::User), 1)
+    );
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
+    place(&store, "second buyer", &ticket, Utc::now()).await.expect("the ticket can be ordered again");
+}
+
+pub async fn a_buyers_orders_page_newest_first(store: impl Stores) {
+    let mut placed = Vec::new();
+    for n in 0..5 {
+        let ticket = listed(&store).await;
+        let buyer = if n == 2 { "someone else" } else { "buyer" };
+        placed.push(place(&store, buyer, &ticket, Utc::now()).await.unwrap().id);
+        tokio::time::sleep(Duration::from_millis(2)).await; // distinct ULID milliseconds
+    }
+    let first = OrderStore::list(&store, &user("buyer"), &PageRequest::first(3)).await.unwrap();
+    let ids: Vec<_> = first.items.iter().map(|o| o.id.clone()).collect();
+    assert_eq!(ids, [placed[4].clone(), placed[3].clone(), placed[1].clone()]);
+    let rest = OrderStore::list(&store, &user("buyer"), &PageRequest { limit: 3, after: first.next }).await.unwrap();
+    assert_eq!(rest.items.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), [placed[0].clone()]);
+    assert_eq!(rest.next, None);
+}

@@ -1,0 +1,68 @@
+//! Every `UserStore`: emails are unique (in any case), decided by the store atomically.
+
+use chrono::Utc;
+
+use crate::entities::{Email, Password, User};
+use crate::error::Error;
+use crate::ports::{PasswordHasher, UserStore};
+use crate::users;
+
+fn email(raw: &str) -> Email {
+    Email::parse(raw).unwrap()
+}
+
+async fn sign_up(store: &impl UserStore, hasher: &impl PasswordHasher, raw_email: &str) -> crate::error::Result<User> {
+    users::sign_up(store, hasher, email(raw_email), Password::parse("correct horse battery").unwrap(), Utc::now()).await
+}
+
+pub async fn a_stored_user_is_found_by_email_with_every_field(store: impl UserStore, hasher: impl PasswordHasher) {
+    let user = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let found = store.find_by_email(&email("ada@example.com")).await.unwrap().expect("stored user");
+    assert_eq!((&found.id, &found.email, found.created_at), (&user.id, &user.email, user.created_at));
+    let candidate = Password::candidate("correct horse battery").unwrap();
+    let signed_in = users::sign_in(&store, &hasher, &email("ADA@example.com"), candidate)
+        .await
+        .expect("the stored hash verifies the password");
+    assert_eq!(signed_in.id, user.id);
+}
+
+pub async fn an_unknown_email_is_not_found(store: impl UserStore, hasher: impl PasswordHasher) {
+    sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    assert!(store.find_by_email(&email("grace@example.com")).await.unwrap().is_none());
+}
+
+pub async fn a_taken_email_is_a_conflict_and_the_first_account_is_kept(
+    store: impl UserStore,
+    hasher: impl PasswordHasher,
+) {
+    let first = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let second = sign_up(&store, &hasher, "  ADA@Example.com ").await;
+    assert!(matches!(second, Err(Error::Conflict("Email in use"))), "{second:?}");
+    let kept = store.find_by_email(&email("ada@example.com")).await.unwrap().unwrap();
+    assert_eq!(kept.id, first.id);
+}
+
+pub async fn distinct_emails_are_distinct_accounts(store: impl UserStore, hasher: impl PasswordHasher) {
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let grace = sign_up(&store, &hasher, "grace@example.com").await.unwrap();
+    assert_ne!(ada.id, grace.id);
+    assert_eq!(store.find_by_email(&email("grace@example.com")).await.unwrap().unwrap().id, grace.id);
+}
+
+pub async fn concurrent_sign_ups_with_one_email_let_exactly_one_through(
+    store: impl UserStore + Clone + 'static,
+    hasher: impl PasswordHasher + Clone + 'static,
+) {
+    const RACERS: usize = 8;
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..RACERS {
+        let (store, hasher) = (store.clone(), hasher.clone());
+        racers.spawn(async move { sign_up(&store, &hasher, "race@example.com").await });
+    }
+    let outcomes = racers.join_all().await;
+    let winners: Vec<_> = outcomes.iter().filter_map(|outcome| outcome.as_ref().ok()).collect();
+    let conflicts = outcomes.iter().filter(|outcome| matches!(outcome, Err(Error::Conflict(_)))).count();
+    assert_eq!((winners.len(), conflicts), (1, RACERS - 1), "{outcomes:?}");
+    let stored = store.find_by_email(&email("race@example.com")).await.unwrap().unwrap();
+    assert_eq!(stored.id, winners[0].id, "the stored account is the winner's");
+}

@@ -1,0 +1,96 @@
+//! Selling tickets: the rules for creating, editing, deleting and listing them.
+
+use chrono::{DateTime, Utc};
+
+use crate::change::{Change, Write};
+use crate::entities::{Ticket, TicketDraft, TicketFilter, TicketStatus};
+use crate::error::{Error, Result};
+use crate::events::EventType;
+use crate::ids::{TicketId, UserId};
+use crate::page::{Page, PageRequest};
+use crate::ports::{ChangeStore, TicketStore};
+
+const NOT_FOUND: Error = Error::NotFound("Ticket not found");
+const CHANGED: Error = Error::Conflict("Ticket was changed by another request");
+
+/// Lists a new ticket for `seller`.
+pub async fn create(
+    store: &impl ChangeStore,
+    seller: UserId,
+    draft: TicketDraft,
+    now: DateTime<Utc>,
+) -> Result<Ticket> {
+    let ticket = Ticket::list(seller, draft, now);
+    let change = Change {
+        events: vec![ticket.event(EventType::TicketCreated, now)?],
+        tickets: vec![Write::Insert(ticket.clone())],
+        ..Change::default()
+    };
+    store.commit(&change).await?;
+    Ok(ticket)
+}
+
+pub async fn get(store: &impl TicketStore, id: &str) -> Result<Ticket> {
+    let id = TicketId::parse(id).ok_or(NOT_FOUND)?;
+    store.get(&id).await?.ok_or(NOT_FOUND)
+}
+
+/// The ticket `user` may change: it exists, is theirs, and is neither reserved nor sold.
+async fn editable(store: &impl TicketStore, user: &UserId, id: &str) -> Result<Ticket> {
+    let ticket = get(store, id).await?;
+    if &ticket.user_id != user {
+        return Err(Error::Forbidden("You do not own this ticket"));
+    }
+    if ticket.status != TicketStatus::Available {
+        return Err(Error::Conflict("Cannot edit a reserved ticket"));
+    }
+    Ok(ticket)
+}
+
+/// Replaces the seller's fields. The write is conditional on the version read, so a
+/// concurrent edit or reservation makes this one fail with a conflict.
+pub async fn update(
+    store: &(impl TicketStore + ChangeStore),
+    user: &UserId,
+    id: &str,
+    draft: TicketDraft,
+    now: DateTime<Utc>,
+) -> Result<Ticket> {
+    let edited = editable(store, user, id).await?.edit(draft);
+    let change = Change {
+        events: vec![edited.event(EventType::TicketUpdated, now)?],
+        tickets: vec![Write::Update(edited.clone())],
+        ..Change::default()
+    };
+    commit(store, &change).await?;
+    Ok(edited)
+}
+
+/// Removes the seller's ticket; its `ticket.deleted` event carries the next version.
+pub async fn delete(
+    store: &(impl TicketStore + ChangeStore),
+    user: &UserId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let current = editable(store, user, id).await?;
+    let gone = Ticket { version: current.version + 1, ..current.clone() };
+    let change = Change {
+        events: vec![gone.event(EventType::TicketDeleted, now)?],
+        tickets: vec![Write::Delete(current)],
+        ..Change::default()
+    };
+    commit(store, &change).await
+}
+
+async fn commit(store: &impl ChangeStore, change: &Change) -> Result<()> {
+    store.commit(change).await.map_err(|error| match error {
+        Error::Conflict(_) => CHANGED,
+        other => other,
+    })
+}
+
+/// Newest first.
+pub async fn list(store: &impl TicketStore, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
+    store.list(filter, page).await
+}

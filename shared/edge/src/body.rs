@@ -1,0 +1,179 @@
+//! Request bodies: a JSON object read field by field into domain types. Each read records
+//! what is wrong with its field, so one response lists every bad field.
+
+use chrono::{DateTime, Utc};
+use domain::entities::{Email, Password, TicketDraft};
+use domain::money::Money;
+use domain::{Error, FieldError, Result};
+use lambda_http::Body;
+use serde_json::{Map, Value};
+
+pub struct JsonFields {
+    object: Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl JsonFields {
+    pub fn from_body(body: &Body) -> Result<Self> {
+        match serde_json::from_slice::<Value>(body.as_ref()) {
+            Ok(Value::Object(object)) => Ok(Self { object, errors: Vec::new() }),
+            Ok(_) => Err(Error::BadRequest("Request body must be a JSON object".to_owned())),
+            Err(_) => Err(Error::BadRequest("Request body must be valid JSON".to_owned())),
+        }
+    }
+
+    /// A required string field, checked by `parse`.
+    pub fn string<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let outcome = match self.object.get(name) {
+            None | Some(Value::Null) => Err(format!("{name} is required")),
+            Some(Value::String(raw)) => parse(raw),
+            Some(_) => Err(format!("{name} must be a string")),
+        };
+        outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
+    }
+
+    /// An optional string field (absent or `null` is `None`), checked by `parse`.
+    pub fn optional_string<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match self.object.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(_) => self.string(name, parse).map(Some),
+        }
+    }
+
+    /// A required decimal given as a JSON number or a numeric string, checked by `parse`
+    /// on its text (a number is never read through a float).
+    pub fn decimal<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let outcome = match self.object.get(name) {
+            None | Some(Value::Null) => Err(format!("{name} is required")),
+            Some(Value::String(raw)) => parse(raw),
+            Some(Value::Number(number)) => parse(&number.to_string()),
+            Some(_) => Err(format!("{name} must be a number")),
+        };
+        outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
+    }
+
+    /// `parsed` when every field read was valid, otherwise 400 listing every bad field.
+    pub fn finish<T>(self, parsed: Option<T>) -> Result<T> {
+        match (self.errors.is_empty(), parsed) {
+            (true, Some(parsed)) => Ok(parsed),
+            (true, None) => Err(Error::Internal(anyhow::anyhow!("a field was not parsed nor reported"))),
+            (false, _) => Err(Error::Validation(self.errors)),
+        }
+    }
+}
+
+/// A non-empty string, trimmed.
+pub fn non_empty(raw: &str) -> Result<String, String> {
+    let value = raw.trim();
+    if value.is_empty() { Err("must not be empty".to_owned()) } else { Ok(value.to_owned()) }
+}
+
+/// `{email, password}`, the password checked by `password` (a new account's rules, or any
+/// non-empty candidate at sign-in).
+pub fn credentials(body: &Body, password: fn(&str) -> Result<Password, String>) -> Result<(Email, Password)> {
+    let mut fields = JsonFields::from_body(body)?;
+    let email = fields.string("email", Email::parse);
+    let password = fields.string("password", password);
+    fields.finish(email.zip(password))
+}
+
+/// `{title, price, date?, venue?}`: what a seller says about a ticket.
+pub fn ticket_draft(body: &Body, now: DateTime<Utc>) -> Result<TicketDraft> {
+    let mut fields = JsonFields::from_body(body)?;
+    let title = fields.string("title", TicketDraft::parse_title);
+    let price = fields.decimal("price", Money::parse_decimal);
+    let date = fields.optional_string("date", |raw| TicketDraft::parse_date(raw, now));
+    let venue = fields.optional_string("venue", TicketDraft::parse_venue);
+    let draft = title.zip(price).zip(date).zip(venue).map(|(((title, price), date), venue)| TicketDraft {
+        title,
+        price,
+        date,
+        venue: venue.flatten(),
+    });
+    fields.finish(draft)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(body: &str) -> Result<JsonFields> {
+        JsonFields::from_body(&Body::Text(body.to_owned()))
+    }
+
+    #[test]
+    fn bodies_that_are_not_json_objects_are_bad_requests() {
+        for body in ["", "not json", "[1,2]", "\"text\"", "{\"a\":"] {
+            assert!(matches!(fields(body), Err(Error::BadRequest(_))), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_once() {
+        let mut body = fields(r#"{"a": 5, "c": ""}"#).unwrap();
+        let a = body.string("a", non_empty);
+        let b = body.string("b", non_empty);
+        let c = body.string("c", non_empty);
+        let Err(Error::Validation(errors)) = body.finish(a.zip(b).zip(c)) else { panic!("expected validation") };
+        assert_eq!(
+            errors,
+            vec![
+                FieldError::new("a", "a must be a string"),
+                FieldError::new("b", "b is required"),
+                FieldError::new("c", "must not be empty"),
+            ]
+        );
+    }
+
+    #[test]
+    fn decimals_come_as_numbers_or_numeric_strings() {
+        let mut body = fields(r#"{"a": 19.99, "b": "20.5", "c": true, "d": null}"#).unwrap();
+        let a = body.decimal("a", non_empty);
+        let b = body.decimal("b", non_empty);
+        assert_eq!((a.as_deref(), b.as_deref()), (Some("19.99"), Some("20.5")));
+        assert_eq!(body.decimal("c", non_empty), None);
+        assert_eq!(body.optional_string("d", non_empty), Some(None));
+        assert_eq!(body.optional_string("e", non_empty), Some(None));
+        let Err(Error::Validation(errors)) = body.finish(Some(())) else { panic!("expected validation") };
+        assert_eq!(errors, vec![FieldError::new("c", "c must be a number")]);
+    }
+
+    #[test]
+    fn valid_fields_come_back_parsed_and_unknown_ones_are_ignored() {
+        let mut body = fields(r#"{"a": "x", "extra": true}"#).unwrap();
+        let a = body.string("a", non_empty);
+        assert_eq!(body.finish(a).unwrap(), "x");
+    }
+
+    fn draft(json: &str) -> Result<TicketDraft> {
+        ticket_draft(&Body::Text(json.to_owned()), "2026-11-26T00:00:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn a_draft_is_trimmed_and_priced_in_minor_units() {
+        let parsed =
+            draft(r#"{"title":"  Concert ","price":"19.99","date":"2027-01-01T20:00:00+01:00","venue":" Hall "}"#)
+                .unwrap();
+        assert_eq!((parsed.title.as_str(), parsed.price.minor()), ("Concert", 1999));
+        assert_eq!(parsed.date.unwrap().to_rfc3339(), "2027-01-01T19:00:00+00:00");
+        assert_eq!(parsed.venue.as_deref(), Some("Hall"));
+        assert_eq!(draft(r#"{"title":"x","price":20}"#).unwrap().price.minor(), 2000);
+    }
+
+    #[test]
+    fn every_bad_draft_field_is_reported_in_order() {
+        let long = "x".repeat(121);
+        let Err(Error::Validation(errors)) = draft(&format!(
+            r#"{{"title":"{long}","price":-1,"date":"2020-01-01T00:00:00Z","venue":"{}"}}"#,
+            "v".repeat(201)
+        )) else {
+            panic!("expected validation errors")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_deref().unwrap()).collect();
+        assert_eq!(fields, ["title", "price", "date", "venue"]);
+    }
+}

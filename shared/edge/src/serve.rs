@@ -1,0 +1,69 @@
+//! Running a handler on the Lambda runtime: configuration read once at cold start, one
+//! tracing subscriber, and the one place a handler's error becomes a response (HTTP) or a
+//! failed invocation (events).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use domain::Result;
+use domain::config::{ConfigError, Env, FromEnv};
+use domain::events::Event;
+use lambda_http::{Request, service_fn};
+use lambda_runtime::LambdaEvent;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::http::{Response, respond};
+
+/// A cold start: structured logging (JSON on Lambda) begins, and the function's
+/// configuration is read from the environment, once.
+pub fn start<T: FromEnv>() -> Result<T, ConfigError> {
+    lambda_http::tracing::init_default_subscriber();
+    Env::process().load()
+}
+
+/// Serves an HTTP API route: every request gets a response, errors in the one shape.
+pub async fn serve_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Result<Response>> + Send,
+{
+    lambda_http::run(service_fn(|req| {
+        // Boxed: the future's type would otherwise nest every layer down to the SDK's.
+        let response: Pin<Box<dyn Future<Output = Result<Response>> + Send + '_>> = Box::pin(handler(req));
+        async move { Ok::<_, Infallible>(respond(response.await)) }
+    }))
+    .await
+}
+
+/// Serves an event consumer fed by an SQS queue, reporting partial batch failures.
+pub async fn serve_sqs<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Event) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
+        let handler = &handler;
+        let batch: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(crate::sqs::handle_batch(event.payload, handler));
+        async move { Ok::<_, Infallible>(batch.await) }
+    }))
+    .await
+}
+
+/// Serves a function invoked with a `T` (a schedule's input, a stream batch): an error
+/// fails the invocation, so that its source retries.
+pub async fn serve<T, R, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    T: DeserializeOwned + Send,
+    R: Serialize,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Result<R>>,
+{
+    lambda_runtime::run(service_fn(|event: LambdaEvent<T>| {
+        let outcome: Pin<Box<dyn Future<Output = Result<R>> + '_>> = Box::pin(handler(event.payload));
+        async move { outcome.await.map_err(lambda_runtime::Error::from) }
+    }))
+    .await
+}

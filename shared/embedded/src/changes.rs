@@ -1,0 +1,77 @@
+//! Committing a change: every write checked against the version stored, then every record
+//! and event written, in one redb transaction.
+
+use domain::change::{Change, Record, Write};
+use domain::ports::ChangeStore;
+use domain::{Error, Result};
+use redb::WriteTransaction;
+
+use redb::ReadableTable;
+
+use crate::store::{EmbeddedStore, ORDERS, OUTBOX, PAYMENTS, TICKETS, Table, encode, storage};
+
+/// One write, encoded: its key, the version it expects, and the record (`None`: delete).
+struct Encoded {
+    key: String,
+    expected: Option<u64>,
+    record: Option<Vec<u8>>,
+}
+
+fn encoded<T: Record>(writes: &[Write<T>]) -> Result<Vec<Encoded>> {
+    writes
+        .iter()
+        .map(|write| {
+            Ok(Encoded {
+                key: write.record().key().to_owned(),
+                expected: write.expected(),
+                record: write.stored().map(encode).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// The version of each record is its `version` field.
+#[derive(serde::Deserialize)]
+struct Versioned {
+    version: u64,
+}
+
+fn apply(txn: &WriteTransaction, table: Table, writes: &[Encoded]) -> Result<()> {
+    let mut records = txn.open_table(table).map_err(storage)?;
+    for write in writes {
+        let stored = records
+            .get(write.key.as_str())
+            .map_err(storage)?
+            .map(|record| crate::store::decode::<Versioned>(record.value()))
+            .transpose()?;
+        if stored.map(|record| record.version) != write.expected {
+            return Err(Error::Conflict("Changed by another request"));
+        }
+        match &write.record {
+            Some(record) => records.insert(write.key.as_str(), record.as_slice()).map_err(storage)?,
+            None => records.remove(write.key.as_str()).map_err(storage)?,
+        };
+    }
+    Ok(())
+}
+
+impl ChangeStore for EmbeddedStore {
+    async fn commit(&self, change: &Change) -> Result<()> {
+        let tickets = encoded(&change.tickets)?;
+        let orders = encoded(&change.orders)?;
+        let payments = encoded(&change.payments)?;
+        let events =
+            change.events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
+        self.write(move |txn| {
+            apply(txn, TICKETS, &tickets)?;
+            apply(txn, ORDERS, &orders)?;
+            apply(txn, PAYMENTS, &payments)?;
+            let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
+            for (id, event) in &events {
+                outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,24 @@
+//! The local runner's adapters, and the tests': one embedded store (redb, a file under the
+//! data directory, or in memory) that implements every store port, the scheduler and the
+//! inbox; a payment gateway that follows Stripe's test cards; and a notification sender
+//! that writes to the log. Each passes the conformance suite of its port.
+//!
+//! Records are JSON; every write is one serialized, durable redb transaction, which gives
+//! the atomicity of DynamoDB's conditional writes and transactions: a change and its outbox
+//! events commit together or not at all.
+
+mod changes;
+mod gateway;
+mod inbox;
+mod log_sender;
+mod notifications;
+mod outbox;
+mod reads;
+mod schedules;
+mod store;
+mod users;
+
+pub use gateway::TestGateway;
+pub use log_sender::LogSender;
+pub use schedules::Schedule;
+pub use store::EmbeddedStore;

@@ -1,0 +1,92 @@
+//! Reading tickets, orders and payments: by key, and listings newest first (ids are ULIDs,
+//! so key order is creation order).
+
+use domain::Result;
+use domain::entities::{Order, Payment, Ticket, TicketFilter, TicketStatus};
+use domain::ids::{OrderId, TicketId, UserId};
+use domain::page::{Page, PageRequest};
+use domain::ports::{OrderStore, PaymentStore, TicketStore};
+use redb::{ReadTransaction, ReadableTable};
+
+use crate::store::{EmbeddedStore, ORDERS, PAYMENTS, TICKETS, Table, decode, open_readable, storage};
+
+/// Records of `table` kept by `keep`, highest key first, one page's worth after the key
+/// `page.after`; `key` gives a record's key.
+fn newest_first<T: serde::de::DeserializeOwned>(
+    txn: &ReadTransaction,
+    table: Table,
+    page: &PageRequest,
+    keep: impl Fn(&T) -> bool,
+    key: impl Fn(&T) -> String,
+) -> Result<Page<T>> {
+    let Some(records) = open_readable(txn, table)? else { return Ok(Page::empty()) };
+    let range = match &page.after {
+        Some(after) => records.range::<&str>(..after.as_str()),
+        None => records.range::<&str>(..),
+    }
+    .map_err(storage)?;
+    let mut items = Vec::with_capacity(page.limit + 1);
+    for entry in range.rev() {
+        let record: T = decode(entry.map_err(storage)?.1.value())?;
+        if keep(&record) {
+            items.push(record);
+            if items.len() > page.limit {
+                break;
+            }
+        }
+    }
+    Ok(Page::from_overfetch(items, page.limit, key))
+}
+
+impl TicketStore for EmbeddedStore {
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>> {
+        EmbeddedStore::get(self, TICKETS, id.to_string()).await
+    }
+
+    async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
+        let (filter, page) = (filter.clone(), page.clone());
+        self.read(move |txn| {
+            let keep = |ticket: &Ticket| match &filter {
+                TicketFilter::Available => ticket.status == TicketStatus::Available,
+                TicketFilter::Seller(seller) => &ticket.user_id == seller,
+            };
+            newest_first(txn, TICKETS, &page, keep, |ticket| ticket.id.to_string())
+        })
+        .await
+    }
+}
+
+impl OrderStore for EmbeddedStore {
+    async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
+        EmbeddedStore::get(self, ORDERS, id.to_string()).await
+    }
+
+    async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
+        let (buyer, page) = (buyer.clone(), page.clone());
+        self.read(move |txn| {
+            newest_first(txn, ORDERS, &page, |order: &Order| order.user_id == buyer, |order| order.id.to_string())
+        })
+        .await
+    }
+}
+
+impl PaymentStore for EmbeddedStore {
+    async fn for_order(&self, order: &OrderId) -> Result<Option<Payment>> {
+        EmbeddedStore::get(self, PAYMENTS, order.to_string()).await
+    }
+
+    async fn by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
+        let intent_id = intent_id.to_owned();
+        self.read(move |txn| {
+            let Some(payments) = open_readable(txn, PAYMENTS)? else { return Ok(None) };
+            for entry in payments.iter().map_err(storage)? {
+                let payment: Payment = decode(entry.map_err(storage)?.1.value())?;
+                if payment.stripe_id == intent_id {
+                    return Ok(Some(payment));
+                }
+            }
+            Ok(None)
+        })
+        .await
+    }
+}

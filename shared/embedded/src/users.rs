@@ -1,0 +1,29 @@
+//! Users, keyed by their (lower-cased) email: the key makes an email unique.
+
+use domain::entities::{Email, User};
+use domain::ports::UserStore;
+use domain::{Error, Result};
+
+use redb::ReadableTable;
+
+use crate::store::{EmbeddedStore, USERS, encode, storage};
+
+impl UserStore for EmbeddedStore {
+    async fn insert(&self, user: &User) -> Result<()> {
+        let record = encode(user)?;
+        let email = user.email.as_str().to_owned();
+        self.write(move |txn| {
+            let mut users = txn.open_table(USERS).map_err(storage)?;
+            if users.get(email.as_str()).map_err(storage)?.is_some() {
+                return Err(Error::Conflict("Email in use"));
+            }
+            users.insert(email.as_str(), record.as_slice()).map_err(storage)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
+        self.get(USERS, email.as_str().to_owned()).await
+    }
+}

@@ -1,0 +1,159 @@
+//! The payment gateway through `async-stripe`: PaymentIntents and Refunds.
+
+use std::collections::HashMap;
+
+use anyhow::anyhow;
+use serde::Serialize;
+use stripe::{ApiErrorsType, Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_core::payment_intent::{
+    ConfirmPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent, UpdatePaymentIntent,
+};
+use stripe_core::refund::CreateRefund;
+use stripe_core::{PaymentIntent, PaymentIntentStatus};
+
+use domain::entities::{Intent, IntentRequest, IntentStatus, refund_key};
+use domain::ports::PaymentGateway;
+use domain::{Error, Result};
+
+use crate::config::StripeKey;
+
+#[derive(Clone)]
+pub struct StripeGateway {
+    client: Client,
+}
+
+impl StripeGateway {
+    /// A client for Stripe, or for the Stripe-compatible server at `api_base` (which must
+    /// end with `/`, e.g. `http://127.0.0.1:8420/`).
+    pub fn new(key: &StripeKey) -> anyhow::Result<Self> {
+        let builder = ClientBuilder::new(key.secret_key.expose());
+        let builder = match key.api_base.as_deref() {
+            Some(base) => builder.url(base),
+            None => builder,
+        };
+        Ok(Self { client: builder.build().map_err(|e| anyhow!("building the Stripe client: {e}"))? })
+    }
+}
+
+fn intent(pi: PaymentIntent) -> Intent {
+    let status = match pi.status {
+        PaymentIntentStatus::RequiresPaymentMethod => IntentStatus::RequiresPaymentMethod,
+        PaymentIntentStatus::RequiresConfirmation => IntentStatus::RequiresConfirmation,
+        PaymentIntentStatus::RequiresAction => IntentStatus::RequiresAction,
+        PaymentIntentStatus::Succeeded => IntentStatus::Succeeded,
+        PaymentIntentStatus::Canceled => IntentStatus::Canceled,
+        _ => IntentStatus::Processing,
+    };
+    Intent { id: pi.id.to_string(), status, amount: pi.amount, client_secret: pi.client_secret }
+}
+
+/// A declined card is the buyer's problem (402 with Stripe's message); a request Stripe
+/// refuses is a bad request; anything else is ours.
+fn failure(error: StripeError, doing: &str) -> Error {
+    match error {
+        StripeError::Stripe(api, 402) if api.type_ == ApiErrorsType::CardError => {
+            Error::PaymentDeclined(api.message.clone().unwrap_or_else(|| "Your card was declined.".to_owned()))
+        }
+        // An unknown payment method or token: the buyer sent something Stripe does not know.
+        StripeError::Stripe(api, 404) => {
+            Error::BadRequest(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
+        }
+        StripeError::Stripe(api, 400) if api.code.as_ref().is_some_and(|c| c.as_str() == "resource_missing") => {
+            Error::BadRequest(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
+        }
+        other => Error::Internal(anyhow!("{doing}: {other}")),
+    }
+}
+
+fn idempotent(key: String) -> Result<RequestStrategy> {
+    Ok(RequestStrategy::Idempotent(
+        IdempotencyKey::new(key).map_err(|e| Error::Internal(anyhow!("idempotency key: {e}")))?,
+    ))
+}
+
+/// A card token (`tok_…`) attached as payment method data: the typed request has no field
+/// for it, so the form is written here.
+#[derive(Serialize)]
+struct CardTokenForm<'a> {
+    payment_method_data: CardTokenData<'a>,
+}
+
+#[derive(Serialize)]
+struct CardTokenData<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    card: CardToken<'a>,
+}
+
+#[derive(Serialize)]
+struct CardToken<'a> {
+    token: &'a str,
+}
+
+impl PaymentGateway for StripeGateway {
+    async fn create_intent(&self, request: &IntentRequest<'_>) -> Result<Intent> {
+        let currency: stripe_types::Currency =
+            request.currency.parse().map_err(|_| Error::Internal(anyhow!("currency {}", request.currency)))?;
+        let metadata = HashMap::from([
+            ("order_id".to_owned(), request.order_id.to_string()),
+            ("user_id".to_owned(), request.user_id.to_string()),
+        ]);
+        let pi = CreatePaymentIntent::new(request.amount.minor(), currency)
+            .metadata(metadata)
+            .customize()
+            .request_strategy(idempotent(request.idempotency_key())?)
+            .send(&self.client)
+            .await
+            .map_err(|e| failure(e, "creating a PaymentIntent"))?;
+        Ok(intent(pi))
+    }
+
+    async fn confirm(&self, intent_id: &str, payment_method: &str) -> Result<Intent> {
+        // Attach, then confirm: two calls that every Stripe-compatible server understands.
+        if payment_method.starts_with("tok_") {
+            let form = CardTokenForm {
+                payment_method_data: CardTokenData { kind: "card", card: CardToken { token: payment_method } },
+            };
+            RequestBuilder::new(StripeMethod::Post, format!("/payment_intents/{intent_id}"))
+                .form(&form)
+                .customize::<PaymentIntent>()
+                .send(&self.client)
+                .await
+                .map_err(|e| failure(e, "attaching a card token"))?;
+        } else {
+            UpdatePaymentIntent::new(intent_id)
+                .payment_method(payment_method)
+                .send(&self.client)
+                .await
+                .map_err(|e| failure(e, "attaching a payment method"))?;
+        }
+        let pi = ConfirmPaymentIntent::new(intent_id).send(&self.client).await.map_err(|error| match error {
+            // An intent that cannot be confirmed in its state, a card Stripe refuses as given.
+            StripeError::Stripe(api, 400) if api.type_ == ApiErrorsType::InvalidRequestError => {
+                Error::BadRequest(api.message.clone().unwrap_or_else(|| "The payment cannot be confirmed".to_owned()))
+            }
+            other => failure(other, "confirming"),
+        })?;
+        Ok(intent(pi))
+    }
+
+    async fn get_intent(&self, intent_id: &str) -> Result<Intent> {
+        let pi = RetrievePaymentIntent::new(intent_id)
+            .send(&self.client)
+            .await
+            .map_err(|e| failure(e, "reading a PaymentIntent"))?;
+        Ok(intent(pi))
+    }
+
+    async fn refund(&self, intent_id: &str) -> Result<String> {
+        let refund = CreateRefund::new()
+            .payment_intent(intent_id)
+            .customize()
+            .request_strategy(idempotent(refund_key(intent_id))?)
+            .send(&self.client)
+            .await
+            .map_err(|e| failure(e, "refunding"))?;
+        Ok(refund.id.to_string())
+    }
+}

@@ -1,0 +1,10 @@
+//! Stripe: the payment gateway through `async-stripe`, and the webhook (signature checks,
+//! and Stripe's events translated into the domain's [`domain::payments::GatewayEvent`]).
+//! Stripe's types and JSON stay in this crate.
+
+mod config;
+mod gateway;
+pub mod webhook;
+
+pub use config::{StripeKey, WebhookSecret};
+pub use gateway::StripeGateway;
