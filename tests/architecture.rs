@@ -156,7 +156,7 @@ fn references(module: &str, source: &str, modules: &BTreeSet<String>) -> BTreeSe
         rest = &rest[end..];
     }
     for word in code.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')) {
-        if word.starts_with("crate::") || word.starts_with("super::") {
+        if (word.starts_with("crate::") || word.starts_with("super::")) && !word.ends_with("::") {
             paths.push(word.to_owned());
         }
     }

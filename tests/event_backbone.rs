@@ -16,7 +16,7 @@ use domain::testing::inbox as inbox_suite;
 use domain::{Error, Result, inbox};
 use edge::sqs::{self as consumer, BusEvent};
 use embedded::EmbeddedStore;
-use local::{InProcessBus, Retry, SqsHandler, Subscription, relay_outbox};
+use local::{DurableBus, Retry, SqsHandler, Subscription, deliver, relay_outbox};
 use reqwest::Method;
 use serde_json::Value;
 use ticketing_tests::{PATIENCE, json, spawn_app_with};
@@ -39,7 +39,7 @@ impl<I: Inbox + Clone + 'static> Catalogue<I> {
     }
 
     async fn apply(&self, event: Event) -> Result<()> {
-        inbox::once(&self.inbox, "catalogue", &event.id, || async {
+        inbox::once(&self.inbox, "catalogue", &event.id, Utc::now(), || async {
             let ticket: Value = event.data()?;
             let id = ticket["id"].as_str().ok_or(Error::BadRequest("no ticket id".into()))?.to_owned();
             let state = match event.kind {
@@ -100,15 +100,31 @@ async fn next(receiver: &mut mpsc::UnboundedReceiver<Event>) -> Event {
     tokio::time::timeout(PATIENCE, receiver.recv()).await.expect("an event in time").expect("an open channel")
 }
 
-#[tokio::test]
-async fn embedded_inbox_records_each_consumers_events() {
-    inbox_suite::an_event_is_seen_once_recorded_and_only_by_its_consumer(EmbeddedStore::in_memory()).await;
+macro_rules! inbox_conformance {
+    ($adapter:ident, $inbox:expr) => {
+        mod $adapter {
+            use super::*;
+
+            #[tokio::test]
+            async fn an_event_is_claimed_once_completed_for_good_and_only_by_its_consumer() {
+                inbox_suite::an_event_is_claimed_once_completed_for_good_and_only_by_its_consumer($inbox).await;
+            }
+
+            #[tokio::test]
+            async fn a_released_or_expired_claim_is_taken_again() {
+                inbox_suite::a_released_or_expired_claim_is_taken_again($inbox).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn of_concurrent_claims_exactly_one_is_acquired() {
+                inbox_suite::of_concurrent_claims_exactly_one_is_acquired($inbox).await;
+            }
+        }
+    };
 }
 
-#[tokio::test]
-async fn dynamodb_inbox_records_each_consumers_events() {
-    inbox_suite::an_event_is_seen_once_recorded_and_only_by_its_consumer(ticketing_tests::moto::inbox().await).await;
-}
+inbox_conformance!(embedded_inbox, EmbeddedStore::in_memory());
+inbox_conformance!(dynamodb_inbox, ticketing_tests::moto::inbox().await);
 
 #[tokio::test]
 async fn a_batch_reports_exactly_the_messages_that_failed() {
@@ -152,38 +168,97 @@ async fn an_older_version_arriving_late_changes_nothing() {
     assert_eq!(catalogue.state("t1"), Some((3, "deleted".to_owned())));
 }
 
-#[tokio::test]
-async fn the_in_process_bus_retries_a_failing_consumer_until_it_succeeds() {
+/// A consumer that fails its first `failures` attempts, then reports each event it got.
+fn flaky(failures: usize) -> (SqsHandler, Arc<AtomicUsize>, mpsc::UnboundedReceiver<Event>) {
     let attempts = Arc::new(AtomicUsize::new(0));
-    let (done, mut finished) = mpsc::unbounded_channel();
-    let handler: SqsHandler = {
-        let attempts = attempts.clone();
-        Arc::new(move |batch| {
-            let (attempts, done) = (attempts.clone(), done.clone());
-            Box::pin(async move {
-                consumer::handle_batch(batch, |event| {
-                    let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
-                    let done = done.clone();
-                    async move {
-                        if attempt < 3 {
-                            return Err(Error::Internal(anyhow::anyhow!("transient failure {attempt}")));
-                        }
-                        done.send(event).unwrap();
-                        Ok(())
+    let (done, finished) = mpsc::unbounded_channel();
+    let counter = attempts.clone();
+    let handler: SqsHandler = Arc::new(move |batch| {
+        let (attempts, done) = (counter.clone(), done.clone());
+        Box::pin(async move {
+            consumer::handle_batch(batch, |event| {
+                let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
+                let done = done.clone();
+                async move {
+                    if attempt <= failures {
+                        return Err(Error::Internal(anyhow::anyhow!("transient failure {attempt}")));
                     }
-                })
-                .await
+                    done.send(event).unwrap();
+                    Ok(())
+                }
             })
+            .await
         })
-    };
+    });
+    (handler, attempts, finished)
+}
+
+#[tokio::test]
+async fn the_local_bus_retries_a_failing_consumer_with_backoff_until_it_succeeds() {
+    let store = EmbeddedStore::in_memory();
+    let (handler, attempts, mut finished) = flaky(2);
     let subscription = Subscription { consumer: "flaky".into(), types: vec![EventType::TicketCreated], handler };
-    let bus = InProcessBus::new(vec![subscription], Retry { attempts: 5, first_delay: Duration::from_millis(1) });
+    let bus = DurableBus::new(store.clone(), std::slice::from_ref(&subscription));
+    tokio::spawn(deliver(store.clone(), subscription, Retry { attempts: 5, first_delay: Duration::from_millis(20) }));
     let created = ticket_event(EventType::TicketCreated, "t1", 0, "Concert");
+    let started = std::time::Instant::now();
     bus.publish(&[ticket_event(EventType::TicketUpdated, "t1", 1, "not routed"), created.clone()]).await.unwrap();
 
     let received = tokio::time::timeout(PATIENCE, finished.recv()).await.unwrap().unwrap();
     assert_eq!(received, created);
     assert_eq!(attempts.load(Ordering::SeqCst), 3, "two failures, then success; the update was not routed here");
+    assert!(started.elapsed() >= Duration::from_millis(60), "backed off 20 ms, then 40 ms");
+    ticketing_tests::eventually("the delivery to be done", || async {
+        store.deliveries("flaky").await.unwrap().is_empty().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_delivery_that_exhausts_its_attempts_is_kept_as_a_dead_letter_and_redriven() {
+    let store = EmbeddedStore::in_memory();
+    let (handler, attempts, mut finished) = flaky(3);
+    let subscription = Subscription { consumer: "flaky".into(), types: vec![EventType::TicketCreated], handler };
+    let bus = DurableBus::new(store.clone(), std::slice::from_ref(&subscription));
+    tokio::spawn(deliver(store.clone(), subscription, Retry { attempts: 3, first_delay: Duration::from_millis(1) }));
+    let created = ticket_event(EventType::TicketCreated, "t1", 0, "Concert");
+    bus.publish(std::slice::from_ref(&created)).await.unwrap();
+
+    let letters = ticketing_tests::eventually("a dead letter", || async {
+        let letters = store.dead_letters().await.unwrap();
+        (!letters.is_empty()).then_some(letters)
+    })
+    .await;
+    assert_eq!((letters[0].consumer.as_str(), &letters[0].event, letters[0].attempts), ("flaky", &created, 3));
+    assert!(store.deliveries("flaky").await.unwrap().is_empty(), "no longer retried");
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+
+    assert_eq!(store.redrive(Utc::now()).await.unwrap(), 1);
+    let received = tokio::time::timeout(PATIENCE, finished.recv()).await.unwrap().unwrap();
+    assert_eq!(received, created, "delivered after the redrive");
+    assert!(store.dead_letters().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn pending_deliveries_survive_a_restart() {
+    let dir = std::env::temp_dir().join(ticketing_tests::unique_name("deliveries"));
+    let path = dir.join("ticketing.redb");
+    let created = ticket_event(EventType::TicketCreated, "t1", 0, "Concert");
+    {
+        let store = EmbeddedStore::open(&path).unwrap();
+        let (handler, _, _) = flaky(0);
+        let subscription = Subscription { consumer: "later".into(), types: vec![EventType::TicketCreated], handler };
+        DurableBus::new(store, &[subscription]).publish(std::slice::from_ref(&created)).await.unwrap();
+    }
+    let store = EmbeddedStore::open(&path).unwrap();
+    let (handler, _, mut finished) = flaky(0);
+    let subscription = Subscription { consumer: "later".into(), types: vec![EventType::TicketCreated], handler };
+    let delivering = tokio::spawn(deliver(store.clone(), subscription, Retry::default()));
+    assert_eq!(tokio::time::timeout(PATIENCE, finished.recv()).await.unwrap().unwrap(), created);
+    delivering.abort();
+    let _ = delivering.await;
+    drop(store);
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A publisher whose first `failures` calls fail, as a bus that is down would.
@@ -212,9 +287,10 @@ async fn the_local_relay_keeps_an_event_until_the_bus_takes_it() {
     let bus = Unreliable {
         failures: AtomicUsize::new(3),
         calls: calls.clone(),
-        inner: InProcessBus::new(vec![catalogue.subscription()], Retry::default()),
+        inner: DurableBus::new(db.clone(), &[catalogue.subscription()]),
     };
     tokio::spawn(relay_outbox(db.clone(), bus));
+    tokio::spawn(deliver(db.clone(), catalogue.subscription(), Retry::default()));
 
     let ticket = domain::testing::ticket("seller", "Concert");
     let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();

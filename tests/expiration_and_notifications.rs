@@ -9,12 +9,13 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::entities::{CancelReason, Notification, Order, OrderStatus};
 use domain::events::{Event, EventType};
+use domain::expiry::{Expiry, ExpiryInput};
 use domain::ids::{OrderId, UserId};
-use domain::orders::{self, ExpiryInput, ReservationTimeout};
+use domain::orders::{self, ReservationTimeout};
 use domain::page::PageRequest;
-use domain::ports::{ChangeStore, ExpiryScheduler, NotificationStore, OrderStore};
+use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, NotificationStore, OrderStore};
 use domain::testing::notifications as notification_store_suite;
-use embedded::EmbeddedStore;
+use embedded::{EmbeddedStore, TestGateway};
 use local::run_schedules;
 use reqwest::Method;
 use serde_json::Value;
@@ -107,16 +108,20 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
         dead_letter_arn: "arn:aws:sqs:us-east-1:123456789012:schedule-dlq".into(),
     };
     let scheduler = EventBridgeScheduler::new(client.clone(), target.clone());
+    let ((store, _), inbox, gateway) = (moto::stores().await, moto::inbox().await, TestGateway::new());
     let order = order_fixture(Duration::from_secs(15 * 60));
     let created = order_event(EventType::OrderCreated, &order);
     let consume = |event: &Event| {
-        edge::sqs::handle_batch(sqs_batch(event), |event| expiration_schedule::handle(&scheduler, event))
+        edge::sqs::handle_batch(sqs_batch(event), |event| {
+            expiration_schedule::handle(&scheduler, &store, &gateway, &inbox, event)
+        })
     };
 
     for _ in 0..2 {
         let response = consume(&created).await;
-        assert!(response.batch_item_failures.is_empty(), "scheduling twice is harmless");
+        assert!(response.batch_item_failures.is_empty(), "a redelivery is harmless");
     }
+    scheduler.schedule(&order.id, order.expires_at).await.expect("scheduling again is harmless");
     let schedule = client.get_schedule().name(order.id.as_str()).group_name(&group).send().await.expect("the schedule");
     assert_eq!(schedule.name(), Some(order.id.as_str()));
     assert_eq!(schedule.group_name(), Some(group.as_str()));
@@ -156,31 +161,39 @@ async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
         orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), Duration::from_secs(900), then).await.unwrap();
 
     let input: ExpiryInput = serde_json::from_value(json!({ "orderId": order.id.to_string() })).unwrap();
-    assert_eq!(expiration_fire::handle(&store, input.clone()).await.unwrap(), orders::Expiry::Expired);
+    let gateway = TestGateway::new();
+    assert_eq!(expiration_fire::handle(&store, &gateway, input.clone()).await.unwrap(), Expiry::Expired);
     assert_eq!(OrderStore::get(&store, &order.id).await.unwrap().unwrap().status, OrderStatus::Cancelled);
-    assert_eq!(expiration_fire::handle(&store, input).await.unwrap(), orders::Expiry::Ignored, "a repeat");
+    assert_eq!(expiration_fire::handle(&store, &gateway, input).await.unwrap(), Expiry::Ignored, "a repeat");
 }
 
 #[tokio::test]
 async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue() {
-    let store = moto::notification_store().await;
+    let (store, inbox) = (moto::notification_store().await, moto::inbox().await);
+    let queue_url = moto::fifo_queue("outbound").await;
     let sqs = aws_sdk_sqs::Client::new(&moto::sdk_config().await);
-    let queue_url = sqs.create_queue().queue_name(unique_name("outbound")).send().await.unwrap().queue_url.unwrap();
     let sender = SqsNotificationSender::new(sqs, &NotificationsQueue(queue_url.clone()));
     let order = order_fixture(Duration::from_secs(15 * 60));
     let created = order_event(EventType::OrderCreated, &order);
-    let consume =
-        || edge::sqs::handle_batch(sqs_batch(&created), |event| notifications_consumer::handle(&store, &sender, event));
+    let consume = || {
+        edge::sqs::handle_batch(sqs_batch(&created), |event| {
+            notifications_consumer::handle(&store, &sender, &inbox, event)
+        })
+    };
 
     let response = consume().await;
     assert!(response.batch_item_failures.is_empty());
-    let sent = moto::receive(&queue_url, 1, 5).await;
+    consume().await;
+    let notification = store.list(&order.user_id, &PageRequest::first(10)).await.unwrap().items[0].clone();
+    // Sent again (a delivery that crashed after sending, before completing): still one message.
+    sender.send(&notification).await.unwrap();
+    let sent = moto::receive(&queue_url, 2, 3).await;
+    assert_eq!(sent.len(), 1, "one outbound message per notification");
     let notification: Notification = serde_json::from_str(sent[0].body().unwrap()).unwrap();
     assert_eq!((notification.id.as_str(), notification.kind.as_str()), (created.id.as_str(), "reservation.created"));
     assert_eq!(notification.user_id, order.user_id);
     assert!(notification.message.contains("Concert"), "{}", notification.message);
 
-    consume().await;
     let stored = store.list(&order.user_id, &PageRequest::first(10)).await.unwrap();
     assert_eq!(stored.items, vec![notification], "a redelivery records nothing new");
 }

@@ -1,12 +1,14 @@
 //! The outbox relay against moto server: stream records in, events on an EventBridge bus
 //! out, delivered by a rule to an SQS queue. A refused publish loses nothing.
 
-use aws_adapters::{EventBridgePublisher, EventBusName};
+use aws_adapters::{EventBridgePublisher, EventBusName, RelayDeadLetterQueue, SqsDeadLetters};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
+use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_types::body::SdkBody;
 use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::events::{Event, EventType};
-use domain::ports::ChangeStore;
+use domain::ports::{ChangeStore, EventPublisher};
 use domain::testing::OutboxProbe;
 use edge::sqs::BusEvent;
 use serde_json::{Value, json};
@@ -39,6 +41,16 @@ fn stream_of(items: Vec<std::collections::HashMap<String, aws_sdk_dynamodb::type
     serde_json::from_value(json!({ "Records": records })).unwrap()
 }
 
+/// A dead-letter queue of its own for the relay.
+async fn dead_letters() -> SqsDeadLetters {
+    dead_letters_at(&moto::queue("relay-dlq").await).await
+}
+
+async fn dead_letters_at(queue_url: &str) -> SqsDeadLetters {
+    let sqs = aws_sdk_sqs::Client::new(&moto::sdk_config().await);
+    SqsDeadLetters::new(sqs, &RelayDeadLetterQueue(queue_url.to_owned()))
+}
+
 fn bus_events(messages: &[aws_sdk_sqs::types::Message]) -> Vec<BusEvent> {
     messages.iter().map(|m| serde_json::from_str(m.body().unwrap()).expect("a bus event")).collect()
 }
@@ -49,7 +61,7 @@ async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal(
     let (bus, queue) = moto::bus_to_queue(&EventType::ALL).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
 
-    let response = outbox_relay::handle(&publisher, stream).await;
+    let response = outbox_relay::handle(&publisher, &dead_letters().await, stream).await;
     assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
 
     let delivered = bus_events(&moto::receive(&queue, 2, 3).await);
@@ -73,14 +85,14 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrive
     // The bus is unreachable (it does not exist): the relay reports the record, so the
     // stream retries it instead of moving on.
     let unreachable = EventBridgePublisher::new(moto::eventbridge().await, &EventBusName(unique_name("missing-bus")));
-    let response = outbox_relay::handle(&unreachable, stream_of(items.clone())).await;
+    let response = outbox_relay::handle(&unreachable, &dead_letters().await, stream_of(items.clone())).await;
     let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, [Some("1".to_owned())]);
 
     // The retry, with the bus back, delivers the event.
     let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated]).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
-    let response = outbox_relay::handle(&publisher, stream_of(items)).await;
+    let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
     assert!(response.batch_item_failures.is_empty());
     let delivered = bus_events(&moto::receive(&queue, 1, 5).await);
     assert_eq!(delivered.iter().map(|d| &d.detail).collect::<Vec<_>>(), [&created]);
@@ -113,4 +125,107 @@ fn every_event_type_has_a_bus_sample_that_decodes() {
         );
         assert_eq!(sample.detail.data["version"].as_u64(), Some(sample.detail.version), "data carries the version");
     }
+}
+
+#[tokio::test]
+async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
+    let (store, outbox) = moto::stores().await;
+    let mut items = Vec::new();
+    let mut published = Vec::new();
+    for title in ["before", "after"] {
+        let ticket = domain::testing::ticket("seller", title);
+        let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
+        let change =
+            Change { tickets: vec![Write::Insert(ticket)], events: vec![created.clone()], ..Change::default() };
+        store.commit(&change).await.unwrap();
+        published.push(created);
+    }
+    let mut scanned = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
+    scanned.sort_by_key(|item| item["id"].as_s().unwrap().clone());
+    items.push(scanned[0].clone());
+    let mut broken = scanned[0].clone();
+    broken.insert("event".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("{not an event".to_owned()));
+    broken.insert("id".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("broken".to_owned()));
+    items.push(broken);
+    items.push(scanned[1].clone());
+
+    let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated]).await;
+    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
+    let dead_letter_queue = moto::queue("relay-dlq").await;
+    let response = outbox_relay::handle(&publisher, &dead_letters_at(&dead_letter_queue).await, stream_of(items)).await;
+
+    assert!(response.batch_item_failures.is_empty(), "the stream moves on: {:?}", response.batch_item_failures);
+    let delivered = bus_events(&moto::receive(&queue, 2, 5).await);
+    assert_eq!(delivered.iter().map(|d| &d.detail).collect::<Vec<_>>(), published.iter().collect::<Vec<_>>());
+    let parked = moto::receive(&dead_letter_queue, 1, 5).await;
+    assert_eq!(parked.len(), 1);
+    let record: Value = serde_json::from_str(parked[0].body().unwrap()).unwrap();
+    assert_eq!(record["dynamodb"]["NewImage"]["event"]["S"], "{not an event", "the record itself, not stream metadata");
+    assert_eq!(record["dynamodb"]["SequenceNumber"], "2");
+}
+
+/// An EventBridge client whose calls get the recorded `responses`, in order.
+fn replayed_eventbridge(responses: &[&str]) -> (aws_sdk_eventbridge::Client, StaticReplayClient) {
+    let events = responses
+        .iter()
+        .map(|body| {
+            let request =
+                http::Request::builder().uri("https://events.us-east-1.amazonaws.com/").body(SdkBody::empty());
+            let response = http::Response::builder()
+                .status(200)
+                .header("content-type", "application/x-amz-json-1.1")
+                .body(SdkBody::from(body.to_string()));
+            ReplayEvent::new(request.unwrap(), response.unwrap())
+        })
+        .collect();
+    let http = StaticReplayClient::new(events);
+    let config = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+        .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_eventbridge::config::Credentials::new("id", "secret", None, None, "test"))
+        .http_client(http.clone())
+        .build();
+    (aws_sdk_eventbridge::Client::from_conf(config), http)
+}
+
+/// The event ids a recorded PutEvents request carried.
+fn put_ids(request: &aws_smithy_runtime_api::client::orchestrator::HttpRequest) -> Vec<String> {
+    let body: Value = serde_json::from_slice(request.body().bytes().expect("a buffered body")).unwrap();
+    body["Entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            serde_json::from_str::<Value>(entry["Detail"].as_str().unwrap()).unwrap()["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn when_the_bus_refuses_some_events_of_a_call_only_those_are_sent_again() {
+    let (client, http) = replayed_eventbridge(&[
+        r#"{"FailedEntryCount":1,"Entries":[{"EventId":"1"},{"ErrorCode":"InternalFailure","ErrorMessage":"try again"},{"EventId":"3"}]}"#,
+        r#"{"FailedEntryCount":0,"Entries":[{"EventId":"2"}]}"#,
+    ]);
+    let publisher = EventBridgePublisher::new(client, &EventBusName("bus".to_owned()));
+    let events: Vec<Event> = (0..3)
+        .map(|version| Event::new(EventType::TicketUpdated, version, &json!({ "id": "t1" }), Utc::now()).unwrap())
+        .collect();
+
+    publisher.publish(&events).await.expect("published once the refused event went through");
+
+    let requests: Vec<_> = http.actual_requests().collect();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(put_ids(requests[0]), events.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
+    assert_eq!(put_ids(requests[1]), [events[1].id.clone()], "only the refused event is sent again");
+}
+
+#[tokio::test]
+async fn an_event_the_bus_keeps_refusing_fails_the_publish() {
+    let refused = r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InternalFailure","ErrorMessage":"down"}]}"#;
+    let (client, http) = replayed_eventbridge(&[refused, refused, refused]);
+    let publisher = EventBridgePublisher::new(client, &EventBusName("bus".to_owned()));
+    let event = Event::new(EventType::TicketUpdated, 0, &json!({ "id": "t1" }), Utc::now()).unwrap();
+    assert!(publisher.publish(&[event]).await.is_err(), "so the stream retries it");
+    assert_eq!(http.actual_requests().count(), 3);
 }

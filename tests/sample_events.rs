@@ -15,7 +15,7 @@ use domain::ports::{ChangeStore, NotificationStore};
 use domain::users;
 use edge::auth::Sessions;
 use edge::passwords::Argon2Passwords;
-use embedded::{EmbeddedStore, LogSender};
+use embedded::{EmbeddedStore, TestGateway};
 use local::{FALLBACK, Functions, LocalConfig, ROUTES};
 use serde_json::Value;
 use ticketing_tests::repo_root;
@@ -193,13 +193,16 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     let store = seeded_store().await;
 
     let batch = serde_json::from_str(&sample("expiration-schedule/order-created.json")).expect("an SQS event");
-    let response = edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, event)).await;
+    let gateway = TestGateway::new();
+    let response =
+        edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, &store, &gateway, &store, event))
+            .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(store.schedules().await.unwrap().len(), 1, "the order's expiry is scheduled");
 
     let batch = serde_json::from_str(&sample("notifications-consumer/order-cancelled.json")).expect("an SQS event");
     let response =
-        edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(&store, &LogSender, event)).await;
+        edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(&store, &store, &store, event)).await;
     assert!(response.batch_item_failures.is_empty());
     let user = UserId::from(SAMPLE_USER);
     let stored = store.list(&user, &PageRequest::first(5)).await.unwrap().items;
@@ -207,5 +210,5 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
 
     // The sample order's reservation runs to 2100: an expiry now is early, and refused.
     let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
-    assert!(expiration_fire::handle(&store, input).await.is_err());
+    assert!(expiration_fire::handle(&store, &gateway, input).await.is_err());
 }

@@ -72,6 +72,16 @@ impl Functions {
         })
     }
 
+    /// The embedded store every function works over.
+    pub fn store(&self) -> &EmbeddedStore {
+        &self.store
+    }
+
+    /// The payment gateway in use.
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
     /// The built-in test gateway, when that is the one in use.
     pub fn test_gateway(&self) -> Option<&TestGateway> {
         match &self.gateway {

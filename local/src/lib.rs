@@ -12,28 +12,31 @@ mod scheduler;
 
 use std::sync::Arc;
 
-pub use bus::{InProcessBus, Retry, SqsHandler, Subscription};
+pub use bus::{DurableBus, Retry, SqsHandler, Subscription, deliver};
 pub use config::{LOCAL_WEBHOOK_SECRET, LocalConfig, Storage};
 pub use functions::{Functions, Gateway};
 pub use relay::relay_outbox;
-pub use routes::{FALLBACK, ROUTES, Route, router, serve};
-pub use scheduler::run_schedules;
+pub use routes::{DEAD_LETTERS, FALLBACK, REDRIVE, ROUTES, Route, router, serve};
+pub use scheduler::{run_schedules, sweep_every};
 
-use domain::orders::{EXPIRATION_CONSUMES, ExpiryInput};
-use embedded::{EmbeddedStore, LogSender};
+use domain::expiry::{self, ExpiryInput};
 
 /// The event consumers, each with the event types its EventBridge rule routes to its
 /// queue in `template.yaml`.
-pub fn subscriptions(store: &EmbeddedStore) -> Vec<Subscription> {
-    let (scheduler, notifications) = (store.clone(), store.clone());
+pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
+    let (expiration, notifications) = (functions.clone(), functions.clone());
     vec![
         Subscription {
             consumer: "expiration-schedule".to_owned(),
-            types: EXPIRATION_CONSUMES.to_vec(),
+            types: expiry::CONSUMES.to_vec(),
             handler: Arc::new(move |batch| {
-                let scheduler = scheduler.clone();
+                let functions = expiration.clone();
                 Box::pin(async move {
-                    edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&scheduler, event)).await
+                    let (store, gateway) = (functions.store(), functions.gateway());
+                    edge::sqs::handle_batch(batch, |event| {
+                        expiration_schedule::handle(store, store, gateway, store, event)
+                    })
+                    .await
                 })
             }),
         },
@@ -41,26 +44,50 @@ pub fn subscriptions(store: &EmbeddedStore) -> Vec<Subscription> {
             consumer: "notifications-consumer".to_owned(),
             types: domain::notifications::CONSUMES.to_vec(),
             handler: Arc::new(move |batch| {
-                let notifications = notifications.clone();
+                let functions = notifications.clone();
                 Box::pin(async move {
-                    edge::sqs::handle_batch(batch, |event| {
-                        notifications_consumer::handle(&notifications, &LogSender, event)
-                    })
-                    .await
+                    let store = functions.store();
+                    edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(store, store, store, event))
+                        .await
                 })
             }),
         },
     ]
 }
 
-/// Starts the local event flow: committed changes' outbox events go to an in-process bus
-/// that delivers them to `subscriptions`, asynchronously, with retries; and the local
-/// scheduler fires each order's expiry on time (overdue ones at once after a restart).
-pub fn start_event_flow(store: &EmbeddedStore, subscriptions: Vec<Subscription>, retry: Retry) {
-    tokio::spawn(relay_outbox(store.clone(), InProcessBus::new(subscriptions, retry)));
-    let expiries = store.clone();
-    tokio::spawn(run_schedules(store.clone(), move |order| {
-        let store = expiries.clone();
-        async move { expiration_fire::handle(&store, ExpiryInput { order_id: order.to_string() }).await.map(|_| ()) }
+/// Starts what AWS does on its own, as loops of this process: committed changes' outbox
+/// events are relayed to a durable bus that queues them for `subscriptions` and delivers
+/// them with retries; the scheduler fires each order's expiry on time (the overdue ones at
+/// once after a restart); and a sweep expires, every minute, the open orders whose expiry
+/// never ran.
+pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>, retry: Retry) {
+    let store = functions.store().clone();
+    // This process is the store's one user: a claim in progress was a killed process's.
+    let recovering = store.clone();
+    let claims = tokio::spawn(async move { recovering.release_abandoned_claims().await });
+    tokio::spawn(relay_outbox(store.clone(), DurableBus::new(store.clone(), &subscriptions)));
+    let delivering = store.clone();
+    tokio::spawn(async move {
+        match claims.await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(released)) => tracing::warn!(released, "claims of a process that stopped were released"),
+            outcome => tracing::error!(?outcome, "releasing abandoned claims failed; their leases will run out"),
+        }
+        for subscription in subscriptions {
+            tokio::spawn(deliver(delivering.clone(), subscription, retry));
+        }
+    });
+    let expiries = functions.clone();
+    tokio::spawn(run_schedules(store, move |order| {
+        let functions = expiries.clone();
+        async move {
+            let input = ExpiryInput { order_id: order.to_string() };
+            expiration_fire::handle(functions.store(), functions.gateway(), input).await.map(|_| ())
+        }
+    }));
+    let sweeper = functions.clone();
+    tokio::spawn(sweep_every(std::time::Duration::from_secs(60), move || {
+        let functions = sweeper.clone();
+        async move { expiration_sweep::handle(functions.store(), functions.gateway()).await }
     }));
 }

@@ -24,7 +24,7 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!("API listening on http://{}", listener.local_addr()?);
     let functions = Functions::new(store.clone(), &config)?;
-    local::start_event_flow(&store, local::subscriptions(&store), Retry::default());
+    local::start_event_flow(&functions, local::subscriptions(&functions), Retry::default());
     local::serve(listener, functions).await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The local counterpart of the outbox table's stream and the relay function: publishes
-//! what committed changes left in the outbox, oldest first, and removes what the bus took.
-//! A failed publish is retried with backoff; nothing leaves the outbox unpublished.
+//! what committed changes left in the outbox, oldest first, and removes what the bus took
+//! (a crash between the two publishes it again: consumers process an event id once). A
+//! failed publish is retried with backoff; nothing leaves the outbox unpublished.
 
 use std::time::Duration;
 

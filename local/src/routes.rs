@@ -69,7 +69,32 @@ pub fn router(functions: Functions) -> axum::Router {
     let fallback = |state: State<Functions>, query: RawQuery, req: axum::extract::Request| {
         invoke(state, FALLBACK, HashMap::new(), query, req)
     };
-    router.fallback(fallback).method_not_allowed_fallback(fallback).with_state(functions)
+    router
+        .route(DEAD_LETTERS, axum::routing::get(dead_letters))
+        .route(REDRIVE, axum::routing::post(redrive))
+        .fallback(fallback)
+        .method_not_allowed_fallback(fallback)
+        .with_state(functions)
+}
+
+/// The local runner's own routes (not the API's): the events consumers failed on for good.
+pub const DEAD_LETTERS: &str = "/_local/dead-letters";
+/// Queues every dead letter again for its consumer.
+pub const REDRIVE: &str = "/_local/dead-letters/redrive";
+
+async fn dead_letters(State(functions): State<Functions>) -> axum::response::Response {
+    local_response(functions.store().dead_letters().await.map(|letters| serde_json::json!(letters)))
+}
+
+async fn redrive(State(functions): State<Functions>) -> axum::response::Response {
+    let redriven = functions.store().redrive(chrono::Utc::now()).await;
+    local_response(redriven.map(|count| serde_json::json!({ "redriven": count })))
+}
+
+fn local_response(outcome: domain::Result<serde_json::Value>) -> axum::response::Response {
+    let response = edge::http::respond(outcome.and_then(|body| edge::http::json(200, &body)));
+    let (parts, body) = response.into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body.as_ref().to_vec()))
 }
 
 /// Serves the API on `listener` until the process ends.

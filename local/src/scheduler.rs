@@ -1,5 +1,6 @@
 //! The local counterpart of EventBridge Scheduler: fires each pending schedule of the
-//! embedded store when it is due (the overdue ones at once, after a restart too).
+//! embedded store when it is due (the overdue ones at once, after a restart too), and runs
+//! the sweep on its rate, as the sweep function's schedule does.
 
 use std::future::Future;
 use std::time::Duration;
@@ -59,6 +60,21 @@ where
         if let Err(error) = outcome {
             tracing::error!(error = ?error, "updating a schedule failed");
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// Runs `sweep` every `period`, from now, logging what fails.
+pub async fn sweep_every<F, Fut>(period: Duration, sweep: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<usize>>,
+{
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sweep().await {
+            tracing::error!(error = ?error, "the sweep failed");
         }
     }
 }

@@ -68,9 +68,9 @@ pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>)
     let functions = Functions::new(store.clone(), &config).expect("the local functions start");
     let gateway = functions.test_gateway().cloned();
     let retry = Retry { attempts: 5, first_delay: std::time::Duration::from_millis(5) };
-    let mut subscriptions = local::subscriptions(&store);
+    let mut subscriptions = local::subscriptions(&functions);
     subscriptions.extend(extra);
-    local::start_event_flow(&store, subscriptions, retry);
+    local::start_event_flow(&functions, subscriptions, retry);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("bound address"));
     tokio::spawn(local::serve(listener, functions));
@@ -231,6 +231,12 @@ pub mod moto {
         KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete key")
     }
 
+    /// An attribute as `template.yaml` defines it: the reservation's end is a number.
+    fn attribute(name: &str) -> AttributeDefinition {
+        let kind = if name == DynamoOrders::OPEN_UNTIL { ScalarAttributeType::N } else { ScalarAttributeType::S };
+        AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build().expect("complete attribute")
+    }
+
     fn string_attribute(name: &str) -> AttributeDefinition {
         AttributeDefinition::builder()
             .attribute_name(name)
@@ -269,6 +275,9 @@ pub mod moto {
         for (index, partition, sort) in indexes {
             let mut schema = vec![key(partition, KeyType::Hash)];
             schema.extend(sort.map(|sort| key(sort, KeyType::Range)));
+            if let Some(sort) = sort.filter(|sort| *sort != hash) {
+                request = request.attribute_definitions(attribute(sort));
+            }
             request = request.attribute_definitions(string_attribute(partition)).global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
                     .index_name(*index)
@@ -314,7 +323,10 @@ pub mod moto {
                 "orders",
                 DynamoOrders::KEY,
                 None,
-                &[(DynamoOrders::BUYER_INDEX, DynamoOrders::BUYER, Some(DynamoOrders::KEY))],
+                &[
+                    (DynamoOrders::BUYER_INDEX, DynamoOrders::BUYER, Some(DynamoOrders::KEY)),
+                    (DynamoOrders::OPEN_INDEX, DynamoOrders::OPEN, Some(DynamoOrders::OPEN_UNTIL)),
+                ],
             )
             .await,
         );
@@ -433,6 +445,31 @@ pub mod moto {
             }
         }
         messages
+    }
+
+    /// A FIFO queue of its own, as the outbound notifications queue is: returns its URL.
+    pub async fn fifo_queue(prefix: &str) -> String {
+        let sqs = aws_sdk_sqs::Client::new(&sdk_config().await);
+        sqs.create_queue()
+            .queue_name(format!("{}.fifo", super::unique_name(prefix)))
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+            .send()
+            .await
+            .expect("moto creates the queue")
+            .queue_url
+            .expect("a queue url")
+    }
+
+    /// A standard queue of its own: returns its URL.
+    pub async fn queue(prefix: &str) -> String {
+        let sqs = aws_sdk_sqs::Client::new(&sdk_config().await);
+        sqs.create_queue()
+            .queue_name(super::unique_name(prefix))
+            .send()
+            .await
+            .expect("moto creates the queue")
+            .queue_url
+            .expect("a queue url")
     }
 
     pub async fn eventbridge() -> aws_sdk_eventbridge::Client {

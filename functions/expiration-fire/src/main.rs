@@ -1,9 +1,11 @@
 use aws_adapters::Aws;
-use domain::orders::ExpiryInput;
+use domain::expiry::ExpiryInput;
+use stripe_adapter::StripeGateway;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let tables: expiration_fire::Config = edge::start()?;
+    let (tables, stripe): expiration_fire::Config = edge::start()?;
+    let gateway = StripeGateway::new(&stripe)?;
     let store = tables.stores(Aws::load().await.dynamodb());
-    edge::serve(|input: ExpiryInput| async { expiration_fire::handle(&store, input).await.map(|_| ()) }).await
+    edge::serve(|input: ExpiryInput| async { expiration_fire::handle(&store, &gateway, input).await.map(|_| ()) }).await
 }

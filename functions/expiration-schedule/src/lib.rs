@@ -1,14 +1,23 @@
-//! Consumes `order.created` (schedule the expiry at `expiresAt`) and `order.cancelled`
-//! (remove the schedule) from its SQS queue.
+//! Consumes `order.created` (schedule the expiry at `expiresAt`, or, for an order due
+//! within a minute or already due, expire it in the delivery as soon as it is due) and
+//! `order.cancelled` (remove the schedule) from its SQS queue, once per event.
 
-use aws_adapters::ScheduleTarget;
+use aws_adapters::{InboxTable, PaymentWrites, ScheduleTarget};
+use chrono::Utc;
 use domain::Result;
 use domain::events::Event;
-use domain::orders;
-use domain::ports::ExpiryScheduler;
+use domain::expiry;
+use domain::ports::{ExpiryScheduler, Inbox, PaymentGateway, Store};
+use stripe_adapter::StripeKey;
 
-pub type Config = ScheduleTarget;
+pub type Config = (ScheduleTarget, InboxTable, PaymentWrites, StripeKey);
 
-pub async fn handle(scheduler: &impl ExpiryScheduler, event: Event) -> Result<()> {
-    orders::track_expiry(scheduler, &event).await
+pub async fn handle(
+    scheduler: &impl ExpiryScheduler,
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    inbox: &impl Inbox,
+    event: Event,
+) -> Result<()> {
+    expiry::track(scheduler, store, gateway, inbox, &event, Utc::now(), tokio::time::sleep).await
 }

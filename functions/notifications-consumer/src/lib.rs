@@ -1,14 +1,20 @@
-//! Consumes order and payment events from its SQS queue: records the notification each
-//! calls for and sends it to the outbound queue.
+//! Consumes order and payment events from its SQS queue, once per event: records the
+//! notification each calls for and sends it to the outbound queue.
 
-use aws_adapters::{NotificationsQueue, NotificationsTable};
+use aws_adapters::{InboxTable, NotificationsQueue, NotificationsTable};
+use chrono::Utc;
 use domain::Result;
 use domain::events::Event;
 use domain::notifications;
-use domain::ports::{NotificationSender, NotificationStore};
+use domain::ports::{Inbox, NotificationSender, NotificationStore};
 
-pub type Config = (NotificationsTable, NotificationsQueue);
+pub type Config = (NotificationsTable, NotificationsQueue, InboxTable);
 
-pub async fn handle(store: &impl NotificationStore, sender: &impl NotificationSender, event: Event) -> Result<()> {
-    notifications::notify(store, sender, &event).await
+pub async fn handle(
+    store: &impl NotificationStore,
+    sender: &impl NotificationSender,
+    inbox: &impl Inbox,
+    event: Event,
+) -> Result<()> {
+    notifications::notify(store, sender, inbox, &event, Utc::now()).await
 }

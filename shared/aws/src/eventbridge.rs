@@ -36,31 +36,46 @@ impl EventBridgePublisher {
 }
 
 impl EventPublisher for EventBridgePublisher {
+    /// Puts the events ten at a time. When PutEvents refuses some entries of a call, only
+    /// those are sent again, a few times; what is still refused fails the publish.
     async fn publish(&self, events: &[Event]) -> Result<()> {
+        const ATTEMPTS: u32 = 3;
         for batch in events.chunks(Self::BATCH) {
-            let entries = batch.iter().map(|event| self.entry(event)).collect::<Result<Vec<_>>>()?;
-            let output = self
-                .client
-                .put_events()
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .with_context(|| format!("putting events on bus {}", self.bus))?;
-            if output.failed_entry_count > 0 {
-                let reasons: Vec<String> = output
-                    .entries()
-                    .iter()
-                    .filter_map(|entry| {
-                        entry.error_code().map(|code| format!("{code}: {}", entry.error_message().unwrap_or("")))
+            let mut pending: Vec<PutEventsRequestEntry> =
+                batch.iter().map(|event| self.entry(event)).collect::<Result<_>>()?;
+            for attempt in 1..=ATTEMPTS {
+                let output = self
+                    .client
+                    .put_events()
+                    .set_entries(Some(pending.clone()))
+                    .send()
+                    .await
+                    .with_context(|| format!("putting events on bus {}", self.bus))?;
+                if output.failed_entry_count == 0 {
+                    break;
+                }
+                // The result entries match the request entries by position; a refused one has an error code.
+                let refused: Vec<(PutEventsRequestEntry, String)> = pending
+                    .into_iter()
+                    .zip(output.entries())
+                    .filter_map(|(entry, result)| {
+                        result
+                            .error_code()
+                            .map(|code| (entry, format!("{code}: {}", result.error_message().unwrap_or(""))))
                     })
                     .collect();
-                return Err(Error::Internal(anyhow!(
-                    "{} of {} events refused by bus {}: {}",
-                    output.failed_entry_count,
-                    batch.len(),
-                    self.bus,
-                    reasons.join("; ")
-                )));
+                if attempt == ATTEMPTS || refused.is_empty() {
+                    let reasons: Vec<String> = refused.into_iter().map(|(_, reason)| reason).collect();
+                    return Err(Error::Internal(anyhow!(
+                        "{} events refused by bus {} after {attempt} attempts: {}",
+                        output.failed_entry_count,
+                        self.bus,
+                        reasons.join("; ")
+                    )));
+                }
+                tracing::warn!(refused = refused.len(), attempt, bus = %self.bus, "the bus refused some events; sending those again");
+                pending = refused.into_iter().map(|(entry, _)| entry).collect();
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
             }
         }
         Ok(())

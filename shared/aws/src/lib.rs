@@ -14,10 +14,10 @@ pub use dynamodb::{
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
     EventBusName, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable, PaymentsTable,
-    ScheduleTarget, TicketsTable, UsersTable,
+    RelayDeadLetterQueue, ScheduleTarget, TicketsTable, UsersTable,
 };
 pub use scheduler::EventBridgeScheduler;
-pub use sqs::SqsNotificationSender;
+pub use sqs::{SqsDeadLetters, SqsNotificationSender};
 pub use stores::{OrderWrites, PaymentWrites, TicketWrites};
 
 /// The AWS configuration of a function (region, credentials, endpoints), loaded once per

@@ -66,6 +66,11 @@ resource!(
     "NOTIFICATIONS_QUEUE_URL"
 );
 resource!(
+    /// The queue the outbox relay parks records it can never publish in.
+    RelayDeadLetterQueue,
+    "RELAY_DLQ_URL"
+);
+resource!(
     /// The EventBridge bus events are published to.
     EventBusName,
     "EVENT_BUS_NAME"

@@ -10,8 +10,8 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use domain::expiry::ExpiryInput;
 use domain::ids::OrderId;
-use domain::orders::ExpiryInput;
 use domain::ports::ExpiryScheduler;
 use domain::{Error, Result};
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod expiry;
 pub mod ids;
 pub mod inbox;
 pub mod money;

@@ -2,15 +2,16 @@
 //! a delivery integration. Each comes from one event and takes its id, so a redelivered
 //! event never notifies twice.
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 
 use crate::entities::{CancelReason, Notification, OrderEventData};
 use crate::error::Result;
 use crate::events::{Event, EventType};
 use crate::ids::UserId;
+use crate::inbox;
 use crate::money::Money;
-use crate::ports::{NotificationSender, NotificationStore};
+use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
 pub const CONSUMES: [EventType; 4] =
@@ -71,12 +72,26 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
     }))
 }
 
-/// Records the notification `event` calls for and hands it to delivery. Both steps are
-/// repeatable: a redelivery stores nothing new and sends the same notification id again.
-pub async fn notify(store: &impl NotificationStore, sender: &impl NotificationSender, event: &Event) -> Result<()> {
+/// The notifications service's inbox name.
+pub const CONSUMER: &str = "notifications";
+
+/// Records the notification `event` calls for and hands it to delivery, once per event. Both
+/// steps are repeatable, so a delivery interrupted between them completes on its retry: the
+/// store keeps one notification per id, and the sender sends one message per id.
+pub async fn notify(
+    store: &impl NotificationStore,
+    sender: &impl NotificationSender,
+    inbox: &impl Inbox,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let Some(notification) = for_event(event)? else { return Ok(()) };
-    store.add(&notification).await?;
-    sender.send(&notification).await
+    inbox::once(inbox, CONSUMER, &event.id, now, || async {
+        store.add(&notification).await?;
+        sender.send(&notification).await
+    })
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]
@@ -92,7 +107,13 @@ mod tests {
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
         let ticket = Ticket::list(UserId::from("seller"), draft, now);
         let order = Order::place(UserId::from("buyer"), &ticket, now, Duration::from_secs(900)).unwrap();
-        let intent = Intent { id: "pi_1".into(), status: IntentStatus::Succeeded, amount: 4500, client_secret: None };
+        let intent = Intent {
+            id: "pi_1".into(),
+            status: IntentStatus::Succeeded,
+            amount: 4500,
+            client_secret: None,
+            succeeded_at: None,
+        };
         let payment = Payment::start(&order, intent, now);
         let cases = [
             (

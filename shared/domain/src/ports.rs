@@ -47,6 +47,9 @@ pub trait OrderStore: Send + Sync {
 
     /// A buyer's orders, newest first.
     fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send;
+
+    /// Open orders whose reservation lapsed before `cutoff`, soonest first, `limit` at most.
+    fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Order>>> + Send;
 }
 
 /// Reads payments: at most one per order.
@@ -64,18 +67,45 @@ pub trait ChangeStore: Send + Sync {
     fn commit(&self, change: &Change) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// Keeps what can never be processed (a record that does not decode) for a person to see,
+/// so that it neither blocks what follows nor is lost.
+pub trait DeadLetters: Send + Sync {
+    fn park(&self, reason: &str, body: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// Publishes domain events to the bus. Either every event is accepted or the call fails
 /// (a caller retries the whole batch; consumers deduplicate by event id).
 pub trait EventPublisher: Send + Sync {
     fn publish(&self, events: &[Event]) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// The events each consumer has processed, by event id.
+/// Who processes which event, by event id, per consumer: claims, decided atomically by the
+/// store, so that of two concurrent deliveries of one event exactly one runs its effect.
 pub trait Inbox: Send + Sync {
-    fn seen(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Claims `event_id` for `consumer` until `lease_until`: `Acquired` when it was never
+    /// claimed, or claimed but never completed and the lease has run out (its claimer
+    /// crashed); `Done` once completed; `Busy` while another claim is live.
+    fn claim(
+        &self,
+        consumer: &str,
+        event_id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Claim>> + Send;
 
-    /// Records that `consumer` processed `event_id`; recording twice is harmless.
-    fn record(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The claimed event was processed: every later claim is `Done`.
+    fn complete(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// The claimed event was not processed: it may be claimed again at once.
+    fn release(&self, consumer: &str, event_id: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// What claiming an event gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Acquired,
+    Done,
+    Busy,
 }
 
 /// One-shot schedules that run an order's expiry at its `expires_at`.
@@ -94,7 +124,8 @@ pub trait NotificationStore: Send + Sync {
     fn list(&self, user: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Notification>>> + Send;
 }
 
-/// Hands a notification to the delivery integration (email, SMS).
+/// Hands a notification to the delivery integration (email, SMS): once per notification id,
+/// however often it is sent.
 pub trait NotificationSender: Send + Sync {
     fn send(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;
 }
@@ -147,6 +178,10 @@ impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync> OrderStore f
 
     fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send {
         self.orders.list(buyer, page)
+    }
+
+    fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Order>>> + Send {
+        self.orders.overdue(cutoff, limit)
     }
 }
 

@@ -30,18 +30,25 @@ pub async fn create(
     Ok(ticket)
 }
 
+/// The ticket as stored.
 pub async fn get(store: &impl TicketStore, id: &str) -> Result<Ticket> {
     let id = TicketId::parse(id).ok_or(NOT_FOUND)?;
     store.get(&id).await?.ok_or(NOT_FOUND)
 }
 
-/// The ticket `user` may change: it exists, is theirs, and is neither reserved nor sold.
-async fn editable(store: &impl TicketStore, user: &UserId, id: &str) -> Result<Ticket> {
+/// The ticket as anyone sees it at `now` (a lapsed reservation reads available).
+pub async fn show(store: &impl TicketStore, id: &str, now: DateTime<Utc>) -> Result<Ticket> {
+    Ok(get(store, id).await?.effective(now))
+}
+
+/// The ticket `user` may change at `now`: it exists, is theirs, and is neither sold nor
+/// held by a live reservation. Returns it as stored.
+async fn editable(store: &impl TicketStore, user: &UserId, id: &str, now: DateTime<Utc>) -> Result<Ticket> {
     let ticket = get(store, id).await?;
     if &ticket.user_id != user {
         return Err(Error::Forbidden("You do not own this ticket"));
     }
-    if ticket.status != TicketStatus::Available {
+    if ticket.effective(now).status != TicketStatus::Available {
         return Err(Error::Conflict("Cannot edit a reserved ticket"));
     }
     Ok(ticket)
@@ -56,7 +63,8 @@ pub async fn update(
     draft: TicketDraft,
     now: DateTime<Utc>,
 ) -> Result<Ticket> {
-    let edited = editable(store, user, id).await?.edit(draft);
+    // A lapsed reservation is let go: the ticket is the seller's again.
+    let edited = editable(store, user, id, now).await?.effective(now).edit(draft);
     let change = Change {
         events: vec![edited.event(EventType::TicketUpdated, now)?],
         tickets: vec![Write::Update(edited.clone())],
@@ -73,7 +81,7 @@ pub async fn delete(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let current = editable(store, user, id).await?;
+    let current = editable(store, user, id, now).await?;
     let gone = Ticket { version: current.version + 1, ..current.clone() };
     let change = Change {
         events: vec![gone.event(EventType::TicketDeleted, now)?],
@@ -90,7 +98,13 @@ async fn commit(store: &impl ChangeStore, change: &Change) -> Result<()> {
     })
 }
 
-/// Newest first.
-pub async fn list(store: &impl TicketStore, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
-    store.list(filter, page).await
+/// Newest first, each as anyone sees it at `now`.
+pub async fn list(
+    store: &impl TicketStore,
+    filter: &TicketFilter,
+    page: &PageRequest,
+    now: DateTime<Utc>,
+) -> Result<Page<Ticket>> {
+    let found = store.list(filter, page).await?;
+    Ok(Page { items: found.items.into_iter().map(|ticket| ticket.effective(now)).collect(), next: found.next })
 }

@@ -48,12 +48,34 @@ impl TestGateway {
         work(&mut state)
     }
 
+    /// Every intent, with the order it was created for and whether it was refunded: what a
+    /// look at the payment provider's dashboard would show.
+    pub fn ledger(&self) -> Vec<(String, Intent, bool)> {
+        let Ok(state) = self.state.lock() else { return Vec::new() };
+        state
+            .keys
+            .iter()
+            .filter_map(|(key, id)| {
+                let order = key.strip_prefix("order-")?.strip_suffix("-intent")?.to_owned();
+                let intent = state.intents.get(id)?.clone();
+                let refunded = state.keys.contains_key(&refund_key(id));
+                Some((order, intent, refunded))
+            })
+            .collect()
+    }
+
     /// What Stripe.js does in a browser: the buyer completes the intent (a card, or a
     /// passed 3-D Secure challenge). Returns the succeeded intent.
     pub fn complete_in_browser(&self, intent_id: &str) -> Result<Intent> {
+        self.complete_in_browser_at(intent_id, chrono::Utc::now())
+    }
+
+    /// The same, the payment made at `at`.
+    pub fn complete_in_browser_at(&self, intent_id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Intent> {
         self.with(|state| {
             let intent = state.intents.get_mut(intent_id).ok_or(Error::NotFound("No such payment_intent"))?;
             intent.status = IntentStatus::Succeeded;
+            intent.succeeded_at = Some(at);
             Ok(intent.clone())
         })
     }
@@ -75,6 +97,7 @@ impl PaymentGateway for TestGateway {
                 status: IntentStatus::RequiresPaymentMethod,
                 amount: request.amount.minor(),
                 client_secret: Some(format!("{id}_secret_{}", ulid::Ulid::new())),
+                succeeded_at: None,
             };
             state.keys.insert(request.idempotency_key(), id.clone());
             state.intents.insert(id, intent.clone());
@@ -100,6 +123,8 @@ impl PaymentGateway for TestGateway {
                 }
                 Some(Card::Succeeds) => {
                     intent.status = IntentStatus::Succeeded;
+                    intent.succeeded_at = Some(chrono::Utc::now());
+                    intent.succeeded_at = Some(chrono::Utc::now());
                     Ok(intent.clone())
                 }
             }

@@ -1,24 +1,25 @@
 //! The local runner's adapters, and the tests': one embedded store (redb, a file under the
-//! data directory, or in memory) that implements every store port, the scheduler and the
-//! inbox; a payment gateway that follows Stripe's test cards; and a notification sender
-//! that writes to the log. Each passes the conformance suite of its port.
+//! data directory, or in memory) that implements every store port, the scheduler, the
+//! inbox, the consumers' delivery queues and the outbound notifications; and a payment
+//! gateway that follows Stripe's test cards. Each passes the conformance suite of its port.
 //!
 //! Records are JSON; every write is one serialized, durable redb transaction, which gives
 //! the atomicity of DynamoDB's conditional writes and transactions: a change and its outbox
 //! events commit together or not at all.
 
 mod changes;
+mod deliveries;
 mod gateway;
 mod inbox;
-mod log_sender;
 mod notifications;
+mod outbound;
 mod outbox;
 mod reads;
 mod schedules;
 mod store;
 mod users;
 
+pub use deliveries::{DeadLetter, Delivery};
 pub use gateway::TestGateway;
-pub use log_sender::LogSender;
 pub use schedules::Schedule;
 pub use store::EmbeddedStore;

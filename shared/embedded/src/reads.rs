@@ -1,8 +1,9 @@
 //! Reading tickets, orders and payments: by key, and listings newest first (ids are ULIDs,
 //! so key order is creation order).
 
+use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::entities::{Order, Payment, Ticket, TicketFilter, TicketStatus};
+use domain::entities::{Order, Payment, Ticket, TicketFilter};
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::{OrderStore, PaymentStore, TicketStore};
@@ -46,11 +47,7 @@ impl TicketStore for EmbeddedStore {
     async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
         let (filter, page) = (filter.clone(), page.clone());
         self.read(move |txn| {
-            let keep = |ticket: &Ticket| match &filter {
-                TicketFilter::Available => ticket.status == TicketStatus::Available,
-                TicketFilter::Seller(seller) => &ticket.user_id == seller,
-            };
-            newest_first(txn, TICKETS, &page, keep, |ticket| ticket.id.to_string())
+            newest_first(txn, TICKETS, &page, |ticket: &Ticket| filter.keeps(ticket), |ticket| ticket.id.to_string())
         })
         .await
     }
@@ -65,6 +62,23 @@ impl OrderStore for EmbeddedStore {
         let (buyer, page) = (buyer.clone(), page.clone());
         self.read(move |txn| {
             newest_first(txn, ORDERS, &page, |order: &Order| order.user_id == buyer, |order| order.id.to_string())
+        })
+        .await
+    }
+
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+        self.read(move |txn| {
+            let Some(orders) = open_readable(txn, ORDERS)? else { return Ok(Vec::new()) };
+            let mut overdue = Vec::new();
+            for entry in orders.iter().map_err(storage)? {
+                let order: Order = decode(entry.map_err(storage)?.1.value())?;
+                if order.is_open() && order.expires_at < cutoff {
+                    overdue.push(order);
+                }
+            }
+            overdue.sort_by_key(|order| order.expires_at);
+            overdue.truncate(limit);
+            Ok(overdue)
         })
         .await
     }

@@ -24,6 +24,12 @@ pub(crate) const NOTIFICATIONS: Table = TableDefinition::new("notifications");
 pub(crate) const INBOX: Table = TableDefinition::new("inbox");
 /// Events waiting to be relayed, keyed by event id (ULIDs: oldest first).
 pub(crate) const OUTBOX: Table = TableDefinition::new("outbox");
+/// Events waiting to be delivered to a consumer, keyed `consumer/event id`.
+pub(crate) const DELIVERIES: Table = TableDefinition::new("deliveries");
+/// Deliveries that exhausted their attempts, keyed `consumer/event id`.
+pub(crate) const DEAD_LETTERS: Table = TableDefinition::new("dead_letters");
+/// Notifications handed to delivery, keyed by notification id.
+pub(crate) const OUTBOUND: Table = TableDefinition::new("outbound");
 
 struct Inner {
     db: Database,

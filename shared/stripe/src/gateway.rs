@@ -45,7 +45,8 @@ fn intent(pi: PaymentIntent) -> Intent {
         PaymentIntentStatus::Canceled => IntentStatus::Canceled,
         _ => IntentStatus::Processing,
     };
-    Intent { id: pi.id.to_string(), status, amount: pi.amount, client_secret: pi.client_secret }
+    // Stripe records when the intent's charge was made, not when the intent succeeded.
+    Intent { id: pi.id.to_string(), status, amount: pi.amount, client_secret: pi.client_secret, succeeded_at: None }
 }
 
 /// A declined card is the buyer's problem (402 with Stripe's message); a request Stripe

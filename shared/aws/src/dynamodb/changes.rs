@@ -54,7 +54,7 @@ impl DynamoChanges {
         }
         for write in &change.orders {
             let table = table(&self.orders, OrdersTable::VARIABLE)?;
-            items.push(conditional(table, DynamoOrders::KEY, write, |order| encode(order, "an order"))?);
+            items.push(conditional(table, DynamoOrders::KEY, write, DynamoOrders::item)?);
         }
         for write in &change.payments {
             let table = table(&self.payments, PaymentsTable::VARIABLE)?;

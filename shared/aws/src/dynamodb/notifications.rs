@@ -86,8 +86,17 @@ impl NotificationStore for DynamoNotifications {
 
     async fn list(&self, user: &UserId, page: &PageRequest) -> Result<Page<Notification>> {
         let after = page.after.as_ref().map(|after| (Self::SORT, after.as_str()));
-        let items: Vec<NotificationItem> =
-            self.0.newest_first(None, (Self::PARTITION, user.as_str()), after, page.limit, "notifications").await?;
+        let items: Vec<NotificationItem> = self
+            .0
+            .newest_first(
+                None,
+                (Self::PARTITION, user.as_str()),
+                after,
+                page.limit,
+                |_: &NotificationItem| true,
+                "notifications",
+            )
+            .await?;
         let notifications = items.into_iter().map(Notification::from).collect();
         Ok(Page::from_overfetch(notifications, page.limit, |notification| notification.id.clone()))
     }

@@ -1,14 +1,18 @@
-//! The orders table: partition key `id`, and the global secondary index `by-buyer` (key
-//! `user_id`, sorted by `id`) for a buyer's orders, newest first.
+//! The orders table: partition key `id`; the global secondary index `by-buyer` (key
+//! `user_id`, sorted by `id`) for a buyer's orders, newest first; and the sparse index
+//! `open-by-expiry` (key `open`, sorted by `open_until`, the reservation's end in epoch
+//! milliseconds), whose attributes exist only while an order is open, for the sweep.
 
+use anyhow::Context;
 use aws_sdk_dynamodb::Client;
-use domain::Result;
+use chrono::{DateTime, Utc};
 use domain::entities::Order;
 use domain::ids::{OrderId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::OrderStore;
+use domain::{Error, Result};
 
-use super::table::Table;
+use super::table::{Item, Table, encode, n, s};
 use crate::resources::OrdersTable;
 
 #[derive(Clone)]
@@ -18,9 +22,24 @@ impl DynamoOrders {
     pub const KEY: &'static str = "id";
     pub const BUYER_INDEX: &'static str = "by-buyer";
     pub const BUYER: &'static str = "user_id";
+    pub const OPEN_INDEX: &'static str = "open-by-expiry";
+    pub const OPEN: &'static str = "open";
+    pub const OPEN_UNTIL: &'static str = "open_until";
 
     pub fn new(client: Client, table: &OrdersTable) -> Self {
         Self(Table::new(client, table.name()))
+    }
+}
+
+impl DynamoOrders {
+    /// The stored item: the order, and while it is open, its place in `open-by-expiry`.
+    pub(super) fn item(order: &Order) -> Result<Item> {
+        let mut item = encode(order, "an order")?;
+        if order.is_open() {
+            item.insert(Self::OPEN.to_owned(), s(Self::OPEN));
+            item.insert(Self::OPEN_UNTIL.to_owned(), n(order.expires_at.timestamp_millis()));
+        }
+        Ok(item)
     }
 }
 
@@ -32,8 +51,31 @@ impl OrderStore for DynamoOrders {
     async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
         let after = page.after.as_ref().map(|after| (Self::KEY, after.as_str()));
         let partition = (Self::BUYER, buyer.as_str());
-        let orders: Vec<Order> =
-            self.0.newest_first(Some(Self::BUYER_INDEX), partition, after, page.limit, "orders").await?;
+        let orders: Vec<Order> = self
+            .0
+            .newest_first(Some(Self::BUYER_INDEX), partition, after, page.limit, |_: &Order| true, "orders")
+            .await?;
         Ok(Page::from_overfetch(orders, page.limit, |order| order.id.to_string()))
+    }
+
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+        let output = self
+            .0
+            .client
+            .query()
+            .table_name(&self.0.name)
+            .index_name(Self::OPEN_INDEX)
+            .key_condition_expression("#open = :open AND #until < :cutoff")
+            .expression_attribute_names("#open", Self::OPEN)
+            .expression_attribute_names("#until", Self::OPEN_UNTIL)
+            .expression_attribute_values(":open", s(Self::OPEN))
+            .expression_attribute_values(":cutoff", n(cutoff.timestamp_millis()))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .context("finding overdue orders")?;
+        serde_dynamo::from_items(output.items.unwrap_or_default())
+            .context("decoding overdue orders")
+            .map_err(Error::Internal)
     }
 }

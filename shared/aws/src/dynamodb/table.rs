@@ -57,36 +57,46 @@ impl Table {
     }
 
     /// Up to `limit + 1` items of `index` (the table itself when `None`) whose partition
-    /// attribute has the given value, highest sort key (newest ULID) first, after the item
-    /// whose sort key is `after`. On every index here the sort key is the table's own key,
-    /// so the start key is the sort key and the partition key.
+    /// attribute has the given value and that `keep` keeps, highest sort key (newest ULID)
+    /// first, after the item whose sort key is `after`. On every index here the sort key is
+    /// the table's own key, so the start key is the sort key and the partition key. Pages
+    /// are read until enough items are kept or the partition ends.
     pub(super) async fn newest_first<T: serde::de::DeserializeOwned>(
         &self,
         index: Option<&str>,
         partition: (&str, &str),
         after: Option<(&str, &str)>,
         limit: usize,
+        keep: impl Fn(&T) -> bool,
         what: &'static str,
     ) -> Result<Vec<T>> {
-        let start = after.map(|(sort, value)| {
+        let mut start = after.map(|(sort, value)| {
             HashMap::from([(sort.to_owned(), s(value)), (partition.0.to_owned(), s(partition.1))])
         });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .set_index_name(index.map(str::to_owned))
-            .key_condition_expression("#key = :value")
-            .expression_attribute_names("#key", partition.0)
-            .expression_attribute_values(":value", s(partition.1))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .with_context(|| format!("listing {what}"))?;
-        serde_dynamo::from_items(output.items.unwrap_or_default())
-            .with_context(|| format!("decoding {what}"))
-            .map_err(Error::Internal)
+        let mut kept = Vec::new();
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .set_index_name(index.map(str::to_owned))
+                .key_condition_expression("#key = :value")
+                .expression_attribute_names("#key", partition.0)
+                .expression_attribute_values(":value", s(partition.1))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .with_context(|| format!("listing {what}"))?;
+            let items: Vec<T> = serde_dynamo::from_items(output.items.unwrap_or_default())
+                .with_context(|| format!("decoding {what}"))?;
+            kept.extend(items.into_iter().filter(|item| keep(item)));
+            start = output.last_evaluated_key.filter(|key| !key.is_empty());
+            if kept.len() > limit || start.is_none() {
+                kept.truncate(limit + 1);
+                return Ok(kept);
+            }
+        }
     }
 }

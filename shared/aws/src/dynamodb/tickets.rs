@@ -1,7 +1,8 @@
 //! The tickets table: partition key `id`. Two global secondary indexes list tickets newest
 //! first (ticket ids are ULIDs, so they sort by creation time): `available`, keyed by
-//! `listing`, an attribute present only while a ticket can be bought (a sparse index), and
-//! `by-seller`, keyed by `user_id`; both sorted by `id`.
+//! `listing`, an attribute present only while a ticket is not sold (a sparse index; a
+//! reserved ticket is listed again as soon as its reservation lapses, so the listing skips
+//! only the reservations still live), and `by-seller`, keyed by `user_id`; both sorted by `id`.
 
 use aws_sdk_dynamodb::Client;
 use domain::Result;
@@ -28,10 +29,10 @@ impl DynamoTickets {
         Self(Table::new(client, table.name()))
     }
 
-    /// The stored item: the ticket, and `listing` while it can be bought.
+    /// The stored item: the ticket, and `listing` while it is not sold.
     pub(super) fn item(ticket: &Ticket) -> Result<Item> {
         let mut item = encode(ticket, "a ticket")?;
-        if ticket.status == TicketStatus::Available {
+        if ticket.status != TicketStatus::Sold {
             item.insert(Self::LISTING.to_owned(), s(Self::LISTED));
         }
         Ok(item)
@@ -45,11 +46,13 @@ impl TicketStore for DynamoTickets {
 
     async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
         let (index, partition) = match filter {
-            TicketFilter::Available => (Self::AVAILABLE_INDEX, (Self::LISTING, Self::LISTED)),
+            TicketFilter::Available(_) => (Self::AVAILABLE_INDEX, (Self::LISTING, Self::LISTED)),
             TicketFilter::Seller(seller) => (Self::SELLER_INDEX, (Self::SELLER, seller.as_str())),
         };
         let after = page.after.as_ref().map(|after| (Self::KEY, after.as_str()));
-        let tickets: Vec<Ticket> = self.0.newest_first(Some(index), partition, after, page.limit, "tickets").await?;
+        let keep = |ticket: &Ticket| filter.keeps(ticket);
+        let tickets: Vec<Ticket> =
+            self.0.newest_first(Some(index), partition, after, page.limit, keep, "tickets").await?;
         Ok(Page::from_overfetch(tickets, page.limit, |ticket| ticket.id.to_string()))
     }
 }

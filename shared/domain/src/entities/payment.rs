@@ -155,6 +155,8 @@ pub struct Intent {
     pub status: IntentStatus,
     pub amount: i64,
     pub client_secret: Option<String>,
+    /// When it succeeded, if the gateway says.
+    pub succeeded_at: Option<DateTime<Utc>>,
 }
 
 /// What the gateway is asked to create: the order's amount, never the client's.

@@ -171,6 +171,16 @@ impl Ticket {
         self.status == TicketStatus::Reserved && self.order_id.as_ref() == Some(order)
     }
 
+    /// The ticket as anyone sees it at `now`: a reservation that has lapsed reads available,
+    /// whether or not the expiry has run yet (the version is the stored one).
+    pub fn effective(&self, now: DateTime<Utc>) -> Ticket {
+        if self.reservation_lapsed(now) {
+            Ticket { status: TicketStatus::Available, order_id: None, reserved_until: None, ..self.clone() }
+        } else {
+            self.clone()
+        }
+    }
+
     /// Reserved, and the reservation lapsed at or before `now`.
     pub fn reservation_lapsed(&self, now: DateTime<Utc>) -> bool {
         self.status == TicketStatus::Reserved && self.reserved_until.is_some_and(|until| until <= now)
@@ -200,10 +210,20 @@ impl Ticket {
 /// Which tickets a listing shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketFilter {
-    /// Tickets that can be bought now: neither reserved nor sold.
-    Available,
+    /// Tickets that can be bought at this time: neither sold nor held by a live reservation.
+    Available(DateTime<Utc>),
     /// One seller's tickets, in every state.
     Seller(UserId),
+}
+
+impl TicketFilter {
+    /// Whether the listing shows `ticket`.
+    pub fn keeps(&self, ticket: &Ticket) -> bool {
+        match self {
+            TicketFilter::Available(now) => ticket.effective(*now).status == TicketStatus::Available,
+            TicketFilter::Seller(seller) => &ticket.user_id == seller,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +270,12 @@ mod tests {
 
         let released = reserved.release();
         assert_eq!((released.status, released.order_id.clone(), released.version), (TicketStatus::Available, None, 2));
+        let lapsed = reserved.effective(until);
+        assert_eq!((lapsed.status, lapsed.order_id.clone(), lapsed.version), (TicketStatus::Available, None, 1));
+        assert_eq!(reserved.effective(until - chrono::Duration::milliseconds(1)), reserved, "held until it lapses");
+        let listing = TicketFilter::Available(until);
+        assert!(listing.keeps(&reserved) && listing.keeps(&ticket) && !listing.keeps(&reserved.sell_to(&order)));
+        assert!(!TicketFilter::Available(ticket.created_at).keeps(&reserved));
         let sold = reserved.sell_to(&order);
         assert_eq!((sold.status, sold.reserved_until, sold.version), (TicketStatus::Sold, None, 2));
         assert!(!sold.is_held_by(&order), "sold is not held");

@@ -2,12 +2,11 @@
 //! `expires_at` unless paid. Every change of an order and of the ticket it holds is one
 //! conditional change, so a ticket is never held by two live orders.
 
-mod expiry;
 mod reservations;
 
 use std::time::Duration;
 
-pub use expiry::{EXPIRATION_CONSUMES, Expiry, ExpiryInput, expire, track_expiry};
+pub(crate) use reservations::cancel_and_release;
 pub use reservations::{cancel, get_own, list, place};
 
 use crate::config::{ConfigError, Env, FromEnv};

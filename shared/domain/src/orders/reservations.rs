@@ -93,7 +93,7 @@ pub async fn cancel(
 }
 
 /// Cancels `order` and frees its ticket if the ticket is still held by it, in one change.
-pub(super) async fn cancel_and_release(
+pub(crate) async fn cancel_and_release(
     store: &(impl TicketStore + ChangeStore),
     order: &Order,
     reason: CancelReason,

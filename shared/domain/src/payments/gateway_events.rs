@@ -59,7 +59,8 @@ pub async fn handle_gateway_event(
     event: &GatewayEvent,
     now: DateTime<Utc>,
 ) -> Result<WebhookOutcome> {
-    let outcome = inbox::once(inbox, WEBHOOK_CONSUMER, &event.id, || apply(store, gateway, &event.kind, now)).await?;
+    let outcome =
+        inbox::once(inbox, WEBHOOK_CONSUMER, &event.id, now, || apply(store, gateway, &event.kind, now)).await?;
     Ok(outcome.unwrap_or(WebhookOutcome::Duplicate))
 }
 

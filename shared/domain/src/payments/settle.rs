@@ -45,7 +45,7 @@ pub async fn settle(
             Some(ticket) if may_complete(&order, &ticket, succeeded_at) => {
                 complete(store, &order, &ticket, &payment, now).await
             }
-            _ => refund(store, gateway, &order, &payment, now).await,
+            ticket => refund(store, gateway, &order, ticket.as_ref(), &payment, now).await,
         };
         match outcome {
             Err(Error::Conflict(_)) => continue,
@@ -88,11 +88,13 @@ async fn complete(
 }
 
 /// Gives the money back for an order that cannot be completed, cancelling the order (as
-/// expired) if it is still open.
+/// expired) if it is still open and releasing its ticket if the order still holds it, in
+/// the same change.
 async fn refund(
     store: &impl ChangeStore,
     gateway: &impl PaymentGateway,
     order: &Order,
+    ticket: Option<&Ticket>,
     payment: &Payment,
     now: DateTime<Utc>,
 ) -> Result<Payment> {
@@ -103,10 +105,15 @@ async fn refund(
         ..Change::default()
     };
     if order.is_open() {
-        // Past its reservation: the order lapsed (its ticket, if still held, is freed by the expiry).
+        // Past its reservation: the order lapsed.
         let cancelled = order.cancel(CancelReason::Expired);
         change.events.push(cancelled.event(EventType::OrderCancelled, now)?);
         change.orders.push(Write::Update(cancelled));
+    }
+    if let Some(ticket) = ticket.filter(|ticket| ticket.is_held_by(&order.id)) {
+        let freed = ticket.release();
+        change.events.push(freed.event(EventType::TicketUpdated, now)?);
+        change.tickets.push(Write::Update(freed));
     }
     store.commit(&change).await?;
     tracing::warn!(order = %order.id, intent = %payment.stripe_id, "payment for an order that cannot complete was refunded");

@@ -178,7 +178,7 @@ pub async fn listings_page_newest_first_without_gaps_or_duplicates(store: impl T
     let reserved = tickets[3].reserve_for(&order.id, order.expires_at);
     store.commit(&write(Write::Update(reserved.clone()), event(EventType::TicketUpdated, &reserved))).await.unwrap();
 
-    let available = all_pages(&store, &TicketFilter::Available, 2).await;
+    let available = all_pages(&store, &TicketFilter::Available(Utc::now()), 2).await;
     assert_eq!(available, [vec!["t6", "t5"], vec!["t4", "t2"], vec!["t1", "t0"]]);
     let odd = all_pages(&store, &TicketFilter::Seller(UserId::from("seller-odd")), 2).await;
     assert_eq!(odd, [vec!["t5", "t3"], vec!["t1"]]);

@@ -13,6 +13,10 @@ use std::future::Future;
 
 use chrono::Utc;
 
+use crate::entities::{Intent, IntentRequest};
+use crate::error::{Error, Result};
+use crate::ports::PaymentGateway;
+
 use crate::entities::{Ticket, TicketStatus};
 use crate::events::Event;
 use crate::ids::{TicketId, UserId};
@@ -22,6 +26,31 @@ use crate::money::{self, Money};
 /// every committed change, and no refused one, stored its events.
 pub trait OutboxProbe: Send + Sync {
     fn events(&self) -> impl Future<Output = Vec<Event>> + Send;
+}
+
+/// A payment gateway for suites that must never reach one: every call fails.
+pub struct Unreachable;
+
+impl PaymentGateway for Unreachable {
+    async fn create_intent(&self, _: &IntentRequest<'_>) -> Result<Intent> {
+        Err(unreachable())
+    }
+
+    async fn confirm(&self, _: &str, _: &str) -> Result<Intent> {
+        Err(unreachable())
+    }
+
+    async fn get_intent(&self, _: &str) -> Result<Intent> {
+        Err(unreachable())
+    }
+
+    async fn refund(&self, _: &str) -> Result<String> {
+        Err(unreachable())
+    }
+}
+
+fn unreachable() -> Error {
+    Error::Internal(anyhow::anyhow!("this suite reaches no payment gateway"))
 }
 
 /// An available ticket of `seller`, priced 45.00, as the tickets service lists it.

@@ -5,22 +5,24 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::Unreachable;
 use super::ticket;
 use crate::change::{Change, Write};
 use crate::entities::{CancelReason, Order, OrderStatus, Ticket, TicketStatus};
 use crate::error::Error;
 use crate::events::EventType;
+use crate::expiry::{self, Expiry};
 use crate::ids::UserId;
 use crate::money::Money;
-use crate::orders::{self, Expiry};
+use crate::orders;
 use crate::page::PageRequest;
-use crate::ports::{ChangeStore, OrderStore, TicketStore};
+use crate::ports::{ChangeStore, OrderStore, Store, TicketStore};
 
 const TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// The stores an order use case needs.
-pub trait Stores: OrderStore + TicketStore + ChangeStore {}
-impl<S: OrderStore + TicketStore + ChangeStore> Stores for S {}
+pub trait Stores: Store {}
+impl<S: Store> Stores for S {}
 
 fn user(name: &str) -> UserId {
     UserId::from(name)
@@ -97,18 +99,18 @@ pub async fn a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_cha
     assert!(held.is_held_by(&fresh.id));
 
     // The late expiry of the stale order changes nothing now.
-    assert_eq!(orders::expire(&store, &stale.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiry::expire(&store, &Unreachable, &stale.id, Utc::now()).await.unwrap(), Expiry::Ignored);
     assert_eq!(ticket_of(&store, &ticket).await, held);
 }
 
 pub async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once(store: impl Stores) {
     let ticket = listed(&store).await;
     let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
-    let early = orders::expire(&store, &order.id, Utc::now()).await;
+    let early = expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await;
     assert!(early.is_err(), "an expiry before expiresAt is refused (and retried)");
 
     let later = order.expires_at + chrono::Duration::seconds(1);
-    assert_eq!(orders::expire(&store, &order.id, later).await.unwrap(), Expiry::Expired);
+    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, later).await.unwrap(), Expiry::Expired);
     let expired = order_of(&store, &order).await.unwrap();
     assert_eq!(
         (expired.status, expired.cancel_reason, expired.version),
@@ -117,7 +119,7 @@ pub async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once(store: imp
     let freed = ticket_of(&store, &ticket).await;
     assert_eq!((freed.status, freed.order_id.clone(), freed.reserved_until), (TicketStatus::Available, None, None));
 
-    assert_eq!(orders::expire(&store, &order.id, later).await.unwrap(), Expiry::Ignored, "repeated");
+    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, later).await.unwrap(), Expiry::Ignored, "repeated");
     assert_eq!(ticket_of(&store, &ticket).await, freed);
 }
 
@@ -136,7 +138,7 @@ pub async fn a_paid_order_is_never_cancelled_nor_expired(store: impl Stores) {
     let cancel = orders::cancel(&store, &user("buyer"), order.id.as_str(), Utc::now()).await;
     assert!(matches!(cancel, Err(Error::Conflict("Cannot cancel a paid order"))), "{cancel:?}");
     let late = order.expires_at + chrono::Duration::seconds(1);
-    assert_eq!(orders::expire(&store, &order.id, late).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, late).await.unwrap(), Expiry::Ignored);
     assert_eq!(order_of(&store, &order).await, Some(paid));
     assert_eq!(ticket_of(&store, &ticket).await, sold);
 
@@ -176,4 +178,41 @@ pub async fn a_buyers_orders_page_newest_first(store: impl Stores) {
     let rest = OrderStore::list(&store, &user("buyer"), &PageRequest { limit: 3, after: first.next }).await.unwrap();
     assert_eq!(rest.items.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), [placed[0].clone()]);
     assert_eq!(rest.next, None);
+}
+
+pub async fn overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first(store: impl Stores) {
+    let now = Utc::now();
+    let mut placed = Vec::new();
+    for minutes in [30, 20, 10, 1] {
+        let ticket = listed(&store).await;
+        placed.push(place(&store, "buyer", &ticket, now - chrono::Duration::minutes(minutes)).await.unwrap());
+    }
+    // Lapsed 15, 5 and -5 minutes ago (the last one has 5 minutes to go) and 14 minutes ahead.
+    let cancelled = placed.remove(1);
+    orders::cancel(&store, &user("buyer"), cancelled.id.as_str(), now).await.unwrap();
+    let overdue = store.overdue(now, 10).await.unwrap();
+    let ids: Vec<_> = overdue.iter().map(|order| order.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [placed[0].id.clone(), placed[1].id.clone()],
+        "open and lapsed, soonest first; not the cancelled one"
+    );
+    assert_eq!(store.overdue(now, 1).await.unwrap().len(), 1, "at most the limit");
+    assert!(store.overdue(now - chrono::Duration::hours(1), 10).await.unwrap().is_empty());
+}
+
+pub async fn expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open(store: impl Stores) {
+    let ticket = listed(&store).await;
+    let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
+    // Cancelled without releasing its ticket (as a refund of a late payment once did).
+    store
+        .commit(&Change { orders: vec![Write::Update(order.cancel(CancelReason::Expired))], ..Change::default() })
+        .await
+        .unwrap();
+    assert!(ticket_of(&store, &ticket).await.is_held_by(&order.id));
+
+    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiry::Released);
+    let freed = ticket_of(&store, &ticket).await;
+    assert_eq!((freed.status, freed.order_id), (TicketStatus::Available, None));
+    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
 }

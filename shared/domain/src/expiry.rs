@@ -1,0 +1,156 @@
+//! The expiry of reservations. An order's expiry is scheduled when the order is created and
+//! unscheduled when it is cancelled; it runs at `expires_at`, and a sweep catches every
+//! open order whose expiry never ran. Late, early (refused, then retried) or repeated runs
+//! change nothing they should not.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{CancelReason, IntentStatus, Order, OrderEventData, OrderStatus, PaymentStatus};
+use crate::error::{Error, Result};
+use crate::events::{Event, EventType};
+use crate::ids::OrderId;
+use crate::ports::{ChangeStore, ExpiryScheduler, Inbox, OrderStore, PaymentGateway, Store, TicketStore};
+use crate::{change, inbox, orders, payments};
+
+/// What a schedule hands the expiry: `{"orderId": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiryInput {
+    pub order_id: String,
+}
+
+/// What the expiry did with an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Cancelled as expired; its ticket released if it still held it.
+    Expired,
+    /// Paid meanwhile (its payment's news had not come yet): completed instead.
+    Completed,
+    /// Already cancelled, but still holding its ticket: the ticket was released.
+    Released,
+    /// Nothing to do: unknown, paid, or cancelled and holding nothing.
+    Ignored,
+}
+
+/// The order's reservation time has come. An unpaid order is cancelled and its ticket
+/// released if the order still holds it; an order whose payment already succeeded at the
+/// gateway is completed instead; a ticket still held by an order that is no longer open is
+/// released.
+pub async fn expire(
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    id: &OrderId,
+    now: DateTime<Utc>,
+) -> Result<Expiry> {
+    let Some(order) = OrderStore::get(store, id).await? else { return Ok(Expiry::Ignored) };
+    if !order.is_open() {
+        return release_from(store, &order, now).await;
+    }
+    if now < order.expires_at {
+        return Err(Error::Internal(anyhow::anyhow!("expiry of order {id} ran before {}", order.expires_at)));
+    }
+    if order.status == OrderStatus::AwaitingPayment
+        && let Some(payment) = store.for_order(&order.id).await?
+    {
+        let intent = gateway.get_intent(&payment.stripe_id).await?;
+        if intent.status == IntentStatus::Succeeded {
+            // Paid while the reservation held, as far as anyone can tell: the expiry runs as the
+            // reservation lapses, so a gateway that does not say when counts as in time.
+            let paid_at = intent.succeeded_at.unwrap_or(order.expires_at - chrono::Duration::milliseconds(1));
+            let settled = payments::settle(store, gateway, &order.id, &payment.stripe_id, paid_at, now).await?;
+            return Ok(if settled.status == PaymentStatus::Succeeded { Expiry::Completed } else { Expiry::Expired });
+        }
+    }
+    orders::cancel_and_release(store, &order, CancelReason::Expired, now).await?;
+    Ok(Expiry::Expired)
+}
+
+/// Frees the ticket a cancelled or completed order still holds as reserved.
+async fn release_from(store: &(impl TicketStore + ChangeStore), order: &Order, now: DateTime<Utc>) -> Result<Expiry> {
+    let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|t| t.is_held_by(&order.id)) else {
+        return Ok(Expiry::Ignored);
+    };
+    let freed = ticket.release();
+    let change = change::Change {
+        events: vec![freed.event(EventType::TicketUpdated, now)?],
+        tickets: vec![change::Write::Update(freed)],
+        ..change::Change::default()
+    };
+    store.commit(&change).await?;
+    tracing::warn!(order = %order.id, ticket = %ticket.id, "a ticket held by an order that is no longer open was released");
+    Ok(Expiry::Released)
+}
+
+/// How long past `expires_at` an open order waits for its schedule before a sweep expires it.
+pub const SWEEP_GRACE: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Expires every open order whose reservation lapsed more than [`SWEEP_GRACE`] ago: the
+/// orders whose schedule was never created, or whose expiry kept failing. Returns how many
+/// it expired; one that fails is left for the next sweep.
+pub async fn sweep(store: &impl Store, gateway: &impl PaymentGateway, now: DateTime<Utc>) -> Result<usize> {
+    const BATCH: usize = 100;
+    let overdue = store.overdue(now - SWEEP_GRACE, BATCH).await?;
+    let mut expired = 0;
+    for order in &overdue {
+        match expire(store, gateway, &order.id, now).await {
+            Ok(Expiry::Ignored) => {}
+            Ok(_) => expired += 1,
+            Err(error) => tracing::error!(error = ?error, order = %order.id, "sweeping an overdue order failed"),
+        }
+    }
+    if !overdue.is_empty() {
+        tracing::warn!(overdue = overdue.len(), expired, "the sweep expired orders whose expiry had not run");
+    }
+    Ok(expired)
+}
+
+/// The event types the expiration service is routed.
+pub const CONSUMES: [EventType; 2] = [EventType::OrderCreated, EventType::OrderCancelled];
+
+/// The expiration service's inbox name.
+pub const CONSUMER: &str = "expiration";
+
+/// Orders that lapse this soon (or lapsed already) are not scheduled: their expiry runs in
+/// the delivery itself, as soon as they are due.
+pub const TOO_SOON: chrono::Duration = chrono::Duration::minutes(1);
+
+/// The expiration service's consumer rule, once per event: an order's expiry is scheduled
+/// when it is created, or run in the delivery when the order is due within
+/// [`TOO_SOON`] (after `wait`ing until it is due); it is unscheduled when the order is
+/// cancelled.
+pub async fn track<W, Wait>(
+    scheduler: &impl ExpiryScheduler,
+    store: &impl Store,
+    gateway: &impl PaymentGateway,
+    inbox: &impl Inbox,
+    event: &Event,
+    now: DateTime<Utc>,
+    wait: W,
+) -> Result<()>
+where
+    W: Fn(std::time::Duration) -> Wait,
+    Wait: std::future::Future<Output = ()>,
+{
+    inbox::once(inbox, CONSUMER, &event.id, now, || async {
+        match event.kind {
+            EventType::OrderCreated => {
+                let order: OrderEventData = event.data()?;
+                if order.expires_at > now + TOO_SOON {
+                    return scheduler.schedule(&order.id, order.expires_at).await;
+                }
+                if let Ok(early) = (order.expires_at - now).to_std() {
+                    wait(early).await;
+                }
+                expire(store, gateway, &order.id, order.expires_at.max(Utc::now())).await.map(|_| ())
+            }
+            EventType::OrderCancelled => {
+                let order: OrderEventData = event.data()?;
+                scheduler.cancel(&order.id).await
+            }
+            _ => Ok(()),
+        }
+    })
+    .await
+    .map(|_| ())
+}

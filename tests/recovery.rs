@@ -1,0 +1,272 @@
+//! What happens when things arrive late, twice, or never: each test stands for a way the
+//! system once lost or stranded something, on the embedded adapters with no background
+//! loops, so that nothing runs but what the test runs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::change::{Change, Write};
+use domain::entities::{Notification, Order, OrderStatus, PaymentStatus, Ticket, TicketStatus};
+use domain::events::EventType;
+use domain::expiry::{self, Expiry};
+use domain::ids::UserId;
+use domain::payments::{self, GatewayEvent, GatewayEventKind};
+use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, OrderStore, PaymentStore, TicketStore};
+use domain::{Result, orders};
+use embedded::{EmbeddedStore, TestGateway};
+use lambda_http::RequestExt;
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+async fn listed(store: &EmbeddedStore) -> Ticket {
+    domain::testing::orders::listed(store).await
+}
+
+/// An order of `ticket` placed `ago` (its reservation lapses 15 minutes after).
+async fn ordered(store: &EmbeddedStore, ticket: &Ticket, ago: chrono::Duration) -> Order {
+    orders::place(store, UserId::from("buyer"), ticket.id.as_str(), TIMEOUT, Utc::now() - ago).await.unwrap()
+}
+
+async fn ticket_of(store: &EmbeddedStore, ticket: &Ticket) -> Ticket {
+    TicketStore::get(store, &ticket.id).await.unwrap().unwrap()
+}
+
+async fn order_of(store: &EmbeddedStore, order: &Order) -> Order {
+    OrderStore::get(store, &order.id).await.unwrap().unwrap()
+}
+
+/// The order's payment started, and the buyer paid in the browser, at `at`.
+async fn paid_in_browser(store: &EmbeddedStore, gateway: &TestGateway, order: &Order, at: DateTime<Utc>) -> String {
+    let started = payments::pay(store, gateway, &order.user_id, order.id.as_str(), None, at).await.unwrap();
+    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    gateway.complete_in_browser_at(&payment.stripe_id, at).unwrap();
+    payment.stripe_id
+}
+
+fn succeeded(order: &Order, intent: &str, at: DateTime<Utc>) -> GatewayEvent {
+    GatewayEvent {
+        id: format!("evt_{}", ulid::Ulid::new()),
+        kind: GatewayEventKind::IntentSucceeded {
+            order: order.id.clone(),
+            intent: intent.to_owned(),
+            amount: order.ticket.price,
+            currency: order.ticket.currency.clone(),
+            livemode: false,
+            at,
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_late_payment_is_refunded_and_its_ticket_released_in_the_same_change() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    // Placed 20 minutes ago: the reservation lapsed 5 minutes ago, and no expiry has run.
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(20)).await;
+    let started = payments::pay(
+        &store,
+        &gateway,
+        &order.user_id,
+        order.id.as_str(),
+        None,
+        Utc::now() - chrono::Duration::minutes(19),
+    )
+    .await
+    .unwrap();
+    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    // The bank confirms only now, five minutes after the reservation lapsed.
+    gateway.complete_in_browser(&payment.stripe_id).unwrap();
+
+    let late = succeeded(&order, &payment.stripe_id, Utc::now());
+    payments::handle_gateway_event(&store, &gateway, &store, &late, Utc::now()).await.unwrap();
+
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
+    let freed = ticket_of(&store, &ticket).await;
+    assert_eq!((freed.status, freed.order_id), (TicketStatus::Available, None), "the ticket is not stranded");
+    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+}
+
+#[tokio::test]
+async fn an_expiry_completes_an_order_whose_payment_succeeded_but_whose_news_is_late() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
+    paid_in_browser(
+        &store,
+        &gateway,
+        &order,
+        Utc::now() - chrono::Duration::minutes(15) - chrono::Duration::seconds(30),
+    )
+    .await;
+
+    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Completed);
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Complete);
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Sold);
+    let someone_else = orders::place(&store, UserId::from("latecomer"), ticket.id.as_str(), TIMEOUT, Utc::now()).await;
+    assert!(someone_else.is_err(), "the paid ticket is never offered again");
+}
+
+#[tokio::test]
+async fn a_lapsed_reservation_reads_available_everywhere_before_any_expiry_ran() {
+    let store = EmbeddedStore::in_memory();
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
+    assert!(ticket_of(&store, &ticket).await.is_held_by(&order.id), "as stored, still reserved");
+
+    let request = |path: &str, params: &[(&str, &str)]| {
+        let request = lambda_http::http::Request::builder().uri(path).body(lambda_http::Body::Empty).unwrap();
+        let params: std::collections::HashMap<String, String> =
+            params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        request.with_path_parameters(params)
+    };
+    let shown = tickets_get::handle(&store, request("/api/tickets/x", &[("id", ticket.id.as_str())])).await.unwrap();
+    let shown: Value = serde_json::from_slice(shown.body().as_ref()).unwrap();
+    assert_eq!((shown["status"].as_str(), &shown["orderId"]), (Some("available"), &Value::Null));
+    let listing = tickets_list::handle(&store, request("/api/tickets", &[])).await.unwrap();
+    let listing: Value = serde_json::from_slice(listing.body().as_ref()).unwrap();
+    assert_eq!(listing[0]["id"].as_str(), Some(ticket.id.as_str()), "listed for sale again");
+    assert_eq!(listing[0]["status"], "available");
+
+    // The seller may edit it again; the lapsed order then holds nothing.
+    let seller = ticket.user_id.clone();
+    let draft = domain::entities::TicketDraft { title: "Encore".into(), ..draft_of(&ticket) };
+    let edited = domain::tickets::update(&store, &seller, ticket.id.as_str(), draft, Utc::now()).await.unwrap();
+    assert_eq!((edited.status, edited.version), (TicketStatus::Available, 2));
+    assert_eq!(expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(), Expiry::Expired);
+    assert_eq!(ticket_of(&store, &ticket).await.title, "Encore", "the expiry leaves the seller's ticket alone");
+}
+
+fn draft_of(ticket: &Ticket) -> domain::entities::TicketDraft {
+    domain::entities::TicketDraft {
+        title: ticket.title.clone(),
+        price: ticket.price,
+        date: ticket.date,
+        venue: ticket.venue.clone(),
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_expires_open_orders_whose_expiry_never_ran_and_nothing_else() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let forgotten = ordered(&store, &listed(&store).await, chrono::Duration::minutes(18)).await;
+    let just_lapsed = ordered(&store, &listed(&store).await, chrono::Duration::minutes(16)).await;
+    let live = ordered(&store, &listed(&store).await, chrono::Duration::minutes(1)).await;
+
+    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 1);
+    assert_eq!(order_of(&store, &forgotten).await.status, OrderStatus::Cancelled, "lapsed beyond the grace");
+    assert_eq!(order_of(&store, &just_lapsed).await.status, OrderStatus::Created, "its schedule may still fire");
+    assert_eq!(order_of(&store, &live).await.status, OrderStatus::Created);
+    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 0, "a second sweep finds nothing");
+}
+
+async fn never_waits(_: Duration) {}
+
+#[tokio::test]
+async fn an_order_already_due_when_its_schedule_would_be_created_is_expired_at_once() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let order = ordered(&store, &listed(&store).await, chrono::Duration::minutes(20)).await;
+    let created = order.event(EventType::OrderCreated, order.created_at).unwrap();
+
+    expiry::track(&store, &store, &gateway, &store, &created, Utc::now(), never_waits).await.unwrap();
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
+    assert!(store.schedules().await.unwrap().is_empty(), "no schedule that may never fire");
+
+    let later = ordered(&store, &listed(&store).await, chrono::Duration::zero()).await;
+    let created = later.event(EventType::OrderCreated, later.created_at).unwrap();
+    expiry::track(&store, &store, &gateway, &store, &created, Utc::now(), never_waits).await.unwrap();
+    assert_eq!(store.schedules().await.unwrap().len(), 1, "an order due later is scheduled");
+    assert_eq!(order_of(&store, &later).await.status, OrderStatus::Created);
+}
+
+#[tokio::test]
+async fn an_order_due_within_a_minute_expires_in_the_delivery_once_due() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order =
+        orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), Duration::from_millis(300), Utc::now())
+            .await
+            .unwrap();
+    let created = order.event(EventType::OrderCreated, order.created_at).unwrap();
+    let waited = Arc::new(AtomicUsize::new(0));
+    let wait = |duration: Duration| {
+        waited.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(duration)
+    };
+    expiry::track(&store, &store, &gateway, &store, &created, Utc::now(), wait).await.unwrap();
+    assert_eq!(waited.load(Ordering::SeqCst), 1, "waited until due, not expired early");
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
+    assert!(store.schedules().await.unwrap().is_empty());
+}
+
+/// A sender that counts what it was given, then hands it on.
+#[derive(Clone)]
+struct Counting {
+    sent: Arc<AtomicUsize>,
+    inner: EmbeddedStore,
+}
+
+impl NotificationSender for Counting {
+    async fn send(&self, notification: &Notification) -> Result<()> {
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        self.inner.send(notification).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_two_concurrent_deliveries_of_an_event_one_runs_its_effect() {
+    let store = EmbeddedStore::in_memory();
+    let order = ordered(&store, &listed(&store).await, chrono::Duration::zero()).await;
+    let created = order.event(EventType::OrderCreated, order.created_at).unwrap();
+    let sender = Counting { sent: Arc::default(), inner: store.clone() };
+
+    let mut deliveries = tokio::task::JoinSet::new();
+    for _ in 0..2 {
+        let (store, sender, event) = (store.clone(), sender.clone(), created.clone());
+        deliveries.spawn(async move { notifications_consumer::handle(&store, &sender, &store, event).await });
+    }
+    let outcomes = deliveries.join_all().await;
+    assert_eq!(outcomes.iter().filter(|outcome| outcome.is_ok()).count(), 1, "the other is redelivered later");
+    assert_eq!(sender.sent.load(Ordering::SeqCst), 1, "sent once");
+
+    // Its redelivery finds the event processed.
+    notifications_consumer::handle(&store, &sender, &store, created).await.unwrap();
+    assert_eq!(sender.sent.load(Ordering::SeqCst), 1);
+    assert_eq!(store.sent_notifications().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_notification_interrupted_between_storing_and_sending_is_sent_on_its_retry() {
+    let store = EmbeddedStore::in_memory();
+    let order = ordered(&store, &listed(&store).await, chrono::Duration::zero()).await;
+    let created = order.event(EventType::OrderCreated, order.created_at).unwrap();
+    // The first delivery stored the notification and crashed before sending: its claim lapses.
+    let crashed_at = Utc::now() - chrono::Duration::minutes(5);
+    let notification = domain::notifications::for_event(&created).unwrap().unwrap();
+    domain::ports::NotificationStore::add(&store, &notification).await.unwrap();
+    domain::ports::Inbox::claim(&store, domain::notifications::CONSUMER, &created.id, crashed_at, crashed_at)
+        .await
+        .unwrap();
+
+    notifications_consumer::handle(&store, &store, &store, created.clone()).await.unwrap();
+    assert_eq!(store.sent_notifications().await.unwrap(), 1, "sent by the retry");
+    notifications_consumer::handle(&store, &store, &store, created).await.unwrap();
+    assert_eq!(store.sent_notifications().await.unwrap(), 1, "and only once");
+}
+
+#[tokio::test]
+async fn an_expiry_frees_a_ticket_its_cancelled_order_still_holds() {
+    let store = EmbeddedStore::in_memory();
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(20)).await;
+    let cancelled = order.cancel(domain::entities::CancelReason::Expired);
+    store.commit(&Change { orders: vec![Write::Update(cancelled)], ..Change::default() }).await.unwrap();
+    store.schedule(&order.id, order.expires_at).await.unwrap();
+
+    assert_eq!(expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(), Expiry::Released);
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
+}
