@@ -82,8 +82,8 @@ async fn seeded_store() -> EmbeddedStore {
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
 /// them and the outbox relay's stream events (checked in `outbox_relay.rs`), and the
 /// consumers' and the expiry's inputs (checked below).
-const OTHER_SAMPLES: [&str; 5] =
-    ["bus", "outbox-relay", "expiration-fire", "expiration-schedule", "notifications-consumer"];
+const OTHER_SAMPLES: [&str; 6] =
+    ["bus", "outbox-relay", "expiration-fire", "expiration-schedule", "expiration-sweep", "notifications-consumer"];
 
 /// The orders the samples name: the sample user's (holding the reserved ticket), someone
 /// else's, and a paid one.
@@ -207,6 +207,10 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     let user = UserId::from(SAMPLE_USER);
     let stored = store.list(&user, &PageRequest::first(5)).await.unwrap().items;
     assert_eq!(stored.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(), ["reservation.expired"]);
+
+    // The sweep's schedule invokes it with a scheduled event, which it reads and ignores.
+    let _: Value = serde_json::from_str(&sample("expiration-sweep/scheduled.json")).expect("a scheduled event");
+    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 0, "the samples' orders run to 2100");
 
     // The sample order's reservation runs to 2100: an expiry now is early, and refused.
     let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
