@@ -171,3 +171,32 @@ async fn the_expiration_route_tells_the_reservations_state() {
     let after = app.with_session(Method::GET, &path, &buyer, None).await.body;
     assert_eq!((after["status"].as_str(), after["secondsRemaining"].as_i64()), (Some("cancelled"), Some(0)));
 }
+
+#[tokio::test]
+async fn once_its_event_has_taken_place_a_ticket_can_be_neither_ordered_nor_paid_for() {
+    let app = spawn_app().await;
+    let seller = app.session("seller@example.com").await;
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let mut ids = Vec::new();
+    for title in ["Tonight", "Also tonight"] {
+        let reply = app.create_ticket(&seller, &json!({ "title": title, "price": 10, "date": soon })).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        ids.push(reply.body["id"].as_str().unwrap().to_owned());
+    }
+    let buyer = app.session("buyer@example.com").await;
+    let early = order(&app, &buyer, &ids[0]).await;
+    assert_eq!(early.status, 201);
+    assert_eq!(titles(&app.get("/api/tickets").await.body), ["Also tonight"], "the other is still for sale");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    assert_eq!(app.get("/api/tickets").await.body, json!([]), "past events leave the listing");
+    let late = order(&app, &buyer, &ids[1]).await;
+    assert_eq!((late.status, late.messages()), (409, vec!["This event has already taken place"]));
+    let pay = json!({ "orderId": early.body["id"], "token": "pm_card_visa" });
+    let paid = app.with_session(Method::POST, "/api/payments", &buyer, Some(&pay)).await;
+    assert_eq!((paid.status, paid.messages()), (409, vec!["This event has already taken place"]));
+}
+
+fn titles(body: &Value) -> Vec<&str> {
+    body.as_array().unwrap().iter().map(|ticket| ticket["title"].as_str().unwrap()).collect()
+}

@@ -377,20 +377,79 @@ async fn a_payment_made_in_time_whose_webhook_is_late_completes_the_order_at_its
     assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded", "never refunded");
 }
 
+fn charge_refunded(id: &str, intent: &str, amount_refunded: i64) -> String {
+    let object = json!({ "id": "ch_1", "object": "charge", "payment_intent": intent, "amount": 4500,
+        "amount_refunded": amount_refunded, "refunded": amount_refunded == 4500,
+        "refunds": { "data": [{ "id": format!("re_{id}") }] } });
+    stripe_event(id, "charge.refunded", chrono::Utc::now().timestamp(), object)
+}
+
 #[tokio::test]
-async fn a_refund_made_at_stripe_is_recorded() {
+async fn a_full_refund_made_at_stripe_is_recorded_on_the_payment_and_the_order_and_notified() {
     let app = spawn_app().await;
     let (buyer, order_id, _) = ordered(&app).await;
     let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
     let intent = paid.body["stripeId"].as_str().unwrap();
-    let refunded = stripe_event(
-        "evt_refund",
-        "charge.refunded",
-        chrono::Utc::now().timestamp(),
-        json!({ "id": "ch_1", "object": "charge", "payment_intent": intent, "refunds": { "data": [{ "id": "re_dashboard" }] } }),
-    );
-    assert_eq!(deliver_signed(&app, &refunded).await.status, 200);
-    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "refunded");
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_refund", intent, 4500)).await.status, 200);
+    let payment = &payments_of(&app, &buyer, &order_id).await[0];
+    assert_eq!((payment["status"].as_str(), &payment["amountRefunded"]), (Some("refunded"), &json!(45.0)));
+    let order = order_of(&app, &buyer, &order_id).await;
+    assert_eq!(order["status"], "complete", "the order keeps its status");
+    assert!(order["refundedAt"].as_str().is_some(), "the refund is recorded on the order: {order}");
+    eventually("the refund notice", || async {
+        notification_kinds(&app, &buyer).await.contains(&"payment.refunded".to_owned()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_partial_refund_is_recorded_as_partial_and_the_sale_stands() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    let intent = paid.body["stripeId"].as_str().unwrap();
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_partial", intent, 1000)).await.status, 200);
+    let payment = &payments_of(&app, &buyer, &order_id).await[0];
+    assert_eq!((payment["status"].as_str(), &payment["amountRefunded"]), (Some("succeeded"), &json!(10.0)));
+    let order = order_of(&app, &buyer, &order_id).await;
+    assert_eq!((order["status"].as_str(), &order["refundedAt"]), (Some("complete"), &Value::Null));
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+}
+
+#[tokio::test]
+async fn a_succeeded_intent_whose_amount_currency_or_mode_differs_completes_nothing() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    let mut cheaper = intent_object(&intent, &order_id, "succeeded");
+    cheaper["amount"] = json!(1);
+    let mut other_currency = intent_object(&intent, &order_id, "succeeded");
+    other_currency["currency"] = json!("eur");
+    let live = json!({ "id": "evt_live", "object": "event", "type": "payment_intent.succeeded", "created": now,
+        "livemode": true, "data": { "object": intent_object(&intent, &order_id, "succeeded") } })
+    .to_string();
+    for body in [
+        stripe_event("evt_cheaper", "payment_intent.succeeded", now, cheaper),
+        stripe_event("evt_euros", "payment_intent.succeeded", now, other_currency),
+        live,
+    ] {
+        assert_eq!(deliver_signed(&app, &body).await.status, 200, "acknowledged, so Stripe stops sending it");
+        assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "awaiting:payment");
+    }
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "reserved");
+}
+
+#[tokio::test]
+async fn an_oversized_webhook_body_and_a_flood_of_signatures_are_400() {
+    let app = spawn_app().await;
+    let now = chrono::Utc::now().timestamp();
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    let signed = stripe_webhook::sign(big.as_bytes(), &Secret::new(local::LOCAL_WEBHOOK_SECRET), now);
+    assert_eq!(deliver(&app, &big, Some(signed)).await.status, 400);
+    let body = stripe_event("evt_1", "customer.created", now, json!({ "id": "cus_1" }));
+    let good = stripe_webhook::sign(body.as_bytes(), &Secret::new(local::LOCAL_WEBHOOK_SECRET), now);
+    let flood = format!("{},{}", vec!["v1=00"; 100].join(","), good);
+    assert_eq!(deliver(&app, &body, Some(flood)).await.status, 400);
 }
 
 #[tokio::test]

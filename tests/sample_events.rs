@@ -67,10 +67,12 @@ async fn seeded_store() -> EmbeddedStore {
                 title: "Sample concert".to_owned(),
                 price: Money::from_minor(4500),
                 currency: "usd".to_owned(),
+                date: None,
             },
             status,
             expires_at: "2100-01-01T00:00:00Z".parse().unwrap(),
             cancel_reason: None,
+            refunded_at: None,
             version: 0,
             created_at: Utc::now(),
         }));

@@ -9,35 +9,66 @@ use serde::{Deserialize, Serialize};
 pub const CURRENCY: &str = "usd";
 
 /// A positive amount in minor units (cents).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
 impl Money {
-    /// The highest price a ticket may have: 1,000,000.00.
-    pub const MAX: Money = Money(100_000_000);
+    /// The highest price a ticket may have: Stripe's highest charge, 999,999.99.
+    pub const MAX: Money = Money(99_999_999);
 
-    /// Parses a decimal amount such as `19.99`, `20` or `0.5`: positive, at most two
-    /// decimals, at most [`Money::MAX`].
+    /// Parses a decimal amount exactly from its text, as a JSON number is written (`19.99`,
+    /// `20`, `0.5`, `1e2`, `1.999e1`): positive, at most two decimals whatever the notation,
+    /// at most [`Money::MAX`]. Nothing goes through floating point.
     pub fn parse_decimal(raw: &str) -> Result<Self, String> {
         let invalid = || "Price must be a positive amount with at most two decimals".to_owned();
         let raw = raw.trim();
-        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
-        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits(whole) || !digits(fraction) || (raw.contains('.') && fraction.is_empty()) {
+        let (mantissa, exponent) = match raw.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, exponent.strip_prefix('+').unwrap_or(exponent)),
+            None => (raw, "0"),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let exponent_digits = exponent.strip_prefix('-').unwrap_or(exponent);
+        if !digits(whole) || (mantissa.contains('.') && !digits(fraction)) || !digits(exponent_digits) {
             return Err(invalid());
         }
+        // The value is `digits × 10^(exponent − fraction length)`: its decimals are the
+        // digits the point ends up before.
+        let exponent: i64 = exponent.parse().map_err(|_| Self::too_high())?;
+        let all = format!("{whole}{fraction}").trim_start_matches('0').to_owned();
+        if all.is_empty() {
+            return Err("Price must be greater than 0".to_owned());
+        }
+        let shift = exponent.saturating_sub(fraction.len() as i64);
+        let (int_digits, frac_digits) = if shift >= 0 {
+            if all.len() as i64 + shift > 8 {
+                return Err(Self::too_high());
+            }
+            (format!("{all}{}", "0".repeat(shift as usize)), String::new())
+        } else {
+            let point = all.len() as i64 + shift;
+            if point < -2 {
+                // Its first significant digit lies beyond the cents (trailing zeros aside).
+                return Err(invalid());
+            }
+            if point >= 0 {
+                (all[..point as usize].to_owned(), all[point as usize..].to_owned())
+            } else {
+                (String::new(), format!("{}{all}", "0".repeat((-point) as usize)))
+            }
+        };
         // "19.90" and "19.900" are the same amount; a third non-zero decimal is not.
-        let fraction = fraction.trim_end_matches('0');
-        if fraction.len() > 2 {
+        let frac_digits = frac_digits.trim_end_matches('0');
+        if frac_digits.len() > 2 {
             return Err(invalid());
         }
-        let whole = whole.trim_start_matches('0');
-        if whole.len() > 7 {
+        let int_digits = int_digits.trim_start_matches('0');
+        if int_digits.len() > 6 {
             return Err(Self::too_high());
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
-        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
+        let whole: i64 = if int_digits.is_empty() { 0 } else { int_digits.parse().map_err(|_| invalid())? };
+        let cents: i64 = format!("{frac_digits:0<2}").parse().map_err(|_| invalid())?;
         let amount = Money(whole * 100 + cents);
         if amount.0 <= 0 {
             Err("Price must be greater than 0".to_owned())
@@ -49,7 +80,13 @@ impl Money {
     }
 
     fn too_high() -> String {
-        "Price must be at most 1000000".to_owned()
+        "Price must be at most 999999.99".to_owned()
+    }
+
+    pub const ZERO: Money = Money(0);
+
+    pub fn is_zero(&self) -> bool {
+        self.0 == 0
     }
 
     pub fn from_minor(minor: i64) -> Self {
@@ -86,9 +123,14 @@ mod tests {
             ("20", 2000),
             ("0.5", 50),
             ("0.01", 1),
-            ("1000000", 100_000_000),
+            ("999999.99", 99_999_999),
             ("19.900", 1990),
             ("007.10", 710),
+            ("1e2", 10_000),
+            ("1E+2", 10_000),
+            ("1.999e1", 1999),
+            ("1999e-2", 1999),
+            ("0.000000000000000000001e21", 100),
         ] {
             assert_eq!(Money::parse_decimal(raw), Ok(Money(minor)), "{raw}");
         }
@@ -96,9 +138,30 @@ mod tests {
 
     #[test]
     fn malformed_zero_negative_and_too_precise_amounts_are_refused() {
-        for raw in
-            ["", "abc", "-5", "0", "0.00", "19.999", "1e3", "19.", ".5", "1 000", "1000000.01", "99999999999999999999"]
-        {
+        for raw in [
+            "",
+            "abc",
+            "-5",
+            "0",
+            "0.00",
+            "19.999",
+            "19.999999999999999",
+            "1.9999e1",
+            "1e-3",
+            "1e6",
+            "1000000",
+            "999999.991",
+            "19.",
+            ".5",
+            "1 000",
+            "1e",
+            "e2",
+            "1e2.5",
+            "99999999999999999999",
+            "1e99999999999999999999",
+            "1e-99999999999999",
+            "5e-9223372036854775808",
+        ] {
             assert!(Money::parse_decimal(raw).is_err(), "{raw:?} was accepted");
         }
     }

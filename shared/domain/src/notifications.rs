@@ -47,7 +47,7 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
                 let message = format!("We received your payment of {amount}. Your ticket is yours.");
                 notification(payment.user_id, payment.order_id, "payment.receipt", message)
             } else {
-                let message = format!("Your payment of {amount} was refunded: the order could not be completed.");
+                let message = format!("Your payment of {amount} was refunded.");
                 notification(payment.user_id, payment.order_id, "payment.refunded", message)
             }
         }
@@ -113,6 +113,7 @@ mod tests {
             amount: 4500,
             client_secret: None,
             succeeded_at: None,
+            livemode: false,
         };
         let payment = Payment::start(&order, intent, now);
         let cases = [
@@ -137,7 +138,7 @@ mod tests {
             ),
             (
                 payment.refund(None).event(EventType::PaymentRefunded, now),
-                Some(("payment.refunded", "Your payment of 45.00 USD was refunded: the order could not be completed.")),
+                Some(("payment.refunded", "Your payment of 45.00 USD was refunded.")),
             ),
             (payment.declined(None).event(EventType::PaymentFailed, now), None),
             (order.complete().event(EventType::OrderCompleted, now), None),

@@ -6,17 +6,25 @@ use domain::entities::{Email, Password, TicketDraft};
 use domain::money::Money;
 use domain::{Error, FieldError, Result};
 use lambda_http::Body;
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 pub struct JsonFields {
     object: Map<String, Value>,
+    /// Each field's JSON text as sent, so that a number is read exactly.
+    literals: HashMap<String, Box<RawValue>>,
     errors: Vec<FieldError>,
 }
 
 impl JsonFields {
     pub fn from_body(body: &Body) -> Result<Self> {
         match serde_json::from_slice::<Value>(body.as_ref()) {
-            Ok(Value::Object(object)) => Ok(Self { object, errors: Vec::new() }),
+            Ok(Value::Object(object)) => {
+                let literals = serde_json::from_slice(body.as_ref()).unwrap_or_default();
+                Ok(Self { object, literals, errors: Vec::new() })
+            }
             Ok(_) => Err(Error::BadRequest("Request body must be a JSON object".to_owned())),
             Err(_) => Err(Error::BadRequest("Request body must be valid JSON".to_owned())),
         }
@@ -45,12 +53,15 @@ impl JsonFields {
     }
 
     /// A required decimal given as a JSON number or a numeric string, checked by `parse`
-    /// on its text (a number is never read through a float).
+    /// on its text as sent (a number is never read through a float).
     pub fn decimal<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
         let outcome = match self.object.get(name) {
             None | Some(Value::Null) => Err(format!("{name} is required")),
             Some(Value::String(raw)) => parse(raw),
-            Some(Value::Number(number)) => parse(&number.to_string()),
+            Some(Value::Number(number)) => match self.literals.get(name) {
+                Some(literal) => parse(literal.get()),
+                None => parse(&number.to_string()),
+            },
             Some(_) => Err(format!("{name} must be a number")),
         };
         outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
@@ -162,6 +173,16 @@ mod tests {
         assert_eq!(parsed.date.unwrap().to_rfc3339(), "2027-01-01T19:00:00+00:00");
         assert_eq!(parsed.venue.as_deref(), Some("Hall"));
         assert_eq!(draft(r#"{"title":"x","price":20}"#).unwrap().price.minor(), 2000);
+        assert_eq!(draft(r#"{"title":"x","price":1e2}"#).unwrap().price.minor(), 10_000, "exactly 100");
+    }
+
+    #[test]
+    fn a_number_is_read_from_its_literal_never_through_a_float() {
+        for price in ["19.999999999999999", "19.990000000000001", "1.0000000000000001e1", "1000000"] {
+            let outcome = draft(&format!(r#"{{"title":"x","price":{price}}}"#));
+            assert!(matches!(outcome, Err(Error::Validation(_))), "{price} was accepted: {outcome:?}");
+        }
+        assert_eq!(draft(r#"{"title":"x","price":999999.99}"#).unwrap().price.minor(), 99_999_999);
     }
 
     #[test]

@@ -98,6 +98,7 @@ impl PaymentGateway for TestGateway {
                 amount: request.amount.minor(),
                 client_secret: Some(format!("{id}_secret_{}", ulid::Ulid::new())),
                 succeeded_at: None,
+                livemode: false,
             };
             state.keys.insert(request.idempotency_key(), id.clone());
             state.intents.insert(id, intent.clone());

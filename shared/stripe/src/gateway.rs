@@ -46,7 +46,14 @@ fn intent(pi: PaymentIntent) -> Intent {
         _ => IntentStatus::Processing,
     };
     // Stripe records when the intent's charge was made, not when the intent succeeded.
-    Intent { id: pi.id.to_string(), status, amount: pi.amount, client_secret: pi.client_secret, succeeded_at: None }
+    Intent {
+        id: pi.id.to_string(),
+        status,
+        amount: pi.amount,
+        client_secret: pi.client_secret,
+        succeeded_at: None,
+        livemode: pi.livemode,
+    }
 }
 
 /// A declined card is the buyer's problem (402 with Stripe's message); a request Stripe

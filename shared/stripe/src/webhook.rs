@@ -18,6 +18,10 @@ use serde::de::DeserializeOwned;
 
 /// How far a signature's time may be from now.
 pub const TOLERANCE_SECONDS: i64 = 300;
+/// The largest body looked at: Stripe's events are a few kilobytes.
+pub const MAX_BODY: usize = 64 * 1024;
+/// The most `v1` signatures looked at: Stripe sends one per live secret (two while rolling).
+pub const MAX_SIGNATURES: usize = 8;
 
 /// A Stripe event, as far as this service reads it.
 #[derive(Debug, Deserialize)]
@@ -60,6 +64,11 @@ struct PaymentError {
 #[derive(Debug, Deserialize)]
 struct ChargeObject {
     payment_intent: Option<String>,
+    amount: i64,
+    amount_refunded: i64,
+    /// Refunded in full.
+    #[serde(default)]
+    refunded: bool,
     #[serde(default)]
     refunds: Option<List<RefundObject>>,
 }
@@ -79,14 +88,24 @@ fn invalid() -> Error {
 }
 
 /// Verifies `header` over `payload` with `secret` at unix time `now`, then reads the event.
+/// A body over [`MAX_BODY`], or a header with more than [`MAX_SIGNATURES`], is refused
+/// before any HMAC is computed.
 pub fn verify(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> Result<GatewayEvent> {
     let header = header.ok_or_else(|| Error::BadRequest("Missing Stripe-Signature header".to_owned()))?;
+    if payload.len() > MAX_BODY {
+        return Err(Error::BadRequest("Webhook body is too large".to_owned()));
+    }
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", value)) => timestamp = value.parse::<i64>().ok(),
-            Some(("v1", value)) => signatures.extend(decode_hex(value)),
+            Some(("v1", value)) => {
+                if signatures.len() == MAX_SIGNATURES {
+                    return Err(invalid());
+                }
+                signatures.extend(decode_hex(value));
+            }
             _ => {}
         }
     }
@@ -127,7 +146,12 @@ fn translate(event: StripeEvent) -> GatewayEvent {
         }),
         "charge.refunded" => object::<ChargeObject>(&event).and_then(|charge| {
             let refund = charge.refunds.and_then(|refunds| refunds.data.into_iter().next()).map(|refund| refund.id);
-            Some(GatewayEventKind::ChargeRefunded { intent: charge.payment_intent?, refund })
+            Some(GatewayEventKind::ChargeRefunded {
+                intent: charge.payment_intent?,
+                refund,
+                amount_refunded: Money::from_minor(charge.amount_refunded),
+                full: charge.refunded || charge.amount_refunded >= charge.amount,
+            })
         }),
         _ => None,
     };
@@ -233,9 +257,28 @@ mod tests {
             (
                 body(
                     "charge.refunded",
-                    serde_json::json!({ "id": "ch_1", "payment_intent": "pi_1", "refunds": { "data": [{ "id": "re_1" }] } }),
+                    serde_json::json!({ "id": "ch_1", "payment_intent": "pi_1", "amount": 4500, "amount_refunded": 4500,
+                        "refunded": true, "refunds": { "data": [{ "id": "re_1" }] } }),
                 ),
-                GatewayEventKind::ChargeRefunded { intent: "pi_1".into(), refund: Some("re_1".into()) },
+                GatewayEventKind::ChargeRefunded {
+                    intent: "pi_1".into(),
+                    refund: Some("re_1".into()),
+                    amount_refunded: Money::from_minor(4500),
+                    full: true,
+                },
+            ),
+            (
+                body(
+                    "charge.refunded",
+                    serde_json::json!({ "id": "ch_1", "payment_intent": "pi_1", "amount": 4500, "amount_refunded": 1000,
+                        "refunded": false }),
+                ),
+                GatewayEventKind::ChargeRefunded {
+                    intent: "pi_1".into(),
+                    refund: None,
+                    amount_refunded: Money::from_minor(1000),
+                    full: false,
+                },
             ),
             (
                 body("payment_intent.succeeded", serde_json::json!({ "id": "pi_2", "metadata": {} })),
@@ -250,6 +293,19 @@ mod tests {
             let event = read(&body);
             assert_eq!((event.id.as_str(), event.kind), ("evt_1", expected));
         }
+    }
+
+    #[test]
+    fn oversized_bodies_and_floods_of_signatures_are_refused_before_any_hmac() {
+        let big = vec![b' '; MAX_BODY + 1];
+        let header = sign(&big, &secret(), 1_795_687_000);
+        assert!(verify(&big, Some(&header), &secret(), 1_795_687_000).is_err(), "too large, however signed");
+        let body = body("payment_intent.succeeded", serde_json::json!({ "id": "pi_1" }));
+        let good = sign(&body, &secret(), 1_795_687_000);
+        let flood = format!("{},{good}", ["v1=00"; MAX_SIGNATURES].join(","));
+        assert!(verify(&body, Some(&flood), &secret(), 1_795_687_000).is_err(), "the good one comes too late");
+        let few = format!("{},{good}", ["v1=00"; MAX_SIGNATURES - 2].join(","));
+        assert!(verify(&body, Some(&few), &secret(), 1_795_687_000).is_ok());
     }
 
     #[test]

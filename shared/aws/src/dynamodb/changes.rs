@@ -1,10 +1,16 @@
 //! Commits a domain [`Change`] as one `TransactWriteItems`: each record put (or deleted)
 //! on the condition that the stored version is the one expected, and each event put in the
-//! outbox. A failed condition anywhere cancels the whole transaction: a conflict.
+//! outbox. A failed condition anywhere cancels the whole transaction: a conflict. A
+//! transaction cancelled because another one was writing the same items at that moment
+//! (`TransactionConflict`) is tried again after a jittered backoff, and is a conflict only
+//! when that keeps happening. Every transaction carries a `ClientRequestToken` derived from
+//! its change, so an SDK retry of one that already committed succeeds instead of failing
+//! on its own writes.
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
+use std::hash::{BuildHasher, Hash, Hasher};
+
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use domain::change::{Change, Record, Write};
@@ -100,22 +106,93 @@ fn conditional<T: Record>(
     Ok(TransactWriteItem::builder().put(put.build().context("building a put")?).build())
 }
 
+/// How often a transaction cancelled by a concurrent one is tried in all.
+const ATTEMPTS: u32 = 4;
+
+const CHANGED: Error = Error::Conflict("Changed by another request");
+
+/// The idempotency token of `change`'s transaction: the same for the same change (its
+/// events' ids are unique, and its writes' keys and versions), at most 36 characters.
+pub fn client_request_token(change: &Change) -> String {
+    let mut hasher = std::hash::DefaultHasher::new();
+    for event in &change.events {
+        event.id.hash(&mut hasher);
+    }
+    fn writes<T: Record>(writes: &[Write<T>], hasher: &mut std::hash::DefaultHasher) {
+        for write in writes {
+            (write.record().key(), write.record().version(), write.stored().is_some()).hash(hasher);
+        }
+    }
+    writes(&change.tickets, &mut hasher);
+    writes(&change.orders, &mut hasher);
+    writes(&change.payments, &mut hasher);
+    let first = hasher.finish();
+    first.hash(&mut hasher);
+    format!("c-{first:016x}{:016x}", hasher.finish())
+}
+
+/// Why DynamoDB cancelled a transaction, as far as what to do next goes.
+enum Cancelled {
+    /// A condition failed: the change is stale.
+    Condition,
+    /// Another transaction was writing the same items: try again.
+    Conflict,
+}
+
+fn cancelled(error: &TransactWriteItemsError) -> Option<Cancelled> {
+    match error {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            let codes: Vec<&str> = cancelled.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+            if codes.contains(&"ConditionalCheckFailed") {
+                Some(Cancelled::Condition)
+            } else if codes.contains(&"TransactionConflict") {
+                Some(Cancelled::Conflict)
+            } else {
+                None
+            }
+        }
+        // The same token's transaction is still being applied.
+        TransactWriteItemsError::TransactionInProgressException(_) => Some(Cancelled::Conflict),
+        _ => None,
+    }
+}
+
+/// 25 ms doubled each attempt, half of it random.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let base = 25u64 << attempt.min(6);
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    std::time::Duration::from_millis(base / 2 + random % (base / 2 + 1))
+}
+
 impl ChangeStore for DynamoChanges {
     async fn commit(&self, change: &Change) -> Result<()> {
         let items = self.items(change)?;
         if items.is_empty() {
             return Ok(());
         }
-        let outcome = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(cancelled)
-                    if cancelled.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))) =>
-            {
-                Err(Error::Conflict("Changed by another request"))
+        let token = client_request_token(change);
+        for attempt in 1..=ATTEMPTS {
+            let outcome = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .client_request_token(&token)
+                .send()
+                .await;
+            let error = match outcome {
+                Ok(_) => return Ok(()),
+                Err(error) => error,
+            };
+            match error.as_service_error().and_then(cancelled) {
+                Some(Cancelled::Condition) => return Err(CHANGED),
+                Some(Cancelled::Conflict) if attempt < ATTEMPTS => {
+                    tracing::warn!(attempt, "a transaction was cancelled by a concurrent one; trying again");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Some(Cancelled::Conflict) => return Err(CHANGED),
+                None => return Err(Error::Internal(anyhow::Error::new(error).context("committing a change"))),
             }
-            Err(e) => Err(Error::Internal(anyhow::Error::new(e).context("committing a change"))),
         }
+        Err(CHANGED)
     }
 }

@@ -11,7 +11,7 @@ mod table;
 mod tickets;
 mod users;
 
-pub use changes::DynamoChanges;
+pub use changes::{DynamoChanges, client_request_token};
 pub use inbox::DynamoInbox;
 pub use notifications::DynamoNotifications;
 pub use orders::DynamoOrders;

@@ -4,6 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use domain::entities::{Email, User};
 use domain::ports::UserStore;
 use domain::{Error, Result};
@@ -32,17 +33,24 @@ impl UserStore for DynamoUsers {
             .set_item(Some(encode(user, "a user")?))
             .condition_expression("attribute_not_exists(#email)")
             .expression_attribute_names("#email", Self::KEY)
+            // The account in the way comes back with the failure: no second request (and no
+            // read permission) needed to tell a retry of our own put from a taken email.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match outcome {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
-                // A retried put whose first attempt committed finds its own item: that is success.
-                match self.find_by_email(&user.email).await? {
-                    Some(stored) if stored.id == user.id => Ok(()),
-                    _ => Err(Error::Conflict("Email in use")),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let stored = failed.item().and_then(|item| serde_dynamo::from_item::<_, User>(item.clone()).ok());
+                    // A retried put whose first attempt committed finds its own item: that is success.
+                    match stored {
+                        Some(stored) if stored.id == user.id => Ok(()),
+                        _ => Err(Error::Conflict("Email in use")),
+                    }
                 }
-            }
+                _ => Err(Error::Internal(anyhow::Error::new(e.into_err()).context("putting a user"))),
+            },
             Err(e) => Err(Error::Internal(anyhow::Error::new(e).context("putting a user"))),
         }
     }

@@ -42,6 +42,9 @@ pub struct OrderedTicket {
     pub title: String,
     pub price: Money,
     pub currency: String,
+    /// When the event takes place, if the seller said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,10 @@ pub struct Order {
     pub expires_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<CancelReason>,
+    /// When its payment went back in full after it was complete (the sale is undone at the
+    /// payment provider; the order keeps its status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<DateTime<Utc>>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
 }
@@ -69,10 +76,12 @@ impl Order {
                 title: ticket.title.clone(),
                 price: ticket.price,
                 currency: ticket.currency.clone(),
+                date: ticket.date,
             },
             status: OrderStatus::Created,
             expires_at: now + timeout,
             cancel_reason: None,
+            refunded_at: None,
             version: 0,
             created_at: now,
         })
@@ -92,6 +101,11 @@ impl Order {
         Order { status: OrderStatus::Complete, cancel_reason: None, version: self.version + 1, ..self.clone() }
     }
 
+    /// Paid, then refunded in full at `at`.
+    pub fn refunded(&self, at: DateTime<Utc>) -> Order {
+        Order { refunded_at: Some(at), version: self.version + 1, ..self.clone() }
+    }
+
     /// Neither paid nor cancelled.
     pub fn is_open(&self) -> bool {
         matches!(self.status, OrderStatus::Created | OrderStatus::AwaitingPayment)
@@ -109,6 +123,7 @@ impl Order {
             status: self.status,
             expires_at: timestamp(&self.expires_at),
             cancel_reason: self.cancel_reason,
+            refunded_at: self.refunded_at.as_ref().map(timestamp),
             version: self.version,
             created_at: timestamp(&self.created_at),
             ticket: TicketSummary {
@@ -146,6 +161,8 @@ pub struct OrderView<'a> {
     pub expires_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<CancelReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
     pub version: u64,
     pub created_at: String,
     pub ticket: TicketSummary<'a>,

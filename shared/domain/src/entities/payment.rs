@@ -50,6 +50,13 @@ pub struct Payment {
     pub failure_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_id: Option<String>,
+    /// How much went back (all of it once `Refunded`; part of it, the sale standing, while
+    /// `Succeeded`).
+    #[serde(default, skip_serializing_if = "Money::is_zero")]
+    pub amount_refunded: Money,
+    /// Made with live keys (a real charge) or test keys.
+    #[serde(default)]
+    pub livemode: bool,
     pub version: u64,
     pub created_at: DateTime<Utc>,
 }
@@ -70,6 +77,8 @@ pub struct PaymentView<'a> {
     pub client_secret: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Money::is_zero", serialize_with = "money::serialize_decimal")]
+    pub amount_refunded: Money,
     pub version: u64,
     pub created_at: String,
 }
@@ -88,6 +97,8 @@ impl Payment {
             client_secret: intent.client_secret,
             failure_message: None,
             refund_id: None,
+            amount_refunded: Money::ZERO,
+            livemode: intent.livemode,
             version: 0,
             created_at: now,
         }
@@ -111,8 +122,23 @@ impl Payment {
         Payment { failure_message: None, ..self.next(PaymentStatus::Succeeded) }
     }
 
+    /// All the money went back.
     pub fn refund(&self, refund_id: Option<String>) -> Payment {
-        Payment { refund_id: refund_id.or(self.refund_id.clone()), ..self.next(PaymentStatus::Refunded) }
+        Payment {
+            refund_id: refund_id.or(self.refund_id.clone()),
+            amount_refunded: self.amount,
+            ..self.next(PaymentStatus::Refunded)
+        }
+    }
+
+    /// Part of the money went back (`amount_refunded` in all): the sale stands.
+    pub fn refund_partly(&self, refund_id: Option<String>, amount_refunded: Money) -> Payment {
+        Payment {
+            refund_id: refund_id.or(self.refund_id.clone()),
+            amount_refunded,
+            version: self.version + 1,
+            ..self.clone()
+        }
     }
 
     /// The view; the client secret only for its own buyer's pending payment.
@@ -128,6 +154,7 @@ impl Payment {
             currency: &self.currency,
             client_secret: self.client_secret.as_deref().filter(|_| with_secret && pending),
             failure_message: self.failure_message.as_deref(),
+            amount_refunded: self.amount_refunded,
             version: self.version,
             created_at: timestamp(&self.created_at),
         }
@@ -157,6 +184,8 @@ pub struct Intent {
     pub client_secret: Option<String>,
     /// When it succeeded, if the gateway says.
     pub succeeded_at: Option<DateTime<Utc>>,
+    /// Made with live keys (a real charge) or test keys.
+    pub livemode: bool,
 }
 
 /// What the gateway is asked to create: the order's amount, never the client's.

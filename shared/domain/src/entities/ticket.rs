@@ -171,6 +171,11 @@ impl Ticket {
         self.status == TicketStatus::Reserved && self.order_id.as_ref() == Some(order)
     }
 
+    /// Its event has taken place (or is taking place) at `now`: it can no longer be bought.
+    pub fn is_past(&self, now: DateTime<Utc>) -> bool {
+        self.date.is_some_and(|date| date <= now)
+    }
+
     /// The ticket as anyone sees it at `now`: a reservation that has lapsed reads available,
     /// whether or not the expiry has run yet (the version is the stored one).
     pub fn effective(&self, now: DateTime<Utc>) -> Ticket {
@@ -210,7 +215,8 @@ impl Ticket {
 /// Which tickets a listing shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketFilter {
-    /// Tickets that can be bought at this time: neither sold nor held by a live reservation.
+    /// Tickets that can be bought at this time: neither sold nor held by a live reservation,
+    /// for an event still to come.
     Available(DateTime<Utc>),
     /// One seller's tickets, in every state.
     Seller(UserId),
@@ -220,7 +226,9 @@ impl TicketFilter {
     /// Whether the listing shows `ticket`.
     pub fn keeps(&self, ticket: &Ticket) -> bool {
         match self {
-            TicketFilter::Available(now) => ticket.effective(*now).status == TicketStatus::Available,
+            TicketFilter::Available(now) => {
+                ticket.effective(*now).status == TicketStatus::Available && !ticket.is_past(*now)
+            }
             TicketFilter::Seller(seller) => &ticket.user_id == seller,
         }
     }

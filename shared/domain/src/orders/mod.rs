@@ -7,7 +7,7 @@ mod reservations;
 use std::time::Duration;
 
 pub(crate) use reservations::cancel_and_release;
-pub use reservations::{cancel, get_own, list, place};
+pub use reservations::{PAST_EVENT, cancel, get_own, list, place};
 
 use crate::config::{ConfigError, Env, FromEnv};
 

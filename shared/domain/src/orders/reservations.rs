@@ -16,6 +16,8 @@ use crate::tickets;
 
 const ORDER_NOT_FOUND: Error = Error::NotFound("Order not found");
 const ALREADY_RESERVED: Error = Error::Conflict("Ticket is already reserved");
+/// The event of a ticket has taken place: it can no longer be ordered nor paid for.
+pub const PAST_EVENT: Error = Error::Conflict("This event has already taken place");
 
 /// Reserves `ticket_id` for `buyer` until `now + timeout`. A reservation that lapsed but
 /// was not yet expired is cancelled in the same change.
@@ -29,6 +31,9 @@ pub async fn place(
     let ticket = tickets::get(store, ticket_id).await?;
     if ticket.user_id == buyer {
         return Err(Error::Conflict("You cannot order your own ticket"));
+    }
+    if ticket.is_past(now) {
+        return Err(PAST_EVENT);
     }
     let mut change = Change::default();
     match ticket.status {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::settle::{record_failure, record_refund, settle};
+use crate::entities::Payment;
 use crate::error::Result;
 use crate::ids::OrderId;
 use crate::inbox;
@@ -30,8 +31,8 @@ pub enum GatewayEventKind {
     },
     /// An attempt to pay the intent of `order` failed.
     IntentFailed { order: OrderId, intent: String, message: Option<String> },
-    /// The intent's charge was refunded.
-    ChargeRefunded { intent: String, refund: Option<String> },
+    /// The intent's charge was refunded, `amount_refunded` in all so far (`full`: all of it).
+    ChargeRefunded { intent: String, refund: Option<String>, amount_refunded: Money, full: bool },
     /// Anything else (another type, or an intent that names no order of ours): acknowledged.
     Other { kind: String },
 }
@@ -71,31 +72,39 @@ async fn apply(
     now: DateTime<Utc>,
 ) -> Result<WebhookOutcome> {
     match kind {
-        GatewayEventKind::IntentSucceeded { order, intent, at, .. } => {
-            if !is_ours(store, order, intent).await? {
+        GatewayEventKind::IntentSucceeded { order, intent, amount, currency, livemode, at } => {
+            let Some(payment) = ours(store, order, intent).await? else { return Ok(WebhookOutcome::Ignored) };
+            if (payment.amount, payment.currency.as_str(), payment.livemode) != (*amount, currency.as_str(), *livemode)
+            {
+                tracing::error!(
+                    %order, intent, %amount, currency, livemode, expected = %payment.amount,
+                    expected_currency = %payment.currency, expected_livemode = payment.livemode,
+                    "a succeeded intent that does not match its payment; nothing completes"
+                );
                 return Ok(WebhookOutcome::Ignored);
             }
             settle(store, gateway, order, intent, *at, now).await?;
         }
         GatewayEventKind::IntentFailed { order, intent, message } => {
-            if !is_ours(store, order, intent).await? {
+            if ours(store, order, intent).await?.is_none() {
                 return Ok(WebhookOutcome::Ignored);
             }
             record_failure(store, order, intent, message.clone(), now).await?;
         }
-        GatewayEventKind::ChargeRefunded { intent, refund } => {
-            record_refund(store, intent, refund.clone(), now).await?
+        GatewayEventKind::ChargeRefunded { intent, refund, amount_refunded, full } => {
+            record_refund(store, intent, refund.clone(), *amount_refunded, *full, now).await?
         }
         GatewayEventKind::Other { .. } => return Ok(WebhookOutcome::Ignored),
     }
     Ok(WebhookOutcome::Processed)
 }
 
-/// Only intents this service created name one of its orders, with a payment for them.
-async fn is_ours(store: &impl Store, order: &OrderId, intent: &str) -> Result<bool> {
-    let ours = store.for_order(order).await?.is_some_and(|payment| payment.stripe_id == intent);
-    if !ours {
+/// The payment of `order` if it is for `intent`: only intents this service created name
+/// one of its orders, with a payment for them.
+async fn ours(store: &impl Store, order: &OrderId, intent: &str) -> Result<Option<Payment>> {
+    let payment = store.for_order(order).await?.filter(|payment| payment.stripe_id == intent);
+    if payment.is_none() {
         tracing::warn!(%order, intent, "event for an intent this service has no payment for");
     }
-    Ok(ours)
+    Ok(payment)
 }

@@ -40,6 +40,7 @@ pub async fn pay(
         OrderStatus::Complete => return Err(ALREADY_PAID),
         OrderStatus::Cancelled => return Err(DEAD_ORDER),
         _ if !order.holds_reservation(now) => return Err(DEAD_ORDER),
+        _ if order.ticket.date.is_some_and(|date| date <= now) => return Err(orders::PAST_EVENT),
         _ => {}
     }
     let (payment, existed) = start(store, gateway, &order, now).await?;

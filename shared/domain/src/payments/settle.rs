@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Write};
-use crate::entities::{CancelReason, Order, Payment, PaymentStatus, Ticket, TicketStatus};
+use crate::entities::{CancelReason, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketStatus};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::OrderId;
-use crate::ports::{ChangeStore, PaymentGateway, PaymentStore, Store};
+use crate::money::Money;
+use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store};
 
 /// Whether a payment made at `paid_at` may complete `order`, whose ticket is now `ticket`:
 /// it was made before the reservation lapsed, and the ticket is still the order's or free
@@ -137,18 +138,38 @@ pub async fn record_failure(
     save(store, payment.declined(message), EventType::PaymentFailed, now).await
 }
 
-/// The provider says the intent's charge was refunded, by us or from its dashboard.
+/// The provider says the intent's charge was refunded, by us or from its dashboard,
+/// `amount_refunded` in all. A partial refund is recorded and the sale stands; a full one
+/// settles the payment as refunded, is recorded on its order when the order was complete,
+/// and is announced (its buyer is notified).
 pub async fn record_refund(
-    store: &(impl PaymentStore + ChangeStore),
+    store: &(impl OrderStore + PaymentStore + ChangeStore),
     intent_id: &str,
     refund_id: Option<String>,
+    amount_refunded: Money,
+    full: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(payment) = store.by_intent(intent_id).await? else { return Ok(()) };
-    if payment.status == PaymentStatus::Refunded {
+    if payment.status == PaymentStatus::Refunded || (!full && amount_refunded <= payment.amount_refunded) {
         return Ok(());
     }
-    save(store, payment.refund(refund_id), EventType::PaymentRefunded, now).await
+    if !full {
+        let partly = payment.refund_partly(refund_id, amount_refunded);
+        tracing::info!(payment = %payment.id, %amount_refunded, "a partial refund was recorded; the sale stands");
+        return store.commit(&Change { payments: vec![Write::Update(partly)], ..Change::default() }).await;
+    }
+    let refunded = payment.refund(refund_id);
+    let mut change = Change {
+        events: vec![refunded.event(EventType::PaymentRefunded, now)?],
+        payments: vec![Write::Update(refunded)],
+        ..Change::default()
+    };
+    let order = OrderStore::get(store, &payment.order_id).await?;
+    if let Some(order) = order.filter(|order| order.status == OrderStatus::Complete && order.refunded_at.is_none()) {
+        change.orders.push(Write::Update(order.refunded(now)));
+    }
+    store.commit(&change).await
 }
 
 /// Stores `updated` (at the version before its own) with the event that announces it.

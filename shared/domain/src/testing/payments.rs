@@ -23,6 +23,7 @@ pub async fn a_payment_is_found_by_its_order_and_by_its_intent_and_is_one_per_or
         amount: 4500,
         client_secret: None,
         succeeded_at: None,
+        livemode: false,
     };
     let payment = Payment::start(&order, intent("pi_first"), Utc::now());
     let starting = |payment: &Payment| Change {
