@@ -1,11 +1,10 @@
 //! The auth routes, driven over HTTP against the local runner the way a client does.
 
 use chrono::Utc;
-use domain::config::Secret;
 use domain::entities::Email;
 use domain::ids::UserId;
-use edge::auth::Sessions;
-use ticketing_tests::{TEST_JWT_SECRET, json, spawn_app};
+use edge::auth::{DEVELOPMENT_KEY_ID, SessionIssuer, generate_key_pair};
+use ticketing_tests::{json, spawn_app};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -149,20 +148,24 @@ async fn without_a_session_the_current_user_is_null() {
     assert_eq!((me.status, me.body.clone()), (200, json!({ "currentUser": null })));
 }
 
-fn token_for(secret: &str, issued: chrono::DateTime<Utc>) -> String {
-    let sessions = Sessions::new(&Secret::new(secret), std::time::Duration::from_secs(3600)).unwrap();
+fn token_for(issuer: &SessionIssuer, issued: chrono::DateTime<Utc>) -> String {
     let id = UserId::from("01JSOMEONE");
-    sessions.issue(&id, &Email::parse("someone@example.com").unwrap(), issued).unwrap()
+    issuer.issue(&id, &Email::parse("someone@example.com").unwrap(), issued).unwrap()
 }
 
 #[tokio::test]
 async fn expired_foreign_tampered_and_unsigned_tokens_are_no_session() {
     let app = spawn_app().await;
-    let valid = token_for(TEST_JWT_SECRET, Utc::now());
+    let ours = SessionIssuer::development(std::time::Duration::from_secs(3600));
+    let valid = token_for(&ours, Utc::now());
     assert_eq!(app.current_user_bearer(&valid).await.body["currentUser"]["id"], "01JSOMEONE", "control");
 
-    let expired = token_for(TEST_JWT_SECRET, Utc::now() - chrono::Duration::hours(2));
-    let foreign = token_for("some-other-secret-that-is-long-enough!!", Utc::now());
+    let expired = token_for(&ours, Utc::now() - chrono::Duration::hours(2));
+    let (stranger, _) = generate_key_pair();
+    let foreign = token_for(
+        &SessionIssuer::new(DEVELOPMENT_KEY_ID, &stranger, std::time::Duration::from_secs(3600)).unwrap(),
+        Utc::now(),
+    );
     let (head, rest) = valid.split_once('.').unwrap();
     let (_, signature) = rest.split_once('.').unwrap();
     let forged_payload = format!(

@@ -19,7 +19,7 @@ use embedded::{EmbeddedStore, TestGateway};
 use local::run_schedules;
 use reqwest::Method;
 use serde_json::Value;
-use ticketing_tests::{PATIENCE, TEST_JWT_SECRET, TestApp, eventually, json, moto, spawn_app_configured, unique_name};
+use ticketing_tests::{PATIENCE, TestApp, eventually, json, moto, spawn_app_configured, unique_name};
 
 async fn notifications(app: &TestApp, cookie: &str) -> Vec<Value> {
     app.with_session(Method::GET, "/api/notifications", cookie, None).await.body.as_array().cloned().unwrap_or_default()
@@ -27,7 +27,7 @@ async fn notifications(app: &TestApp, cookie: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn an_unpaid_reservation_expires_on_its_own_and_the_ticket_sells_again() {
-    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    let mut config = local::LocalConfig::for_tests();
     config.reservation_timeout = ReservationTimeout(Duration::from_secs(2));
     let app = spawn_app_configured(config, Vec::new()).await;
     let seller = app.session("seller@example.com").await;
@@ -74,7 +74,7 @@ async fn an_unpaid_reservation_expires_on_its_own_and_the_ticket_sells_again() {
 
 #[tokio::test]
 async fn notifications_need_a_session_and_page() {
-    let app = spawn_app_configured(local::LocalConfig::for_tests(TEST_JWT_SECRET), Vec::new()).await;
+    let app = spawn_app_configured(local::LocalConfig::for_tests(), Vec::new()).await;
     assert_eq!(app.get("/api/notifications").await.status, 401);
     let cookie = app.session("someone@example.com").await;
     let reply = app.with_session(Method::GET, "/api/notifications?limit=0", &cookie, None).await;

@@ -8,7 +8,7 @@ use domain::orders::ReservationTimeout;
 use reqwest::Method;
 use serde_json::Value;
 use stripe_adapter::webhook as stripe_webhook;
-use ticketing_tests::{Reply, TEST_JWT_SECRET, TestApp, eventually, json, spawn_app, spawn_app_configured};
+use ticketing_tests::{Reply, TestApp, eventually, json, spawn_app, spawn_app_configured};
 
 /// A seller's ticket ordered by a buyer: (buyer's cookie, order id, ticket id).
 async fn ordered(app: &TestApp) -> (String, String, String) {
@@ -177,7 +177,7 @@ async fn paying_needs_a_session_a_body_and_ones_own_live_order() {
 
 #[tokio::test]
 async fn a_lapsed_reservation_cannot_be_paid() {
-    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    let mut config = local::LocalConfig::for_tests();
     config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, _) = ordered(&app).await;
@@ -319,7 +319,7 @@ async fn a_failed_attempt_is_recorded_and_other_event_types_are_acknowledged() {
 
 #[tokio::test]
 async fn a_payment_that_succeeds_after_the_reservation_lapsed_is_refunded() {
-    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    let mut config = local::LocalConfig::for_tests();
     config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, ticket_id) = ordered(&app).await;
@@ -349,7 +349,7 @@ async fn a_payment_that_succeeds_after_the_reservation_lapsed_is_refunded() {
 
 #[tokio::test]
 async fn a_payment_made_in_time_whose_webhook_is_late_completes_the_order_at_its_expiry() {
-    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    let mut config = local::LocalConfig::for_tests();
     config.reservation_timeout = ReservationTimeout(Duration::from_secs(2));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
@@ -456,7 +456,7 @@ async fn an_oversized_webhook_body_and_a_flood_of_signatures_are_400() {
 async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webhook() {
     let endpoint = ticketing_tests::localstripe::endpoint();
     let secret = format!("whsec_{}", ulid::Ulid::new());
-    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    let mut config = local::LocalConfig::for_tests();
     config.stripe = Some(ticketing_tests::localstripe::key());
     config.webhook_secret = stripe_adapter::WebhookSecret(Secret::new(secret.clone()));
     let app = spawn_app_configured(config, Vec::new()).await;
@@ -497,7 +497,7 @@ async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webho
 
 #[tokio::test]
 async fn a_transient_failure_is_a_500_so_that_stripe_retries_and_the_retry_is_processed() {
-    let mut config = local::LocalConfig::for_tests(TEST_JWT_SECRET);
+    let mut config = local::LocalConfig::for_tests();
     config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, _) = ordered(&app).await;

@@ -13,7 +13,7 @@ use domain::money::Money;
 use domain::page::PageRequest;
 use domain::ports::{ChangeStore, NotificationStore};
 use domain::users;
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::passwords::Argon2Passwords;
 use embedded::{EmbeddedStore, TestGateway};
 use local::{FALLBACK, Functions, LocalConfig, ROUTES};
@@ -117,10 +117,9 @@ fn sam_local_env(function: &str, name: &str) -> Secret {
     Secret::new(env[function][name].as_str().unwrap_or_else(|| panic!("{function} {name} in sam-local-env.json")))
 }
 
-/// The sessions that signed the sample tokens.
-fn sam_local_sessions() -> Sessions {
-    Sessions::new(&sam_local_env("UsersCurrentuserFunction", "JWT_SECRET"), std::time::Duration::from_secs(3600))
-        .unwrap()
+/// What verifies the sample tokens: the public key `sam local invoke` gives the functions.
+fn sam_local_sessions() -> SessionVerifier {
+    SessionVerifier::new(sam_local_env("UsersCurrentuserFunction", "SESSION_PUBLIC_KEYS").expose()).unwrap()
 }
 
 /// A webhook sample's Stripe signature is good for five minutes: sign its body again now.
@@ -165,10 +164,7 @@ async fn every_sample_event_gets_the_status_its_name_expects() {
             }
             let request = lambda_http::request::from_str(&event)
                 .unwrap_or_else(|e| panic!("{}: not an API Gateway HTTP API event: {e}", sample.display()));
-            let config = LocalConfig {
-                sessions: sessions.clone(),
-                ..LocalConfig::for_tests("unused-secret-unused-secret-unused")
-            };
+            let config = LocalConfig { verifier: sessions.clone(), ..LocalConfig::for_tests() };
             let response =
                 Functions::new(db, &config).unwrap().invoke(&function, request).await.expect("a known function");
 

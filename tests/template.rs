@@ -88,17 +88,31 @@ fn the_users_table_is_keyed_as_the_adapter_expects_and_recoverable() {
 }
 
 #[test]
-fn the_jwt_secret_comes_from_secrets_manager_and_never_from_a_parameter() {
+fn only_sign_up_and_sign_in_get_the_session_signing_key_and_it_comes_from_secrets_manager() {
     let template = template();
-    let mut readers = 0;
+    let (mut signers, mut verifiers) = (BTreeSet::new(), 0);
     for (name, function) in resources_of_type(&template, "AWS::Serverless::Function") {
-        let Some(value) = function["Properties"]["Environment"]["Variables"].get("JWT_SECRET") else { continue };
-        let Value::Tagged(sub) = value else { panic!("{name}: JWT_SECRET is not a !Sub dynamic reference") };
-        let reference = sub.value.as_str().unwrap_or_default();
-        assert!(reference.starts_with("{{resolve:secretsmanager:"), "{name}: {reference}");
-        readers += 1;
+        let variables = &function["Properties"]["Environment"]["Variables"];
+        if let Some(value) = variables.get("SESSION_SIGNING_KEY") {
+            let Value::Tagged(sub) = value else {
+                panic!("{name}: SESSION_SIGNING_KEY is not a !Sub dynamic reference")
+            };
+            let reference = sub.value.as_str().unwrap_or_default();
+            assert_eq!(
+                reference, "{{resolve:secretsmanager:${SessionKeySecretName}:SecretString:${SessionKeyId}}}",
+                "{name}: the key named by SessionKeyId, resolved by CloudFormation"
+            );
+            signers.insert(binary(function).to_owned());
+            assert!(variables.get("SESSION_PUBLIC_KEYS").is_none(), "{name} signs and has no use for public keys");
+        }
+        if let Some(value) = variables.get("SESSION_PUBLIC_KEYS") {
+            let Value::Tagged(reference) = value else { panic!("{name}: SESSION_PUBLIC_KEYS is not a !Ref") };
+            assert_eq!(reference.value.as_str(), Some("SessionPublicKeys"), "{name}");
+            verifiers += 1;
+        }
     }
-    assert!(readers >= 3, "signup, signin and currentuser read the secret");
+    assert_eq!(signers, BTreeSet::from(["users-signin".to_owned(), "users-signup".to_owned()]));
+    assert!(verifiers >= 12, "every function behind a session verifies with public keys: {verifiers}");
     // A parameter may name a secret in Secrets Manager, never hold one.
     let holding_secrets: Vec<&str> = template["Parameters"]
         .as_mapping()
@@ -260,9 +274,16 @@ fn stripe_keys_come_from_secrets_manager_and_the_payments_table_is_keyed_by_orde
 
 /// What a function's configuration reads: every variable, and those it requires.
 fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
-    // A plausible value for any variable: a number for durations, else a long string.
+    // A plausible value for any variable: a number for durations, a key for keys, else a
+    // long string.
+    let (private, public) = edge::auth::generate_key_pair();
     let env = Env::from_fn(|name| {
-        Some(if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" { "60" } else { LONG_VALUE }.to_owned())
+        Some(match name {
+            "SESSION_SIGNING_KEY" => private.clone(),
+            "SESSION_PUBLIC_KEYS" => format!("current={public}"),
+            _ if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" => "60".to_owned(),
+            _ => LONG_VALUE.to_owned(),
+        })
     });
     env.load::<T>().unwrap_or_else(|e| panic!("{e}"));
     let reads = env.reads();

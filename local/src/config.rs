@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use domain::config::{ConfigError, Env, Secret};
 use domain::orders::ReservationTimeout;
-use edge::auth::Sessions;
+use edge::auth::{SessionIssuer, SessionVerifier};
 use embedded::EmbeddedStore;
 use stripe_adapter::{StripeKey, WebhookSecret};
 
@@ -24,7 +24,10 @@ pub struct LocalConfig {
     pub host: String,
     pub port: u16,
     pub storage: Storage,
-    pub sessions: Sessions,
+    /// Signs sessions (sign-up, sign-in).
+    pub issuer: SessionIssuer,
+    /// Verifies sessions (every other route).
+    pub verifier: SessionVerifier,
     pub reservation_timeout: ReservationTimeout,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
@@ -34,12 +37,10 @@ pub struct LocalConfig {
 /// Verifies local webhook calls when `STRIPE_WEBHOOK_SECRET` is not set.
 pub const LOCAL_WEBHOOK_SECRET: &str = "whsec_local_development";
 
-/// Signs local sessions when `JWT_SECRET` is not set. Never used by a deployed function.
-const LOCAL_JWT_SECRET: &str = "local-development-secret-not-for-deployment";
-
 impl LocalConfig {
     /// `HOST` (127.0.0.1), `PORT` (3000), `LOCAL_DATA_DIR` (.local-data; `:memory:` keeps
-    /// nothing), `JWT_SECRET` (a local development secret), `SESSION_TTL_SECONDS` (3600),
+    /// nothing), `SESSION_KEY_ID`, `SESSION_SIGNING_KEY` and `SESSION_PUBLIC_KEYS` (the
+    /// development key pair, which deployed functions refuse), `SESSION_TTL_SECONDS` (3600),
     /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`,
     /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway),
     /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`).
@@ -56,7 +57,15 @@ impl LocalConfig {
             Some(dir) => Storage::Dir(dir.into()),
             None => Storage::Dir(".local-data".into()),
         };
-        let secret = env.optional("JWT_SECRET").unwrap_or_else(|| LOCAL_JWT_SECRET.to_owned());
+        let ttl = env.seconds("SESSION_TTL_SECONDS", 3600)?;
+        let issuer = match env.optional("SESSION_SIGNING_KEY") {
+            Some(key) => SessionIssuer::new(&env.required("SESSION_KEY_ID")?, &key, ttl)?,
+            None => SessionIssuer::development(ttl),
+        };
+        let verifier = match env.optional("SESSION_PUBLIC_KEYS") {
+            Some(keys) => SessionVerifier::new(&keys)?,
+            None => SessionVerifier::new(&issuer.public_key())?,
+        };
         let stripe = match env.optional("STRIPE_SECRET_KEY") {
             Some(_) => Some(env.load::<StripeKey>()?),
             None => None,
@@ -65,7 +74,8 @@ impl LocalConfig {
             host: env.optional("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port,
             storage,
-            sessions: Sessions::new(&Secret::new(secret), env.seconds("SESSION_TTL_SECONDS", 3600)?)?,
+            issuer,
+            verifier,
             reservation_timeout: env.load()?,
             stripe,
             webhook_secret: WebhookSecret(Secret::new(
@@ -74,14 +84,14 @@ impl LocalConfig {
         })
     }
 
-    /// The same defaults, in memory, with `secret` signing sessions: what tests start.
-    pub fn for_tests(secret: &str) -> Self {
+    /// The same defaults, in memory: what tests start.
+    pub fn for_tests() -> Self {
         Self {
             host: "127.0.0.1".to_owned(),
             port: 0,
             storage: Storage::Memory,
-            sessions: Sessions::new(&Secret::new(secret), Duration::from_secs(3600))
-                .expect("a test secret long enough"),
+            issuer: SessionIssuer::development(Duration::from_secs(3600)),
+            verifier: SessionVerifier::development(),
             reservation_timeout: ReservationTimeout::default(),
             stripe: None,
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),

@@ -3,7 +3,7 @@
 use domain::entities::{Intent, IntentRequest};
 use domain::orders::ReservationTimeout;
 use domain::ports::PaymentGateway;
-use edge::auth::Sessions;
+use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::passwords::Argon2Passwords;
 use edge::{Request, Response};
 use embedded::{EmbeddedStore, TestGateway};
@@ -15,7 +15,8 @@ use crate::config::LocalConfig;
 pub struct Functions {
     store: EmbeddedStore,
     gateway: Gateway,
-    sessions: Sessions,
+    issuer: SessionIssuer,
+    verifier: SessionVerifier,
     reservation_timeout: ReservationTimeout,
     webhook_secret: WebhookSecret,
 }
@@ -66,7 +67,8 @@ impl Functions {
         Ok(Self {
             store,
             gateway,
-            sessions: config.sessions.clone(),
+            issuer: config.issuer.clone(),
+            verifier: config.verifier.clone(),
             reservation_timeout: config.reservation_timeout,
             webhook_secret: config.webhook_secret.clone(),
         })
@@ -92,10 +94,10 @@ impl Functions {
 
     /// Invokes the named function with `req`, as Lambda would; `None` for an unknown name.
     pub async fn invoke(&self, function: &str, req: Request) -> Option<Response> {
-        let (store, sessions, gateway) = (&self.store, &self.sessions, &self.gateway);
+        let (store, issuer, sessions, gateway) = (&self.store, &self.issuer, &self.verifier, &self.gateway);
         let outcome = match function {
-            "users-signup" => users_signup::handle(store, &Argon2Passwords, sessions, req).await,
-            "users-signin" => users_signin::handle(store, &Argon2Passwords, sessions, req).await,
+            "users-signup" => users_signup::handle(store, &Argon2Passwords, issuer, req).await,
+            "users-signin" => users_signin::handle(store, &Argon2Passwords, issuer, req).await,
             "users-signout" => users_signout::handle(req).await,
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
             "tickets-create" => tickets_create::handle(store, sessions, req).await,

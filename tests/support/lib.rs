@@ -10,9 +10,6 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
-/// The secret the spawned app signs sessions with.
-pub const TEST_JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
-
 /// The repository root, for tests that read its files.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
@@ -59,7 +56,7 @@ pub async fn spawn_app() -> TestApp {
 /// The local runner with its event flow delivering to the product's consumers and to
 /// `extra` subscriptions (retried quickly).
 pub async fn spawn_app_with(extra: Vec<Subscription>) -> TestApp {
-    spawn_app_configured(LocalConfig::for_tests(TEST_JWT_SECRET), extra).await
+    spawn_app_configured(LocalConfig::for_tests(), extra).await
 }
 
 /// The local runner with `config`, e.g. a reservation timeout of seconds.

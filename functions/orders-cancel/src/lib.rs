@@ -4,14 +4,14 @@ use aws_adapters::OrderWrites;
 use chrono::Utc;
 use domain::orders;
 use domain::ports::{ChangeStore, OrderStore, TicketStore};
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http};
 
-pub type Config = (Sessions, OrderWrites);
+pub type Config = (SessionVerifier, OrderWrites);
 
 pub async fn handle(
     store: &(impl OrderStore + TicketStore + ChangeStore),
-    sessions: &Sessions,
+    sessions: &SessionVerifier,
     req: Request,
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;

@@ -5,15 +5,15 @@ use aws_adapters::OrderWrites;
 use chrono::Utc;
 use domain::orders::{self, ReservationTimeout};
 use domain::ports::{ChangeStore, OrderStore, TicketStore};
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::body::{JsonFields, non_empty};
 use edge::{Request, Response, Result, http};
 
-pub type Config = (Sessions, OrderWrites, ReservationTimeout);
+pub type Config = (SessionVerifier, OrderWrites, ReservationTimeout);
 
 pub async fn handle(
     store: &(impl OrderStore + TicketStore + ChangeStore),
-    sessions: &Sessions,
+    sessions: &SessionVerifier,
     timeout: ReservationTimeout,
     req: Request,
 ) -> Result<Response> {

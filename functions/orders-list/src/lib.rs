@@ -3,12 +3,12 @@
 use aws_adapters::OrdersTable;
 use domain::orders;
 use domain::ports::OrderStore;
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http, pagination};
 
-pub type Config = (Sessions, OrdersTable);
+pub type Config = (SessionVerifier, OrdersTable);
 
-pub async fn handle(store: &impl OrderStore, sessions: &Sessions, req: Request) -> Result<Response> {
+pub async fn handle(store: &impl OrderStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
     let buyer = sessions.require_user(&req)?;
     let page = pagination::page_request(&http::query_params(&req))?;
     let found = orders::list(store, &buyer, &page).await?;

@@ -6,17 +6,17 @@ use aws_adapters::PaymentWrites;
 use chrono::Utc;
 use domain::payments::{self, Outcome};
 use domain::ports::{PaymentGateway, Store};
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::body::{JsonFields, non_empty};
 use edge::{Request, Response, Result, http};
 use stripe_adapter::StripeKey;
 
-pub type Config = (Sessions, PaymentWrites, StripeKey);
+pub type Config = (SessionVerifier, PaymentWrites, StripeKey);
 
 pub async fn handle(
     store: &impl Store,
     gateway: &impl PaymentGateway,
-    sessions: &Sessions,
+    sessions: &SessionVerifier,
     req: Request,
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;

@@ -4,12 +4,16 @@ use aws_adapters::{OrdersTable, PaymentsTable};
 use domain::payments;
 use domain::ports::{OrderStore, PaymentStore};
 use domain::{Error, FieldError};
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http};
 
-pub type Config = (Sessions, OrdersTable, PaymentsTable);
+pub type Config = (SessionVerifier, OrdersTable, PaymentsTable);
 
-pub async fn handle(store: &(impl OrderStore + PaymentStore), sessions: &Sessions, req: Request) -> Result<Response> {
+pub async fn handle(
+    store: &(impl OrderStore + PaymentStore),
+    sessions: &SessionVerifier,
+    req: Request,
+) -> Result<Response> {
     let user = sessions.require_user(&req)?;
     let query = http::query_params(&req);
     let order_id = query

@@ -4,12 +4,12 @@ use aws_adapters::TicketWrites;
 use chrono::Utc;
 use domain::ports::ChangeStore;
 use domain::tickets;
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, body, http};
 
-pub type Config = (Sessions, TicketWrites);
+pub type Config = (SessionVerifier, TicketWrites);
 
-pub async fn handle(store: &impl ChangeStore, sessions: &Sessions, req: Request) -> Result<Response> {
+pub async fn handle(store: &impl ChangeStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
     let seller = sessions.require_user(&req)?;
     let now = Utc::now();
     let ticket = tickets::create(store, seller, body::ticket_draft(req.body(), now)?, now).await?;

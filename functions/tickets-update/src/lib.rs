@@ -4,12 +4,16 @@ use aws_adapters::TicketWrites;
 use chrono::Utc;
 use domain::ports::{ChangeStore, TicketStore};
 use domain::tickets;
-use edge::auth::Sessions;
+use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, body, http};
 
-pub type Config = (Sessions, TicketWrites);
+pub type Config = (SessionVerifier, TicketWrites);
 
-pub async fn handle(store: &(impl TicketStore + ChangeStore), sessions: &Sessions, req: Request) -> Result<Response> {
+pub async fn handle(
+    store: &(impl TicketStore + ChangeStore),
+    sessions: &SessionVerifier,
+    req: Request,
+) -> Result<Response> {
     let user = sessions.require_user(&req)?;
     let now = Utc::now();
     let draft = body::ticket_draft(req.body(), now)?;

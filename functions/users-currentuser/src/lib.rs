@@ -1,11 +1,11 @@
 //! `GET /api/users/currentuser`: `{"currentUser": {id, email, iat, exp}}` for a valid
 //! session, `{"currentUser": null}` otherwise.
 
-use edge::auth::{Claims, Sessions};
+use edge::auth::{Claims, SessionVerifier};
 use edge::{Request, Response, Result, http};
 use serde::Serialize;
 
-pub type Config = Sessions;
+pub type Config = SessionVerifier;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,6 +27,6 @@ impl From<Claims> for CurrentUser {
     }
 }
 
-pub async fn handle(sessions: &Sessions, req: Request) -> Result<Response> {
+pub async fn handle(sessions: &SessionVerifier, req: Request) -> Result<Response> {
     http::json(200, &Body { current_user: sessions.current_user(&req).map(CurrentUser::from) })
 }

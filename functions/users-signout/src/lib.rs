@@ -1,10 +1,9 @@
 //! `POST /api/users/signout`: 200 `{}` and the session cookie cleared.
 
-use edge::auth::Sessions;
 use edge::{Request, Response, Result, http};
 
 pub type Config = ();
 
 pub async fn handle(_req: Request) -> Result<Response> {
-    http::with_cookie(http::json(200, &serde_json::json!({}))?, &Sessions::cleared_cookie())
+    http::with_cookie(http::json(200, &serde_json::json!({}))?, &edge::auth::cleared_cookie())
 }

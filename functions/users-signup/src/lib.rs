@@ -5,15 +5,15 @@ use chrono::Utc;
 use domain::entities::Password;
 use domain::ports::{PasswordHasher, UserStore};
 use domain::users;
-use edge::auth::Sessions;
+use edge::auth::SessionIssuer;
 use edge::{Request, Response, Result, body};
 
-pub type Config = (Sessions, UsersTable);
+pub type Config = (SessionIssuer, UsersTable);
 
 pub async fn handle(
     store: &impl UserStore,
     hasher: &impl PasswordHasher,
-    sessions: &Sessions,
+    sessions: &SessionIssuer,
     req: Request,
 ) -> Result<Response> {
     let (email, password) = body::credentials(req.body(), Password::parse)?;

@@ -1,10 +1,16 @@
-//! Sessions: HS256 JWTs carried in the `session` cookie or an `Authorization: Bearer`
-//! header, and the one extractor every protected route uses.
+//! Sessions: EdDSA (Ed25519) JWTs carried in the `session` cookie or an `Authorization:
+//! Bearer` header. Only the functions that sign users in hold the private key
+//! ([`SessionIssuer`]); every other function verifies with public keys only
+//! ([`SessionVerifier`]), the current one and the previous one, told apart by the token's
+//! key id, so that a key rotation signs nobody out.
 
 use std::time::Duration;
 
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use domain::config::{ConfigError, Env, FromEnv, Secret};
+use domain::config::{ConfigError, Env, FromEnv};
 use domain::entities::{Email, User};
 use domain::ids::UserId;
 use domain::{Error, Result};
@@ -16,6 +22,12 @@ use serde::{Deserialize, Serialize};
 use crate::http::{self, Response};
 
 pub const SESSION_COOKIE: &str = "session";
+
+/// The key pair the local runner signs with when none is configured: public, so refused by
+/// every deployed function.
+pub const DEVELOPMENT_KEY_ID: &str = "development";
+pub const DEVELOPMENT_SIGNING_KEY: &str = "MC4CAQAwBQYDK2VwBCIEID2xIYDnbxfjEHcl4p74ReeAi00OaAQrCeJI5hckPih6";
+pub const DEVELOPMENT_PUBLIC_KEY: &str = "dq716gH9qn35VolKDvM6cU0BwccjdD6Hsxn74cUwyGQ";
 
 /// The signed-in user, as the session token states it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,43 +52,60 @@ struct PublicUser<'a> {
     email: &'a str,
 }
 
-/// Issues and verifies sessions. Read from `JWT_SECRET` (at least 32 bytes) and
-/// `SESSION_TTL_SECONDS` (3600 by default).
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { name, reason: reason.into() }
+}
+
+/// Signs sessions: the private key (`SESSION_SIGNING_KEY`, base64 PKCS#8), its key id
+/// (`SESSION_KEY_ID`) and the sessions' lifetime (`SESSION_TTL_SECONDS`, 3600).
 #[derive(Clone)]
-pub struct Sessions {
+pub struct SessionIssuer {
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    key_id: String,
+    public_key: String,
     ttl_secs: i64,
 }
 
-impl FromEnv for Sessions {
+impl FromEnv for SessionIssuer {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let secret = Secret::new(env.required("JWT_SECRET")?);
-        Self::new(&secret, env.seconds("SESSION_TTL_SECONDS", 3600)?)
+        let issuer = Self::new(
+            &env.required("SESSION_KEY_ID")?,
+            &env.required("SESSION_SIGNING_KEY")?,
+            env.seconds("SESSION_TTL_SECONDS", 3600)?,
+        )?;
+        if issuer.public_key == DEVELOPMENT_PUBLIC_KEY {
+            return Err(invalid(
+                "SESSION_SIGNING_KEY",
+                "the development key is public: generate one with session-keys",
+            ));
+        }
+        Ok(issuer)
     }
 }
 
-impl Sessions {
-    pub const MIN_SECRET_LEN: usize = 32;
-
-    pub fn new(secret: &Secret, ttl: Duration) -> Result<Self, ConfigError> {
-        if secret.expose().len() < Self::MIN_SECRET_LEN {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: format!("must be at least {} bytes", Self::MIN_SECRET_LEN),
-            });
-        }
-        let key = secret.expose().as_bytes();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+impl SessionIssuer {
+    pub fn new(key_id: &str, signing_key: &str, ttl: Duration) -> Result<Self, ConfigError> {
+        let der = STANDARD
+            .decode(signing_key.trim())
+            .map_err(|_| invalid("SESSION_SIGNING_KEY", "not base64 (of an Ed25519 PKCS#8 key)"))?;
+        let pair = Ed25519KeyPair::from_pkcs8(&der)
+            .map_err(|_| invalid("SESSION_SIGNING_KEY", "not an Ed25519 PKCS#8 private key"))?;
         Ok(Self {
-            encoding: EncodingKey::from_secret(key),
-            decoding: DecodingKey::from_secret(key),
-            validation,
+            encoding: EncodingKey::from_ed_der(&der),
+            key_id: key_id.to_owned(),
+            public_key: URL_SAFE_NO_PAD.encode(pair.public_key().as_ref()),
             ttl_secs: i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
         })
+    }
+
+    /// The local runner's: the development key pair.
+    pub fn development(ttl: Duration) -> Self {
+        Self::new(DEVELOPMENT_KEY_ID, DEVELOPMENT_SIGNING_KEY, ttl).expect("the development key is a key")
+    }
+
+    /// `kid=public key`, as [`SessionVerifier`] reads it.
+    pub fn public_key(&self) -> String {
+        format!("{}={}", self.key_id, self.public_key)
     }
 
     /// A signed session token for `user`, valid from `now` for the configured lifetime.
@@ -88,14 +117,10 @@ impl Sessions {
             iat,
             exp: iat.saturating_add(self.ttl_secs),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.key_id.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
             .map_err(|e| Error::internal(e, "signing a session token"))
-    }
-
-    /// The claims of a token this service signed and that has not expired.
-    /// Tampered, expired, `alg: none` and foreign tokens give `None`.
-    pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|data| data.claims)
     }
 
     /// `Set-Cookie` value carrying `token`.
@@ -103,16 +128,73 @@ impl Sessions {
         format!("{SESSION_COOKIE}={token}; Max-Age={}; Path=/; HttpOnly; Secure; SameSite=Lax", self.ttl_secs)
     }
 
-    /// `Set-Cookie` value that removes the session cookie.
-    pub fn cleared_cookie() -> String {
-        format!("{SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax")
-    }
-
     /// The response that starts a session for `user`: `{id, email}` and the session cookie.
     pub fn start(&self, status: u16, user: &User, now: DateTime<Utc>) -> Result<Response> {
         let token = self.issue(&user.id, &user.email, now)?;
         let body = PublicUser { id: user.id.as_str(), email: user.email.as_str() };
         http::with_cookie(http::json(status, &body)?, &self.cookie(&token))
+    }
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn cleared_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax")
+}
+
+/// Verifies sessions with public keys only: `SESSION_PUBLIC_KEYS`, `kid=key` pairs (base64url
+/// Ed25519 public keys) separated by commas, the current one first.
+#[derive(Clone)]
+pub struct SessionVerifier {
+    keys: Vec<(String, DecodingKey)>,
+    validation: Validation,
+}
+
+impl FromEnv for SessionVerifier {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let keys = env.required("SESSION_PUBLIC_KEYS")?;
+        if keys.contains(DEVELOPMENT_PUBLIC_KEY) {
+            return Err(invalid(
+                "SESSION_PUBLIC_KEYS",
+                "the development key is public: generate one with session-keys",
+            ));
+        }
+        Self::new(&keys)
+    }
+}
+
+impl SessionVerifier {
+    pub fn new(public_keys: &str) -> Result<Self, ConfigError> {
+        let name = "SESSION_PUBLIC_KEYS";
+        let mut keys = Vec::new();
+        for pair in public_keys.split(',').map(str::trim).filter(|pair| !pair.is_empty()) {
+            let (kid, key) = pair.split_once('=').ok_or_else(|| invalid(name, "expected kid=key pairs"))?;
+            let raw =
+                URL_SAFE_NO_PAD.decode(key.trim()).map_err(|_| invalid(name, format!("key {kid} is not base64url")))?;
+            if raw.len() != 32 {
+                return Err(invalid(name, format!("key {kid} is not an Ed25519 public key")));
+            }
+            keys.push((kid.trim().to_owned(), DecodingKey::from_ed_der(&raw)));
+        }
+        if keys.is_empty() {
+            return Err(invalid(name, "no key"));
+        }
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Ok(Self { keys, validation })
+    }
+
+    /// The local runner's: the development public key.
+    pub fn development() -> Self {
+        Self::new(&format!("{DEVELOPMENT_KEY_ID}={DEVELOPMENT_PUBLIC_KEY}")).expect("the development key is a key")
+    }
+
+    /// The claims of a token signed by one of the keys and not expired. Tampered, expired,
+    /// `alg: none`, HS256, unknown-key and foreign tokens give `None`.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+        let (_, key) = self.keys.iter().find(|(id, _)| *id == kid)?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok().map(|data| data.claims)
     }
 
     /// The signed-in user of `req`, if any. A Bearer header, when present, is the one looked at.
@@ -145,18 +227,24 @@ fn session_cookie(req: &Request) -> Option<&str> {
         .filter(|value| !value.is_empty())
 }
 
+/// A new Ed25519 key pair: the private key as `SESSION_SIGNING_KEY` reads it, and the
+/// public key as `SESSION_PUBLIC_KEYS` does (without its kid).
+pub fn generate_key_pair() -> (String, String) {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).expect("a random key");
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("a key it made");
+    (STANDARD.encode(pkcs8.as_ref()), URL_SAFE_NO_PAD.encode(pair.public_key().as_ref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SECRET: &str = "0123456789abcdef0123456789abcdef";
-
-    fn sessions(secret: &str) -> Sessions {
-        Sessions::new(&Secret::new(secret), Duration::from_secs(3600)).unwrap()
+    fn issuer(kid: &str, key: &str) -> SessionIssuer {
+        SessionIssuer::new(kid, key, Duration::from_secs(3600)).unwrap()
     }
 
-    fn issue(sessions: &Sessions, now: DateTime<Utc>) -> String {
-        sessions.issue(&UserId::from("01JADA"), &Email::parse("ada@example.com").unwrap(), now).unwrap()
+    fn issue(issuer: &SessionIssuer, now: DateTime<Utc>) -> String {
+        issuer.issue(&UserId::from("01JADA"), &Email::parse("ada@example.com").unwrap(), now).unwrap()
     }
 
     fn request(header: (&str, &str)) -> Request {
@@ -164,52 +252,92 @@ mod tests {
     }
 
     #[test]
-    fn a_short_secret_is_refused_by_name() {
-        let error = Sessions::new(&Secret::new("short"), Duration::from_secs(60)).err().unwrap();
-        assert!(error.to_string().contains("JWT_SECRET"), "{error}");
+    fn a_fresh_token_verifies_with_its_claims_and_names_its_key() {
+        let (private, public) = generate_key_pair();
+        let issuer = issuer("2026-11", &private);
+        let verifier = SessionVerifier::new(&format!("2026-11={public}")).unwrap();
+        let token = issue(&issuer, Utc::now());
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::EdDSA, Some("2026-11")));
+        let claims = verifier.verify(&token).unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), claims.email.as_str(), claims.exp - claims.iat),
+            ("01JADA", "ada@example.com", 3600)
+        );
     }
 
     #[test]
-    fn a_fresh_token_verifies_with_its_claims() {
-        let sessions = sessions(SECRET);
-        let claims = sessions.verify(&issue(&sessions, Utc::now())).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.email.as_str()), ("01JADA", "ada@example.com"));
-        assert_eq!(claims.exp - claims.iat, 3600);
+    fn after_a_rotation_the_previous_key_still_verifies_and_a_retired_one_does_not() {
+        let ((old_private, old_public), (new_private, new_public)) = (generate_key_pair(), generate_key_pair());
+        let before = issue(&issuer("old", &old_private), Utc::now());
+        let after = issue(&issuer("new", &new_private), Utc::now());
+        let rotated = SessionVerifier::new(&format!("new={new_public},old={old_public}")).unwrap();
+        assert!(rotated.verify(&before).is_some() && rotated.verify(&after).is_some(), "nobody is signed out");
+        let retired = SessionVerifier::new(&format!("new={new_public}")).unwrap();
+        assert!(retired.verify(&before).is_none());
+        assert!(retired.verify(&after).is_some());
     }
 
     #[test]
-    fn expired_tampered_and_foreign_tokens_are_rejected() {
-        let ours = sessions(SECRET);
-        let expired = issue(&ours, Utc::now() - chrono::Duration::seconds(3601));
-        assert_eq!(ours.verify(&expired), None, "expired");
-
+    fn expired_tampered_foreign_unsigned_and_hs256_tokens_are_rejected() {
+        let (private, public) = generate_key_pair();
+        let ours = issuer("k", &private);
+        let verifier = SessionVerifier::new(&format!("k={public}")).unwrap();
+        assert_eq!(verifier.verify(&issue(&ours, Utc::now() - chrono::Duration::seconds(3601))), None, "expired");
         let token = issue(&ours, Utc::now());
-        let (head, payload, signature) = split3(&token);
-        assert_eq!(ours.verify(&format!("{head}.{payload}.{}", flip_first(signature))), None, "tampered signature");
-        assert_eq!(ours.verify(&format!("{head}.{}.{signature}", flip_first(payload))), None, "tampered payload");
-
-        let foreign = issue(&sessions("another-secret-another-secret-xx"), Utc::now());
-        assert_eq!(ours.verify(&foreign), None, "wrong secret");
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        parts[1] = format!("{}{}", if parts[1].starts_with('A') { "B" } else { "A" }, &parts[1][1..]);
+        assert_eq!(verifier.verify(&parts.join(".")), None, "tampered payload");
+        let (stranger, _) = generate_key_pair();
+        assert_eq!(verifier.verify(&issue(&issuer("k", &stranger), Utc::now())), None, "another key under our kid");
+        let claims = r#"{"sub":"01JADA","email":"a@b.co","iat":0,"exp":4102444800}"#;
+        let body = URL_SAFE_NO_PAD.encode(claims);
+        let none = format!("{}.{body}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k"}"#));
+        assert_eq!(verifier.verify(&none), None, "alg none");
+        let mut hs256 = Header::new(Algorithm::HS256);
+        hs256.kid = Some("k".into());
+        let claims: Claims = serde_json::from_str(claims).unwrap();
+        let forged = jsonwebtoken::encode(&hs256, &claims, &EncodingKey::from_secret(public.as_bytes())).unwrap();
+        assert_eq!(verifier.verify(&forged), None, "HS256 keyed with the public key");
     }
 
-    fn split3(token: &str) -> (&str, &str, &str) {
-        let mut parts = token.splitn(3, '.');
-        (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap())
+    #[test]
+    fn deployed_configuration_refuses_the_development_key() {
+        let dev = |name: &str| match name {
+            "SESSION_KEY_ID" => Some(DEVELOPMENT_KEY_ID.to_owned()),
+            "SESSION_SIGNING_KEY" => Some(DEVELOPMENT_SIGNING_KEY.to_owned()),
+            "SESSION_PUBLIC_KEYS" => Some(format!("{DEVELOPMENT_KEY_ID}={DEVELOPMENT_PUBLIC_KEY}")),
+            _ => None,
+        };
+        assert!(Env::from_fn(dev).load::<SessionIssuer>().err().unwrap().to_string().contains("SESSION_SIGNING_KEY"));
+        assert!(Env::from_fn(dev).load::<SessionVerifier>().is_err());
+        let (private, public) = generate_key_pair();
+        let real = move |name: &str| match name {
+            "SESSION_KEY_ID" => Some("2026-11".to_owned()),
+            "SESSION_SIGNING_KEY" => Some(private.clone()),
+            "SESSION_PUBLIC_KEYS" => Some(format!("2026-11={public}")),
+            _ => None,
+        };
+        assert!(Env::from_fn(&real).load::<SessionIssuer>().is_ok());
+        assert!(Env::from_fn(&real).load::<SessionVerifier>().is_ok());
+        assert!(SessionVerifier::new("k=not-a-key").is_err());
+        assert!(SessionIssuer::new("k", "bm90IGEga2V5", Duration::from_secs(1)).is_err());
     }
 
-    fn flip_first(part: &str) -> String {
-        let replacement = if part.starts_with('A') { "B" } else { "A" };
-        format!("{replacement}{}", &part[1..])
+    #[test]
+    fn the_development_pair_is_a_pair() {
+        let token = issue(&SessionIssuer::development(Duration::from_secs(60)), Utc::now());
+        assert!(SessionVerifier::development().verify(&token).is_some());
     }
 
     #[test]
     fn the_token_comes_from_a_bearer_header_or_the_session_cookie() {
-        let sessions = sessions(SECRET);
-        let token = issue(&sessions, Utc::now());
+        let token = issue(&SessionIssuer::development(Duration::from_secs(60)), Utc::now());
+        let verifier = SessionVerifier::development();
         let bearer = request(("authorization", &format!("Bearer {token}")));
         let cookie = request(("cookie", &format!("theme=dark; session={token}; lang=en")));
-        assert_eq!(sessions.current_user(&bearer).unwrap().sub, "01JADA");
-        assert_eq!(sessions.current_user(&cookie).unwrap().sub, "01JADA");
-        assert!(matches!(sessions.require_user(&request(("cookie", "session="))), Err(Error::Unauthorized(_))));
+        assert_eq!(verifier.current_user(&bearer).unwrap().sub, "01JADA");
+        assert_eq!(verifier.current_user(&cookie).unwrap().sub, "01JADA");
+        assert!(matches!(verifier.require_user(&request(("cookie", "session="))), Err(Error::Unauthorized(_))));
     }
 }
