@@ -1,145 +1,29 @@
 //! Every sample in `events/` (the files `sam local invoke -e` takes) is a valid API Gateway
 //! HTTP API event that its function answers with the status its file name starts with.
 
-use std::path::{Path, PathBuf};
-
-use chrono::Utc;
-use domain::change::{Change, Write};
-use domain::config::Secret;
-use domain::entities::{Email, Order, OrderStatus, OrderedTicket, Password, Ticket, TicketStatus};
-use domain::events::EventType;
-use domain::ids::{OrderId, TicketId, UserId};
-use domain::money::Money;
+use domain::entities::{CancelReason, OrderStatus};
+use domain::ids::{OrderId, UserId};
 use domain::page::PageRequest;
-use domain::ports::{ChangeStore, NotificationStore};
-use domain::users;
+use domain::ports::{NotificationStore, OrderStore};
 use edge::auth::SessionVerifier;
-use edge::passwords::Argon2Passwords;
 use embedded::{EmbeddedStore, TestGateway};
 use local::{FALLBACK, Functions, LocalConfig, ROUTES};
 use serde_json::Value;
 use ticketing_tests::repo_root;
+use ticketing_tests::samples::{
+    LAPSED_ORDER, SAMPLE_USER, expected_status, functions_with_samples, sam_local_env, seed, signed_now,
+};
 
-/// The account the samples sign in to, as `sam local invoke` users create it first.
-const SAMPLE_EMAIL: &str = "ada@example.com";
-const SAMPLE_PASSWORD: &str = "correct horse battery";
-/// The user the sample session tokens name.
-const SAMPLE_USER: &str = "01KADA0000000000000000SAMPLE";
-
-/// The tickets the samples refer to: the sample user's, someone else's, and a reserved one.
-const SAMPLE_TICKETS: [(&str, &str, TicketStatus); 3] = [
-    ("01KB0SAMP1E0T1CKET0000000A", SAMPLE_USER, TicketStatus::Available),
-    ("01KB0SAMP1E0T1CKET0000000B", "01KGRACE000000000000000SAMPLE", TicketStatus::Available),
-    ("01KB0SAMP1E0T1CKET0000000C", SAMPLE_USER, TicketStatus::Reserved),
-];
-
-/// A store holding what the samples expect to find.
+/// An embedded store holding what the samples expect to find.
 async fn seeded_store() -> EmbeddedStore {
     let store = EmbeddedStore::in_memory();
-    let (email, password) = (Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap());
-    users::sign_up(&store, &Argon2Passwords, email, password, Utc::now()).await.unwrap();
-    let mut change = Change::default();
-    for (id, seller, status) in SAMPLE_TICKETS {
-        let reserved = status == TicketStatus::Reserved;
-        let ticket = Ticket {
-            id: TicketId::parse(id).expect("sample ticket ids are ULIDs"),
-            title: "Sample concert".to_owned(),
-            price: Money::from_minor(4500),
-            currency: "usd".to_owned(),
-            date: None,
-            venue: None,
-            user_id: UserId::from(seller),
-            status,
-            order_id: reserved.then(|| OrderId::parse(SAMPLE_ORDERS[0].0).unwrap()),
-            reserved_until: reserved.then(|| "2100-01-01T00:00:00Z".parse().unwrap()),
-            version: 0,
-            created_at: Utc::now(),
-        };
-        change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());
-        change.tickets.push(Write::Insert(ticket));
-    }
-    for (id, buyer, status) in SAMPLE_ORDERS {
-        change.orders.push(Write::Insert(Order {
-            id: OrderId::parse(id).expect("sample order ids are ULIDs"),
-            user_id: UserId::from(buyer),
-            ticket: OrderedTicket {
-                id: TicketId::parse(SAMPLE_TICKETS[2].0).unwrap(),
-                title: "Sample concert".to_owned(),
-                price: Money::from_minor(4500),
-                currency: "usd".to_owned(),
-                date: None,
-            },
-            status,
-            expires_at: "2100-01-01T00:00:00Z".parse().unwrap(),
-            cancel_reason: None,
-            refunded_at: None,
-            version: 0,
-            created_at: Utc::now(),
-        }));
-    }
-    store.commit(&change).await.unwrap();
+    seed(&store, &store).await;
     store
-}
-
-/// Sample folders that are not an HTTP function's: the domain events as the bus delivers
-/// them and the outbox relay's stream events (checked in `outbox_relay.rs`), and the
-/// consumers' and the expiry's inputs (checked below).
-const OTHER_SAMPLES: [&str; 6] =
-    ["bus", "outbox-relay", "expiration-fire", "expiration-schedule", "expiration-sweep", "notifications-consumer"];
-
-/// The orders the samples name: the sample user's (holding the reserved ticket), someone
-/// else's, and a paid one.
-const SAMPLE_ORDERS: [(&str, &str, OrderStatus); 3] = [
-    ("01KB0SAMP1E00RDER000000000", SAMPLE_USER, OrderStatus::Created),
-    ("01KB0SAMP1E00RDER00000000B", "01KGRACE000000000000000SAMPLE", OrderStatus::Created),
-    ("01KB0SAMP1E00RDER00000000P", SAMPLE_USER, OrderStatus::Complete),
-];
-
-fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {
-    let mut functions: Vec<_> = std::fs::read_dir(repo_root().join("events"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir() && !OTHER_SAMPLES.iter().any(|other| path.ends_with(other)))
-        .map(|dir| {
-            let mut samples: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().path()).collect();
-            samples.sort();
-            (dir.file_name().unwrap().to_string_lossy().into_owned(), samples)
-        })
-        .collect();
-    functions.sort();
-    functions
-}
-
-/// A secret of the environment `sam local invoke` runs `function` with.
-fn sam_local_env(function: &str, name: &str) -> Secret {
-    let env: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
-    Secret::new(env[function][name].as_str().unwrap_or_else(|| panic!("{function} {name} in sam-local-env.json")))
 }
 
 /// What verifies the sample tokens: the public key `sam local invoke` gives the functions.
 fn sam_local_sessions() -> SessionVerifier {
     SessionVerifier::new(sam_local_env("UsersCurrentuserFunction", "SESSION_PUBLIC_KEYS").expose()).unwrap()
-}
-
-/// A webhook sample's Stripe signature is good for five minutes: sign its body again now.
-fn signed_now(event: &str) -> String {
-    let mut event: Value = serde_json::from_str(event).unwrap();
-    let body = event["body"].as_str().unwrap().to_owned();
-    let signature = stripe_adapter::webhook::sign(
-        body.as_bytes(),
-        &sam_local_env("PaymentsWebhookFunction", "STRIPE_WEBHOOK_SECRET"),
-        Utc::now().timestamp(),
-    );
-    event["headers"]["stripe-signature"] = Value::String(signature);
-    event.to_string()
-}
-
-fn expected_status(sample: &Path) -> u16 {
-    let name = sample.file_name().unwrap().to_string_lossy();
-    name.split('-').next().and_then(|status| status.parse().ok()).unwrap_or_else(|| {
-        panic!("{name}: a sample's name starts with the status it expects, like 201-new-account.json")
-    })
 }
 
 #[test]
@@ -197,20 +81,49 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
             .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(store.schedules().await.unwrap().len(), 1, "the order's expiry is scheduled");
+    let batch = serde_json::from_str(&sample("expiration-schedule/order-cancelled.json")).expect("an SQS event");
+    let response =
+        edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, &store, &gateway, &store, event))
+            .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(store.schedules().await.unwrap().is_empty(), "the cancelled order's expiry is unscheduled");
 
     let batch = serde_json::from_str(&sample("notifications-consumer/order-cancelled.json")).expect("an SQS event");
     let response =
         edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(&store, &store, &store, event)).await;
     assert!(response.batch_item_failures.is_empty());
     let user = UserId::from(SAMPLE_USER);
-    let stored = store.list(&user, &PageRequest::first(5)).await.unwrap().items;
+    let stored = NotificationStore::list(&store, &user, &PageRequest::first(5)).await.unwrap().items;
     assert_eq!(stored.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(), ["reservation.expired"]);
 
-    // The sweep's schedule invokes it with a scheduled event, which it reads and ignores.
+    // The sweep's schedule invokes it with a scheduled event, which it reads and ignores;
+    // it expires the one order whose reservation lapsed unexpired.
     let _: Value = serde_json::from_str(&sample("expiration-sweep/scheduled.json")).expect("a scheduled event");
-    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 0, "the samples' orders run to 2100");
+    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 1, "the lapsed order");
+    let lapsed = OrderStore::get(&store, &OrderId::parse(LAPSED_ORDER).unwrap()).await.unwrap().unwrap();
+    assert_eq!(lapsed.status, OrderStatus::Cancelled);
 
-    // The sample order's reservation runs to 2100: an expiry now is early, and refused.
+    // Its schedule fires for the same order: expired already, nothing more happens.
     let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
-    assert!(expiration_fire::handle(&store, &gateway, input).await.is_err());
+    assert!(expiration_fire::handle(&store, &gateway, input).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_order_created_already_lapsed_is_expired_in_the_delivery_and_its_schedule_fires_in_time() {
+    let store = seeded_store().await;
+    let gateway = TestGateway::new();
+    let batch = serde_json::from_str(&sample("expiration-schedule/order-created-lapsed.json")).expect("an SQS event");
+    let response =
+        edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, &store, &gateway, &store, event))
+            .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(store.schedules().await.unwrap().is_empty(), "nothing to schedule");
+    let id = OrderId::parse(LAPSED_ORDER).unwrap();
+    assert_eq!(OrderStore::get(&store, &id).await.unwrap().unwrap().status, OrderStatus::Cancelled);
+
+    let store = seeded_store().await;
+    let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
+    expiration_fire::handle(&store, &gateway, input).await.unwrap();
+    let order = OrderStore::get(&store, &id).await.unwrap().unwrap();
+    assert_eq!((order.status, order.cancel_reason), (OrderStatus::Cancelled, Some(CancelReason::Expired)));
 }

@@ -398,11 +398,23 @@ fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_t
         }
         accessed.retain(|resource| !secrets.contains(resource));
         let mut granted = BTreeSet::new();
-        referenced(&function["Properties"]["Policies"], &resources, &mut granted);
+        // SAM's `Policies`, or those of the role the function is given.
+        match &function["Properties"]["Role"] {
+            Value::Tagged(role) => {
+                let role_id = role.value.as_str().and_then(|arn| arn.split('.').next()).unwrap_or_default();
+                let policies = &template["Resources"][role_id]["Properties"]["Policies"];
+                referenced(policies, &resources, &mut granted);
+                granted.remove(role_id);
+            }
+            _ => referenced(&function["Properties"]["Policies"], &resources, &mut granted),
+        }
         // What Lambda itself sends failed batches and invocations to, with the function's role.
         let mut destinations = BTreeSet::new();
         for event in function["Properties"]["Events"].as_mapping().into_iter().flatten().map(|(_, event)| event) {
             referenced(&event["Properties"]["DestinationConfig"], &resources, &mut destinations);
+            // And the queue or stream Lambda polls for it.
+            referenced(&event["Properties"]["Queue"], &resources, &mut destinations);
+            referenced(&event["Properties"]["Stream"], &resources, &mut destinations);
         }
         referenced(&function["Properties"]["EventInvokeConfig"], &resources, &mut destinations);
         let granted_beyond: Vec<_> = granted.difference(&accessed).filter(|r| !destinations.contains(*r)).collect();

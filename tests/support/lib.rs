@@ -10,6 +10,12 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
+pub mod deployed;
+pub mod lambda;
+pub mod recorder;
+pub mod samples;
+pub mod stack;
+
 /// The repository root, for tests that read its files.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()

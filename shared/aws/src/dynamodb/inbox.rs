@@ -6,6 +6,7 @@ use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, Utc};
 use domain::ports::{Claim, Inbox};
 use domain::{Error, Result};
@@ -59,14 +60,23 @@ impl Inbox for DynamoInbox {
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":claimed", s(Self::CLAIMED))
             .expression_attribute_values(":now", n(now.timestamp_millis()))
+            // The claim in the way comes back with the failure: no read needed to tell a
+            // completed event from one in progress.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match outcome {
             Ok(_) => Ok(Claim::Acquired),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
-                let state: Option<ClaimState> = self.0.get((Self::KEY, &key), "a claim").await?;
-                Ok(if state.is_some_and(|claim| claim.state == Self::DONE) { Claim::Done } else { Claim::Busy })
-            }
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let done = failed
+                        .item()
+                        .and_then(|item| item.get("state"))
+                        .is_some_and(|state| state.as_s().is_ok_and(|state| state == Self::DONE));
+                    Ok(if done { Claim::Done } else { Claim::Busy })
+                }
+                _ => Err(Error::internal(e.into_err(), "claiming an event")),
+            },
             Err(e) => Err(Error::internal(e, "claiming an event")),
         }
     }
@@ -104,9 +114,4 @@ impl Inbox for DynamoInbox {
             Err(e) => Err(Error::internal(e, "releasing a claim")),
         }
     }
-}
-
-#[derive(serde::Deserialize)]
-struct ClaimState {
-    state: String,
 }

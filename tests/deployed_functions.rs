@@ -1,0 +1,271 @@
+//! The functions as deployed: every sample in `events/` through its function's own binary,
+//! run the way Lambda runs it (`scripts/invoke` does one), against a stack of the template
+//! on moto; and each function's role, as the SAM transform makes it, against the AWS
+//! requests its binary made on the way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use ticketing_tests::deployed::{self, Run};
+use ticketing_tests::lambda::Outcome;
+use ticketing_tests::recorder::Call;
+use ticketing_tests::samples::{every_functions_samples, expected_status};
+use ticketing_tests::stack::{Stack, binary_of, deployed_template, logical_id_of, resources_of_type};
+use tokio::sync::OnceCell;
+
+/// Permissions only a path no sample takes uses, each with the tests that take it. Any
+/// other permission no sample's calls use is an error: it is removed from the template.
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 9] = [
+    ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
+    ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
+    ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
+    ("expiration-fire", "dynamodb:GetItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-fire", "dynamodb:PutItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-sweep", "dynamodb:GetItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-sweep", "dynamodb:PutItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-schedule", "dynamodb:GetItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-schedule", "dynamodb:PutItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+];
+
+const RELEASE: &str = "an event's claim is released when its effect fails (event_backbone.rs, fault_injection.rs)";
+const PAID_BEFORE_ITS_WEBHOOK: &str = "an order awaiting payment whose intent succeeded before its webhook came is \
+    completed by its expiry (payments_api.rs, fault_injection.rs)";
+
+fn is_unsampled(entry: &(&str, &str, &str, &str), function: &str, grant: &Grant) -> bool {
+    let (name, action, table, _) = entry;
+    *name == function && grant.action == *action && grant.resource["Fn::GetAtt"][0] == *table
+}
+
+/// Every sample, run once per test process: both tests read the same runs.
+async fn runs() -> &'static [Run] {
+    static RUNS: OnceCell<Vec<Run>> = OnceCell::const_new();
+    RUNS.get_or_init(|| async {
+        let binaries = deployed::binaries();
+        let limit = Arc::new(tokio::sync::Semaphore::new(4));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (function, samples) in every_functions_samples() {
+            assert!(binaries.join(&function).is_file(), "events/{function}/ names no function binary");
+            for sample in samples {
+                let (function, limit) = (function.clone(), limit.clone());
+                tasks.spawn(async move {
+                    let _permit = limit.acquire().await.expect("open");
+                    deployed::run(&function, &sample).await
+                });
+            }
+        }
+        let mut runs: Vec<Run> = tasks.join_all().await;
+        runs.sort_by(|a, b| a.sample.cmp(&b.sample));
+        runs
+    })
+    .await
+}
+
+#[tokio::test]
+async fn every_sample_gets_its_outcome_from_its_functions_own_binary() {
+    let runs = runs().await;
+    let mut failures = Vec::new();
+    for run in runs {
+        let sample = run.sample.strip_prefix(ticketing_tests::repo_root()).unwrap_or(&run.sample).display();
+        let http = run
+            .sample
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.split('-').next().is_some_and(|status| status.parse::<u16>().is_ok()));
+        let ok = match (&run.outcome, http) {
+            (Outcome::Response(_), true) => run.outcome.status() == Some(expected_status(&run.sample)),
+            // An event's invocation succeeds, reporting no failed message of its batch.
+            (Outcome::Response(response), false) => response["batchItemFailures"].as_array().is_none_or(Vec::is_empty),
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{sample}: {:?}\n{}", run.outcome, run.logs));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} samples:\n{}", failures.len(), runs.len(), failures.join("\n"));
+    let functions: BTreeSet<&str> = runs.iter().map(|run| run.function.as_str()).collect();
+    assert_eq!(functions.len(), resources_of_type(deployed_template(), "AWS::Lambda::Function").len());
+}
+
+/// `pattern` (IAM's `*` and `?`) matches `text`.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (pattern, text): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut p, mut t, mut star, mut mark) = (0, 0, None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            (p, t) = (p + 1, t + 1);
+        } else if p < pattern.len() && pattern[p] == '*' {
+            (star, mark, p) = (Some(p), t, p + 1);
+        } else if let Some(s) = star {
+            (p, mark, t) = (s + 1, mark + 1, mark + 1);
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+fn one_or_many(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// A permission a role grants: an action pattern on a resource expression of the template.
+#[derive(Debug, Clone)]
+struct Grant {
+    action: String,
+    resource: Value,
+}
+
+impl Grant {
+    fn allows(&self, stack: &Stack, call: &Call) -> bool {
+        let resource = stack.evaluate(&self.resource).unwrap_or_default();
+        glob(&self.action.to_lowercase(), &call.action.to_lowercase()) && glob(&resource, &call.resource)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} on {}", self.action, self.resource)
+    }
+}
+
+/// The inline statements of the role `function` runs with (the AWS managed policies are
+/// checked apart).
+fn grants(template: &Value, function: &str) -> (Vec<Grant>, Vec<String>) {
+    let role = &template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0];
+    let role = &template["Resources"][role.as_str().unwrap_or_else(|| panic!("{function} has a role of the template"))];
+    let mut grants = Vec::new();
+    for policy in role["Properties"]["Policies"].as_array().into_iter().flatten() {
+        for statement in one_or_many(&policy["PolicyDocument"]["Statement"]) {
+            assert_eq!(statement["Effect"], "Allow", "{function}: only Allow statements");
+            for action in one_or_many(&statement["Action"]) {
+                for resource in one_or_many(&statement["Resource"]) {
+                    grants.push(Grant {
+                        action: action.as_str().unwrap_or_default().to_owned(),
+                        resource: resource.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let managed = one_or_many(&role["Properties"]["ManagedPolicyArns"])
+        .into_iter()
+        .map(|arn| arn.as_str().map(str::to_owned).unwrap_or_else(|| arn.to_string()))
+        .collect();
+    (grants, managed)
+}
+
+/// What Lambda itself does with a function's role: poll its queue or stream, and send
+/// what fails to the destinations the template names.
+fn service_needs(template: &Value, function: &str) -> Vec<(String, Value)> {
+    let is_this = |resource: &Value| resource["Properties"]["FunctionName"]["Ref"] == function;
+    let mut needs = Vec::new();
+    for (_, mapping) in resources_of_type(template, "AWS::Lambda::EventSourceMapping") {
+        if !is_this(mapping) {
+            continue;
+        }
+        let source = &mapping["Properties"]["EventSourceArn"]["Fn::GetAtt"];
+        let (id, attribute) = (source[0].as_str().unwrap_or_default(), source[1].as_str().unwrap_or_default());
+        let actions: &[&str] = match attribute {
+            "StreamArn" => {
+                &["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+            }
+            _ => &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        };
+        let resource = serde_json::json!({ "Fn::GetAtt": [id, attribute] });
+        needs.extend(actions.iter().map(|action| (action.to_string(), resource.clone())));
+        let destination = &mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"];
+        if !destination.is_null() {
+            needs.push(("sqs:SendMessage".to_owned(), destination.clone()));
+        }
+    }
+    for (_, config) in resources_of_type(template, "AWS::Lambda::EventInvokeConfig") {
+        let destination = &config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"];
+        if is_this(config) && !destination.is_null() {
+            needs.push(("sqs:SendMessage".to_owned(), destination.clone()));
+        }
+    }
+    needs
+}
+
+/// The AWS managed policies that grant on every queue or every stream of the account.
+const ACCOUNT_WIDE: [&str; 2] = ["AWSLambdaSQSQueueExecutionRole", "AWSLambdaDynamoDBExecutionRole"];
+
+#[tokio::test]
+async fn each_functions_role_allows_what_its_code_calls_and_nothing_else() {
+    let template = deployed_template();
+    let runs = runs().await;
+    let mut by_function: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
+    for run in runs {
+        by_function.entry(run.function.as_str()).or_default().push(run);
+    }
+    let mut problems = Vec::new();
+    for (id, _) in resources_of_type(template, "AWS::Lambda::Function") {
+        let function = binary_of(id);
+        assert_eq!(logical_id_of(&function), id);
+        let (grants, managed) = grants(template, id);
+        for policy in &managed {
+            if ACCOUNT_WIDE.iter().any(|wide| policy.contains(wide)) {
+                problems.push(format!("{function}: {policy} grants on every queue or stream of the account"));
+            } else if !policy.contains("/AWSLambdaBasicExecutionRole") {
+                problems.push(format!("{function}: unexpected managed policy {policy}"));
+            }
+        }
+        let runs = by_function.get(function.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let mut used = vec![false; grants.len()];
+        let mut mark = |stack: &Stack, call: &Call| {
+            let mut allowed = false;
+            for (grant, used) in grants.iter().zip(used.iter_mut()) {
+                if grant.allows(stack, call) {
+                    (allowed, *used) = (true, true);
+                }
+            }
+            allowed
+        };
+        for run in runs {
+            for recorded in &run.recorded {
+                for call in &recorded.calls {
+                    if !mark(&run.stack, call) {
+                        problems.push(format!(
+                            "{function}: {} on {} ({} in {}) is not allowed",
+                            call.action,
+                            call.resource,
+                            recorded.operation,
+                            run.sample.display()
+                        ));
+                    }
+                }
+            }
+            for (action, resource) in service_needs(template, id) {
+                let Some(resource) = run.stack.evaluate(&resource) else { continue };
+                let call = Call { action: action.clone(), resource: resource.clone() };
+                if !mark(&run.stack, &call) {
+                    problems.push(format!("{function}: Lambda needs {action} on {resource}"));
+                }
+            }
+        }
+        if runs.is_empty() {
+            problems.push(format!("{function}: no sample ran"));
+        }
+        for (grant, used) in grants.iter().zip(&used) {
+            let unsampled = UNSAMPLED_PATHS.iter().any(|entry| is_unsampled(entry, &function, grant));
+            if !used && !unsampled {
+                problems.push(format!("{function}: {} is granted and never used", grant.describe()));
+            }
+        }
+        // An entry of UNSAMPLED_PATHS names a permission granted, and no sample uses.
+        for entry in UNSAMPLED_PATHS.iter().filter(|(name, ..)| *name == function) {
+            let granted = grants.iter().zip(&used).find(|(grant, _)| is_unsampled(entry, &function, grant));
+            match granted {
+                None => problems.push(format!("{entry:?} is not granted: drop it from UNSAMPLED_PATHS")),
+                Some((_, true)) => {
+                    problems.push(format!("{entry:?} is used by a sample: drop it from UNSAMPLED_PATHS"))
+                }
+                Some((_, false)) => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}

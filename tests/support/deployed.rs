@@ -1,0 +1,101 @@
+//! A sample through its function's own binary, as deployed: a stack of the template on
+//! moto, seeded with what the samples expect, the function's environment from the
+//! template, the Runtime API emulated, and every AWS request recorded on the way to moto.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use aws_adapters::{DynamoChanges, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, TicketsTable, UsersTable};
+use serde_json::Value;
+
+use crate::lambda::{Outcome, RunningFunction};
+use crate::recorder::{Recorded, Recorder};
+use crate::stack::{Stack, logical_id_of};
+use crate::{moto, samples};
+
+/// The tables the samples' data lives in.
+const SEEDED_TABLES: [&str; 5] = ["UsersTable", "TicketsTable", "OrdersTable", "PaymentsTable", "OutboxTable"];
+
+/// Where cargo put the functions' binaries, built once per process (a no-op when fresh).
+pub fn binaries() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--workspace", "--bins", "--locked", "--quiet"])
+            .current_dir(crate::repo_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the functions' binaries failed");
+        // This executable is target/<profile>/deps/<name> or target/<profile>/<name>.
+        let exe = std::env::current_exe().expect("the running executable");
+        let dir = exe.parent().expect("a directory");
+        if dir.ends_with("deps") {
+            dir.parent().expect("the profile directory").to_path_buf()
+        } else {
+            dir.to_path_buf()
+        }
+    })
+}
+
+/// One sample, run.
+pub struct Run {
+    pub function: String,
+    pub sample: PathBuf,
+    pub outcome: Outcome,
+    pub recorded: Vec<Recorded>,
+    pub logs: String,
+    /// The stack it ran in, to evaluate the template's policies with its names.
+    pub stack: Stack,
+}
+
+/// The sample's event as the function receives it: a webhook sample is signed again now,
+/// as Stripe's signatures are good for minutes.
+pub fn event_of(function: &str, sample: &Path) -> Value {
+    let mut text = std::fs::read_to_string(sample).unwrap_or_else(|e| panic!("{}: {e}", sample.display()));
+    let signed = text.contains("stripe-signature") && !sample.to_string_lossy().contains("stale");
+    if function == "payments-webhook" && signed {
+        text = samples::signed_now(&text);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", sample.display()))
+}
+
+/// Runs `sample` through `function`'s binary in a new stack on moto.
+pub async fn run(function: &str, sample: &Path) -> Run {
+    let moto = moto::endpoint();
+    let logical = logical_id_of(function);
+    let mut stack = Stack::new(&moto);
+    stack.create(&SEEDED_TABLES.iter().map(|id| id.to_string()).collect()).await;
+    stack.create_for(&logical).await;
+    seed(&stack).await;
+
+    let recorder = Recorder::start(&moto).await;
+    let mut env = stack.environment(&logical);
+    env.push(("AWS_ENDPOINT_URL".to_owned(), recorder.url.clone()));
+    if env.iter().any(|(name, _)| name == "STRIPE_SECRET_KEY")
+        && let Ok(stripe) = std::env::var("LOCALSTRIPE_ENDPOINT")
+    {
+        env.push(("STRIPE_API_BASE".to_owned(), stripe));
+    }
+    let log = std::env::temp_dir().join(format!("{}-{function}.log", stack.name()));
+    let binary = binaries().join(function);
+    let mut running =
+        RunningFunction::start(&binary, &env, &log).await.unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+    let outcome = running.invoke(event_of(function, sample)).await;
+    let logs = running.logs();
+    drop(running);
+    let _ = std::fs::remove_file(&log);
+    Run { function: function.to_owned(), sample: sample.to_path_buf(), outcome, recorded: recorder.take(), logs, stack }
+}
+
+async fn seed(stack: &Stack) {
+    let client = moto::dynamodb().await;
+    let name = |id: &str| stack.physical(id).expect("a seeded table").to_owned();
+    let users = DynamoUsers::new(client.clone(), &UsersTable(name("UsersTable")));
+    let (tickets, orders, payments) =
+        (TicketsTable(name("TicketsTable")), OrdersTable(name("OrdersTable")), PaymentsTable(name("PaymentsTable")));
+    let changes = DynamoChanges::new(client, &OutboxTable(name("OutboxTable")))
+        .with_tickets(&tickets)
+        .with_orders(&orders)
+        .with_payments(&payments);
+    samples::seed(&users, &changes).await;
+}

@@ -1,0 +1,225 @@
+//! A recording proxy in front of moto: a function pointed at it (`AWS_ENDPOINT_URL`) works
+//! as against moto, and every AWS request it makes is kept as the IAM actions it needs and
+//! the resources they act on, exactly as IAM authorizes them.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+/// The account and region moto answers for.
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+/// One authorization a request needs: an IAM action on a resource ARN.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    /// `service:Action`, as in a policy.
+    pub action: String,
+    pub resource: String,
+}
+
+/// One request, by its API operation (`dynamodb:TransactWriteItems`), and what it needed.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub operation: String,
+    pub calls: Vec<Call>,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    client: reqwest::Client,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// The proxy, listening on 127.0.0.1 until dropped.
+pub struct Recorder {
+    pub url: String,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Recorder {
+    pub async fn start(upstream: &str) -> Self {
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let proxy = Proxy {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::new(),
+            recorded: recorded.clone(),
+        };
+        let app = Router::new().fallback(forward).with_state(proxy);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("bound"));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, recorded, server }
+    }
+
+    /// Every request so far, in order.
+    pub fn take(&self) -> Vec<Recorded> {
+        std::mem::take(&mut *self.recorded.lock().expect("not poisoned"))
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, 16 << 20).await else {
+        return status(StatusCode::PAYLOAD_TOO_LARGE);
+    };
+    if let Some(recorded) = recognize(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &body) {
+        proxy.recorded.lock().expect("not poisoned").push(recorded);
+    }
+    let url = format!("{}{}", proxy.upstream, parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/"));
+    let mut headers = parts.headers.clone();
+    headers.remove(axum::http::header::HOST);
+    let Ok(upstream) = proxy.client.request(parts.method, url).headers(headers).body(body).send().await else {
+        return status(StatusCode::BAD_GATEWAY);
+    };
+    let mut response = Response::builder().status(upstream.status());
+    for (name, value) in upstream.headers() {
+        response = response.header(name, value);
+    }
+    let bytes = upstream.bytes().await.unwrap_or_default();
+    response.body(Body::from(bytes)).unwrap_or_else(|_| status(StatusCode::BAD_GATEWAY))
+}
+
+fn status(code: StatusCode) -> Response {
+    Response::builder().status(code).body(Body::empty()).expect("a response")
+}
+
+/// The service a request is signed for: SigV4's credential scope names it.
+fn signed_service(headers: &HeaderMap) -> Option<String> {
+    let authorization = headers.get("authorization")?.to_str().ok()?;
+    let credential = authorization.split("Credential=").nth(1)?.split(',').next()?;
+    credential.split('/').nth(3).map(str::to_owned)
+}
+
+fn arn(service: &str, resource: &str) -> String {
+    format!("arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}")
+}
+
+fn call(action: &str, resource: String) -> Call {
+    Call { action: action.to_owned(), resource }
+}
+
+fn table_arn(table: &str) -> String {
+    if table.starts_with("arn:") { table.to_owned() } else { arn("dynamodb", &format!("table/{table}")) }
+}
+
+/// What IAM checks for one request: DynamoDB, EventBridge and SQS name the operation in
+/// `X-Amz-Target`; EventBridge Scheduler is a REST API.
+pub fn recognize(
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Recorded> {
+    let service = signed_service(headers)?;
+    let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok());
+    let operation = match (target, service.as_str()) {
+        (Some(target), _) => target.rsplit('.').next()?.to_owned(),
+        (None, "scheduler") => match *method {
+            Method::POST => "CreateSchedule",
+            Method::PUT => "UpdateSchedule",
+            Method::DELETE => "DeleteSchedule",
+            _ if path.starts_with("/schedules/") => "GetSchedule",
+            _ => "ListSchedules",
+        }
+        .to_owned(),
+        (None, _) => return None,
+    };
+    let action = |name: &str| format!("{service}:{name}");
+    let calls = match service.as_str() {
+        "dynamodb" => dynamodb_calls(&operation, &json),
+        "events" => {
+            let buses: std::collections::BTreeSet<String> = json["Entries"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|entry| entry["EventBusName"].as_str().unwrap_or("default").to_owned())
+                .collect();
+            buses
+                .into_iter()
+                .map(|bus| {
+                    let resource =
+                        if bus.starts_with("arn:") { bus } else { arn("events", &format!("event-bus/{bus}")) };
+                    call(&action(&operation), resource)
+                })
+                .collect()
+        }
+        "sqs" => {
+            let queue = json["QueueUrl"].as_str().and_then(|url| url.rsplit('/').next()).unwrap_or_default();
+            // IAM authorizes the batch operations as their single forms.
+            let name = operation.strip_suffix("Batch").unwrap_or(&operation);
+            vec![call(&action(name), arn("sqs", queue))]
+        }
+        "scheduler" => {
+            let name = path.trim_start_matches("/schedules/");
+            let group = json["GroupName"]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| query?.split('&').find_map(|pair| pair.strip_prefix("groupName=")).map(str::to_owned))
+                .unwrap_or_else(|| "default".to_owned());
+            let mut calls = vec![call(&action(&operation), arn("scheduler", &format!("schedule/{group}/{name}")))];
+            // A schedule that runs its target with a role needs the right to pass that role.
+            if let Some(role) = json["Target"]["RoleArn"].as_str() {
+                calls.push(call("iam:PassRole", role.to_owned()));
+            }
+            calls
+        }
+        _ => vec![call(&action(&operation), "*".to_owned())],
+    };
+    Some(Recorded { operation: action(&operation), calls })
+}
+
+fn dynamodb_calls(operation: &str, json: &Value) -> Vec<Call> {
+    let on_table = |name: &str, request: &Value| {
+        let table = table_arn(request["TableName"].as_str().unwrap_or_default());
+        let resource = match request["IndexName"].as_str() {
+            Some(index) => format!("{table}/index/{index}"),
+            None => table,
+        };
+        call(&format!("dynamodb:{name}"), resource)
+    };
+    match operation {
+        // A transaction is authorized item by item, as the single-item operations.
+        "TransactWriteItems" | "TransactGetItems" => json["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| {
+                let (kind, request) = item.as_object()?.iter().next()?;
+                let name = match kind.as_str() {
+                    "Put" => "PutItem",
+                    "Update" => "UpdateItem",
+                    "Delete" => "DeleteItem",
+                    "ConditionCheck" => "ConditionCheckItem",
+                    "Get" => "GetItem",
+                    _ => return None,
+                };
+                Some(on_table(name, request))
+            })
+            .collect(),
+        "BatchWriteItem" | "BatchGetItem" => json["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(table, _)| call(&format!("dynamodb:{operation}"), table_arn(table)))
+            .collect(),
+        _ => vec![on_table(operation, json)],
+    }
+}

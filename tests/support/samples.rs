@@ -1,0 +1,198 @@
+//! The samples in `events/` and the data they expect to find.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use domain::change::{Change, Write};
+use domain::config::Secret;
+use domain::entities::{
+    Email, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Ticket, TicketStatus,
+};
+use domain::events::EventType;
+use domain::ids::{OrderId, PaymentId, TicketId, UserId};
+use domain::money::Money;
+use domain::ports::{ChangeStore, UserStore};
+use domain::users;
+use edge::passwords::Argon2Passwords;
+use serde_json::Value;
+
+use crate::repo_root;
+
+/// The account the samples sign in to, as `sam local invoke` users create it first.
+pub const SAMPLE_EMAIL: &str = "ada@example.com";
+pub const SAMPLE_PASSWORD: &str = "correct horse battery";
+/// The user the sample session tokens name.
+pub const SAMPLE_USER: &str = "01KADA0000000000000000SAMPLE";
+
+/// Someone else, who sells and buys too.
+pub const OTHER_USER: &str = "01KGRACE000000000000000SAMPLE";
+
+/// Orders of the samples: the sample user's open one (holding ticket C), someone else's, a
+/// paid one, one awaiting its payment's webhook (holding D), and one whose reservation
+/// lapsed without its expiry having run (holding E).
+pub const OPEN_ORDER: &str = "01KB0SAMP1E00RDER000000000";
+pub const OTHERS_ORDER: &str = "01KB0SAMP1E00RDER00000000B";
+pub const PAID_ORDER: &str = "01KB0SAMP1E00RDER00000000P";
+pub const PAYING_ORDER: &str = "01KB0SAMP1E00RDER00000000W";
+pub const LAPSED_ORDER: &str = "01KB0SAMP1E00RDER00000000X";
+
+/// The PaymentIntents of the paid order and of the one awaiting its webhook.
+pub const PAID_INTENT: &str = "pi_3SAMPLE0000000000000000P";
+pub const PAYING_INTENT: &str = "pi_3SAMPLE0000000000000000W";
+
+/// The tickets the samples refer to: the sample user's, someone else's, and three held by
+/// the orders above.
+pub const SAMPLE_TICKETS: [(&str, &str, Option<&str>); 5] = [
+    ("01KB0SAMP1E0T1CKET0000000A", SAMPLE_USER, None),
+    ("01KB0SAMP1E0T1CKET0000000B", OTHER_USER, None),
+    ("01KB0SAMP1E0T1CKET0000000C", SAMPLE_USER, Some(OPEN_ORDER)),
+    ("01KB0SAMP1E0T1CKET0000000D", OTHER_USER, Some(PAYING_ORDER)),
+    ("01KB0SAMP1E0T1CKET0000000E", OTHER_USER, Some(LAPSED_ORDER)),
+];
+
+/// Each order: buyer, status, the ticket it holds, when its reservation ends.
+pub const SAMPLE_ORDERS: [(&str, &str, OrderStatus, &str, &str); 5] = [
+    (OPEN_ORDER, SAMPLE_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
+    (OTHERS_ORDER, OTHER_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
+    (PAID_ORDER, SAMPLE_USER, OrderStatus::Complete, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
+    (PAYING_ORDER, SAMPLE_USER, OrderStatus::AwaitingPayment, "01KB0SAMP1E0T1CKET0000000D", FAR_AWAY),
+    (LAPSED_ORDER, SAMPLE_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000E", LAPSED),
+];
+
+const FAR_AWAY: &str = "2100-01-01T00:00:00Z";
+const LAPSED: &str = "2026-01-01T00:00:00Z";
+
+fn ticket_id(id: &str) -> TicketId {
+    TicketId::parse(id).expect("sample ticket ids are ULIDs")
+}
+
+fn order_id(id: &str) -> OrderId {
+    OrderId::parse(id).expect("sample order ids are ULIDs")
+}
+
+fn payment(order: &str, intent: &str, status: PaymentStatus) -> Payment {
+    Payment {
+        id: PaymentId::generate(),
+        order_id: order_id(order),
+        user_id: UserId::from(SAMPLE_USER),
+        stripe_id: intent.to_owned(),
+        amount: Money::from_minor(4500),
+        currency: "usd".to_owned(),
+        status,
+        client_secret: None,
+        failure_message: None,
+        refund_id: None,
+        amount_refunded: Money::from_minor(0),
+        livemode: false,
+        version: 0,
+        created_at: Utc::now(),
+    }
+}
+
+/// Stores what the samples expect to find.
+pub async fn seed(users_store: &impl UserStore, store: &impl ChangeStore) {
+    let (email, password) = (Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap());
+    users::sign_up(users_store, &Argon2Passwords, email, password, Utc::now()).await.unwrap();
+    let mut change = Change::default();
+    let until = |order: &str| {
+        let (_, _, _, _, until) = SAMPLE_ORDERS.iter().find(|(id, ..)| *id == order).expect("a sample order");
+        until.parse().expect("a time")
+    };
+    for (id, seller, holder) in SAMPLE_TICKETS {
+        let ticket = Ticket {
+            id: ticket_id(id),
+            title: "Sample concert".to_owned(),
+            price: Money::from_minor(4500),
+            currency: "usd".to_owned(),
+            date: None,
+            venue: None,
+            user_id: UserId::from(seller),
+            status: if holder.is_some() { TicketStatus::Reserved } else { TicketStatus::Available },
+            order_id: holder.map(order_id),
+            reserved_until: holder.map(until),
+            version: 0,
+            created_at: Utc::now(),
+        };
+        change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());
+        change.tickets.push(Write::Insert(ticket));
+    }
+    for (id, buyer, status, ticket, until) in SAMPLE_ORDERS {
+        change.orders.push(Write::Insert(Order {
+            id: order_id(id),
+            user_id: UserId::from(buyer),
+            ticket: OrderedTicket {
+                id: ticket_id(ticket),
+                title: "Sample concert".to_owned(),
+                price: Money::from_minor(4500),
+                currency: "usd".to_owned(),
+                date: None,
+            },
+            status,
+            expires_at: until.parse().expect("a time"),
+            cancel_reason: None,
+            refunded_at: None,
+            version: 0,
+            created_at: Utc::now(),
+        }));
+    }
+    change.payments.push(Write::Insert(payment(PAID_ORDER, PAID_INTENT, PaymentStatus::Succeeded)));
+    change.payments.push(Write::Insert(payment(PAYING_ORDER, PAYING_INTENT, PaymentStatus::Processing)));
+    store.commit(&change).await.unwrap();
+}
+
+/// Sample folders that are not an HTTP function's: the domain events as the bus delivers
+/// them, the outbox relay's stream events, and the consumers' and the expiry's inputs.
+pub const OTHER_SAMPLES: [&str; 6] =
+    ["bus", "outbox-relay", "expiration-fire", "expiration-schedule", "expiration-sweep", "notifications-consumer"];
+
+/// The HTTP functions' samples, by function.
+pub fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {
+    sample_folders(&OTHER_SAMPLES)
+}
+
+/// Every function's samples, by function: all folders of `events/` but the bus's.
+pub fn every_functions_samples() -> Vec<(String, Vec<PathBuf>)> {
+    sample_folders(&["bus"])
+}
+
+fn sample_folders(skipped: &[&str]) -> Vec<(String, Vec<PathBuf>)> {
+    let mut functions: Vec<_> = std::fs::read_dir(repo_root().join("events"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir() && !skipped.iter().any(|other| path.ends_with(other)))
+        .map(|dir| {
+            let mut samples: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+            samples.sort();
+            (dir.file_name().unwrap().to_string_lossy().into_owned(), samples)
+        })
+        .collect();
+    functions.sort();
+    functions
+}
+
+/// A secret of the environment `sam local invoke` runs `function` with.
+pub fn sam_local_env(function: &str, name: &str) -> Secret {
+    let env: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
+    Secret::new(env[function][name].as_str().unwrap_or_else(|| panic!("{function} {name} in sam-local-env.json")))
+}
+
+/// A webhook sample's Stripe signature is good for five minutes: sign its body again now.
+pub fn signed_now(event: &str) -> String {
+    let mut event: Value = serde_json::from_str(event).unwrap();
+    let body = event["body"].as_str().unwrap().to_owned();
+    let signature = stripe_adapter::webhook::sign(
+        body.as_bytes(),
+        &sam_local_env("PaymentsWebhookFunction", "STRIPE_WEBHOOK_SECRET"),
+        Utc::now().timestamp(),
+    );
+    event["headers"]["stripe-signature"] = Value::String(signature);
+    event.to_string()
+}
+
+pub fn expected_status(sample: &Path) -> u16 {
+    let name = sample.file_name().unwrap().to_string_lossy();
+    name.split('-').next().and_then(|status| status.parse().ok()).unwrap_or_else(|| {
+        panic!("{name}: a sample's name starts with the status it expects, like 201-new-account.json")
+    })
+}
