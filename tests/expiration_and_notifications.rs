@@ -157,8 +157,16 @@ async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
         .await
         .unwrap();
     let then = Utc::now() - chrono::Duration::minutes(16);
-    let order =
-        orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), Duration::from_secs(900), then).await.unwrap();
+    let order = orders::place(
+        &store,
+        UserId::from("buyer"),
+        ticket.id.as_str(),
+        Duration::from_secs(900),
+        Default::default(),
+        then,
+    )
+    .await
+    .unwrap();
 
     let input: ExpiryInput = serde_json::from_value(json!({ "orderId": order.id.to_string() })).unwrap();
     let gateway = TestGateway::new();

@@ -17,11 +17,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::change::Change;
 use domain::entities::{
-    Intent, IntentRequest, IntentStatus, Notification, Order, OrderStatus, Payment, PaymentStatus, Ticket,
+    Holds, Intent, IntentRequest, IntentStatus, Notification, Order, OrderStatus, Payment, PaymentStatus, Ticket,
     TicketFilter, TicketStatus,
 };
 use domain::events::Event;
 use domain::ids::{OrderId, TicketId, UserId};
+use domain::orders::ReservationLimit;
 use domain::page::{Page, PageRequest};
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
 use domain::ports::{
@@ -114,6 +115,10 @@ impl OrderStore for Faulty<EmbeddedStore> {
 
     async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
         self.inner.overdue(cutoff, limit).await
+    }
+
+    async fn holds(&self, buyer: &UserId) -> Result<Option<Holds>> {
+        self.inner.holds(buyer).await
     }
 }
 
@@ -346,7 +351,7 @@ async fn flows(system: &System) {
     let timeout = Duration::from_secs(15 * 60);
     let order = |buyer: &'static str, n: usize, at: DateTime<Utc>| {
         let ticket = ticket(n);
-        async move { orders::place(store, UserId::from(buyer), &ticket, timeout, at).await }
+        async move { orders::place(store, UserId::from(buyer), &ticket, timeout, ReservationLimit::default(), at).await }
     };
 
     // Paid in one step; another buyer races for the same ticket.

@@ -41,6 +41,16 @@ macro_rules! order_store_conformance {
             }
 
             #[tokio::test]
+            async fn a_buyer_holds_at_most_the_limit_of_open_reservations() {
+                suite::a_buyer_holds_at_most_the_limit_of_open_reservations($store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn racing_orders_of_one_buyer_never_exceed_the_limit() {
+                suite::racing_orders_of_one_buyer_never_exceed_the_limit($store).await;
+            }
+
+            #[tokio::test]
             async fn a_buyers_orders_page_newest_first() {
                 suite::a_buyers_orders_page_newest_first($store).await;
             }

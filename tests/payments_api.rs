@@ -204,7 +204,12 @@ fn intent_object(intent: &str, order_id: &str, status: &str) -> Value {
 }
 
 async fn deliver(app: &TestApp, body: &str, signature: Option<String>) -> Reply {
-    let request = app.client.post(app.url("/api/payments/webhook")).body(body.to_owned());
+    // As Stripe sends it.
+    let request = app
+        .client
+        .post(app.url("/api/payments/webhook"))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body.to_owned());
     app.send(match signature {
         Some(signature) => request.header("stripe-signature", signature),
         None => request,
@@ -440,12 +445,12 @@ async fn a_succeeded_intent_whose_amount_currency_or_mode_differs_completes_noth
 }
 
 #[tokio::test]
-async fn an_oversized_webhook_body_and_a_flood_of_signatures_are_400() {
+async fn an_oversized_webhook_body_is_413_and_a_flood_of_signatures_400() {
     let app = spawn_app().await;
     let now = chrono::Utc::now().timestamp();
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
     let signed = stripe_webhook::sign(big.as_bytes(), &Secret::new(local::LOCAL_WEBHOOK_SECRET), now);
-    assert_eq!(deliver(&app, &big, Some(signed)).await.status, 400);
+    assert_eq!(deliver(&app, &big, Some(signed)).await.status, 413);
     let body = stripe_event("evt_1", "customer.created", now, json!({ "id": "cus_1" }));
     let good = stripe_webhook::sign(body.as_bytes(), &Secret::new(local::LOCAL_WEBHOOK_SECRET), now);
     let flood = format!("{},{}", vec!["v1=00"; 100].join(","), good);

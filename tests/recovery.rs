@@ -20,6 +20,7 @@ use lambda_http::RequestExt;
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(15 * 60);
+const LIMIT: orders::ReservationLimit = orders::ReservationLimit(3);
 
 async fn listed(store: &EmbeddedStore) -> Ticket {
     domain::testing::orders::listed(store).await
@@ -27,7 +28,7 @@ async fn listed(store: &EmbeddedStore) -> Ticket {
 
 /// An order of `ticket` placed `ago` (its reservation lapses 15 minutes after).
 async fn ordered(store: &EmbeddedStore, ticket: &Ticket, ago: chrono::Duration) -> Order {
-    orders::place(store, UserId::from("buyer"), ticket.id.as_str(), TIMEOUT, Utc::now() - ago).await.unwrap()
+    orders::place(store, UserId::from("buyer"), ticket.id.as_str(), TIMEOUT, LIMIT, Utc::now() - ago).await.unwrap()
 }
 
 async fn ticket_of(store: &EmbeddedStore, ticket: &Ticket) -> Ticket {
@@ -106,7 +107,8 @@ async fn an_expiry_completes_an_order_whose_payment_succeeded_but_whose_news_is_
     assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Completed);
     assert_eq!(order_of(&store, &order).await.status, OrderStatus::Complete);
     assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Sold);
-    let someone_else = orders::place(&store, UserId::from("latecomer"), ticket.id.as_str(), TIMEOUT, Utc::now()).await;
+    let someone_else =
+        orders::place(&store, UserId::from("latecomer"), ticket.id.as_str(), TIMEOUT, LIMIT, Utc::now()).await;
     assert!(someone_else.is_err(), "the paid ticket is never offered again");
 }
 
@@ -187,7 +189,7 @@ async fn an_order_due_within_a_minute_expires_in_the_delivery_once_due() {
     let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
     let ticket = listed(&store).await;
     let order =
-        orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), Duration::from_millis(300), Utc::now())
+        orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), Duration::from_millis(300), LIMIT, Utc::now())
             .await
             .unwrap();
     let created = order.event(EventType::OrderCreated, order.created_at).unwrap();

@@ -17,7 +17,7 @@ use ticketing_tests::samples::{
 /// An embedded store holding what the samples expect to find.
 async fn seeded_store() -> EmbeddedStore {
     let store = EmbeddedStore::in_memory();
-    seed(&store, &store).await;
+    seed(&store, &store, &store).await;
     store
 }
 

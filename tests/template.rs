@@ -281,7 +281,9 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
         Some(match name {
             "SESSION_SIGNING_KEY" => private.clone(),
             "SESSION_PUBLIC_KEYS" => format!("current={public}"),
-            _ if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" => "60".to_owned(),
+            _ if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" || name.starts_with("MAX_") => {
+                "60".to_owned()
+            }
             _ => LONG_VALUE.to_owned(),
         })
     });

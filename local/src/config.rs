@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use domain::config::{ConfigError, Env, Secret};
-use domain::orders::ReservationTimeout;
+use domain::orders::{ReservationLimit, ReservationTimeout};
 use edge::auth::{SessionIssuer, SessionVerifier};
 use embedded::EmbeddedStore;
 use stripe_adapter::{StripeKey, WebhookSecret};
@@ -29,6 +29,7 @@ pub struct LocalConfig {
     /// Verifies sessions (every other route).
     pub verifier: SessionVerifier,
     pub reservation_timeout: ReservationTimeout,
+    pub reservation_limit: ReservationLimit,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
     pub webhook_secret: WebhookSecret,
@@ -41,7 +42,7 @@ impl LocalConfig {
     /// `HOST` (127.0.0.1), `PORT` (3000), `LOCAL_DATA_DIR` (.local-data; `:memory:` keeps
     /// nothing), `SESSION_KEY_ID`, `SESSION_SIGNING_KEY` and `SESSION_PUBLIC_KEYS` (the
     /// development key pair, which deployed functions refuse), `SESSION_TTL_SECONDS` (3600),
-    /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`,
+    /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`, `MAX_OPEN_RESERVATIONS` (3),
     /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway),
     /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`).
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -77,6 +78,7 @@ impl LocalConfig {
             issuer,
             verifier,
             reservation_timeout: env.load()?,
+            reservation_limit: env.load()?,
             stripe,
             webhook_secret: WebhookSecret(Secret::new(
                 env.optional("STRIPE_WEBHOOK_SECRET").unwrap_or_else(|| LOCAL_WEBHOOK_SECRET.to_owned()),
@@ -93,6 +95,7 @@ impl LocalConfig {
             issuer: SessionIssuer::development(Duration::from_secs(3600)),
             verifier: SessionVerifier::development(),
             reservation_timeout: ReservationTimeout::default(),
+            reservation_limit: ReservationLimit::default(),
             stripe: None,
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),
         }

@@ -1,7 +1,7 @@
 //! Every function's handler over the embedded adapters, invoked by name as Lambda would.
 
 use domain::entities::{Intent, IntentRequest};
-use domain::orders::ReservationTimeout;
+use domain::orders::{ReservationLimit, ReservationTimeout};
 use domain::ports::PaymentGateway;
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::passwords::Argon2Passwords;
@@ -18,6 +18,7 @@ pub struct Functions {
     issuer: SessionIssuer,
     verifier: SessionVerifier,
     reservation_timeout: ReservationTimeout,
+    reservation_limit: ReservationLimit,
     webhook_secret: WebhookSecret,
 }
 
@@ -70,6 +71,7 @@ impl Functions {
             issuer: config.issuer.clone(),
             verifier: config.verifier.clone(),
             reservation_timeout: config.reservation_timeout,
+            reservation_limit: config.reservation_limit,
             webhook_secret: config.webhook_secret.clone(),
         })
     }
@@ -97,7 +99,7 @@ impl Functions {
         let (store, issuer, sessions, gateway) = (&self.store, &self.issuer, &self.verifier, &self.gateway);
         let outcome = match function {
             "users-signup" => users_signup::handle(store, &Argon2Passwords, issuer, req).await,
-            "users-signin" => users_signin::handle(store, &Argon2Passwords, issuer, req).await,
+            "users-signin" => users_signin::handle(store, store, &Argon2Passwords, issuer, req).await,
             "users-signout" => users_signout::handle(req).await,
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
             "tickets-create" => tickets_create::handle(store, sessions, req).await,
@@ -105,7 +107,9 @@ impl Functions {
             "tickets-get" => tickets_get::handle(store, req).await,
             "tickets-update" => tickets_update::handle(store, sessions, req).await,
             "tickets-delete" => tickets_delete::handle(store, sessions, req).await,
-            "orders-create" => orders_create::handle(store, sessions, self.reservation_timeout, req).await,
+            "orders-create" => {
+                orders_create::handle(store, sessions, self.reservation_timeout, self.reservation_limit, req).await
+            }
             "orders-list" => orders_list::handle(store, sessions, req).await,
             "orders-get" => orders_get::handle(store, sessions, req).await,
             "orders-cancel" => orders_cancel::handle(store, sessions, req).await,

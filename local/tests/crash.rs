@@ -26,6 +26,8 @@ impl Runner {
             .env("PORT", port.to_string())
             .env("LOCAL_DATA_DIR", data)
             .env("RESERVATION_TIMEOUT_SECONDS", RESERVATION_SECONDS.to_string())
+            // One buyer orders every round's ticket.
+            .env("MAX_OPEN_RESERVATIONS", "1000")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aws_adapters::{DynamoChanges, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, TicketsTable, UsersTable};
+use aws_adapters::{
+    DynamoChanges, DynamoSignInAttempts, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, SignInAttemptsTable,
+    TicketsTable, UsersTable,
+};
 use serde_json::Value;
 
 use crate::lambda::{Outcome, RunningFunction};
@@ -14,7 +17,8 @@ use crate::stack::{Stack, logical_id_of};
 use crate::{moto, samples};
 
 /// The tables the samples' data lives in.
-const SEEDED_TABLES: [&str; 5] = ["UsersTable", "TicketsTable", "OrdersTable", "PaymentsTable", "OutboxTable"];
+const SEEDED_TABLES: [&str; 6] =
+    ["UsersTable", "SignInAttemptsTable", "TicketsTable", "OrdersTable", "PaymentsTable", "OutboxTable"];
 
 /// Where cargo put the functions' binaries, built once per process (a no-op when fresh).
 pub fn binaries() -> &'static Path {
@@ -91,11 +95,12 @@ async fn seed(stack: &Stack) {
     let client = moto::dynamodb().await;
     let name = |id: &str| stack.physical(id).expect("a seeded table").to_owned();
     let users = DynamoUsers::new(client.clone(), &UsersTable(name("UsersTable")));
+    let attempts = DynamoSignInAttempts::new(client.clone(), &SignInAttemptsTable(name("SignInAttemptsTable")));
     let (tickets, orders, payments) =
         (TicketsTable(name("TicketsTable")), OrdersTable(name("OrdersTable")), PaymentsTable(name("PaymentsTable")));
     let changes = DynamoChanges::new(client, &OutboxTable(name("OutboxTable")))
         .with_tickets(&tickets)
         .with_orders(&orders)
         .with_payments(&payments);
-    samples::seed(&users, &changes).await;
+    samples::seed(&users, &attempts, &changes).await;
 }

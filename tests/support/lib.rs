@@ -194,9 +194,9 @@ impl TestApp {
 /// The moto server `scripts/test` started.
 pub mod moto {
     use aws_adapters::{
-        Aws, DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoTickets, DynamoUsers,
-        EventBusName, InboxTable, NotificationsTable, OrdersTable, Outbox, OutboxTable, PaymentsTable, TicketsTable,
-        UsersTable,
+        Aws, DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoSignInAttempts,
+        DynamoTickets, DynamoUsers, EventBusName, InboxTable, NotificationsTable, OrdersTable, Outbox, OutboxTable,
+        PaymentsTable, SignInAttemptsTable, TicketsTable, UsersTable,
     };
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::types::{
@@ -368,6 +368,12 @@ pub mod moto {
         )
         .await;
         DynamoNotifications::new(client, &NotificationsTable(table))
+    }
+
+    pub async fn sign_in_attempts() -> DynamoSignInAttempts {
+        let client = dynamodb().await;
+        let table = create_table(&client, "attempts", DynamoSignInAttempts::KEY, None, &[]).await;
+        DynamoSignInAttempts::new(client, &SignInAttemptsTable(table))
     }
 
     pub async fn inbox() -> DynamoInbox {

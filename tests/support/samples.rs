@@ -11,7 +11,7 @@ use domain::entities::{
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
-use domain::ports::{ChangeStore, UserStore};
+use domain::ports::{ChangeStore, SignInAttempts, UserStore};
 use domain::users;
 use edge::passwords::Argon2Passwords;
 use serde_json::Value;
@@ -89,10 +89,22 @@ fn payment(order: &str, intent: &str, status: PaymentStatus) -> Payment {
     }
 }
 
-/// Stores what the samples expect to find.
-pub async fn seed(users_store: &impl UserStore, store: &impl ChangeStore) {
+/// An email locked out of sign-in: five failures in the current window.
+pub const LOCKED_EMAIL: &str = "locked@example.com";
+
+/// Stores what the samples expect to find: the account, one failed sign-in of its own (so
+/// a successful sign-in clears it), the locked-out email's failures, tickets, orders and
+/// payments.
+pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, store: &impl ChangeStore) {
     let (email, password) = (Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap());
-    users::sign_up(users_store, &Argon2Passwords, email, password, Utc::now()).await.unwrap();
+    users::sign_up(users_store, &Argon2Passwords, email.clone(), password, Utc::now()).await.unwrap();
+    let now = Utc::now();
+    let (opened_after, forget_at) = (now - users::SIGN_IN_WINDOW, now + users::SIGN_IN_WINDOW);
+    attempts.record_failure(&email, now, opened_after, forget_at).await.unwrap();
+    let locked = Email::parse(LOCKED_EMAIL).unwrap();
+    for _ in 0..users::MAX_FAILED_SIGN_INS {
+        attempts.record_failure(&locked, now, opened_after, forget_at).await.unwrap();
+    }
     let mut change = Change::default();
     let until = |order: &str| {
         let (_, _, _, _, until) = SAMPLE_ORDERS.iter().find(|(id, ..)| *id == order).expect("a sample order");

@@ -15,6 +15,6 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;
-    orders::cancel(store, &user, &http::path_param(&req, "id"), Utc::now()).await?;
+    orders::cancel(store, &user, &http::path_param(&req, "id")?, Utc::now()).await?;
     Ok(http::no_content())
 }

@@ -1,26 +1,28 @@
 //! `POST /api/orders` (signed in) `{ticketId}`: 201 the order, the ticket reserved until
-//! `expiresAt`.
+//! `expiresAt`; 409 when the ticket is taken, or when the buyer already holds as many open
+//! reservations as allowed (`MAX_OPEN_RESERVATIONS`, 3).
 
 use aws_adapters::OrderWrites;
 use chrono::Utc;
-use domain::orders::{self, ReservationTimeout};
+use domain::orders::{self, ReservationLimit, ReservationTimeout};
 use domain::ports::{ChangeStore, OrderStore, TicketStore};
 use edge::auth::SessionVerifier;
-use edge::body::{JsonFields, non_empty};
+use edge::body::{JsonFields, id};
 use edge::{Request, Response, Result, http};
 
-pub type Config = (SessionVerifier, OrderWrites, ReservationTimeout);
+pub type Config = (SessionVerifier, OrderWrites, ReservationTimeout, ReservationLimit);
 
 pub async fn handle(
     store: &(impl OrderStore + TicketStore + ChangeStore),
     sessions: &SessionVerifier,
     timeout: ReservationTimeout,
+    limit: ReservationLimit,
     req: Request,
 ) -> Result<Response> {
     let buyer = sessions.require_user(&req)?;
-    let mut body = JsonFields::from_body(req.body())?;
-    let ticket_id = body.string("ticketId", |raw| non_empty(raw).map_err(|_| "ticketId must not be empty".to_owned()));
+    let mut body = JsonFields::from_request(&req)?;
+    let ticket_id = body.string("ticketId", |raw| id(raw).map_err(|reason| format!("ticketId {reason}")));
     let ticket_id = body.finish(ticket_id)?;
-    let order = orders::place(store, buyer, &ticket_id, timeout.0, Utc::now()).await?;
+    let order = orders::place(store, buyer, &ticket_id, timeout.0, limit, Utc::now()).await?;
     http::json(201, &order.view())
 }

@@ -10,6 +10,6 @@ pub type Config = (SessionVerifier, OrdersTable);
 
 pub async fn handle(store: &impl OrderStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
     let user = sessions.require_user(&req)?;
-    let order = orders::get_own(store, &user, &http::path_param(&req, "id")).await?;
+    let order = orders::get_own(store, &user, &http::path_param(&req, "id")?).await?;
     http::json(200, &order.view())
 }

@@ -7,7 +7,7 @@ use chrono::Utc;
 use domain::payments::{self, Outcome};
 use domain::ports::{PaymentGateway, Store};
 use edge::auth::SessionVerifier;
-use edge::body::{JsonFields, non_empty};
+use edge::body::{JsonFields, id, non_empty};
 use edge::{Request, Response, Result, http};
 use stripe_adapter::StripeKey;
 
@@ -20,9 +20,12 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;
-    let mut body = JsonFields::from_body(req.body())?;
-    let order_id = body.string("orderId", non_empty);
-    let token = body.optional_string("token", non_empty);
+    let mut body = JsonFields::from_request(&req)?;
+    let order_id = body.string("orderId", |raw| id(raw).map_err(|reason| format!("orderId {reason}")));
+    let token = body.optional_string("token", |raw| match non_empty(raw) {
+        Ok(token) if token.len() > 255 => Err("token is too long".to_owned()),
+        outcome => outcome,
+    });
     let (order_id, token) = body.finish(order_id.zip(token))?;
     match payments::pay(store, gateway, &user, &order_id, token.as_deref(), Utc::now()).await? {
         Outcome::Started(payment) => http::json(201, &payment.view(true)),

@@ -16,11 +16,9 @@ pub async fn handle(
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;
     let query = http::query_params(&req);
-    let order_id = query
-        .get("orderId")
-        .filter(|id| !id.is_empty())
+    let order_id = http::id_param(&query, "orderId")?
         .ok_or_else(|| Error::Validation(vec![FieldError::new("orderId", "orderId is required")]))?;
-    let found = payments::list(store, &user, order_id).await?;
+    let found = payments::list(store, &user, &order_id).await?;
     let views: Vec<_> = found.iter().map(|payment| payment.view(false)).collect();
     http::json(200, &views)
 }

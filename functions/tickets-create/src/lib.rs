@@ -12,6 +12,6 @@ pub type Config = (SessionVerifier, TicketWrites);
 pub async fn handle(store: &impl ChangeStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
     let seller = sessions.require_user(&req)?;
     let now = Utc::now();
-    let ticket = tickets::create(store, seller, body::ticket_draft(req.body(), now)?, now).await?;
+    let ticket = tickets::create(store, seller, body::ticket_draft(&req, now)?, now).await?;
     http::json(201, &ticket.view())
 }

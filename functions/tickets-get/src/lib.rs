@@ -9,6 +9,6 @@ use edge::{Request, Response, Result, http};
 pub type Config = TicketsTable;
 
 pub async fn handle(store: &impl TicketStore, req: Request) -> Result<Response> {
-    let ticket = tickets::show(store, &http::path_param(&req, "id"), Utc::now()).await?;
+    let ticket = tickets::show(store, &http::path_param(&req, "id")?, Utc::now()).await?;
     http::json(200, &ticket.view())
 }

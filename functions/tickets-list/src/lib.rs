@@ -15,14 +15,14 @@ pub type Config = TicketsTable;
 pub async fn handle(store: &impl TicketStore, req: Request) -> Result<Response> {
     let query = http::query_params(&req);
     let page = pagination::page_request(&query)?;
-    let seller = query.get("userId").filter(|id| !id.is_empty());
+    let seller = http::id_param(&query, "userId")?;
     let now = Utc::now();
-    let filter = match seller {
+    let filter = match &seller {
         Some(seller) => TicketFilter::Seller(UserId::from(seller.as_str())),
         None => TicketFilter::Available(now),
     };
     let found = tickets::list(store, &filter, &page, now).await?;
     let views: Vec<_> = found.items.iter().map(|ticket| ticket.view()).collect();
-    let params: Vec<(&str, &str)> = seller.map(|seller| ("userId", seller.as_str())).into_iter().collect();
+    let params: Vec<(&str, &str)> = seller.as_ref().map(|seller| ("userId", seller.as_str())).into_iter().collect();
     http::page(&req, &page, &views, found.next.as_deref(), &params)
 }

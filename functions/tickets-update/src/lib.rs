@@ -16,7 +16,7 @@ pub async fn handle(
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;
     let now = Utc::now();
-    let draft = body::ticket_draft(req.body(), now)?;
-    let ticket = tickets::update(store, &user, &http::path_param(&req, "id"), draft, now).await?;
+    let draft = body::ticket_draft(&req, now)?;
+    let ticket = tickets::update(store, &user, &http::path_param(&req, "id")?, draft, now).await?;
     http::json(200, &ticket.view())
 }

@@ -1,22 +1,26 @@
-//! `POST /api/users/signin` `{email, password}`: 200 `{id, email}` and a session cookie.
+//! `POST /api/users/signin` `{email, password}`: 200 `{id, email}` and a session cookie; 401
+//! for unknown credentials; 429 with `Retry-After` after five failures for the email within
+//! fifteen minutes.
 
-use aws_adapters::UsersTable;
+use aws_adapters::{SignInAttemptsTable, UsersTable};
 use chrono::Utc;
 use domain::entities::Password;
-use domain::ports::{PasswordHasher, UserStore};
+use domain::ports::{PasswordHasher, SignInAttempts, UserStore};
 use domain::users;
 use edge::auth::SessionIssuer;
 use edge::{Request, Response, Result, body};
 
-pub type Config = (SessionIssuer, UsersTable);
+pub type Config = (SessionIssuer, UsersTable, SignInAttemptsTable);
 
 pub async fn handle(
     store: &impl UserStore,
+    attempts: &impl SignInAttempts,
     hasher: &impl PasswordHasher,
     sessions: &SessionIssuer,
     req: Request,
 ) -> Result<Response> {
-    let (email, password) = body::credentials(req.body(), Password::candidate)?;
-    let user = users::sign_in(store, hasher, &email, password).await?;
-    sessions.start(200, &user, Utc::now())
+    let (email, password) = body::credentials(&req, Password::candidate)?;
+    let now = Utc::now();
+    let user = users::sign_in(store, attempts, hasher, &email, password, now).await?;
+    sessions.start(200, &user, now)
 }

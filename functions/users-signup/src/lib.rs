@@ -16,7 +16,7 @@ pub async fn handle(
     sessions: &SessionIssuer,
     req: Request,
 ) -> Result<Response> {
-    let (email, password) = body::credentials(req.body(), Password::parse)?;
+    let (email, password) = body::credentials(&req, Password::parse)?;
     let now = Utc::now();
     let user = users::sign_up(store, hasher, email, password, now).await?;
     sessions.start(201, &user, now)

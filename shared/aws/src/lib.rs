@@ -9,12 +9,13 @@ pub mod sqs;
 pub mod stores;
 
 pub use dynamodb::{
-    DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoTickets, DynamoUsers, Outbox,
+    DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoSignInAttempts, DynamoTickets,
+    DynamoUsers, Outbox,
 };
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
     EventBusName, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable, PaymentsTable,
-    RelayDeadLetterQueue, ScheduleTarget, TicketsTable, UsersTable,
+    RelayDeadLetterQueue, ScheduleTarget, SignInAttemptsTable, TicketsTable, UsersTable,
 };
 pub use scheduler::EventBridgeScheduler;
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};

@@ -31,6 +31,11 @@ resource!(
     "USERS_TABLE"
 );
 resource!(
+    /// Failed sign-ins per email, for throttling.
+    SignInAttemptsTable,
+    "SIGN_IN_ATTEMPTS_TABLE"
+);
+resource!(
     /// The tickets table.
     TicketsTable,
     "TICKETS_TABLE"

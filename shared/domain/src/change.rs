@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::entities::{Order, Payment, Ticket};
+use crate::entities::{Holds, Order, Payment, Ticket};
 use crate::events::Event;
 
 /// What a store needs to know of a record it writes conditionally.
@@ -47,6 +47,20 @@ impl Record for Payment {
         self.version
     }
 }
+
+/// A buyer's holds are keyed by the buyer.
+impl Record for Holds {
+    fn key(&self) -> &str {
+        self.buyer.as_str()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// What a store answers when a record is not at the version a write expects.
+pub const STALE: &str = "Changed by another request";
 
 /// One conditional write.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,11 +105,17 @@ pub struct Change {
     pub tickets: Vec<Write<Ticket>>,
     pub orders: Vec<Write<Order>>,
     pub payments: Vec<Write<Payment>>,
+    /// A buyer's open reservations, written with the order that adds one.
+    pub holds: Vec<Write<Holds>>,
     pub events: Vec<Event>,
 }
 
 impl Change {
     pub fn is_empty(&self) -> bool {
-        self.tickets.is_empty() && self.orders.is_empty() && self.payments.is_empty() && self.events.is_empty()
+        self.tickets.is_empty()
+            && self.orders.is_empty()
+            && self.payments.is_empty()
+            && self.holds.is_empty()
+            && self.events.is_empty()
     }
 }

@@ -22,6 +22,15 @@ pub enum Error {
     Conflict(&'static str),
     #[error("{0}")]
     PaymentDeclined(String),
+    /// The request body is larger than a request may be.
+    #[error("Request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    /// A body that is not `application/json`.
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    /// Too many attempts: the client may try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooManyRequests { message: &'static str, retry_after: u64 },
     /// Anything unexpected. Logged with its cause chain, never shown to a client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

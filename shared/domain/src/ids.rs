@@ -36,6 +36,11 @@ macro_rules! ulid_id {
     };
 }
 
+/// Whether `raw` is a ULID in its canonical form (what every listing's keys are).
+pub fn is_ulid(raw: &str) -> bool {
+    ulid::Ulid::from_string(raw).is_ok_and(|id| id.to_string() == raw)
+}
+
 ulid_id!(
     /// Opaque ticket id.
     TicketId

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::change::Change;
 use crate::entities::{
-    Email, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Ticket, TicketFilter, User,
+    Email, Holds, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Ticket, TicketFilter,
+    User,
 };
 use crate::error::Result;
 use crate::events::Event;
@@ -20,6 +21,38 @@ pub trait UserStore: Send + Sync {
     fn insert(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
 
     fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>>> + Send;
+}
+
+/// Failed sign-ins per email, counted in fixed windows that open with a first failure.
+pub trait SignInAttempts: Send + Sync {
+    /// The failures of `email` in its window, if a window opened after `opened_after`.
+    fn failures(
+        &self,
+        email: &Email,
+        opened_after: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Failures>>> + Send;
+
+    /// Counts a failure at `now` in `email`'s window if one opened after `opened_after`,
+    /// else opens a new window at `now`; the record may be forgotten after `forget_at`.
+    /// Concurrent failures are all counted.
+    fn record_failure(
+        &self,
+        email: &Email,
+        now: DateTime<Utc>,
+        opened_after: DateTime<Utc>,
+        forget_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Failures>> + Send;
+
+    /// Forgets `email`'s failures.
+    fn clear(&self, email: &Email) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Failed sign-ins of one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    /// When the window opened: its first failure.
+    pub since: DateTime<Utc>,
 }
 
 /// Hashes and verifies passwords (slow on purpose, so never on the async threads).
@@ -50,6 +83,9 @@ pub trait OrderStore: Send + Sync {
 
     /// Open orders whose reservation lapsed before `cutoff`, soonest first, `limit` at most.
     fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Order>>> + Send;
+
+    /// The reservations `buyer` holds, read strongly consistent (`None`: never placed one).
+    fn holds(&self, buyer: &UserId) -> impl Future<Output = Result<Option<Holds>>> + Send;
 }
 
 /// Reads payments: at most one per order.
@@ -182,6 +218,10 @@ impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync> OrderStore f
 
     fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Order>>> + Send {
         self.orders.overdue(cutoff, limit)
+    }
+
+    fn holds(&self, buyer: &UserId) -> impl Future<Output = Result<Option<Holds>>> + Send {
+        self.orders.holds(buyer)
     }
 }
 

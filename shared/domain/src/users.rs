@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::entities::{Email, Password, User};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
-use crate::ports::{PasswordHasher, UserStore};
+use crate::ports::{Failures, PasswordHasher, SignInAttempts, UserStore};
 
 /// Creates an account. The store's conditional write decides email uniqueness.
 pub async fn sign_up(
@@ -20,18 +20,52 @@ pub async fn sign_up(
     Ok(user)
 }
 
+/// How many failed sign-ins for one email a window allows, and how long a window lasts.
+pub const MAX_FAILED_SIGN_INS: u32 = 5;
+pub const SIGN_IN_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+const TOO_MANY_ATTEMPTS: &str = "Too many failed sign-ins for this email; try again later";
+
 /// Checks credentials. An unknown email costs the same verification as a wrong password,
-/// and both answer the same error.
+/// and both answer the same error. After [`MAX_FAILED_SIGN_INS`] failures for one email
+/// within [`SIGN_IN_WINDOW`], every attempt (even with the right password) answers 429
+/// until the window has passed, whether or not the email has an account.
 pub async fn sign_in(
     store: &impl UserStore,
+    attempts: &impl SignInAttempts,
     hasher: &impl PasswordHasher,
     email: &Email,
     password: Password,
+    now: DateTime<Utc>,
 ) -> Result<User> {
+    let opened_after = now - SIGN_IN_WINDOW;
+    let failures = attempts.failures(email, opened_after).await?;
+    if let Some(failures) = failures.filter(|failures| failures.count >= MAX_FAILED_SIGN_INS) {
+        return Err(too_many(failures, now));
+    }
     let user = store.find_by_email(email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     match (hasher.verify(password, hash).await?, user) {
-        (true, Some(user)) => Ok(user),
-        _ => Err(Error::Unauthorized("Invalid credentials")),
+        (true, Some(user)) => {
+            if failures.is_some() {
+                attempts.clear(email).await?;
+            }
+            Ok(user)
+        }
+        _ => {
+            let failures = attempts.record_failure(email, now, opened_after, now + SIGN_IN_WINDOW).await?;
+            if failures.count > MAX_FAILED_SIGN_INS {
+                return Err(too_many(failures, now));
+            }
+            Err(Error::Unauthorized("Invalid credentials"))
+        }
     }
+}
+
+/// 429 until the window of `failures` has passed.
+fn too_many(failures: Failures, now: DateTime<Utc>) -> Error {
+    // Whole seconds, rounded up: never sooner than the window passes.
+    let left_ms = (failures.since + SIGN_IN_WINDOW - now).num_milliseconds().max(1);
+    let retry_after = u64::try_from(left_ms).unwrap_or(1).div_ceil(1000);
+    Error::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after }
 }

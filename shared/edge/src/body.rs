@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use domain::entities::{Email, Password, TicketDraft};
 use domain::money::Money;
 use domain::{Error, FieldError, Result};
-use lambda_http::Body;
+use lambda_http::http::header::CONTENT_TYPE;
+use lambda_http::{Body, Request};
 use std::collections::HashMap;
 
 use serde_json::value::RawValue;
@@ -18,8 +19,36 @@ pub struct JsonFields {
     errors: Vec<FieldError>,
 }
 
+/// The largest request body a route reads.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Refuses a body over [`MAX_BODY`] (413) or one that does not say it is JSON (415): a
+/// cross-site form post can only send form or plain-text types, so a JSON-only API takes
+/// none of them.
+pub fn require_json(req: &Request) -> Result<()> {
+    if req.body().len() > MAX_BODY {
+        return Err(Error::PayloadTooLarge);
+    }
+    let media_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(str::trim);
+    match media_type {
+        Some(media_type) if media_type.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(Error::UnsupportedMediaType),
+    }
+}
+
 impl JsonFields {
-    pub fn from_body(body: &Body) -> Result<Self> {
+    /// The JSON object a request carries, after [`require_json`].
+    pub fn from_request(req: &Request) -> Result<Self> {
+        require_json(req)?;
+        Self::from_body(req.body())
+    }
+
+    fn from_body(body: &Body) -> Result<Self> {
         match serde_json::from_slice::<Value>(body.as_ref()) {
             Ok(Value::Object(object)) => {
                 let literals = serde_json::from_slice(body.as_ref()).unwrap_or_default();
@@ -77,6 +106,12 @@ impl JsonFields {
     }
 }
 
+/// An id: non-empty, trimmed, no longer than any id ([`crate::http::MAX_ID_LEN`]).
+pub fn id(raw: &str) -> Result<String, String> {
+    let value = non_empty(raw)?;
+    if value.len() > crate::http::MAX_ID_LEN { Err("is too long to be an id".to_owned()) } else { Ok(value) }
+}
+
 /// A non-empty string, trimmed.
 pub fn non_empty(raw: &str) -> Result<String, String> {
     let value = raw.trim();
@@ -85,16 +120,16 @@ pub fn non_empty(raw: &str) -> Result<String, String> {
 
 /// `{email, password}`, the password checked by `password` (a new account's rules, or any
 /// non-empty candidate at sign-in).
-pub fn credentials(body: &Body, password: fn(&str) -> Result<Password, String>) -> Result<(Email, Password)> {
-    let mut fields = JsonFields::from_body(body)?;
+pub fn credentials(req: &Request, password: fn(&str) -> Result<Password, String>) -> Result<(Email, Password)> {
+    let mut fields = JsonFields::from_request(req)?;
     let email = fields.string("email", Email::parse);
     let password = fields.string("password", password);
     fields.finish(email.zip(password))
 }
 
 /// `{title, price, date?, venue?}`: what a seller says about a ticket.
-pub fn ticket_draft(body: &Body, now: DateTime<Utc>) -> Result<TicketDraft> {
-    let mut fields = JsonFields::from_body(body)?;
+pub fn ticket_draft(req: &Request, now: DateTime<Utc>) -> Result<TicketDraft> {
+    let mut fields = JsonFields::from_request(req)?;
     let title = fields.string("title", TicketDraft::parse_title);
     let price = fields.decimal("price", Money::parse_decimal);
     let date = fields.optional_string("date", |raw| TicketDraft::parse_date(raw, now));
@@ -160,8 +195,36 @@ mod tests {
         assert_eq!(body.finish(a).unwrap(), "x");
     }
 
+    fn json_request(content_type: Option<&str>, body: &str) -> Request {
+        let mut builder = lambda_http::http::Request::builder();
+        if let Some(content_type) = content_type {
+            builder = builder.header(CONTENT_TYPE, content_type);
+        }
+        builder.body(Body::Text(body.to_owned())).unwrap()
+    }
+
     fn draft(json: &str) -> Result<TicketDraft> {
-        ticket_draft(&Body::Text(json.to_owned()), "2026-11-26T00:00:00Z".parse().unwrap())
+        ticket_draft(&json_request(Some("application/json"), json), "2026-11-26T00:00:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn only_json_bodies_up_to_64_kib_are_read() {
+        let object = r#"{"a":"x"}"#;
+        for content_type in ["application/json", "Application/JSON; charset=utf-8"] {
+            assert!(JsonFields::from_request(&json_request(Some(content_type), object)).is_ok(), "{content_type}");
+        }
+        for content_type in
+            [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")]
+        {
+            let outcome = JsonFields::from_request(&json_request(content_type, object));
+            assert!(matches!(outcome, Err(Error::UnsupportedMediaType)), "{content_type:?}");
+        }
+        let padded = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_BODY - 7));
+        assert_eq!(padded.len(), MAX_BODY + 1);
+        assert!(matches!(JsonFields::from_request(&json_request(None, &padded)), Err(Error::PayloadTooLarge)));
+        let fits = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_BODY - 8));
+        assert_eq!(fits.len(), MAX_BODY);
+        assert!(JsonFields::from_request(&json_request(Some("application/json"), &fits)).is_ok());
     }
 
     #[test]

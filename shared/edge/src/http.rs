@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use domain::{Error, FieldError, Result};
-use lambda_http::http::header::{CONTENT_TYPE, LINK, SET_COOKIE};
+use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE, LINK, RETRY_AFTER, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 use serde::Serialize;
@@ -62,9 +62,27 @@ pub fn page<T: Serialize>(
     }
 }
 
-/// A path parameter of the route (`{id}`); empty when absent.
-pub fn path_param(req: &Request, name: &str) -> String {
-    req.path_parameters().first(name).unwrap_or_default().to_owned()
+/// Ids are at most this long: anything longer is no id of this API's, refused before any
+/// lookup (a store's key limits never see it).
+pub const MAX_ID_LEN: usize = 64;
+
+/// A path parameter of the route (`{id}`), empty when absent; 400 when longer than any id.
+pub fn path_param(req: &Request, name: &str) -> Result<String> {
+    let value = req.path_parameters().first(name).unwrap_or_default().to_owned();
+    if value.len() > MAX_ID_LEN {
+        return Err(Error::BadRequest(format!("{name} is too long to be an id")));
+    }
+    Ok(value)
+}
+
+/// An id given in the query string: `None` when absent or empty; 400 when longer than any id.
+pub fn id_param(query: &HashMap<String, String>, name: &str) -> Result<Option<String>> {
+    match query.get(name).filter(|id| !id.is_empty()) {
+        Some(id) if id.len() > MAX_ID_LEN => {
+            Err(Error::Validation(vec![FieldError::new(name, format!("{name} is too long to be an id"))]))
+        }
+        id => Ok(id.cloned()),
+    }
 }
 
 /// The query string's parameters, the first value of each.
@@ -82,6 +100,9 @@ pub fn status(error: &Error) -> u16 {
         Error::Forbidden(_) => 403,
         Error::NotFound(_) => 404,
         Error::Conflict(_) => 409,
+        Error::PayloadTooLarge => 413,
+        Error::UnsupportedMediaType => 415,
+        Error::TooManyRequests { .. } => 429,
         Error::Internal(_) => 500,
     }
 }
@@ -111,12 +132,22 @@ pub fn error_response(error: Error) -> Response {
     }
     let body = serde_json::to_string(&ErrorBody::of(&error))
         .unwrap_or_else(|_| r#"{"errors":[{"message":"Something went wrong"}]}"#.to_owned());
-    with_json_body(status(&error), body)
+    let mut response = with_json_body(status(&error), body);
+    if let Error::TooManyRequests { retry_after, .. } = error {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+    }
+    response
 }
 
-/// The response for a handler's outcome.
+/// The response for a handler's outcome, with the headers every response carries: no
+/// content sniffing, and no caching anywhere (responses are a user's own, or change as
+/// tickets sell).
 pub fn respond(result: Result<Response>) -> Response {
-    result.unwrap_or_else(error_response)
+    let mut response = result.unwrap_or_else(error_response);
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 #[cfg(test)]

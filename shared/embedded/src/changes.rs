@@ -1,14 +1,14 @@
 //! Committing a change: every write checked against the version stored, then every record
 //! and event written, in one redb transaction.
 
-use domain::change::{Change, Record, Write};
+use domain::change::{Change, Record, STALE, Write};
 use domain::ports::ChangeStore;
 use domain::{Error, Result};
 use redb::WriteTransaction;
 
 use redb::ReadableTable;
 
-use crate::store::{EmbeddedStore, ORDERS, OUTBOX, PAYMENTS, TICKETS, Table, encode, storage};
+use crate::store::{EmbeddedStore, HOLDS, ORDERS, OUTBOX, PAYMENTS, TICKETS, Table, encode, storage};
 
 /// One write, encoded: its key, the version it expects, and the record (`None`: delete).
 struct Encoded {
@@ -45,7 +45,7 @@ fn apply(txn: &WriteTransaction, table: Table, writes: &[Encoded]) -> Result<()>
             .map(|record| crate::store::decode::<Versioned>(record.value()))
             .transpose()?;
         if stored.map(|record| record.version) != write.expected {
-            return Err(Error::Conflict("Changed by another request"));
+            return Err(Error::Conflict(STALE));
         }
         match &write.record {
             Some(record) => records.insert(write.key.as_str(), record.as_slice()).map_err(storage)?,
@@ -60,12 +60,14 @@ impl ChangeStore for EmbeddedStore {
         let tickets = encoded(&change.tickets)?;
         let orders = encoded(&change.orders)?;
         let payments = encoded(&change.payments)?;
+        let holds = encoded(&change.holds)?;
         let events =
             change.events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
         self.write(move |txn| {
             apply(txn, TICKETS, &tickets)?;
             apply(txn, ORDERS, &orders)?;
             apply(txn, PAYMENTS, &payments)?;
+            apply(txn, HOLDS, &holds)?;
             let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
             for (id, event) in &events {
                 outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;

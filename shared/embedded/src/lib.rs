@@ -7,6 +7,7 @@
 //! the atomicity of DynamoDB's conditional writes and transactions: a change and its outbox
 //! events commit together or not at all.
 
+mod attempts;
 mod changes;
 mod deliveries;
 mod gateway;

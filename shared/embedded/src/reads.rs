@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::entities::{Order, Payment, Ticket, TicketFilter};
+use domain::entities::{Holds, Order, Payment, Ticket, TicketFilter};
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::{OrderStore, PaymentStore, TicketStore};
 use redb::{ReadTransaction, ReadableTable};
 
-use crate::store::{EmbeddedStore, ORDERS, PAYMENTS, TICKETS, Table, decode, open_readable, storage};
+use crate::store::{EmbeddedStore, HOLDS, ORDERS, PAYMENTS, TICKETS, Table, decode, open_readable, storage};
 
 /// Records of `table` kept by `keep`, highest key first, one page's worth after the key
 /// `page.after`; `key` gives a record's key.
@@ -81,6 +81,10 @@ impl OrderStore for EmbeddedStore {
             Ok(overdue)
         })
         .await
+    }
+
+    async fn holds(&self, buyer: &UserId) -> Result<Option<Holds>> {
+        EmbeddedStore::get(self, HOLDS, buyer.to_string()).await
     }
 }
 

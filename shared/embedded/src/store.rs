@@ -30,6 +30,10 @@ pub(crate) const DELIVERIES: Table = TableDefinition::new("deliveries");
 pub(crate) const DEAD_LETTERS: Table = TableDefinition::new("dead_letters");
 /// Notifications handed to delivery, keyed by notification id.
 pub(crate) const OUTBOUND: Table = TableDefinition::new("outbound");
+/// Each buyer's open reservations, keyed by user id.
+pub(crate) const HOLDS: Table = TableDefinition::new("holds");
+/// Failed sign-ins of the current window, keyed by email.
+pub(crate) const SIGN_IN_FAILURES: Table = TableDefinition::new("sign_in_failures");
 
 struct Inner {
     db: Database,

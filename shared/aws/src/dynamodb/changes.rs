@@ -13,7 +13,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
-use domain::change::{Change, Record, Write};
+use domain::change::{Change, Record, STALE, Write};
 use domain::ports::ChangeStore;
 use domain::{Error, Result};
 
@@ -56,15 +56,31 @@ impl DynamoChanges {
         let mut items = Vec::new();
         for write in &change.tickets {
             let table = table(&self.tickets, TicketsTable::VARIABLE)?;
-            items.push(conditional(table, DynamoTickets::KEY, write, DynamoTickets::item)?);
+            items.push(conditional(
+                table,
+                (DynamoTickets::KEY, write.record().key().to_owned()),
+                write,
+                DynamoTickets::item,
+            )?);
         }
         for write in &change.orders {
             let table = table(&self.orders, OrdersTable::VARIABLE)?;
-            items.push(conditional(table, DynamoOrders::KEY, write, DynamoOrders::item)?);
+            items.push(conditional(
+                table,
+                (DynamoOrders::KEY, write.record().key().to_owned()),
+                write,
+                DynamoOrders::item,
+            )?);
         }
         for write in &change.payments {
             let table = table(&self.payments, PaymentsTable::VARIABLE)?;
-            items.push(conditional(table, DynamoPayments::KEY, write, |payment| encode(payment, "a payment"))?);
+            let item = |payment: &_| encode(payment, "a payment");
+            items.push(conditional(table, (DynamoPayments::KEY, write.record().key().to_owned()), write, item)?);
+        }
+        for write in &change.holds {
+            let table = table(&self.orders, OrdersTable::VARIABLE)?;
+            let key = DynamoOrders::holds_key(write.record().key());
+            items.push(conditional(table, (DynamoOrders::KEY, key), write, DynamoOrders::holds_item)?);
         }
         for event in &change.events {
             items.push(self.outbox.put(event)?);
@@ -79,17 +95,18 @@ fn table<'a>(table: &'a Option<String>, variable: &'static str) -> Result<&'a st
     })
 }
 
-/// A put (or delete) of one record on the condition its `write` states.
+/// A put (or delete) of one record, keyed `key` (attribute and value), on the condition its
+/// `write` states.
 fn conditional<T: Record>(
     table: &str,
-    key: &str,
+    (key, value): (&str, String),
     write: &Write<T>,
     item: impl Fn(&T) -> Result<Item>,
 ) -> Result<TransactWriteItem> {
     let Some(record) = write.stored() else {
         let delete = Delete::builder()
             .table_name(table)
-            .key(key, s(write.record().key()))
+            .key(key, s(value))
             .condition_expression("version = :expected")
             .expression_attribute_values(":expected", n(write.record().version()))
             .build()
@@ -109,7 +126,7 @@ fn conditional<T: Record>(
 /// How often a transaction cancelled by a concurrent one is tried in all.
 const ATTEMPTS: u32 = 4;
 
-const CHANGED: Error = Error::Conflict("Changed by another request");
+const CHANGED: Error = Error::Conflict(STALE);
 
 /// The idempotency token of `change`'s transaction: the same for the same change (its
 /// events' ids are unique, and its writes' keys and versions), at most 36 characters.
@@ -126,6 +143,7 @@ pub fn client_request_token(change: &Change) -> String {
     writes(&change.tickets, &mut hasher);
     writes(&change.orders, &mut hasher);
     writes(&change.payments, &mut hasher);
+    writes(&change.holds, &mut hasher);
     let first = hasher.finish();
     first.hash(&mut hasher);
     format!("c-{first:016x}{:016x}", hasher.finish())

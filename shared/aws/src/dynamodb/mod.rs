@@ -1,6 +1,7 @@
 //! DynamoDB: one adapter per table, and [`DynamoChanges`], which commits a domain change
 //! across tables in one `TransactWriteItems` together with its outbox events.
 
+mod attempts;
 mod changes;
 mod inbox;
 mod notifications;
@@ -11,6 +12,7 @@ mod table;
 mod tickets;
 mod users;
 
+pub use attempts::DynamoSignInAttempts;
 pub use changes::{DynamoChanges, client_request_token};
 pub use inbox::DynamoInbox;
 pub use notifications::DynamoNotifications;

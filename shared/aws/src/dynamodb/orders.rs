@@ -1,12 +1,14 @@
 //! The orders table: partition key `id`; the global secondary index `by-buyer` (key
 //! `user_id`, sorted by `id`) for a buyer's orders, newest first; and the sparse index
 //! `open-by-expiry` (key `open`, sorted by `open_until`, the reservation's end in epoch
-//! milliseconds), whose attributes exist only while an order is open, for the sweep.
+//! milliseconds), whose attributes exist only while an order is open, for the sweep. Each
+//! buyer's holds (their open reservations) are an item of the same table, keyed
+//! `holds#<buyer>`, that neither index sees.
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use domain::entities::Order;
+use domain::entities::{Holds, Order};
 use domain::ids::{OrderId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::OrderStore;
@@ -39,6 +41,18 @@ impl DynamoOrders {
             item.insert(Self::OPEN.to_owned(), s(Self::OPEN));
             item.insert(Self::OPEN_UNTIL.to_owned(), n(order.expires_at.timestamp_millis()));
         }
+        Ok(item)
+    }
+
+    /// The key of `buyer`'s holds.
+    pub(super) fn holds_key(buyer: &str) -> String {
+        format!("holds#{buyer}")
+    }
+
+    /// The stored item of a buyer's holds.
+    pub(super) fn holds_item(holds: &Holds) -> Result<Item> {
+        let mut item = encode(holds, "a buyer's holds")?;
+        item.insert(Self::KEY.to_owned(), s(Self::holds_key(holds.buyer.as_str())));
         Ok(item)
     }
 }
@@ -77,5 +91,9 @@ impl OrderStore for DynamoOrders {
         serde_dynamo::from_items(output.items.unwrap_or_default())
             .context("decoding overdue orders")
             .map_err(Error::Internal)
+    }
+
+    async fn holds(&self, buyer: &UserId) -> Result<Option<Holds>> {
+        self.0.get((Self::KEY, &Self::holds_key(buyer.as_str())), "a buyer's holds").await
     }
 }

@@ -3,12 +3,14 @@
 //! know nothing of storage: the use cases read them through the ports and write them as
 //! [`crate::change::Change`]s.
 
+mod holds;
 mod notification;
 mod order;
 mod payment;
 mod ticket;
 mod user;
 
+pub use holds::{Hold, Holds};
 pub use notification::Notification;
 pub use order::{
     CancelReason, Order, OrderEventData, OrderStatus, OrderView, OrderedTicket, ReservationState, TicketSummary,

@@ -7,7 +7,7 @@ mod reservations;
 use std::time::Duration;
 
 pub(crate) use reservations::cancel_and_release;
-pub use reservations::{PAST_EVENT, cancel, get_own, list, place};
+pub use reservations::{PAST_EVENT, TOO_MANY_RESERVATIONS, cancel, get_own, list, place};
 
 use crate::config::{ConfigError, Env, FromEnv};
 
@@ -28,6 +28,30 @@ impl FromEnv for ReservationTimeout {
         let seconds =
             env.optional("RESERVATION_TIMEOUT_SECONDS").map(|_| env.seconds("RESERVATION_TIMEOUT_SECONDS", 1));
         Ok(Self(seconds.transpose()?.unwrap_or(minutes)))
+    }
+}
+
+/// How many open reservations a buyer may hold at once: `MAX_OPEN_RESERVATIONS`, 3 by
+/// default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationLimit(pub usize);
+
+impl Default for ReservationLimit {
+    fn default() -> Self {
+        Self(3)
+    }
+}
+
+impl FromEnv for ReservationLimit {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let Some(raw) = env.optional("MAX_OPEN_RESERVATIONS") else { return Ok(Self::default()) };
+        match raw.trim().parse::<usize>() {
+            Ok(limit) if limit > 0 => Ok(Self(limit)),
+            _ => Err(ConfigError::Invalid {
+                name: "MAX_OPEN_RESERVATIONS",
+                reason: format!("not a positive whole number: {raw:?}"),
+            }),
+        }
     }
 }
 

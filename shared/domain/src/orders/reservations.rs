@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::change::{Change, Write};
-use crate::entities::{CancelReason, Order, OrderStatus, TicketStatus};
+use crate::change::{Change, STALE, Write};
+use crate::entities::{CancelReason, Holds, Order, OrderStatus, TicketStatus};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::{OrderId, UserId};
@@ -14,22 +14,48 @@ use crate::page::{Page, PageRequest};
 use crate::ports::{ChangeStore, OrderStore, TicketStore};
 use crate::tickets;
 
+use super::ReservationLimit;
+
 const ORDER_NOT_FOUND: Error = Error::NotFound("Order not found");
 const ALREADY_RESERVED: Error = Error::Conflict("Ticket is already reserved");
+pub const TOO_MANY_RESERVATIONS: Error =
+    Error::Conflict("You hold as many reservations as you may: pay for or cancel one to order another");
 /// The event of a ticket has taken place: it can no longer be ordered nor paid for.
 pub const PAST_EVENT: Error = Error::Conflict("This event has already taken place");
 
 /// Reserves `ticket_id` for `buyer` until `now + timeout`. A reservation that lapsed but
-/// was not yet expired is cancelled in the same change.
+/// was not yet expired is cancelled in the same change. A buyer holds at most `limit` open
+/// reservations: the change rewrites the buyer's holds at the version read, so that of two
+/// racing orders one is refused and placed again over what the other did.
 pub async fn place(
     store: &(impl OrderStore + TicketStore + ChangeStore),
     buyer: UserId,
     ticket_id: &str,
     timeout: Duration,
+    limit: ReservationLimit,
+    now: DateTime<Utc>,
+) -> Result<Order> {
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        match try_place(store, &buyer, ticket_id, timeout, limit, now).await {
+            Err(Error::Conflict(message)) if message == STALE && attempt < ATTEMPTS => continue,
+            Err(Error::Conflict(message)) if message == STALE => return Err(ALREADY_RESERVED),
+            outcome => return outcome,
+        }
+    }
+    Err(ALREADY_RESERVED)
+}
+
+async fn try_place(
+    store: &(impl OrderStore + TicketStore + ChangeStore),
+    buyer: &UserId,
+    ticket_id: &str,
+    timeout: Duration,
+    limit: ReservationLimit,
     now: DateTime<Utc>,
 ) -> Result<Order> {
     let ticket = tickets::get(store, ticket_id).await?;
-    if ticket.user_id == buyer {
+    if &ticket.user_id == buyer {
         return Err(Error::Conflict("You cannot order your own ticket"));
     }
     if ticket.is_past(now) {
@@ -52,16 +78,26 @@ pub async fn place(
             }
         }
     }
-    let order = Order::place(buyer, &ticket, now, timeout)?;
+    let stored = store.holds(buyer).await?;
+    let holds = stored.clone().unwrap_or_else(|| Holds::none(buyer.clone()));
+    let mut open = Vec::new();
+    for hold in holds.unlapsed(now) {
+        if OrderStore::get(store, &hold.order_id).await?.is_some_and(|order| order.is_open()) {
+            open.push(hold.clone());
+        }
+    }
+    if open.len() >= limit.0 {
+        return Err(TOO_MANY_RESERVATIONS);
+    }
+    let order = Order::place(buyer.clone(), &ticket, now, timeout)?;
     let reserved = ticket.reserve_for(&order.id, order.expires_at);
+    let holds = holds.with(open, &order, stored.is_some());
     change.events.push(order.event(EventType::OrderCreated, now)?);
     change.events.push(reserved.event(EventType::TicketUpdated, now)?);
     change.orders.push(Write::Insert(order.clone()));
     change.tickets.push(Write::Update(reserved));
-    store.commit(&change).await.map_err(|error| match error {
-        Error::Conflict(_) => ALREADY_RESERVED,
-        other => other,
-    })?;
+    change.holds.push(if stored.is_some() { Write::Update(holds) } else { Write::Insert(holds) });
+    store.commit(&change).await?;
     Ok(order)
 }
 

@@ -83,6 +83,7 @@ async fn complete(
         orders: vec![Write::Update(paid)],
         tickets: vec![Write::Update(sold)],
         payments: vec![Write::Update(succeeded.clone())],
+        ..Change::default()
     };
     store.commit(&change).await?;
     Ok(succeeded)

@@ -2,6 +2,7 @@
 //! port and run by each adapter's tests (the embedded store in memory, DynamoDB on moto).
 //! Each suite function takes fresh adapters and panics on the first difference.
 
+pub mod attempts;
 pub mod changes;
 pub mod inbox;
 pub mod notifications;
@@ -26,6 +27,33 @@ use crate::money::{self, Money};
 /// every committed change, and no refused one, stored its events.
 pub trait OutboxProbe: Send + Sync {
     fn events(&self) -> impl Future<Output = Vec<Event>> + Send;
+}
+
+/// Sign-in attempts for suites that are not about throttling: nothing is remembered.
+pub struct NoThrottle;
+
+impl crate::ports::SignInAttempts for NoThrottle {
+    async fn failures(
+        &self,
+        _: &crate::entities::Email,
+        _: chrono::DateTime<Utc>,
+    ) -> Result<Option<crate::ports::Failures>> {
+        Ok(None)
+    }
+
+    async fn record_failure(
+        &self,
+        _: &crate::entities::Email,
+        now: chrono::DateTime<Utc>,
+        _: chrono::DateTime<Utc>,
+        _: chrono::DateTime<Utc>,
+    ) -> Result<crate::ports::Failures> {
+        Ok(crate::ports::Failures { count: 1, since: now })
+    }
+
+    async fn clear(&self, _: &crate::entities::Email) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A payment gateway for suites that must never reach one: every call fails.

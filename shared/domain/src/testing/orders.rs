@@ -15,6 +15,7 @@ use crate::expiry::{self, Expiry};
 use crate::ids::UserId;
 use crate::money::Money;
 use crate::orders;
+use crate::orders::ReservationLimit;
 use crate::page::PageRequest;
 use crate::ports::{ChangeStore, OrderStore, Store, TicketStore};
 
@@ -39,8 +40,21 @@ pub async fn listed(store: &impl ChangeStore) -> Ticket {
     ticket
 }
 
+/// A limit the suites that are not about it never reach.
+const GENEROUS: ReservationLimit = ReservationLimit(100);
+
 async fn place(store: &impl Stores, buyer: &str, ticket: &Ticket, now: DateTime<Utc>) -> crate::error::Result<Order> {
-    orders::place(store, user(buyer), ticket.id.as_str(), TIMEOUT, now).await
+    orders::place(store, user(buyer), ticket.id.as_str(), TIMEOUT, GENEROUS, now).await
+}
+
+async fn place_within(
+    store: &impl Stores,
+    buyer: &str,
+    ticket: &Ticket,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> crate::error::Result<Order> {
+    orders::place(store, user(buyer), ticket.id.as_str(), TIMEOUT, ReservationLimit(limit), now).await
 }
 
 async fn ticket_of(store: &impl Stores, ticket: &Ticket) -> Ticket {
@@ -215,4 +229,47 @@ pub async fn expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open
     let freed = ticket_of(&store, &ticket).await;
     assert_eq!((freed.status, freed.order_id), (TicketStatus::Available, None));
     assert_eq!(expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+}
+
+pub async fn a_buyer_holds_at_most_the_limit_of_open_reservations(store: impl Stores) {
+    let now = Utc::now();
+    let mut tickets = Vec::new();
+    for _ in 0..6 {
+        tickets.push(listed(&store).await);
+    }
+    let mut placed = Vec::new();
+    for ticket in &tickets[..3] {
+        placed.push(place_within(&store, "hoarder", ticket, 3, now).await.unwrap());
+    }
+    let refused = place_within(&store, "hoarder", &tickets[3], 3, now).await;
+    assert!(
+        matches!(refused, Err(Error::Conflict(message)) if message == orders::TOO_MANY_RESERVATIONS.to_string()),
+        "the fourth: {refused:?}"
+    );
+    assert_eq!(ticket_of(&store, &tickets[3]).await.status, TicketStatus::Available, "nothing reserved");
+    assert!(place_within(&store, "someone else", &tickets[3], 3, now).await.is_ok(), "per buyer");
+
+    // A cancelled reservation no longer counts; nor does a lapsed one.
+    orders::cancel(&store, &user("hoarder"), placed[1].id.as_str(), now).await.unwrap();
+    place_within(&store, "hoarder", &tickets[4], 3, now).await.expect("one was cancelled");
+    let later = now + chrono::Duration::minutes(16);
+    place_within(&store, "hoarder", &tickets[5], 3, later).await.expect("the others lapsed");
+}
+
+pub async fn racing_orders_of_one_buyer_never_exceed_the_limit(store: impl Stores + Clone + 'static) {
+    const RACERS: usize = 6;
+    let mut tickets = Vec::new();
+    for _ in 0..RACERS {
+        tickets.push(listed(&store).await);
+    }
+    let mut racers = tokio::task::JoinSet::new();
+    for ticket in tickets {
+        let store = store.clone();
+        racers.spawn(async move { place_within(&store, "racer", &ticket, 3, Utc::now()).await });
+    }
+    let outcomes = racers.join_all().await;
+    let placed = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert!((1..=3).contains(&placed), "{placed} of {RACERS} placed: {outcomes:?}");
+    let open = OrderStore::list(&store, &user("racer"), &PageRequest::first(10)).await.unwrap().items;
+    assert_eq!(open.iter().filter(|order| order.is_open()).count(), placed);
 }

@@ -1,0 +1,119 @@
+//! Failed sign-ins, keyed by (lower-cased) email: a window's count grows by an atomic `ADD`
+//! while the window is open; a new window replaces an old one with a conditional put. The
+//! record expires (TTL) once its window has passed.
+
+use anyhow::Context;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::ReturnValue;
+use chrono::{DateTime, Utc};
+use domain::entities::Email;
+use domain::ports::{Failures, SignInAttempts};
+use domain::{Error, Result};
+
+use super::table::{Item, Table, n, s};
+use crate::resources::SignInAttemptsTable;
+
+#[derive(Clone)]
+pub struct DynamoSignInAttempts(Table);
+
+impl DynamoSignInAttempts {
+    pub const KEY: &'static str = "email";
+    pub const TTL_ATTRIBUTE: &'static str = "expires_at";
+    /// A failure that races a new window's put may find neither condition true; it tries
+    /// again, a few times.
+    const ATTEMPTS: usize = 3;
+
+    pub fn new(client: Client, table: &SignInAttemptsTable) -> Self {
+        Self(Table::new(client, table.name()))
+    }
+}
+
+fn failures(item: &Item) -> Option<Failures> {
+    let count = item.get("count")?.as_n().ok()?.parse().ok()?;
+    let since = item.get("since")?.as_n().ok()?.parse().ok()?;
+    Some(Failures { count, since: DateTime::from_timestamp_millis(since)? })
+}
+
+impl SignInAttempts for DynamoSignInAttempts {
+    async fn failures(&self, email: &Email, opened_after: DateTime<Utc>) -> Result<Option<Failures>> {
+        let output = self
+            .0
+            .client
+            .get_item()
+            .table_name(&self.0.name)
+            .key(Self::KEY, s(email.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("reading failed sign-ins")?;
+        Ok(output.item.as_ref().and_then(failures).filter(|failures| failures.since > opened_after))
+    }
+
+    async fn record_failure(
+        &self,
+        email: &Email,
+        now: DateTime<Utc>,
+        opened_after: DateTime<Utc>,
+        forget_at: DateTime<Utc>,
+    ) -> Result<Failures> {
+        for _ in 0..Self::ATTEMPTS {
+            let counted = self
+                .0
+                .client
+                .update_item()
+                .table_name(&self.0.name)
+                .key(Self::KEY, s(email.as_str()))
+                .update_expression("ADD #count :one")
+                .condition_expression("since > :opened_after")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":opened_after", n(opened_after.timestamp_millis()))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match counted {
+                Ok(output) => {
+                    let counted = output.attributes.as_ref().and_then(failures);
+                    return counted
+                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a counted failure without its count")));
+                }
+                Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+                Err(e) => return Err(Error::internal(e, "counting a failed sign-in")),
+            }
+            // No window, or an old one: open a new one, unless a concurrent failure just did.
+            let opened = self
+                .0
+                .client
+                .put_item()
+                .table_name(&self.0.name)
+                .item(Self::KEY, s(email.as_str()))
+                .item("count", n(1))
+                .item("since", n(now.timestamp_millis()))
+                .item(Self::TTL_ATTRIBUTE, n(forget_at.timestamp()))
+                .condition_expression("attribute_not_exists(#email) OR since <= :opened_after")
+                .expression_attribute_names("#email", Self::KEY)
+                .expression_attribute_values(":opened_after", n(opened_after.timestamp_millis()))
+                .send()
+                .await;
+            match opened {
+                Ok(_) => return Ok(Failures { count: 1, since: now }),
+                Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+                Err(e) => return Err(Error::internal(e, "opening a sign-in window")),
+            }
+        }
+        Err(Error::Internal(anyhow::anyhow!("counting a failed sign-in kept racing")))
+    }
+
+    async fn clear(&self, email: &Email) -> Result<()> {
+        self.0
+            .client
+            .delete_item()
+            .table_name(&self.0.name)
+            .key(Self::KEY, s(email.as_str()))
+            .send()
+            .await
+            .context("clearing failed sign-ins")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,57 @@
+//! Failed sign-ins, keyed by (lower-cased) email: counted inside one write transaction, so
+//! concurrent failures are all counted.
+
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::entities::Email;
+use domain::ports::{Failures, SignInAttempts};
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{EmbeddedStore, SIGN_IN_FAILURES, decode, encode, storage};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Window {
+    count: u32,
+    since: DateTime<Utc>,
+}
+
+impl SignInAttempts for EmbeddedStore {
+    async fn failures(&self, email: &Email, opened_after: DateTime<Utc>) -> Result<Option<Failures>> {
+        let window: Option<Window> = self.get(SIGN_IN_FAILURES, email.as_str().to_owned()).await?;
+        Ok(window
+            .filter(|window| window.since > opened_after)
+            .map(|window| Failures { count: window.count, since: window.since }))
+    }
+
+    async fn record_failure(
+        &self,
+        email: &Email,
+        now: DateTime<Utc>,
+        opened_after: DateTime<Utc>,
+        _forget_at: DateTime<Utc>,
+    ) -> Result<Failures> {
+        let email = email.as_str().to_owned();
+        self.write(move |txn| {
+            let mut table = txn.open_table(SIGN_IN_FAILURES).map_err(storage)?;
+            let current =
+                table.get(email.as_str()).map_err(storage)?.map(|r| decode::<Window>(r.value())).transpose()?;
+            let window = match current {
+                Some(window) if window.since > opened_after => Window { count: window.count + 1, ..window },
+                _ => Window { count: 1, since: now },
+            };
+            table.insert(email.as_str(), encode(&window)?.as_slice()).map_err(storage)?;
+            Ok(Failures { count: window.count, since: window.since })
+        })
+        .await
+    }
+
+    async fn clear(&self, email: &Email) -> Result<()> {
+        let email = email.as_str().to_owned();
+        self.write(move |txn| {
+            txn.open_table(SIGN_IN_FAILURES).map_err(storage)?.remove(email.as_str()).map_err(storage)?;
+            Ok(())
+        })
+        .await
+    }
+}
