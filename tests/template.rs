@@ -477,3 +477,34 @@ fn outbound_notifications_go_through_a_fifo_queue_that_drops_repeats() {
     let content_based = &template["Resources"]["OutboundNotificationsQueue"]["Properties"]["ContentBasedDeduplication"];
     assert!(content_based.is_null(), "deduplicated by the notification's id, not by the body");
 }
+
+#[test]
+fn the_api_is_throttled_and_logged_and_every_log_is_kept_for_a_while() {
+    let deployed = ticketing_tests::stack::deployed_template();
+    let resources = deployed["Resources"].as_object().unwrap();
+    let stage = resources.values().find(|r| r["Type"] == "AWS::ApiGatewayV2::Stage").expect("the API's stage");
+    let settings = &stage["Properties"];
+    assert!(settings["DefaultRouteSettings"]["ThrottlingRateLimit"].as_f64().is_some_and(|rate| rate > 0.0));
+    let default_burst = settings["DefaultRouteSettings"]["ThrottlingBurstLimit"].as_i64().unwrap();
+    for route in ["POST /api/users/signup", "POST /api/users/signin"] {
+        let burst = settings["RouteSettings"][route]["ThrottlingBurstLimit"].as_i64();
+        assert!(burst.is_some_and(|burst| burst < default_burst), "{route} is throttled tighter");
+    }
+    let access_logs = settings["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0].as_str().expect("access logs");
+    assert_eq!(resources[access_logs]["Type"], "AWS::Logs::LogGroup");
+
+    let retained = |group: &str| resources[group]["Properties"]["RetentionInDays"].is_object();
+    assert!(retained(access_logs));
+    for (id, function) in resources.iter().filter(|(_, r)| r["Type"] == "AWS::Lambda::Function") {
+        let group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"].as_str();
+        let group = group.unwrap_or_else(|| panic!("{id} logs to a log group of the template"));
+        assert_eq!(resources[group]["Type"], "AWS::Logs::LogGroup", "{id}");
+        assert!(retained(group), "{id}: its logs are kept for LogRetentionDays");
+    }
+    // A flood of requests on other routes never takes the capacity that settles payments
+    // and expires reservations.
+    for id in ["PaymentsWebhookFunction", "ExpirationFireFunction"] {
+        let reserved = resources[id]["Properties"]["ReservedConcurrentExecutions"].as_i64();
+        assert!(reserved.is_some_and(|reserved| reserved > 0), "{id}");
+    }
+}
