@@ -210,10 +210,13 @@ async fn signing_out_returns_200_and_clears_the_cookie() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_methods_return_404_in_the_error_shape() {
+async fn unknown_routes_are_404_and_known_paths_with_another_method_405_in_the_error_shape() {
     let app = spawn_app().await;
     let unknown = app.send(app.client.get(app.url("/api/nothing-here"))).await;
     assert_eq!((unknown.status, unknown.body.clone()), (404, json!({ "errors": [{ "message": "Not found" }] })));
     let wrong_method = app.send(app.client.get(app.url("/api/users/signup"))).await;
-    assert_eq!((wrong_method.status, wrong_method.messages()), (404, vec!["Not found"]));
+    assert_eq!((wrong_method.status, wrong_method.messages()), (405, vec!["Method not allowed"]));
+    assert_eq!(wrong_method.headers["allow"], "POST");
+    let ticket = app.send(app.client.patch(app.url("/api/tickets/01KB0SAMP1E0T1CKET0000000A"))).await;
+    assert_eq!((ticket.status, &ticket.headers["allow"]), (405, &"GET, PUT, DELETE".parse().unwrap()));
 }

@@ -6,7 +6,7 @@ use ticketing_tests::{Reply, TestApp, json, spawn_app};
 
 async fn ticket_of(app: &TestApp, seller: &str) -> (String, String) {
     let cookie = app.session(seller).await;
-    let reply = app.create_ticket(&cookie, &json!({ "title": "Concert", "price": "45.00" })).await;
+    let reply = app.create_ticket(&cookie, &json!({ "title": "Concert", "price": 45.00 })).await;
     assert_eq!(reply.status, 201);
     (cookie, reply.body["id"].as_str().unwrap().to_owned())
 }
@@ -42,7 +42,7 @@ async fn ordering_needs_a_session_and_a_well_formed_body() {
     let buyer = app.session("buyer@example.com").await;
     let signed_out = app.send(app.client.post(app.url("/api/orders")).json(&json!({ "ticketId": "x" }))).await;
     assert_eq!(signed_out.status, 401);
-    for body in [json!({}), json!({ "ticketId": 42 }), json!({ "ticketId": " " })] {
+    for body in [json!({}), json!({ "ticketId": 42 }), json!({ "ticketId": "" })] {
         let reply = app.with_session(Method::POST, "/api/orders", &buyer, Some(&body)).await;
         assert_eq!((reply.status, reply.fields()), (400, vec![Some("ticketId")]), "{body}");
     }

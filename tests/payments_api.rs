@@ -13,7 +13,7 @@ use ticketing_tests::{Reply, TestApp, eventually, json, spawn_app, spawn_app_con
 /// A seller's ticket ordered by a buyer: (buyer's cookie, order id, ticket id).
 async fn ordered(app: &TestApp) -> (String, String, String) {
     let seller = app.session("seller@example.com").await;
-    let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": "45.00" })).await.body;
+    let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
     let buyer = app.session("buyer@example.com").await;
     let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
     assert_eq!(order.status, 201);

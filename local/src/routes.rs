@@ -9,39 +9,7 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
 
 use crate::functions::Functions;
-
-/// One API Gateway route: the function it invokes, its method and path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub function: &'static str,
-    pub method: &'static str,
-    pub path: &'static str,
-}
-
-/// Every route of the HTTP API, as `template.yaml` declares them.
-pub const ROUTES: &[Route] = &[
-    Route { function: "users-signup", method: "POST", path: "/api/users/signup" },
-    Route { function: "users-signin", method: "POST", path: "/api/users/signin" },
-    Route { function: "users-signout", method: "POST", path: "/api/users/signout" },
-    Route { function: "users-currentuser", method: "GET", path: "/api/users/currentuser" },
-    Route { function: "tickets-create", method: "POST", path: "/api/tickets" },
-    Route { function: "tickets-list", method: "GET", path: "/api/tickets" },
-    Route { function: "tickets-get", method: "GET", path: "/api/tickets/{id}" },
-    Route { function: "tickets-update", method: "PUT", path: "/api/tickets/{id}" },
-    Route { function: "tickets-delete", method: "DELETE", path: "/api/tickets/{id}" },
-    Route { function: "orders-create", method: "POST", path: "/api/orders" },
-    Route { function: "orders-list", method: "GET", path: "/api/orders" },
-    Route { function: "orders-get", method: "GET", path: "/api/orders/{id}" },
-    Route { function: "orders-cancel", method: "DELETE", path: "/api/orders/{id}" },
-    Route { function: "expiration-get", method: "GET", path: "/api/expiration/{orderId}" },
-    Route { function: "notifications-list", method: "GET", path: "/api/notifications" },
-    Route { function: "payments-create", method: "POST", path: "/api/payments" },
-    Route { function: "payments-list", method: "GET", path: "/api/payments" },
-    Route { function: "payments-webhook", method: "POST", path: "/api/payments/webhook" },
-];
-
-/// The function behind the `$default` route: whatever no route matches.
-pub const FALLBACK: &str = "not-found";
+pub use edge::routes::{FALLBACK, ROUTES, Route};
 
 /// API Gateway's payload limit.
 const MAX_BODY: usize = 10 * 1024 * 1024;
@@ -70,11 +38,52 @@ pub fn router(functions: Functions) -> axum::Router {
         invoke(state, FALLBACK, HashMap::new(), query, req)
     };
     router
+        .route(OPENAPI, axum::routing::get(openapi))
+        .route(DOCS, axum::routing::get(|| async { asset("index.html") }))
+        .route("/api/docs/{asset}", axum::routing::get(|Path(name): Path<String>| async move { asset(&name) }))
         .route(DEAD_LETTERS, axum::routing::get(dead_letters))
         .route(REDRIVE, axum::routing::post(redrive))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .with_state(functions)
+}
+
+/// The API's contract (`contract::json`, the committed `openapi.json`), and an interactive
+/// reference of it that works offline (Swagger UI, vendored in `local/assets/docs/`).
+pub const OPENAPI: &str = "/api/openapi.json";
+pub const DOCS: &str = "/api/docs";
+
+async fn openapi() -> axum::response::Response {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let document = DOCUMENT.get_or_init(contract::json);
+    static_response("application/json", document.as_bytes())
+}
+
+fn asset(name: &str) -> axum::response::Response {
+    let (content_type, bytes): (&str, &'static [u8]) = match name {
+        "index.html" => ("text/html; charset=utf-8", include_bytes!("../assets/docs/index.html")),
+        "reference.js" => ("text/javascript; charset=utf-8", include_bytes!("../assets/docs/reference.js")),
+        "swagger-ui-bundle.js" => {
+            ("text/javascript; charset=utf-8", include_bytes!("../assets/docs/swagger-ui-bundle.js"))
+        }
+        "swagger-ui.css" => ("text/css; charset=utf-8", include_bytes!("../assets/docs/swagger-ui.css")),
+        _ => return edge_response(edge::http::error_response(domain::Error::NotFound("Not found"))),
+    };
+    static_response(content_type, bytes)
+}
+
+fn static_response(content_type: &str, bytes: &[u8]) -> axum::response::Response {
+    axum::response::Response::builder()
+        .header("content-type", content_type)
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-cache")
+        .body(axum::body::Body::from(bytes.to_vec()))
+        .expect("a static response")
+}
+
+fn edge_response(response: edge::Response) -> axum::response::Response {
+    let (parts, body) = edge::http::respond(Ok(response)).into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body.as_ref().to_vec()))
 }
 
 /// The local runner's own routes (not the API's): the events consumers failed on for good.

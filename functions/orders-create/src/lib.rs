@@ -7,8 +7,7 @@ use chrono::Utc;
 use domain::orders::{self, ReservationLimit, ReservationTimeout};
 use domain::ports::{ChangeStore, OrderStore, TicketStore};
 use edge::auth::SessionVerifier;
-use edge::body::{JsonFields, id};
-use edge::{Request, Response, Result, http};
+use edge::{Request, Response, Result, body, http};
 
 pub type Config = (SessionVerifier, OrderWrites, ReservationTimeout, ReservationLimit);
 
@@ -20,9 +19,7 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response> {
     let buyer = sessions.require_user(&req)?;
-    let mut body = JsonFields::from_request(&req)?;
-    let ticket_id = body.string("ticketId", |raw| id(raw).map_err(|reason| format!("ticketId {reason}")));
-    let ticket_id = body.finish(ticket_id)?;
-    let order = orders::place(store, buyer, &ticket_id, timeout.0, limit, Utc::now()).await?;
+    let request = body::order_request(&req)?;
+    let order = orders::place(store, buyer, &request.ticket_id, timeout.0, limit, Utc::now()).await?;
     http::json(201, &order.view())
 }

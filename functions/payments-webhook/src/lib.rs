@@ -24,5 +24,5 @@ pub async fn handle(
     let event = webhook::verify(req.body().as_ref(), signature, &secret.0, now.timestamp())?;
     let outcome = payments::handle_gateway_event(store, gateway, inbox, &event, now).await?;
     tracing::info!(event_id = %event.id, kind = ?event.kind, outcome = ?outcome, "stripe event");
-    http::json(200, &serde_json::json!({ "received": true }))
+    http::json(200, &http::Received { received: true })
 }

@@ -5,5 +5,5 @@ use edge::{Request, Response, Result, http};
 pub type Config = ();
 
 pub async fn handle(_req: Request) -> Result<Response> {
-    http::with_cookie(http::json(200, &serde_json::json!({}))?, &edge::auth::cleared_cookie())
+    http::with_cookie(http::json(200, &http::Empty {})?, &edge::auth::cleared_cookie())
 }

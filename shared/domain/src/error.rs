@@ -22,6 +22,9 @@ pub enum Error {
     Conflict(&'static str),
     #[error("{0}")]
     PaymentDeclined(String),
+    /// The path exists, with other methods.
+    #[error("Method not allowed")]
+    MethodNotAllowed { allowed: Vec<&'static str> },
     /// The request body is larger than a request may be.
     #[error("Request body is larger than 64 KiB")]
     PayloadTooLarge,
@@ -45,6 +48,7 @@ impl Error {
 
 /// One invalid input: its message, and the field it is about (none for a malformed body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ macro_rules! ulid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"))]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -36,6 +37,9 @@ macro_rules! ulid_id {
     };
 }
 
+/// A ULID in its canonical form, as the contract's pattern (ECMA-262).
+pub const ULID_PATTERN: &str = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
+
 /// Whether `raw` is a ULID in its canonical form (what every listing's keys are).
 pub fn is_ulid(raw: &str) -> bool {
     ulid::Ulid::from_string(raw).is_ok_and(|id| id.to_string() == raw)
@@ -56,6 +60,7 @@ ulid_id!(
 
 /// Opaque user id (a ULID when this service created it).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(transparent)]
 pub struct UserId(String);
 

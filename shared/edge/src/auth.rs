@@ -45,11 +45,38 @@ impl Claims {
     }
 }
 
-/// What a client is told about a user.
+/// What a client is told about a user: `{id, email}`.
 #[derive(Serialize)]
-struct PublicUser<'a> {
-    id: &'a str,
-    email: &'a str,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicUser<'a> {
+    pub id: &'a str,
+    #[cfg_attr(feature = "openapi", schema(format = Email))]
+    pub email: &'a str,
+}
+
+/// `GET /api/users/currentuser`: the signed-in user, `null` without a valid session.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CurrentUserBody {
+    pub current_user: Option<SessionUser>,
+}
+
+/// The user a session names: `{id, email, iat, exp}` (Unix times).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionUser {
+    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(format = Email))]
+    pub email: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl From<Claims> for SessionUser {
+    fn from(claims: Claims) -> Self {
+        Self { id: claims.sub, email: claims.email, iat: claims.iat, exp: claims.exp }
+    }
 }
 
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {

@@ -81,12 +81,11 @@ impl JsonFields {
         }
     }
 
-    /// A required decimal given as a JSON number or a numeric string, checked by `parse`
-    /// on its text as sent (a number is never read through a float).
+    /// A required decimal given as a JSON number, checked by `parse` on its text as sent (a
+    /// number is never read through a float).
     pub fn decimal<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
         let outcome = match self.object.get(name) {
             None | Some(Value::Null) => Err(format!("{name} is required")),
-            Some(Value::String(raw)) => parse(raw),
             Some(Value::Number(number)) => match self.literals.get(name) {
                 Some(literal) => parse(literal.get()),
                 None => parse(&number.to_string()),
@@ -106,10 +105,13 @@ impl JsonFields {
     }
 }
 
-/// An id: non-empty, trimmed, no longer than any id ([`crate::http::MAX_ID_LEN`]).
+/// An id as sent: non-empty, no longer than any id ([`crate::http::MAX_ID_LEN`]).
 pub fn id(raw: &str) -> Result<String, String> {
-    let value = non_empty(raw)?;
-    if value.len() > crate::http::MAX_ID_LEN { Err("is too long to be an id".to_owned()) } else { Ok(value) }
+    match raw.len() {
+        0 => Err("must not be empty".to_owned()),
+        len if len > crate::http::MAX_ID_LEN => Err("is too long to be an id".to_owned()),
+        _ => Ok(raw.to_owned()),
+    }
 }
 
 /// A non-empty string, trimmed.
@@ -118,8 +120,41 @@ pub fn non_empty(raw: &str) -> Result<String, String> {
     if value.is_empty() { Err("must not be empty".to_owned()) } else { Ok(value.to_owned()) }
 }
 
+/// `{email, password}` of a new account.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct NewAccount {
+    /// Trimmed and lower-cased; at most 254 characters.
+    #[schema(
+        max_length = 254,
+        example = "ada@example.com",
+        pattern = r"^[ \t\n\r]*[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+[ \t\n\r]*$"
+    )]
+    email: String,
+    /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128, example = "correct horse battery")]
+    password: String,
+}
+
+/// `{email, password}` offered at sign-in.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SignIn {
+    #[schema(
+        max_length = 254,
+        example = "ada@example.com",
+        pattern = r"^[ \t\n\r]*[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+[ \t\n\r]*$"
+    )]
+    email: String,
+    /// Whatever was set at sign-up.
+    #[schema(min_length = 1, example = "correct horse battery")]
+    password: String,
+}
+
 /// `{email, password}`, the password checked by `password` (a new account's rules, or any
-/// non-empty candidate at sign-in).
+/// non-empty candidate at sign-in): [`NewAccount`] or [`SignIn`].
 pub fn credentials(req: &Request, password: fn(&str) -> Result<Password, String>) -> Result<(Email, Password)> {
     let mut fields = JsonFields::from_request(req)?;
     let email = fields.string("email", Email::parse);
@@ -128,6 +163,29 @@ pub fn credentials(req: &Request, password: fn(&str) -> Result<Password, String>
 }
 
 /// `{title, price, date?, venue?}`: what a seller says about a ticket.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TicketDraftBody {
+    /// 1 to 120 characters once the spaces around them are trimmed.
+    #[schema(example = "Concert", pattern = r"^[ \t\n\r]*[^ \t\n\r]([\s\S]{0,118}[^ \t\n\r])?[ \t\n\r]*$")]
+    title: String,
+    /// A decimal amount in dollars: positive, at most two decimals, at most 999,999.99
+    /// (Stripe's highest charge); read exactly as written, whatever the notation.
+    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 999999.99, example = 19.99)]
+    price: Money,
+    /// When the event takes place: an RFC 3339 date-time in the future.
+    #[schema(value_type = Option<String>, format = DateTime, example = "2030-06-01T20:00:00Z")]
+    date: Option<String>,
+    /// Up to 200 characters once the spaces around them are trimmed; blank is no venue.
+    #[schema(
+        example = "Royal Albert Hall",
+        pattern = r"^[ \t\n\r]*([^ \t\n\r]([\s\S]{0,198}[^ \t\n\r])?)?[ \t\n\r]*$"
+    )]
+    venue: Option<String>,
+}
+
+/// A [`TicketDraftBody`], validated.
 pub fn ticket_draft(req: &Request, now: DateTime<Utc>) -> Result<TicketDraft> {
     let mut fields = JsonFields::from_request(req)?;
     let title = fields.string("title", TicketDraft::parse_title);
@@ -141,6 +199,52 @@ pub fn ticket_draft(req: &Request, now: DateTime<Utc>) -> Result<TicketDraft> {
         venue: venue.flatten(),
     });
     fields.finish(draft)
+}
+
+/// `{ticketId}`: the ticket to order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
+pub struct OrderRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$", example = "01KB0SAMP1E0T1CKET0000000A")
+    )]
+    pub ticket_id: String,
+}
+
+/// An [`OrderRequest`].
+pub fn order_request(req: &Request) -> Result<OrderRequest> {
+    let mut fields = JsonFields::from_request(req)?;
+    let ticket_id = fields.string("ticketId", |raw| id(raw).map_err(|reason| format!("ticketId {reason}")));
+    fields.finish(ticket_id.map(|ticket_id| OrderRequest { ticket_id }))
+}
+
+/// `{orderId, token?}`: the order to pay for, and a card (a Stripe PaymentMethod or token)
+/// to charge at once; without one, the order's PaymentIntent comes back for Stripe.js.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
+pub struct PaymentRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$", example = "01KB0SAMP1E00RDER000000000")
+    )]
+    pub order_id: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255, example = "pm_card_visa"))]
+    pub token: Option<String>,
+}
+
+/// A [`PaymentRequest`].
+pub fn payment_request(req: &Request) -> Result<PaymentRequest> {
+    let mut fields = JsonFields::from_request(req)?;
+    let order_id = fields.string("orderId", |raw| id(raw).map_err(|reason| format!("orderId {reason}")));
+    let token = fields.optional_string("token", |raw| match raw.len() {
+        0 => Err("token must not be empty".to_owned()),
+        256.. => Err("token is too long".to_owned()),
+        _ => Ok(raw.to_owned()),
+    });
+    fields.finish(order_id.zip(token).map(|(order_id, token)| PaymentRequest { order_id, token }))
 }
 
 #[cfg(test)]
@@ -176,16 +280,18 @@ mod tests {
     }
 
     #[test]
-    fn decimals_come_as_numbers_or_numeric_strings() {
+    fn decimals_come_as_json_numbers_only() {
         let mut body = fields(r#"{"a": 19.99, "b": "20.5", "c": true, "d": null}"#).unwrap();
-        let a = body.decimal("a", non_empty);
-        let b = body.decimal("b", non_empty);
-        assert_eq!((a.as_deref(), b.as_deref()), (Some("19.99"), Some("20.5")));
+        assert_eq!(body.decimal("a", non_empty).as_deref(), Some("19.99"));
+        assert_eq!(body.decimal("b", non_empty), None);
         assert_eq!(body.decimal("c", non_empty), None);
         assert_eq!(body.optional_string("d", non_empty), Some(None));
         assert_eq!(body.optional_string("e", non_empty), Some(None));
         let Err(Error::Validation(errors)) = body.finish(Some(())) else { panic!("expected validation") };
-        assert_eq!(errors, vec![FieldError::new("c", "c must be a number")]);
+        assert_eq!(
+            errors,
+            vec![FieldError::new("b", "b must be a number"), FieldError::new("c", "c must be a number")]
+        );
     }
 
     #[test]
@@ -230,7 +336,7 @@ mod tests {
     #[test]
     fn a_draft_is_trimmed_and_priced_in_minor_units() {
         let parsed =
-            draft(r#"{"title":"  Concert ","price":"19.99","date":"2027-01-01T20:00:00+01:00","venue":" Hall "}"#)
+            draft(r#"{"title":"  Concert ","price":19.99,"date":"2027-01-01T20:00:00+01:00","venue":" Hall "}"#)
                 .unwrap();
         assert_eq!((parsed.title.as_str(), parsed.price.minor()), ("Concert", 1999));
         assert_eq!(parsed.date.unwrap().to_rfc3339(), "2027-01-01T19:00:00+00:00");

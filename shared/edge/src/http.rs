@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use domain::{Error, FieldError, Result};
-use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE, LINK, RETRY_AFTER, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
+use lambda_http::http::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_TYPE, LINK, RETRY_AFTER, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 use serde::Serialize;
@@ -23,6 +25,18 @@ fn with_json_body(status: u16, body: String) -> Response {
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// An empty JSON object, `{}`: what signing out answers.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Empty {}
+
+/// What the webhook answers Stripe: `{"received": true}`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Received {
+    pub received: bool,
 }
 
 /// 204 with no body.
@@ -100,6 +114,7 @@ pub fn status(error: &Error) -> u16 {
         Error::Forbidden(_) => 403,
         Error::NotFound(_) => 404,
         Error::Conflict(_) => 409,
+        Error::MethodNotAllowed { .. } => 405,
         Error::PayloadTooLarge => 413,
         Error::UnsupportedMediaType => 415,
         Error::TooManyRequests { .. } => 429,
@@ -109,6 +124,7 @@ pub fn status(error: &Error) -> u16 {
 
 /// The body a client sees: `{"errors": [...]}`. Internal causes become an opaque message.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub errors: Vec<FieldError>,
 }
@@ -133,8 +149,16 @@ pub fn error_response(error: Error) -> Response {
     let body = serde_json::to_string(&ErrorBody::of(&error))
         .unwrap_or_else(|_| r#"{"errors":[{"message":"Something went wrong"}]}"#.to_owned());
     let mut response = with_json_body(status(&error), body);
-    if let Error::TooManyRequests { retry_after, .. } = error {
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+    match error {
+        Error::TooManyRequests { retry_after, .. } => {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        Error::MethodNotAllowed { allowed } => {
+            if let Ok(allow) = HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(ALLOW, allow);
+            }
+        }
+        _ => {}
     }
     response
 }

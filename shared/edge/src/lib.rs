@@ -8,6 +8,7 @@ pub mod body;
 pub mod http;
 pub mod pagination;
 pub mod passwords;
+pub mod routes;
 pub mod serve;
 pub mod sqs;
 

@@ -18,4 +18,4 @@ pub use order::{
 };
 pub use payment::{Intent, IntentRequest, IntentStatus, Payment, PaymentStatus, PaymentView, refund_key};
 pub use ticket::{Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
-pub use user::{Email, Password, PasswordHash, User};
+pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

@@ -7,6 +7,7 @@ use crate::ids::UserId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     /// The id of the event it comes from.
     pub id: String,
@@ -17,5 +18,6 @@ pub struct Notification {
     pub message: String,
     pub order_id: String,
     /// The event's time (milliseconds, UTC).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
 }

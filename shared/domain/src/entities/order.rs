@@ -13,6 +13,7 @@ use crate::money::{self, Money};
 use crate::time::timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OrderStatus {
     #[serde(rename = "created")]
     Created,
@@ -28,6 +29,7 @@ pub enum OrderStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CancelReason {
     /// The buyer cancelled.
     User,
@@ -154,25 +156,31 @@ impl Order {
 /// An order as clients and event consumers see it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderView<'a> {
     pub id: &'a OrderId,
     pub user_id: &'a UserId,
     pub status: OrderStatus,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub expires_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<CancelReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub refunded_at: Option<String>,
     pub version: u64,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
     pub ticket: TicketSummary<'a>,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketSummary<'a> {
     pub id: &'a TicketId,
     pub title: &'a str,
     #[serde(serialize_with = "money::serialize_decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 19.99))]
     pub price: Money,
     pub currency: &'a str,
 }
@@ -180,9 +188,11 @@ pub struct TicketSummary<'a> {
 /// `{orderId, status, expiresAt, secondsRemaining}`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReservationState<'a> {
     pub order_id: &'a OrderId,
     pub status: OrderStatus,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub expires_at: String,
     pub seconds_remaining: i64,
 }

@@ -14,6 +14,7 @@ use crate::time::timestamp;
 /// The state of a payment, following its PaymentIntent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PaymentStatus {
     /// Waiting for a card (again, after a decline).
     RequiresPaymentMethod,
@@ -64,6 +65,7 @@ pub struct Payment {
 /// A payment as its buyer sees it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentView<'a> {
     pub id: &'a PaymentId,
     pub order_id: &'a OrderId,
@@ -71,6 +73,7 @@ pub struct PaymentView<'a> {
     pub stripe_id: &'a str,
     pub status: PaymentStatus,
     #[serde(serialize_with = "money::serialize_decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 19.99))]
     pub amount: Money,
     pub currency: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,8 +81,10 @@ pub struct PaymentView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_message: Option<&'a str>,
     #[serde(skip_serializing_if = "Money::is_zero", serialize_with = "money::serialize_decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 19.99))]
     pub amount_refunded: Money,
     pub version: u64,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
 }
 

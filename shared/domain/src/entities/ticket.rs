@@ -10,8 +10,11 @@ use crate::ids::{OrderId, TicketId, UserId};
 use crate::money::{self, Money};
 use crate::time::timestamp;
 
+use super::user::trim_ascii_space;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TicketStatus {
     Available,
     Reserved,
@@ -56,18 +59,18 @@ impl TicketDraft {
     pub const MAX_TITLE: usize = 120;
     pub const MAX_VENUE: usize = 200;
 
-    /// 1 to 120 characters, trimmed.
+    /// 1 to 120 characters, the spaces around them trimmed.
     pub fn parse_title(raw: &str) -> Result<String, String> {
-        let title = raw.trim();
+        let title = trim_ascii_space(raw);
         match title.chars().count() {
             1..=Self::MAX_TITLE => Ok(title.to_owned()),
             _ => Err(format!("Title must be 1 to {} characters", Self::MAX_TITLE)),
         }
     }
 
-    /// Up to 200 characters, trimmed; blank is no venue.
+    /// Up to 200 characters, the spaces around them trimmed; blank is no venue.
     pub fn parse_venue(raw: &str) -> Result<Option<String>, String> {
-        let venue = raw.trim();
+        let venue = trim_ascii_space(raw);
         match venue.chars().count() {
             0 => Ok(None),
             1..=Self::MAX_VENUE => Ok(Some(venue.to_owned())),
@@ -77,7 +80,7 @@ impl TicketDraft {
 
     /// An RFC 3339 date-time after `now`.
     pub fn parse_date(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-        let date = DateTime::parse_from_rfc3339(raw.trim())
+        let date = DateTime::parse_from_rfc3339(raw)
             .map_err(|_| "Date must be an ISO 8601 date-time such as 2027-06-01T20:00:00Z".to_owned())?
             .with_timezone(&Utc);
         if date > now { Ok(date) } else { Err("Date must be in the future".to_owned()) }
@@ -87,18 +90,22 @@ impl TicketDraft {
 /// A ticket as clients and event consumers see it: `price` a decimal amount.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketView<'a> {
     pub id: &'a TicketId,
     pub title: &'a str,
     #[serde(serialize_with = "money::serialize_decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 19.99))]
     pub price: Money,
     pub currency: &'a str,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub date: Option<String>,
     pub venue: Option<&'a str>,
     pub user_id: &'a UserId,
     pub status: TicketStatus,
     pub order_id: Option<&'a OrderId>,
     pub version: u64,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
 }
 

@@ -1,0 +1,494 @@
+//! The API's contract: an OpenAPI 3.1 document made from the request, response and error
+//! types the handlers use (their schemas derive from the types themselves), with every
+//! route of `template.yaml`, every status each can answer, the session cookie and Bearer
+//! schemes, pagination, the webhook's signature header, and links between operations (sign
+//! up, list a ticket, order it, pay for it, list the payments) that a fuzzer can follow.
+//! `openapi.json` at the repository's root is this document; a test keeps the two equal.
+
+#![allow(dead_code)] // The operations below exist for their attributes.
+
+use domain::entities::{Notification, OrderView, PaymentView, ReservationState, TicketView};
+use edge::auth::{CurrentUserBody, PublicUser};
+use edge::body::{NewAccount, OrderRequest, PaymentRequest, SignIn, TicketDraftBody};
+use edge::http::{Empty, ErrorBody, Received};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ObjectBuilder, OpenApi as Document, RefOr, Required, Type};
+use utoipa::{IntoParams, Modify, OpenApi};
+
+/// The document, as the local runner serves it at `GET /api/openapi.json`.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+/// The document as committed: pretty JSON, with a final newline.
+pub fn json() -> String {
+    let mut json = document().to_pretty_json().expect("the document serializes");
+    json.push('\n');
+    json
+}
+
+/// The operations of the document: `(method, path)`, as `template.yaml` routes them.
+pub fn operations() -> Vec<(String, String)> {
+    let document = document();
+    let mut operations = Vec::new();
+    for (path, item) in &document.paths.paths {
+        let methods = [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+        ];
+        for (method, operation) in methods {
+            if operation.is_some() {
+                operations.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+const ULID: &str = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
+
+/// `?limit=&cursor=`: a page of a listing.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Page {
+    /// How many items, 20 by default.
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    limit: Option<u32>,
+    /// The id of the last item of the page before: what the `Link` header's next address
+    /// carries.
+    #[param(pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
+    cursor: Option<String>,
+}
+
+/// `?userId=`: one seller's tickets, in every state.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+struct Seller {
+    /// The seller's user id (any id longer than 64 characters is 400).
+    #[param(max_length = 64)]
+    user_id: Option<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ticketing",
+        version = "1.0.0",
+        description = "A ticket marketplace: sign up, list tickets for sale, reserve one by ordering it \
+(the reservation lapses after a set time), and pay with Stripe.\n\n\
+Every error is `{\"errors\": [{\"message\", \"field\"?}]}`. Request bodies are `application/json`, \
+at most 64 KiB (415, 413 otherwise). Prices are decimal dollars with at most two decimals. Times are \
+RFC 3339, UTC. Ids are opaque. Lists come a page at a time, newest first; the next page's address is \
+in the `Link` header. Every response carries `Cache-Control: no-store` and \
+`X-Content-Type-Options: nosniff`.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    paths(
+        sign_up, sign_in, sign_out, current_user,
+        create_ticket, list_tickets, get_ticket, update_ticket, delete_ticket,
+        create_order, list_orders, get_order, cancel_order, get_expiration,
+        list_notifications,
+        create_payment, list_payments, stripe_webhook,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Conventions),
+    tags(
+        (name = "users", description = "Accounts and sessions"),
+        (name = "tickets", description = "Tickets for sale"),
+        (name = "orders", description = "Reservations: an order holds its ticket until it lapses or is paid"),
+        (name = "notifications", description = "What a user is told about their orders"),
+        (name = "payments", description = "Paying for an order with Stripe"),
+    ),
+)]
+struct ApiDoc;
+
+/// What every operation shares: the security schemes, and the headers every response
+/// carries.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "session",
+                "The session a sign-up or sign-in sets (HttpOnly, Secure, SameSite=Lax).",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The session token itself, for clients without cookies."))
+                    .build(),
+            ),
+        );
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+                every_response_header(operation);
+            }
+        }
+    }
+}
+
+fn every_response_header(operation: &mut Operation) {
+    let string = |value: &str, description: &str| {
+        utoipa::openapi::header::HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).enum_values(Some([value]))))
+            .description(Some(description))
+            .build()
+            .into()
+    };
+    for response in operation.responses.responses.values_mut() {
+        if let RefOr::T(response) = response {
+            response.headers.insert("Cache-Control".into(), string("no-store", "Never cached."));
+            response.headers.insert("X-Content-Type-Options".into(), string("nosniff", "Never sniffed."));
+        }
+    }
+    // The path's id, when there is one, is the ULID of an item.
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(path) = parameter
+            && path.parameter_in == ParameterIn::Path
+        {
+            *path = ParameterBuilder::from(path.clone())
+                .required(Required::True)
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(ULID))))
+                .build();
+        }
+    }
+}
+
+// --- users ---------------------------------------------------------------------------
+
+#[utoipa::path(
+    post, path = "/api/users/signup", operation_id = "signUp", tag = "users",
+    summary = "Create an account and sign in",
+    request_body(content = NewAccount, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The account; the session cookie is set.", body = PublicUser,
+            headers(("Set-Cookie" = String, description = "`session=<token>; HttpOnly; Secure; SameSite=Lax`")),
+            links(("listTickets" = (operation_id = "listTickets", description = "What is for sale")))),
+        (status = 400, description = "One entry per bad field", body = ErrorBody),
+        (status = 409, description = "`Email in use`", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn sign_up() {}
+
+#[utoipa::path(
+    post, path = "/api/users/signin", operation_id = "signIn", tag = "users",
+    summary = "Sign in",
+    description = "After five failed sign-ins for an email within fifteen minutes, every attempt \
+answers 429 until the window has passed, whether or not the email has an account.",
+    request_body(content = SignIn, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The account; the session cookie is set.", body = PublicUser,
+            headers(("Set-Cookie" = String, description = "`session=<token>; HttpOnly; Secure; SameSite=Lax`"))),
+        (status = 400, description = "A malformed body", body = ErrorBody),
+        (status = 401, description = "`Invalid credentials`: unknown email and wrong password alike", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this email", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
+    ),
+    security(()),
+)]
+fn sign_in() {}
+
+#[utoipa::path(
+    post, path = "/api/users/signout", operation_id = "signOut", tag = "users",
+    summary = "Sign out",
+    responses(
+        (status = 200, description = "The session cookie is cleared.", body = Empty,
+            headers(("Set-Cookie" = String, description = "`session=; Max-Age=0`"))),
+    ),
+    security(()),
+)]
+fn sign_out() {}
+
+#[utoipa::path(
+    get, path = "/api/users/currentuser", operation_id = "currentUser", tag = "users",
+    summary = "Who is signed in",
+    responses(
+        (status = 200, description = "The session's user, or `null` without a valid session.", body = CurrentUserBody),
+    ),
+    security((), ("session" = []), ("bearer" = [])),
+)]
+fn current_user() {}
+
+// --- tickets -------------------------------------------------------------------------
+
+#[utoipa::path(
+    post, path = "/api/tickets", operation_id = "createTicket", tag = "tickets",
+    summary = "List a ticket for sale",
+    request_body(content = TicketDraftBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The ticket, available", body = TicketView,
+            links(
+                ("getTicket" = (operation_id = "getTicket", parameters(("id" = "$response.body#/id")))),
+                ("updateTicket" = (operation_id = "updateTicket", parameters(("id" = "$response.body#/id")))),
+                ("deleteTicket" = (operation_id = "deleteTicket", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "One entry per bad field", body = ErrorBody),
+        (status = 401, description = "`Not authorized`: no valid session", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn create_ticket() {}
+
+#[utoipa::path(
+    get, path = "/api/tickets", operation_id = "listTickets", tag = "tickets",
+    summary = "Tickets for sale, or one seller's",
+    description = "Without `userId`, the tickets that can be bought now (available, or reserved by \
+a lapsed order, and not for a past event); with it, that seller's tickets in every state.",
+    params(Page, Seller),
+    responses(
+        (status = 200, description = "A page, newest first", body = Vec<TicketView>,
+            headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows")),
+            links(
+                ("getTicket" = (operation_id = "getTicket", parameters(("id" = "$response.body#/0/id")))),
+                ("createOrder" = (operation_id = "createOrder", request_body = json!({ "ticketId": "$response.body#/0/id" }))),
+            )),
+        (status = 400, description = "A bad `limit`, `cursor` or `userId`", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn list_tickets() {}
+
+#[utoipa::path(
+    get, path = "/api/tickets/{id}", operation_id = "getTicket", tag = "tickets",
+    summary = "One ticket, in any state",
+    params(("id" = String, Path, description = "The ticket's id")),
+    responses(
+        (status = 200, description = "The ticket", body = TicketView),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 404, description = "`Ticket not found`", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn get_ticket() {}
+
+#[utoipa::path(
+    put, path = "/api/tickets/{id}", operation_id = "updateTicket", tag = "tickets",
+    summary = "Edit one's own ticket",
+    params(("id" = String, Path, description = "The ticket's id")),
+    request_body(content = TicketDraftBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ticket, one version on", body = TicketView),
+        (status = 400, description = "One entry per bad field", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's ticket", body = ErrorBody),
+        (status = 404, description = "`Ticket not found`", body = ErrorBody),
+        (status = 409, description = "Reserved or sold, or changed meanwhile", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn update_ticket() {}
+
+#[utoipa::path(
+    delete, path = "/api/tickets/{id}", operation_id = "deleteTicket", tag = "tickets",
+    summary = "Withdraw one's own ticket",
+    params(("id" = String, Path, description = "The ticket's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's ticket", body = ErrorBody),
+        (status = 404, description = "`Ticket not found`", body = ErrorBody),
+        (status = 409, description = "Reserved or sold", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn delete_ticket() {}
+
+// --- orders --------------------------------------------------------------------------
+
+#[utoipa::path(
+    post, path = "/api/orders", operation_id = "createOrder", tag = "orders",
+    summary = "Reserve a ticket by ordering it",
+    description = "The ticket is held until `expiresAt`; unpaid by then, the order is cancelled and \
+the ticket is for sale again. A buyer holds at most three open reservations.",
+    request_body(content = OrderRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The order, holding its ticket", body = OrderView,
+            links(
+                ("getOrder" = (operation_id = "getOrder", parameters(("id" = "$response.body#/id")))),
+                ("cancelOrder" = (operation_id = "cancelOrder", parameters(("id" = "$response.body#/id")))),
+                ("getExpiration" = (operation_id = "getExpiration", parameters(("orderId" = "$response.body#/id")))),
+                ("createPayment" = (operation_id = "createPayment", request_body = json!({ "orderId": "$response.body#/id" }))),
+                ("listPayments" = (operation_id = "listPayments", parameters(("orderId" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "A missing or malformed `ticketId`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 404, description = "`Ticket not found`", body = ErrorBody),
+        (status = 409, description = "Reserved or sold already, one's own ticket, an event that took place, or as many open reservations as one may hold", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn create_order() {}
+
+#[utoipa::path(
+    get, path = "/api/orders", operation_id = "listOrders", tag = "orders",
+    summary = "One's own orders",
+    params(Page),
+    responses(
+        (status = 200, description = "A page, newest first", body = Vec<OrderView>,
+            headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows"))),
+        (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn list_orders() {}
+
+#[utoipa::path(
+    get, path = "/api/orders/{id}", operation_id = "getOrder", tag = "orders",
+    summary = "One of one's orders",
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's order", body = ErrorBody),
+        (status = 404, description = "`Order not found`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn get_order() {}
+
+#[utoipa::path(
+    delete, path = "/api/orders/{id}", operation_id = "cancelOrder", tag = "orders",
+    summary = "Cancel one's order",
+    description = "The order is kept, `cancelled`, and its ticket is for sale again at once. \
+Cancelling a cancelled order again changes nothing.",
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's order", body = ErrorBody),
+        (status = 404, description = "`Order not found`", body = ErrorBody),
+        (status = 409, description = "`Cannot cancel a paid order`, or changed meanwhile", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn cancel_order() {}
+
+#[utoipa::path(
+    get, path = "/api/expiration/{orderId}", operation_id = "getExpiration", tag = "orders",
+    summary = "How long one's reservation still holds",
+    params(("orderId" = String, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The reservation's state", body = ReservationState),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's order", body = ErrorBody),
+        (status = 404, description = "`Order not found`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn get_expiration() {}
+
+// --- notifications -------------------------------------------------------------------
+
+#[utoipa::path(
+    get, path = "/api/notifications", operation_id = "listNotifications", tag = "notifications",
+    summary = "One's notifications",
+    params(Page),
+    responses(
+        (status = 200, description = "A page, newest first", body = Vec<Notification>,
+            headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows"))),
+        (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn list_notifications() {}
+
+// --- payments ------------------------------------------------------------------------
+
+#[utoipa::path(
+    post, path = "/api/payments", operation_id = "createPayment", tag = "payments",
+    summary = "Pay for one's order",
+    description = "With a `token` (a Stripe PaymentMethod or card token), charges it at once: 201 \
+paid, 202 when the card needs 3-D Secure (finish in the browser with the `clientSecret`), 402 \
+declined (the order stays payable). Without one, 201 with the order's PaymentIntent and its \
+`clientSecret`, for Stripe.js; the order completes when Stripe's webhook says it was paid.",
+    request_body(content = PaymentRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Paid, or started for Stripe.js", body = PaymentView,
+            links(("listPayments" = (operation_id = "listPayments", parameters(("orderId" = "$response.body#/orderId")))))),
+        (status = 202, description = "Waiting for 3-D Secure in the browser", body = PaymentView),
+        (status = 400, description = "A missing or malformed `orderId` or `token`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 402, description = "The card was declined; Stripe's message", body = ErrorBody),
+        (status = 403, description = "Someone else's order", body = ErrorBody),
+        (status = 404, description = "`Order not found`", body = ErrorBody),
+        (status = 409, description = "Paid already, cancelled, lapsed, or an event that took place", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn create_payment() {}
+
+#[utoipa::path(
+    get, path = "/api/payments", operation_id = "listPayments", tag = "payments",
+    summary = "The payments of one's order",
+    params(("orderId" = String, Query, description = "The order's id", pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")),
+    responses(
+        (status = 200, description = "Its payments (at most one)", body = Vec<PaymentView>),
+        (status = 400, description = "A missing or over-long `orderId`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's order", body = ErrorBody),
+        (status = 404, description = "`Order not found`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn list_payments() {}
+
+/// A Stripe event, as Stripe posts it.
+#[derive(utoipa::ToSchema)]
+struct StripeEvent {
+    id: String,
+    #[schema(rename = "type")]
+    kind: String,
+    created: i64,
+    livemode: bool,
+    data: serde_json::Value,
+}
+
+#[utoipa::path(
+    post, path = "/api/payments/webhook", operation_id = "stripeWebhook", tag = "payments",
+    summary = "Stripe's events",
+    description = "For Stripe only: an event signed with the endpoint's secret. `payment_intent.succeeded` \
+completes its order (refunded instead if the order can no longer be completed), \
+`payment_intent.payment_failed` is recorded, `charge.refunded` is recorded on the payment and, \
+refunded in full, on the order. Each event is processed once.",
+    params(("Stripe-Signature" = String, Header, description = "`t=<unix time>,v1=<HMAC-SHA256 hex>`, Stripe's signature; good for five minutes")),
+    request_body(content = StripeEvent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Received (also for events this API does not act on)", body = Received),
+        (status = 400, description = "A missing, wrong or stale signature, or a body that is not a Stripe event", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+        (status = 500, description = "A transient failure: Stripe retries", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn stripe_webhook() {}
