@@ -50,10 +50,10 @@ mod suite {
         assert!(refund.starts_with("re_"), "{refund}");
     }
 
-    pub async fn an_unknown_payment_method_is_a_bad_request(gateway: impl PaymentGateway) {
+    pub async fn an_unknown_payment_method_is_declined(gateway: impl PaymentGateway) {
         let created = intent(&gateway, &OrderId::generate()).await;
         let outcome = gateway.confirm(&created.id, "pm_no_such_method").await;
-        assert!(matches!(outcome, Err(Error::BadRequest(_))), "{outcome:?}");
+        assert!(matches!(outcome, Err(Error::PaymentDeclined(_))), "{outcome:?}");
     }
 }
 
@@ -96,12 +96,12 @@ async fn localstripe_refunds() {
 
 #[tokio::test]
 async fn test_gateway_refuses_unknown_payment_methods() {
-    suite::an_unknown_payment_method_is_a_bad_request(TestGateway::new()).await;
+    suite::an_unknown_payment_method_is_declined(TestGateway::new()).await;
 }
 
 #[tokio::test]
 async fn localstripe_refuses_unknown_payment_methods() {
-    suite::an_unknown_payment_method_is_a_bad_request(ticketing_tests::localstripe::gateway()).await;
+    suite::an_unknown_payment_method_is_declined(ticketing_tests::localstripe::gateway()).await;
 }
 
 // What localstripe does not fake, the test gateway holds to Stripe's documented behaviour.

@@ -162,7 +162,7 @@ async fn paying_needs_a_session_a_body_and_ones_own_live_order() {
     let theirs = pay(&app, &stranger, &order_id, Some("pm_card_visa")).await;
     assert_eq!(theirs.status, 403);
     let unknown_card = pay(&app, &buyer, &order_id, Some("pm_card_nope")).await;
-    assert_eq!(unknown_card.status, 400);
+    assert_eq!((unknown_card.status, unknown_card.messages()), (402, vec!["No such PaymentMethod: 'pm_card_nope'"]));
 
     app.with_session(Method::DELETE, &format!("/api/orders/{order_id}"), &buyer, None).await;
     let cancelled = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;

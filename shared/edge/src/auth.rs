@@ -50,7 +50,6 @@ impl Claims {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicUser<'a> {
     pub id: &'a str,
-    #[cfg_attr(feature = "openapi", schema(format = Email))]
     pub email: &'a str,
 }
 
@@ -67,7 +66,6 @@ pub struct CurrentUserBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionUser {
     pub id: String,
-    #[cfg_attr(feature = "openapi", schema(format = Email))]
     pub email: String,
     pub iat: i64,
     pub exp: i64,

@@ -172,7 +172,7 @@ pub struct TicketDraftBody {
     title: String,
     /// A decimal amount in dollars: positive, at most two decimals, at most 999,999.99
     /// (Stripe's highest charge); read exactly as written, whatever the notation.
-    #[schema(value_type = f64, exclusive_minimum = 0, maximum = 999999.99, example = 19.99)]
+    #[schema(value_type = f64, minimum = 0.01, maximum = 999999.99, example = 19.99)]
     price: Money,
     /// When the event takes place: an RFC 3339 date-time in the future.
     #[schema(value_type = Option<String>, format = DateTime, example = "2030-06-01T20:00:00Z")]

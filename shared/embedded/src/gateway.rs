@@ -113,7 +113,7 @@ impl PaymentGateway for TestGateway {
                 return Err(Error::Conflict("This PaymentIntent can no longer be confirmed"));
             }
             match card(payment_method) {
-                None => Err(Error::BadRequest(format!("No such PaymentMethod: '{payment_method}'"))),
+                None => Err(Error::PaymentDeclined(format!("No such PaymentMethod: '{payment_method}'"))),
                 Some(Card::Declined) => {
                     intent.status = IntentStatus::RequiresPaymentMethod;
                     Err(Error::PaymentDeclined("Your card was declined.".to_owned()))

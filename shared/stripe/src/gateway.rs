@@ -56,8 +56,9 @@ fn intent(pi: PaymentIntent) -> Intent {
     }
 }
 
-/// A declined card is the buyer's problem (402 with Stripe's message); a request Stripe
-/// refuses is a bad request; anything else is ours.
+/// A declined card is the buyer's problem (402 with Stripe's message), and so is a payment
+/// method Stripe does not know (the request was well formed; the card cannot be charged);
+/// anything else is ours.
 fn failure(error: StripeError, doing: &str) -> Error {
     match error {
         StripeError::Stripe(api, 402) if api.type_ == ApiErrorsType::CardError => {
@@ -65,10 +66,10 @@ fn failure(error: StripeError, doing: &str) -> Error {
         }
         // An unknown payment method or token: the buyer sent something Stripe does not know.
         StripeError::Stripe(api, 404) => {
-            Error::BadRequest(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
+            Error::PaymentDeclined(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
         }
         StripeError::Stripe(api, 400) if api.code.as_ref().is_some_and(|c| c.as_str() == "resource_missing") => {
-            Error::BadRequest(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
+            Error::PaymentDeclined(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
         }
         other => Error::Internal(anyhow!("{doing}: {other}")),
     }

@@ -1,0 +1,73 @@
+"""Fuzzes the running API against its contract (scripts/fuzz).
+
+Signs up a seller, who lists a few tickets, and a buyer, whose session authenticates the
+run; then runs schemathesis with tests/fuzz/schemathesis.toml on the document the API
+serves, and prints what it did: operations, requests, checks, failures. Exits non-zero on
+any failure, or when fewer than MIN_REQUESTS requests were made.
+
+    python tests/fuzz/run.py http://127.0.0.1:<port>
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+MIN_REQUESTS = 1000
+
+
+def call(base, method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, method=method)
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(request, data) as response:
+        cookie = response.headers.get("set-cookie", "")
+        return json.loads(response.read() or b"null"), cookie
+
+
+def session(base, email):
+    _, cookie = call(base, "POST", "/api/users/signup", {"email": email, "password": "correct horse battery"})
+    return cookie.split(";")[0].split("=", 1)[1]
+
+
+def main():
+    base = sys.argv[1].rstrip("/")
+    seller = session(base, "seller@example.com")
+    for n in range(5):
+        call(base, "POST", "/api/tickets", {"title": f"Concert {n}", "price": 45 + n}, seller)
+    buyer = session(base, "buyer@example.com")
+
+    report = tempfile.mkdtemp(prefix="schemathesis-")
+    events = os.path.join(report, "events.ndjson")
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "st"),
+        "--config-file", "tests/fuzz/schemathesis.toml",
+        "run", f"{base}/api/openapi.json",
+        "--header", f"Authorization: Bearer {buyer}",
+        "--report", "ndjson", "--report-ndjson-path", events,
+        "--no-color",
+    ]
+    outcome = subprocess.run(command)
+
+    requests = 0
+    with open(events) as lines:
+        for line in lines:
+            event = json.loads(line)
+            for key in ("ScenarioFinished",):
+                finished = event.get(key)
+                if finished:
+                    for case in (finished.get("recorder") or {}).get("interactions", {}).values():
+                        requests += 1 if case.get("response") or case.get("request") else 0
+    print(f"== schemathesis: {requests} requests made (at least {MIN_REQUESTS} expected)")
+    if outcome.returncode != 0:
+        sys.exit(outcome.returncode)
+    if requests < MIN_REQUESTS:
+        sys.exit(f"only {requests} requests")
+
+
+if __name__ == "__main__":
+    main()
