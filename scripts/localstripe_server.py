@@ -4,9 +4,11 @@
 
 localstripe as published keeps its data in /tmp/localstripe.pickle and omits fields that
 typed Stripe clients require; here it keeps everything in memory and fills those fields
-in with what Stripe itself would send.
+in with what Stripe itself would send. Its stand-in of Stripe.js (`/js.stripe.com/v3/`)
+gains the browser's confirmation of an intent with a card (scripts/localstripe_confirm.js).
 """
 
+import os
 import sys
 
 import aiohttp.web
@@ -72,6 +74,45 @@ def __init__(self, code, message=None, contents=None):
 
 
 errors.UserError.__init__ = __init__
+
+# Stripe declines its "declined" test cards (4000 0000 0000 0002, ...) when they are
+# charged, not only when they are attached to a customer.
+charging_is_declined = resources.PaymentMethod._charging_is_declined
+resources.PaymentMethod._charging_is_declined = lambda self: charging_is_declined(self) or self._attaching_is_declined()
+
+
+# Stripe.js in the browser: the card Element's input becomes a card PaymentMethod, and the
+# intent is confirmed with it, authorised by the publishable key and the client secret.
+async def confirm_in_browser(request):
+    data = await server.get_post_data(request, remove_auth=False) or {}
+    if not str(data.get("key", "")).startswith("pk_"):
+        raise errors.UserError(401, "Unauthorized")
+    intent = resources.PaymentIntent._api_retrieve(request.match_info["id"])
+    if data.get("client_secret") != intent.client_secret:
+        raise errors.UserError(401, "Unauthorized")
+    if intent.status not in ("requires_payment_method", "requires_confirmation"):
+        raise errors.UserError(400, "This PaymentIntent cannot be confirmed in its current state.")
+    method = resources.PaymentMethod._api_create(type="card", card=data.get("card"))
+    intent.payment_method = method.id
+    intent.latest_charge = None
+    intent._confirm(on_failure_now=intent._report_failure)
+    return server.json_response(intent._export())
+
+
+STRIPE_JS = os.path.join(os.path.dirname(resources.__file__), "localstripe-v3.js")
+CONFIRM_JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "localstripe_confirm.js")
+
+
+@aiohttp.web.middleware
+async def stripe_js(request, handler):
+    if request.method == "GET" and request.path == "/js.stripe.com/v3/":
+        with open(STRIPE_JS) as stand_in, open(CONFIRM_JS) as confirm:
+            return aiohttp.web.Response(text=stand_in.read() + confirm.read(), content_type="application/javascript")
+    return await handler(request)
+
+
+server.app.middlewares.insert(0, stripe_js)
+server.app.router.add_post("/js.stripe.com/v3/payment_intents/{id}/confirm", confirm_in_browser)
 
 if __name__ == "__main__":
     aiohttp.web.run_app(server.app, host="127.0.0.1", port=int(sys.argv[1]), print=None)

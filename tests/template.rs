@@ -281,6 +281,7 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
         Some(match name {
             "SESSION_SIGNING_KEY" => private.clone(),
             "SESSION_PUBLIC_KEYS" => format!("current={public}"),
+            "STRIPE_PUBLISHABLE_KEY" => "pk_test_template".to_owned(),
             _ if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" || name.starts_with("MAX_") => {
                 "60".to_owned()
             }
@@ -306,6 +307,7 @@ macro_rules! configurations {
 
 fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'static str>)> {
     configurations!(
+        client_config,
         expiration_fire,
         expiration_get,
         expiration_schedule,

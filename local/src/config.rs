@@ -7,6 +7,7 @@ use anyhow::Context;
 use domain::config::{ConfigError, Env, Secret};
 use domain::orders::{ReservationLimit, ReservationTimeout};
 use edge::auth::{SessionIssuer, SessionVerifier};
+use edge::client::ClientConfig;
 use embedded::EmbeddedStore;
 use stripe_adapter::{StripeKey, WebhookSecret};
 
@@ -32,6 +33,9 @@ pub struct LocalConfig {
     pub reservation_limit: ReservationLimit,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
+    /// What the browser client is told of payments: Stripe.js with `STRIPE_PUBLISHABLE_KEY`
+    /// (and `STRIPE_JS_URL`) along with Stripe; the test gateway's cards otherwise.
+    pub client: ClientConfig,
     pub webhook_secret: WebhookSecret,
 }
 
@@ -43,7 +47,8 @@ impl LocalConfig {
     /// nothing), `SESSION_KEY_ID`, `SESSION_SIGNING_KEY` and `SESSION_PUBLIC_KEYS` (the
     /// development key pair, which deployed functions refuse), `SESSION_TTL_SECONDS` (3600),
     /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`, `MAX_OPEN_RESERVATIONS` (3),
-    /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway),
+    /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway) with
+    /// `STRIPE_PUBLISHABLE_KEY` and `STRIPE_JS_URL` for the browser client,
     /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::process();
@@ -67,9 +72,9 @@ impl LocalConfig {
             Some(keys) => SessionVerifier::new(&keys)?,
             None => SessionVerifier::new(&issuer.public_key())?,
         };
-        let stripe = match env.optional("STRIPE_SECRET_KEY") {
-            Some(_) => Some(env.load::<StripeKey>()?),
-            None => None,
+        let (stripe, client) = match env.optional("STRIPE_SECRET_KEY") {
+            Some(_) => (Some(env.load::<StripeKey>()?), env.load::<ClientConfig>()?),
+            None => (None, ClientConfig::test_gateway()),
         };
         Ok(Self {
             host: env.optional("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
@@ -80,6 +85,7 @@ impl LocalConfig {
             reservation_timeout: env.load()?,
             reservation_limit: env.load()?,
             stripe,
+            client,
             webhook_secret: WebhookSecret(Secret::new(
                 env.optional("STRIPE_WEBHOOK_SECRET").unwrap_or_else(|| LOCAL_WEBHOOK_SECRET.to_owned()),
             )),
@@ -97,6 +103,7 @@ impl LocalConfig {
             reservation_timeout: ReservationTimeout::default(),
             reservation_limit: ReservationLimit::default(),
             stripe: None,
+            client: ClientConfig::test_gateway(),
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),
         }
     }

@@ -4,6 +4,7 @@ use domain::entities::{Intent, IntentRequest};
 use domain::orders::{ReservationLimit, ReservationTimeout};
 use domain::ports::PaymentGateway;
 use edge::auth::{SessionIssuer, SessionVerifier};
+use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
 use edge::{Request, Response};
 use embedded::{EmbeddedStore, TestGateway};
@@ -20,6 +21,7 @@ pub struct Functions {
     reservation_timeout: ReservationTimeout,
     reservation_limit: ReservationLimit,
     webhook_secret: WebhookSecret,
+    client_config: ClientConfig,
 }
 
 /// Stripe when a key is configured, else the built-in test gateway.
@@ -73,6 +75,7 @@ impl Functions {
             reservation_timeout: config.reservation_timeout,
             reservation_limit: config.reservation_limit,
             webhook_secret: config.webhook_secret.clone(),
+            client_config: config.client.clone(),
         })
     }
 
@@ -84,6 +87,11 @@ impl Functions {
     /// The payment gateway in use.
     pub fn gateway(&self) -> &Gateway {
         &self.gateway
+    }
+
+    /// Signs a webhook body as Stripe would for this runner's endpoint secret.
+    pub fn sign_webhook(&self, body: &[u8]) -> String {
+        stripe_adapter::webhook::sign(body, &self.webhook_secret.0, chrono::Utc::now().timestamp())
     }
 
     /// The built-in test gateway, when that is the one in use.
@@ -116,6 +124,7 @@ impl Functions {
             "expiration-get" => expiration_get::handle(store, sessions, req).await,
             "notifications-list" => notifications_list::handle(store, sessions, req).await,
             "payments-create" => payments_create::handle(store, gateway, sessions, req).await,
+            "client-config" => client_config::handle(&self.client_config, req).await,
             "payments-list" => payments_list::handle(store, sessions, req).await,
             "payments-webhook" => payments_webhook::handle(store, gateway, store, &self.webhook_secret, req).await,
             "not-found" => not_found::handle(req).await,

@@ -16,7 +16,7 @@ pub use bus::{DurableBus, Retry, SqsHandler, Subscription, deliver};
 pub use config::{LOCAL_WEBHOOK_SECRET, LocalConfig, Storage};
 pub use functions::{Functions, Gateway};
 pub use relay::relay_outbox;
-pub use routes::{DEAD_LETTERS, FALLBACK, REDRIVE, ROUTES, Route, router, serve};
+pub use routes::{DEAD_LETTERS, FALLBACK, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
 pub use scheduler::{run_schedules, sweep_every};
 
 use domain::expiry::{self, ExpiryInput};

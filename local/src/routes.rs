@@ -38,6 +38,9 @@ pub fn router(functions: Functions) -> axum::Router {
         invoke(state, FALLBACK, HashMap::new(), query, req)
     };
     router
+        .route("/", axum::routing::get(|| async { web("index.html") }))
+        .route("/{asset}", axum::routing::get(|Path(name): Path<String>| async move { web(&name) }))
+        .route(AUTHENTICATE, axum::routing::post(authenticate))
         .route(OPENAPI, axum::routing::get(openapi))
         .route(DOCS, axum::routing::get(|| async { asset("index.html") }))
         .route("/api/docs/{asset}", axum::routing::get(|Path(name): Path<String>| async move { asset(&name) }))
@@ -46,6 +49,74 @@ pub fn router(functions: Functions) -> axum::Router {
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .with_state(functions)
+}
+
+/// The browser client (`web/`), served as the bucket behind CloudFront serves it on AWS.
+fn web(name: &str) -> axum::response::Response {
+    let (content_type, bytes): (&str, &'static [u8]) = match name {
+        "index.html" => ("text/html; charset=utf-8", include_bytes!("../../web/index.html")),
+        "app.js" => ("text/javascript; charset=utf-8", include_bytes!("../../web/app.js")),
+        "style.css" => ("text/css; charset=utf-8", include_bytes!("../../web/style.css")),
+        "favicon.svg" => ("image/svg+xml", include_bytes!("../../web/favicon.svg")),
+        _ => return edge_response(edge::http::error_response(domain::Error::NotFound("Not found"))),
+    };
+    static_response(content_type, bytes)
+}
+
+/// The files of `web/` the runner serves: every one of them (a test checks).
+pub const WEB_FILES: [&str; 4] = ["index.html", "app.js", "style.css", "favicon.svg"];
+
+/// The bank's 3-D Secure page, as the local test gateway plays it: `{clientSecret,
+/// success}`. A success completes the intent and sends its `payment_intent.succeeded`
+/// event, signed, to the webhook, as Stripe would; a failure leaves the payment to retry.
+pub const AUTHENTICATE: &str = "/_local/test-gateway/authenticate";
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Authentication {
+    client_secret: String,
+    success: bool,
+}
+
+async fn authenticate(State(functions): State<Functions>, body: axum::body::Bytes) -> axum::response::Response {
+    let outcome = async {
+        let answer: Authentication = serde_json::from_slice(&body)
+            .map_err(|_| domain::Error::BadRequest("Expected {clientSecret, success}".to_owned()))?;
+        let gateway = functions.test_gateway().ok_or(domain::Error::NotFound("Not found"))?;
+        let intent_id = answer.client_secret.split("_secret_").next().unwrap_or_default().to_owned();
+        let known = domain::ports::PaymentGateway::get_intent(gateway, &intent_id).await;
+        if known.ok().and_then(|intent| intent.client_secret) != Some(answer.client_secret.clone()) {
+            return Err(domain::Error::NotFound("No such payment"));
+        }
+        if !answer.success {
+            return Ok(serde_json::json!({ "authenticated": false }));
+        }
+        let intent = gateway.complete_in_browser(&intent_id)?;
+        let order = gateway.ledger().into_iter().find(|(_, known, _)| known.id == intent_id).map(|(order, ..)| order);
+        let event = serde_json::json!({
+            "id": format!("evt_local_{}", ulid::Ulid::new()),
+            "object": "event",
+            "type": "payment_intent.succeeded",
+            "created": chrono::Utc::now().timestamp(),
+            "livemode": false,
+            "data": { "object": {
+                "id": intent.id, "object": "payment_intent", "amount": intent.amount, "currency": "usd",
+                "status": "succeeded", "metadata": { "order_id": order },
+            } },
+        })
+        .to_string();
+        let request = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/api/payments/webhook")
+            .header("content-type", "application/json")
+            .header("stripe-signature", functions.sign_webhook(event.as_bytes()))
+            .body(Body::Text(event))
+            .map_err(|e| domain::Error::internal(e, "a webhook request"))?;
+        let delivered = functions.invoke("payments-webhook", request).await;
+        tracing::info!(status = ?delivered.map(|response| response.status()), "3-D Secure passed; webhook delivered");
+        Ok(serde_json::json!({ "authenticated": true }))
+    };
+    local_response(outcome.await)
 }
 
 /// The API's contract (`contract::json`, the committed `openapi.json`), and an interactive

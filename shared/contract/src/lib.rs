@@ -10,6 +10,7 @@
 use domain::entities::{Notification, OrderView, PaymentView, ReservationState, TicketView};
 use edge::auth::{CurrentUserBody, PublicUser};
 use edge::body::{NewAccount, OrderRequest, PaymentRequest, SignIn, TicketDraftBody};
+use edge::client::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -93,6 +94,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         create_order, list_orders, get_order, cancel_order, get_expiration,
         list_notifications,
         create_payment, list_payments, stripe_webhook,
+        get_config,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Conventions),
@@ -102,6 +104,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         (name = "orders", description = "Reservations: an order holds its ticket until it lapses or is paid"),
         (name = "notifications", description = "What a user is told about their orders"),
         (name = "payments", description = "Paying for an order with Stripe"),
+        (name = "client", description = "What a browser client needs to know"),
     ),
 )]
 struct ApiDoc;
@@ -492,3 +495,15 @@ refunded in full, on the order. Each event is processed once.",
     security(()),
 )]
 fn stripe_webhook() {}
+
+// --- client --------------------------------------------------------------------------
+
+#[utoipa::path(
+    get, path = "/api/config", operation_id = "getConfig", tag = "client",
+    summary = "How a browser client takes payments",
+    description = "`stripe`: load Stripe.js from `stripeJsUrl` with `publishableKey` and confirm the \
+payment's `clientSecret` with the card; `test`: send one of `testCards` as `token`.",
+    responses((status = 200, description = "The payment setup", body = ClientConfig)),
+    security(()),
+)]
+fn get_config() {}

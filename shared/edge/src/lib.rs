@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod client;
 pub mod http;
 pub mod pagination;
 pub mod passwords;

@@ -1,0 +1,143 @@
+"""The browser journeys' fixtures (scripts/browser runs them).
+
+Each test starts its own local runner (`ticketing-local`, in memory, on a free port of
+127.0.0.1) with the configuration it needs, and drives Debian's chromium through
+Playwright, one browser context per person. Every test saves a screenshot of its last page
+under OUTPUT (test-output/browser/ unless BROWSER_OUTPUT says otherwise).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+RUNNER = os.environ["RUNNER_BIN"]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+OUTPUT = Path(os.environ.get("BROWSER_OUTPUT", "test-output/browser"))
+PASSWORD = "correct horse battery"
+
+expect.set_options(timeout=10_000)
+AXE = Axe()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Runner:
+    """The local runner on a free port: the whole API and the web client."""
+
+    def __init__(self, env, log):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("STRIPE_")}
+        environment.update({"PORT": str(self.port), "LOCAL_DATA_DIR": ":memory:", "RUST_LOG": "warn"}, **env)
+        self.process = subprocess.Popen([RUNNER], env=environment, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local runner exited with {self.process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the local runner did not start")
+
+    def call(self, method, path, body=None, session=None):
+        """The API without a browser (to set up what a journey starts from)."""
+        request = urllib.request.Request(self.base + path, method=method)
+        request.add_header("content-type", "application/json")
+        if session:
+            request.add_header("authorization", f"Bearer {session}")
+        data = json.dumps(body).encode() if body is not None else None
+        with urllib.request.urlopen(request, data) as response:
+            cookie = response.headers.get("set-cookie", "")
+            return json.loads(response.read() or b"null"), cookie
+
+    def signed_up(self, email):
+        """A new account's session token."""
+        _, cookie = self.call("POST", "/api/users/signup", {"email": email, "password": PASSWORD})
+        return cookie.split(";")[0].split("=", 1)[1]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def runner(request):
+    """runner(**env): a local runner configured by env, stopped after the test."""
+    started = []
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUTPUT / f"{request.node.name}.runner.log", "w")
+
+    def start(**env):
+        started.append(Runner({key: str(value) for key, value in env.items()}, log))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def person(browser, request):
+    """person(base, phone=False): a new browser context (a person of their own) on base;
+    the last page opened is saved as the test's screenshot."""
+    contexts = []
+    errors = []
+
+    def open_page(base, phone=False):
+        options = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True} if phone else {}
+        context = browser.new_context(base_url=base, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        return page
+
+    yield open_page
+    if contexts and contexts[-1].pages:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        contexts[-1].pages[-1].screenshot(path=OUTPUT / f"{request.node.name}.png", full_page=True)
+    for context in contexts:
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def sign_up(page, email):
+    """Signs up through the client, as a person would."""
+    page.goto("/#/signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#account")).to_contain_text(email)
+
+
+def violations(page, exclude=None):
+    """axe-core's serious and critical violations on the page (minus the exclude selector)."""
+    context = {"exclude": [[exclude]]} if exclude else None
+    found = AXE.run(page, context=context).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]

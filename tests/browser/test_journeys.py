@@ -1,0 +1,270 @@
+"""What a person does in the web client, end to end, in headless chromium: each journey
+against its own local runner, with a browser context per person."""
+
+import os
+import re
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from conftest import PASSWORD, sign_up, violations
+from playwright.sync_api import expect
+
+NEXT_YEAR = (datetime.now(timezone.utc) + timedelta(days=365)).strftime("%Y-%m-%dT20:00")
+
+
+def list_ticket(runner, title, price):
+    """A seller, signed up through the API, with one ticket for sale; its id."""
+    seller = runner.signed_up(f"seller-{title.lower().replace(' ', '-')}@example.com")
+    ticket, _ = runner.call("POST", "/api/tickets", {"title": title, "price": price}, seller)
+    return ticket["id"]
+
+
+def order_from_the_listing(page, title):
+    page.goto("/")
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("button", name=re.compile(r"^Buy for")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Order for “{title}”")
+
+
+def test_a_seller_lists_a_ticket_and_a_buyer_orders_it_watches_the_countdown_and_pays(runner, person):
+    api = runner()
+    seller = person(api.base)
+    sign_up(seller, "seller@example.com")
+    seller.get_by_role("link", name="Sell").click()
+    seller.get_by_label("Title").fill("Rust Conf after party")
+    seller.get_by_label("Price (USD)").fill("45.50")
+    seller.get_by_label("Date and time (UTC)").fill(NEXT_YEAR)
+    seller.get_by_label("Venue").fill("The Warehouse")
+    seller.get_by_role("button", name="List the ticket").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Rust Conf after party")
+    expect(seller.locator("#ticket-status")).to_have_text("available")
+
+    buyer = person(api.base, phone=True)
+    sign_up(buyer, "buyer@example.com")
+    listed = buyer.get_by_role("list", name="Tickets for sale").get_by_role("listitem")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("$45.50")
+    expect(listed).to_contain_text("The Warehouse")
+    order_from_the_listing(buyer, "Rust Conf after party")
+
+    clock = buyer.get_by_role("timer", name="Time left to pay")
+    first = clock.inner_text()
+    assert re.fullmatch(r"1[45]:\d\d", first), first
+    expect(clock).not_to_have_text(first, timeout=3_000)
+    expect(buyer.locator("#order-status")).to_have_text("Reserved, waiting for payment")
+
+    buyer.get_by_label(re.compile("succeeds")).check()
+    buyer.get_by_role("button", name="Pay $45.50").click()
+    receipt = buyer.get_by_role("status").filter(has_text="Receipt")
+    expect(receipt).to_contain_text("Paid $45.50 for “Rust Conf after party”.")
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
+
+    seller.reload()
+    expect(seller.locator("#ticket-status")).to_have_text("sold")
+    buyer.get_by_role("link", name="Rust Conf after party").click()
+    expect(buyer.locator("#ticket-status")).to_have_text("sold")
+    expect(buyer.get_by_text("This ticket is sold.")).to_be_visible()
+    buyer.get_by_role("link", name="My orders").click()
+    expect(buyer.get_by_role("row", name=re.compile("Rust Conf after party"))).to_contain_text("Paid")
+
+
+def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, person):
+    api = runner()
+    list_ticket(api, "Jazz night", 30)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Jazz night")
+
+    buyer.get_by_label(re.compile("declined")).check()
+    buyer.get_by_role("button", name="Pay $30.00").click()
+    declined = buyer.get_by_role("alert")
+    expect(declined).to_contain_text("The payment did not go through: Your card was declined.")
+    expect(declined).to_contain_text("Try another card.")
+    expect(buyer.locator("#order-status")).to_have_text("Reserved, waiting for payment")
+
+    buyer.get_by_label(re.compile("succeeds")).check()
+    buyer.get_by_role("button", name="Pay $30.00").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    buyer.get_by_role("link", name="Notifications").click()
+    expect(buyer.get_by_role("listitem").first).to_be_visible()
+
+
+def test_a_card_that_asks_for_3d_secure_pays_once_the_buyer_confirms(runner, person):
+    api = runner()
+    list_ticket(api, "Opera", 80)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Opera")
+    buyer.get_by_label(re.compile("3-D Secure")).check()
+    buyer.get_by_role("button", name="Pay $80.00").click()
+    check = buyer.get_by_role("group", name="3-D Secure")
+    expect(check).to_contain_text("Your bank asks you to confirm this payment")
+    check.get_by_role("button", name="Confirm the payment").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $80.00")
+
+
+def test_an_unpaid_reservation_expires_and_the_ticket_is_for_sale_again(runner, person):
+    api = runner(RESERVATION_TIMEOUT_SECONDS=4)
+    list_ticket(api, "Last minute", 12)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Last minute")
+    expect(buyer.get_by_role("timer", name="Time left to pay")).to_have_text(re.compile(r"0:0[1-4]"))
+
+    expect(buyer.locator("#order-status")).to_have_text("Expired", timeout=15_000)
+    expect(buyer.get_by_role("alert")).to_contain_text("This reservation expired before it was paid")
+    expect(buyer.get_by_role("button", name=re.compile("^Pay"))).to_have_count(0)
+    buyer.get_by_role("link", name="Last minute").click()
+    expect(buyer.locator("#ticket-status")).to_have_text("available")
+    expect(buyer.get_by_role("button", name="Buy for $12.00")).to_be_enabled()
+
+
+def test_validation_messages_appear_next_to_the_fields(runner, person):
+    api = runner()
+    page = person(api.base)
+    page.goto("/#/signup")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#field-email-error")).not_to_be_empty()
+    expect(page.locator("#field-password-error")).to_contain_text("8")
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Email")).to_be_focused()
+
+    sign_up(page, "seller@example.com")
+    page.get_by_role("link", name="Sell").click()
+    page.get_by_label("Price (USD)").fill("12.345")
+    page.get_by_role("button", name="List the ticket").click()
+    expect(page.locator("#field-title-error")).not_to_be_empty()
+    expect(page.locator("#field-price-error")).to_contain_text("decimal")
+    expect(page.get_by_label("Title")).to_be_focused()
+    page.get_by_label("Title").fill("Fixed")
+    page.get_by_label("Price (USD)").fill("12.34")
+    page.get_by_label("Date and time (UTC)").fill("2001-01-01T10:00")
+    page.get_by_role("button", name="List the ticket").click()
+    expect(page.locator("#field-title-error")).to_be_empty()
+    expect(page.locator("#field-date-error")).to_contain_text("future")
+
+
+def test_a_seller_is_told_why_a_reserved_ticket_cannot_change(runner, person):
+    api = runner()
+    seller_session = api.signed_up("seller@example.com")
+    ticket, _ = api.call("POST", "/api/tickets", {"title": "Derby", "price": 20}, seller_session)
+    buyer_session = api.signed_up("buyer@example.com")
+    api.call("POST", "/api/orders", {"ticketId": ticket["id"]}, buyer_session)
+
+    seller = person(api.base)
+    seller.goto("/#/signin")
+    seller.get_by_label("Email").fill("seller@example.com")
+    seller.get_by_label("Password").fill(PASSWORD)
+    seller.get_by_role("button", name="Sign in").click()
+    expect(seller.locator("#account")).to_contain_text("seller@example.com")
+    seller.goto(f"/#/tickets/{ticket['id']}")
+    expect(seller.locator("#ticket-status")).to_have_text("reserved")
+    seller.get_by_role("button", name="Delete").click()
+    expect(seller.get_by_role("alert")).to_have_text("This ticket is reserved or sold, so it cannot change any more.")
+    seller.get_by_role("link", name="Edit").click()
+    seller.get_by_label("Price (USD)").fill("25")
+    seller.get_by_role("button", name="Save").click()
+    expect(seller.get_by_role("alert")).to_have_text("This ticket is reserved or sold, so it cannot change any more.")
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_before_buying_and_comes_back(runner, person):
+    api = runner()
+    ticket_id = list_ticket(api, "Folk festival", 55)
+    visitor = person(api.base)
+    visitor.goto("/")
+    expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
+    visitor.get_by_role("link", name="Folk festival").click()
+    visitor.get_by_role("button", name="Sign in to buy").click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(visitor.get_by_role("status")).to_have_text("Please sign in first.")
+    visitor.get_by_role("link", name="Create an account").click()
+    visitor.get_by_label("Email").fill("visitor@example.com")
+    visitor.get_by_label("Password").fill(PASSWORD)
+    visitor.get_by_role("button", name="Create account").click()
+    expect(visitor).to_have_url(re.compile(f"#/tickets/{ticket_id}$"))
+    visitor.get_by_role("button", name="Buy for $55.00").click()
+    expect(visitor.locator("#order-status")).to_have_text("Reserved, waiting for payment")
+    visitor.get_by_role("button", name="Cancel the order").click()
+    expect(visitor.locator("#order-status")).to_have_text("Cancelled")
+    visitor.get_by_role("button", name="Sign out").click()
+    expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
+    visitor.goto("/#/orders")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_everything_works_with_the_keyboard(runner, person):
+    api = runner()
+    list_ticket(api, "Keyboard gig", 10)
+    page = person(api.base)
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tickets for sale")
+
+    def tab_to(name):
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            focused = "(e => (e.labels && e.labels[0] ? e.labels[0] : e).textContent.trim())(document.activeElement)"
+            if page.evaluate(focused) == name:
+                return
+        raise AssertionError(f"{name!r} cannot be reached with Tab")
+
+    tab_to("Sign up")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Email")).to_be_visible()
+    page.keyboard.press("Tab")  # from the heading to the first field
+    page.keyboard.type("keys@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#account")).to_contain_text("keys@example.com")
+    tab_to("Keyboard gig")
+    page.keyboard.press("Enter")
+    tab_to("Buy for $10.00")
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-status")).to_have_text("Reserved, waiting for payment")
+    tab_to("Visa 4242 4242 4242 4242 (succeeds)")
+    page.keyboard.press("Space")
+    tab_to("Pay $10.00")
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-status")).to_have_text("Paid")
+
+
+def test_with_stripe_js_the_order_completes_through_stripes_webhook(runner, person):
+    stripe = os.environ["LOCALSTRIPE_ENDPOINT"]
+    secret = "whsec_browser_journey"
+    api = runner(
+        STRIPE_SECRET_KEY="sk_test_browser",
+        STRIPE_API_BASE=stripe,
+        STRIPE_PUBLISHABLE_KEY="pk_test_browser",
+        STRIPE_JS_URL=f"{stripe}/js.stripe.com/v3/",
+        STRIPE_WEBHOOK_SECRET=secret,
+    )
+    hook = urllib.request.Request(f"{stripe}/_config/webhooks/browser-{api.port}", method="POST")
+    form = f"url={api.base}/api/payments/webhook&secret={secret}".encode()
+    urllib.request.urlopen(hook, form).close()
+
+    list_ticket(api, "Stripe night", 42)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Stripe night")
+    expect(buyer.locator("#card-element input").first).to_be_visible()
+    # The card field is Stripe's own (an iframe of Stripe.js; here localstripe's stand-in).
+    assert not violations(buyer, exclude="#card-element")
+
+    def pay_with(number):
+        card = buyer.locator("#card-element")
+        card.get_by_placeholder("number").fill(number)
+        card.get_by_placeholder("exp_month").fill("12")
+        card.get_by_placeholder("exp_year").fill("34")
+        card.get_by_placeholder("cvc").fill("123")
+        card.get_by_placeholder("postal_code").fill("10001")
+        buyer.get_by_role("button", name="Pay $42.00").click()
+
+    pay_with("4000000000000002")
+    expect(buyer.get_by_role("alert")).to_contain_text("The payment did not go through: Your card was declined.")
+    pay_with("4000002500003155")
+    buyer.get_by_role("button", name="Complete authentication").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid", timeout=20_000)
+    expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00")

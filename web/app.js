@@ -1,0 +1,667 @@
+// The marketplace in the browser: one page, routes in the URL's hash, the API on the same
+// origin (the session is its HttpOnly cookie). No build step, no dependency.
+
+const main = document.getElementById("main");
+const statusRegion = document.getElementById("status");
+const account = document.getElementById("account");
+
+let me = null; // the signed-in user, {id, email}, or null
+let config = null; // GET /api/config
+let leaving = []; // what the current view stops when another replaces it (timers)
+
+// --- the API ------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, errors, headers) {
+    super(errors.map((error) => error.message).join(" "));
+    this.status = status;
+    this.errors = errors;
+    this.headers = headers;
+  }
+}
+
+async function api(method, path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, [{ message: "The server cannot be reached. Check your connection and try again." }]);
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const errors = Array.isArray(data?.errors) && data.errors.length
+      ? data.errors
+      : [{ message: response.status >= 500 ? "Something went wrong on our side. Please try again." : "That did not work." }];
+    throw new ApiError(response.status, errors, response.headers);
+  }
+  return { data, headers: response.headers, status: response.status };
+}
+
+/// The address of the next page, from a `Link: <...>; rel="next"` header.
+function nextPage(headers) {
+  const link = headers.get("link");
+  const match = link && link.match(/<([^>]+)>;\s*rel="next"/);
+  return match ? match[1] : null;
+}
+
+// --- building the page --------------------------------------------------------------
+
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (value === true) element.setAttribute(name, "");
+    else element.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+function render(title, ...content) {
+  document.title = `${title} · Ticketing`;
+  const heading = h("h1", { tabindex: "-1" }, title);
+  main.replaceChildren(heading, ...content.flat().filter((part) => part !== null && part !== undefined));
+  heading.focus();
+}
+
+let saidAt = 0;
+function say(message) {
+  statusRegion.textContent = message;
+  saidAt = Date.now();
+}
+
+function alertBox(message) {
+  return h("p", { class: "alert", role: "alert" }, message);
+}
+
+const money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+const price = (amount) => money.format(amount);
+const when = (iso) =>
+  iso ? new Date(iso).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC" : "—";
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+/// Sends a signed-out visitor to sign in, and back here after.
+function signInFirst() {
+  say("Please sign in first.");
+  go(`#/signin?next=${encodeURIComponent(location.hash || "#/")}`);
+}
+
+/// A form whose fields show the API's messages next to them.
+function form({ fields, submit, onsubmit }) {
+  const inputs = {};
+  const messages = {};
+  const summary = h("div", { "aria-live": "assertive" });
+  const rows = fields.map((field) => {
+    const id = `field-${field.name}`;
+    const error = h("p", { id: `${id}-error`, class: "field-error" });
+    const hint = field.hint ? h("p", { id: `${id}-hint`, class: "hint" }, field.hint) : null;
+    const input = h("input", {
+      id,
+      name: field.name,
+      type: field.type || "text",
+      value: field.value ?? "",
+      required: field.required,
+      autocomplete: field.autocomplete,
+      inputmode: field.inputmode,
+      step: field.step,
+      min: field.min,
+      "aria-describedby": [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" "),
+    });
+    inputs[field.name] = input;
+    messages[field.name] = error;
+    return h("div", { class: "field" }, h("label", { for: id }, field.label), input, hint, error);
+  });
+  const button = h("button", { type: "submit" }, submit);
+  const element = h("form", { novalidate: true }, summary, rows, h("div", { class: "actions" }, button));
+  const clear = () => {
+    summary.replaceChildren();
+    for (const name in messages) {
+      messages[name].textContent = "";
+      inputs[name].removeAttribute("aria-invalid");
+    }
+  };
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear();
+    button.disabled = true;
+    try {
+      const values = Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, input.value]));
+      await onsubmit(values);
+    } catch (error) {
+      const general = [];
+      for (const entry of error.errors || [{ message: String(error.message || error) }]) {
+        if (entry.field && messages[entry.field]) {
+          messages[entry.field].textContent = entry.message;
+          inputs[entry.field].setAttribute("aria-invalid", "true");
+        } else {
+          general.push(entry.message);
+        }
+      }
+      if (general.length) summary.replaceChildren(alertBox(general.join(" ")));
+      const invalid = element.querySelector('[aria-invalid="true"]');
+      (invalid || button).focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return element;
+}
+
+// --- the header ---------------------------------------------------------------------
+
+async function loadMe() {
+  try {
+    me = (await api("GET", "/api/users/currentuser")).data.currentUser;
+  } catch {
+    me = null;
+  }
+  renderAccount();
+}
+
+function renderAccount() {
+  if (me) {
+    account.replaceChildren(
+      h("span", {}, "Signed in as ", h("strong", {}, me.email)),
+      h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),
+    );
+  } else {
+    account.replaceChildren(
+      h("a", { href: "#/signin" }, "Sign in"),
+      h("a", { href: "#/signup", class: "button" }, "Sign up"),
+    );
+  }
+}
+
+async function signOut() {
+  await api("POST", "/api/users/signout").catch(() => {});
+  me = null;
+  renderAccount();
+  say("You are signed out.");
+  go("#/");
+}
+
+function markCurrentNav() {
+  const path = (location.hash || "#/").split("?")[0];
+  for (const link of document.querySelectorAll(".top nav a")) {
+    const target = link.getAttribute("href");
+    const current = target === "#/" ? path === "#/" || path.startsWith("#/tickets") : path.startsWith(target);
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+// --- tickets ------------------------------------------------------------------------
+
+function ticketCard(ticket) {
+  return h(
+    "li",
+    { class: "card" },
+    h("h2", {}, h("a", { href: `#/tickets/${ticket.id}` }, ticket.title)),
+    h("p", { class: "price" }, price(ticket.price)),
+    ticket.date ? h("p", {}, when(ticket.date)) : null,
+    ticket.venue ? h("p", {}, ticket.venue) : null,
+    ticket.status === "available" ? null : h("p", {}, h("span", { class: "badge" }, ticket.status)),
+  );
+}
+
+async function listing(title, firstPage, intro) {
+  const list = h("ul", { class: "cards", "aria-label": title });
+  const more = h("button", { type: "button", class: "secondary" }, "Show more");
+  const empty = h("p", { class: "note" }, "Nothing here yet.");
+  let next = firstPage;
+  const load = async () => {
+    more.disabled = true;
+    const { data, headers } = await api("GET", next);
+    list.append(...data.map(ticketCard));
+    next = nextPage(headers);
+    more.hidden = !next;
+    empty.hidden = list.children.length > 0;
+    more.disabled = false;
+  };
+  more.addEventListener("click", () => load().catch((error) => say(error.message)));
+  await load();
+  return [intro, empty, list, h("div", { class: "actions" }, more)];
+}
+
+async function ticketsPage(show) {
+  show("Tickets for sale", await listing("Tickets for sale", "/api/tickets?limit=12", null));
+}
+
+async function ticketPage(show, id) {
+  const { data: ticket } = await api("GET", `/api/tickets/${encodeURIComponent(id)}`);
+  const mine = me && me.id === ticket.userId;
+  const facts = h(
+    "dl",
+    { class: "facts" },
+    h("dt", {}, "Price"),
+    h("dd", { class: "price" }, price(ticket.price)),
+    h("dt", {}, "Date"),
+    h("dd", {}, when(ticket.date)),
+    h("dt", {}, "Venue"),
+    h("dd", {}, ticket.venue || "—"),
+    h("dt", {}, "Status"),
+    h("dd", {}, h("span", { class: "badge", id: "ticket-status" }, ticket.status)),
+  );
+  const feedback = h("div", { "aria-live": "assertive" });
+  const actions = h("div", { class: "actions" });
+  if (mine) {
+    actions.append(
+      h("a", { class: "button secondary", href: `#/tickets/${ticket.id}/edit` }, "Edit"),
+      h("button", {
+        type: "button",
+        class: "danger",
+        onclick: async () => {
+          try {
+            await api("DELETE", `/api/tickets/${ticket.id}`);
+            say(`“${ticket.title}” is no longer for sale.`);
+            go("#/sell");
+          } catch (error) {
+            feedback.replaceChildren(alertBox(explainTicketChange(error)));
+          }
+        },
+      }, "Delete"),
+    );
+  } else if (ticket.status === "available") {
+    actions.append(h("button", {
+      type: "button",
+      onclick: async (event) => {
+        if (!me) return signInFirst();
+        event.target.disabled = true;
+        try {
+          const { data: order } = await api("POST", "/api/orders", { ticketId: ticket.id });
+          say("Reserved for you: pay before the time runs out.");
+          go(`#/orders/${order.id}`);
+        } catch (error) {
+          if (error.status === 401) return signInFirst();
+          feedback.replaceChildren(alertBox(error.message));
+          event.target.disabled = false;
+        }
+      },
+    }, me ? `Buy for ${price(ticket.price)}` : "Sign in to buy"));
+  } else {
+    actions.append(h("p", { class: "note" }, ticket.status === "sold" ? "This ticket is sold." : "This ticket is reserved by someone else."));
+  }
+  show(ticket.title, facts, feedback, actions, h("p", {}, h("a", { href: "#/" }, "Back to the tickets")));
+}
+
+function explainTicketChange(error) {
+  if (error.status === 409) return "This ticket is reserved or sold, so it cannot change any more.";
+  if (error.status === 403) return "Only the seller can change this ticket.";
+  return error.message;
+}
+
+function ticketFields(ticket = {}) {
+  return [
+    { name: "title", label: "Title", value: ticket.title, required: true },
+    { name: "price", label: "Price (USD)", type: "number", step: "0.01", min: "0.01", inputmode: "decimal", value: ticket.price, required: true, hint: "Up to 999,999.99, at most two decimals." },
+    { name: "date", label: "Date and time (UTC)", type: "datetime-local", value: ticket.date ? ticket.date.slice(0, 16) : "", hint: "Optional; in the future." },
+    { name: "venue", label: "Venue", value: ticket.venue, hint: "Optional." },
+  ];
+}
+
+/// The API's body for a ticket form: the price as a number, the date as UTC.
+function draft(values) {
+  const number = values.price.trim() === "" ? null : Number(values.price);
+  return {
+    title: values.title,
+    price: Number.isFinite(number) ? number : values.price,
+    date: values.date ? `${values.date}:00Z` : null,
+    venue: values.venue || null,
+  };
+}
+
+async function sellPage(show) {
+  if (!me) return signInFirst();
+  const create = form({
+    fields: ticketFields(),
+    submit: "List the ticket",
+    onsubmit: async (values) => {
+      const { data: ticket } = await api("POST", "/api/tickets", draft(values));
+      say(`“${ticket.title}” is for sale.`);
+      go(`#/tickets/${ticket.id}`);
+    },
+  });
+  const mine = await listing("Your tickets", `/api/tickets?userId=${encodeURIComponent(me.id)}&limit=12`, null);
+  show("Sell a ticket", create, h("h2", {}, "Your tickets"), mine);
+}
+
+async function editPage(show, id) {
+  if (!me) return signInFirst();
+  const { data: ticket } = await api("GET", `/api/tickets/${encodeURIComponent(id)}`);
+  const edit = form({
+    fields: ticketFields(ticket),
+    submit: "Save",
+    onsubmit: async (values) => {
+      try {
+        await api("PUT", `/api/tickets/${ticket.id}`, draft(values));
+      } catch (error) {
+        if (error.status === 409 || error.status === 403) throw new ApiError(error.status, [{ message: explainTicketChange(error) }]);
+        throw error;
+      }
+      say("Saved.");
+      go(`#/tickets/${ticket.id}`);
+    },
+  });
+  show(`Edit “${ticket.title}”`, edit);
+}
+
+// --- accounts -----------------------------------------------------------------------
+
+function returnTo() {
+  const query = (location.hash.split("?")[1] || "");
+  const next = new URLSearchParams(query).get("next");
+  return next && next.startsWith("#/") ? next : "#/";
+}
+
+function signInPage(show) {
+  const signIn = form({
+    fields: [
+      { name: "email", label: "Email", type: "email", autocomplete: "email", required: true },
+      { name: "password", label: "Password", type: "password", autocomplete: "current-password", required: true },
+    ],
+    submit: "Sign in",
+    onsubmit: async (values) => {
+      me = (await api("POST", "/api/users/signin", values)).data;
+      renderAccount();
+      say(`Welcome back, ${me.email}.`);
+      go(returnTo());
+    },
+  });
+  show("Sign in", signIn, h("p", {}, "New here? ", h("a", { href: `#/signup?next=${encodeURIComponent(returnTo())}` }, "Create an account")));
+}
+
+function signUpPage(show) {
+  const signUp = form({
+    fields: [
+      { name: "email", label: "Email", type: "email", autocomplete: "email", required: true },
+      { name: "password", label: "Password", type: "password", autocomplete: "new-password", required: true, hint: "8 to 128 characters." },
+    ],
+    submit: "Create account",
+    onsubmit: async (values) => {
+      me = (await api("POST", "/api/users/signup", values)).data;
+      renderAccount();
+      say(`Welcome, ${me.email}.`);
+      go(returnTo());
+    },
+  });
+  show("Create an account", signUp, h("p", {}, "Have an account? ", h("a", { href: `#/signin?next=${encodeURIComponent(returnTo())}` }, "Sign in")));
+}
+
+// --- orders -------------------------------------------------------------------------
+
+const orderStatus = (order) => {
+  if (order.status === "complete") return "Paid";
+  if (order.status === "cancelled") return order.cancelReason === "expired" ? "Expired" : "Cancelled";
+  return "Reserved, waiting for payment";
+};
+
+async function ordersPage(show) {
+  if (!me) return signInFirst();
+  const { data } = await api("GET", "/api/orders?limit=50");
+  const rows = data.map((order) =>
+    h("tr", {},
+      h("td", {}, h("a", { href: `#/orders/${order.id}` }, order.ticket.title)),
+      h("td", {}, price(order.ticket.price)),
+      h("td", {}, orderStatus(order)),
+      h("td", {}, when(order.createdAt))));
+  show("My orders", data.length
+    ? h("table", {}, h("caption", { class: "hint" }, "Newest first"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Ticket"), h("th", { scope: "col" }, "Price"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Ordered"))),
+        h("tbody", {}, rows))
+    : h("p", { class: "note" }, "No orders yet. ", h("a", { href: "#/" }, "Find a ticket")));
+}
+
+function countdown(seconds, onEnd) {
+  const clock = h("span", { class: "countdown", role: "timer", "aria-label": "Time left to pay" });
+  let left = Math.max(0, seconds);
+  const render = () => {
+    const minutes = Math.floor(left / 60);
+    clock.textContent = `${minutes}:${String(left % 60).padStart(2, "0")}`;
+  };
+  render();
+  const timer = setInterval(() => {
+    left = Math.max(0, left - 1);
+    render();
+    if (left <= 0) {
+      clearInterval(timer);
+      onEnd();
+    }
+  }, 1000);
+  leaving.push(() => clearInterval(timer));
+  return clock;
+}
+
+async function orderPage(show, id) {
+  if (!me) return signInFirst();
+  const { data: order } = await api("GET", `/api/orders/${encodeURIComponent(id)}`);
+  const payments = (await api("GET", `/api/payments?orderId=${encodeURIComponent(order.id)}`)).data;
+  const open = order.status === "created" || order.status === "awaiting:payment";
+  const facts = h("dl", { class: "facts" },
+    h("dt", {}, "Ticket"), h("dd", {}, h("a", { href: `#/tickets/${order.ticket.id}` }, order.ticket.title)),
+    h("dt", {}, "Price"), h("dd", { class: "price" }, price(order.ticket.price)),
+    h("dt", {}, "Status"), h("dd", { id: "order-status" }, orderStatus(order)));
+  const parts = [facts];
+  if (open) {
+    const { data: state } = await api("GET", `/api/expiration/${order.id}`);
+    parts.push(h("p", {}, "Reserved for you for ", countdown(state.secondsRemaining, () => route()), " more."));
+    parts.push(await paymentSection(order, payments));
+    parts.push(h("div", { class: "actions" }, h("button", {
+      type: "button", class: "secondary",
+      onclick: async () => {
+        await api("DELETE", `/api/orders/${order.id}`).catch((error) => say(error.message));
+        say("Order cancelled: the ticket is for sale again.");
+        route();
+      },
+    }, "Cancel the order")));
+  } else if (order.status === "complete") {
+    const paid = payments.find((payment) => payment.status === "succeeded" || payment.status === "refunded");
+    parts.push(h("div", { class: "success", role: "status" },
+      h("h2", {}, "Receipt"),
+      h("p", {}, `Paid ${price(paid ? paid.amount : order.ticket.price)} for “${order.ticket.title}”.`),
+      paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null,
+      order.refundedAt ? h("p", {}, `Refunded ${when(order.refundedAt)}.`) : null));
+  } else if (order.cancelReason === "expired") {
+    parts.push(h("p", { class: "alert", role: "alert" }, "This reservation expired before it was paid; the ticket is for sale again."));
+  } else {
+    parts.push(h("p", { class: "note" }, "You cancelled this order."));
+  }
+  show(`Order for “${order.ticket.title}”`, parts);
+}
+
+/// Polls the order until the payment's news has come (Stripe's webhook).
+async function awaitCompletion(orderId, feedback) {
+  feedback.replaceChildren(h("p", { class: "note", role: "status" }, "Waiting for the payment to be confirmed…"));
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    const { data: order } = await api("GET", `/api/orders/${orderId}`);
+    if (order.status !== "created" && order.status !== "awaiting:payment") return route();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  feedback.replaceChildren(alertBox("The payment has not been confirmed yet. This page will show it once it is; you can reload it later."));
+}
+
+async function paymentSection(order, payments) {
+  const feedback = h("div", { "aria-live": "assertive" });
+  const pending = payments.find((payment) => payment.status === "requires_action");
+  const failed = payments.find((payment) => payment.failureMessage);
+  if (failed && !pending) feedback.append(alertBox(`The last payment did not go through: ${failed.failureMessage} Try another card.`));
+  if (config.payments === "stripe") return stripePayment(order, feedback);
+  return testPayment(order, feedback, pending);
+}
+
+function testPayment(order, feedback, pending) {
+  const cards = config.testCards.map((card, index) =>
+    h("label", {}, h("input", { type: "radio", name: "card", value: card.token, checked: index === 0 }), card.label));
+  const pay = h("button", { type: "submit" }, `Pay ${price(order.ticket.price)}`);
+  const element = h("form", {},
+    h("h2", {}, "Pay"),
+    h("fieldset", {}, h("legend", {}, "Test card"), cards),
+    feedback, h("div", { class: "actions" }, pay));
+  if (pending) feedback.append(authenticate(pending, order, feedback));
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    pay.disabled = true;
+    const token = element.querySelector("input[name=card]:checked").value;
+    try {
+      const { data: payment, status } = await api("POST", "/api/payments", { orderId: order.id, token });
+      if (status === 202) feedback.replaceChildren(authenticate(payment, order, feedback));
+      else {
+        say("Payment received.");
+        route();
+      }
+    } catch (error) {
+      feedback.replaceChildren(alertBox(error.status === 402 ? `The payment did not go through: ${error.message} Try another card.` : error.message));
+      pay.disabled = false;
+      pay.focus();
+    }
+  });
+  return element;
+}
+
+/// The bank's 3-D Secure step, as the local test gateway plays it.
+function authenticate(payment, order, feedback) {
+  const answer = async (success) => {
+    try {
+      await api("POST", "/_local/test-gateway/authenticate", { clientSecret: payment.clientSecret, success });
+      if (success) await awaitCompletion(order.id, feedback);
+      else feedback.replaceChildren(alertBox("The bank did not confirm the payment. Try another card."));
+    } catch (error) {
+      feedback.replaceChildren(alertBox(error.message));
+    }
+  };
+  return h("div", { class: "note", role: "group", "aria-label": "3-D Secure" },
+    h("p", {}, "Your bank asks you to confirm this payment (3-D Secure)."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", onclick: () => answer(true) }, "Confirm the payment"),
+      h("button", { type: "button", class: "secondary", onclick: () => answer(false) }, "Refuse")));
+}
+
+let stripeLoading = null;
+function loadStripe() {
+  stripeLoading ??= new Promise((resolve, reject) => {
+    const script = h("script", { src: config.stripeJsUrl });
+    script.addEventListener("load", () => resolve(window.Stripe(config.publishableKey)));
+    script.addEventListener("error", () => reject(new Error("Stripe could not be loaded. Check your connection and try again.")));
+    document.head.append(script);
+  });
+  return stripeLoading;
+}
+
+async function stripePayment(order, feedback) {
+  const mount = h("div", { id: "card-element" });
+  const pay = h("button", { type: "submit" }, `Pay ${price(order.ticket.price)}`);
+  const element = h("form", {}, h("h2", {}, "Pay"),
+    h("div", { class: "field" }, h("span", { id: "card-label" }, "Card"), mount), feedback, h("div", { class: "actions" }, pay));
+  mount.setAttribute("aria-labelledby", "card-label");
+  let card = null;
+  loadStripe()
+    .then((stripe) => {
+      card = stripe.elements().create("card");
+      card.mount(mount);
+    })
+    .catch((error) => feedback.replaceChildren(alertBox(error.message)));
+  element.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    pay.disabled = true;
+    try {
+      const stripe = await loadStripe();
+      const { data: payment } = await api("POST", "/api/payments", { orderId: order.id });
+      const result = await stripe.confirmCardPayment(payment.clientSecret, { payment_method: { card } });
+      if (result.error) {
+        feedback.replaceChildren(alertBox(`The payment did not go through: ${result.error.message} Try another card.`));
+        pay.disabled = false;
+        return;
+      }
+      await awaitCompletion(order.id, feedback);
+    } catch (error) {
+      feedback.replaceChildren(alertBox(error.message));
+      pay.disabled = false;
+    }
+  });
+  return element;
+}
+
+// --- notifications ------------------------------------------------------------------
+
+async function notificationsPage(show) {
+  if (!me) return signInFirst();
+  const { data } = await api("GET", "/api/notifications?limit=50");
+  show("Notifications", data.length
+    ? h("ul", { class: "cards" }, data.map((note) =>
+        h("li", { class: "card" }, h("p", {}, note.message), h("p", {}, when(note.createdAt), " · ", h("a", { href: `#/orders/${note.orderId}` }, "the order")))))
+    : h("p", { class: "note" }, "Nothing yet."));
+}
+
+// --- routing ------------------------------------------------------------------------
+
+const routes = [
+  [/^#\/?$/, ticketsPage],
+  [/^#\/tickets\/([^/]+)\/edit$/, editPage],
+  [/^#\/tickets\/([^/]+)$/, ticketPage],
+  [/^#\/sell$/, sellPage],
+  [/^#\/orders$/, ordersPage],
+  [/^#\/orders\/([^/]+)$/, orderPage],
+  [/^#\/notifications$/, notificationsPage],
+  [/^#\/signin$/, signInPage],
+  [/^#\/signup$/, signUpPage],
+];
+
+let generation = 0;
+
+/// Shows the view of the address. A view still loading when the address changes again never
+/// shows: only the newest one may.
+async function route() {
+  for (const stop of leaving) stop();
+  leaving = [];
+  const mine = ++generation;
+  const show = (...page) => {
+    if (mine === generation) render(...page);
+  };
+  markCurrentNav();
+  const path = (location.hash || "#/").split("?")[0];
+  const found = routes.find(([pattern]) => pattern.test(path));
+  if (!found) return show("Page not found", h("p", {}, h("a", { href: "#/" }, "See the tickets for sale")));
+  const [pattern, view] = found;
+  try {
+    await view(show, ...path.match(pattern).slice(1).map(decodeURIComponent));
+  } catch (error) {
+    if (error.status === 401) return signInFirst();
+    const message = error.status === 404 ? "There is nothing here: it may have been removed." : error.message;
+    show(error.status === 404 ? "Not found" : "Something went wrong", alertBox(message), h("p", {}, h("a", { href: "#/" }, "Back to the tickets")));
+  }
+}
+
+window.addEventListener("hashchange", () => {
+  // A message said just before this navigation is about it: it stays.
+  if (Date.now() - saidAt > 1000) statusRegion.textContent = "";
+  route();
+});
+
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
+(async () => {
+  config = (await api("GET", "/api/config").catch(() => ({ data: { payments: "test", testCards: [] } }))).data;
+  await loadMe();
+  await route();
+})();
