@@ -510,3 +510,48 @@ fn the_api_is_throttled_and_logged_and_every_log_is_kept_for_a_while() {
         assert!(reserved.is_some_and(|reserved| reserved > 0), "{id}");
     }
 }
+
+#[test]
+fn the_client_and_the_api_share_one_cloudfront_origin_and_only_it_reads_the_bucket() {
+    let template = template();
+    let resources = &template["Resources"];
+    let config = &resources["WebDistribution"]["Properties"]["DistributionConfig"];
+    let origins: BTreeMap<&str, &Value> = config["Origins"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|origin| (origin["Id"].as_str().unwrap(), origin))
+        .collect();
+    let access = serde_norway::to_string(&origins["web"]["OriginAccessControlId"]).unwrap();
+    assert!(access.contains("WebOriginAccessControl"), "the bucket is read through origin access control: {access}");
+    let api_domain = serde_norway::to_string(&origins["api"]["DomainName"]).unwrap();
+    assert!(api_domain.contains("${HttpApi}.execute-api"), "the API origin is this stack's HTTP API: {api_domain}");
+    assert_eq!(origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"].as_str(), Some("https-only"));
+
+    assert_eq!(config["DefaultCacheBehavior"]["TargetOriginId"].as_str(), Some("web"));
+    assert_eq!(config["DefaultRootObject"].as_str(), Some("index.html"));
+    let behaviors = config["CacheBehaviors"].as_sequence().unwrap();
+    let api = behaviors.iter().find(|b| b["PathPattern"].as_str() == Some("/api/*")).expect("an /api/* behaviour");
+    assert_eq!(api["TargetOriginId"].as_str(), Some("api"));
+    assert_eq!(api["CachePolicyId"].as_str(), Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"), "Managed-CachingDisabled");
+    assert_eq!(
+        api["OriginRequestPolicyId"].as_str(),
+        Some("b689b0a8-53d0-40ab-baf2-68738e2966ac"),
+        "Managed-AllViewerExceptHostHeader: the cookie, the Authorization header and the query reach the API"
+    );
+    let methods: BTreeSet<&str> =
+        api["AllowedMethods"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    let routed: BTreeSet<&str> = ROUTES.iter().map(|route| route.method).collect();
+    assert!(routed.is_subset(&methods), "every method a route answers: {routed:?} within {methods:?}");
+
+    let block = &resources["WebBucket"]["Properties"]["PublicAccessBlockConfiguration"];
+    for setting in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+        assert_eq!(block[setting].as_bool(), Some(true), "{setting}");
+    }
+    let statements = resources["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap();
+    for allow in statements.iter().filter(|s| s["Effect"].as_str() == Some("Allow")) {
+        assert_eq!(allow["Principal"]["Service"].as_str(), Some("cloudfront.amazonaws.com"));
+        let source = serde_norway::to_string(&allow["Condition"]["StringEquals"]["AWS:SourceArn"]).unwrap();
+        assert!(source.contains("distribution/${WebDistribution}"), "only this distribution: {source}");
+    }
+}

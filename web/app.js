@@ -484,7 +484,30 @@ async function orderPage(show, id) {
   } else {
     parts.push(h("p", { class: "note" }, "You cancelled this order."));
   }
+  if (payments.length) parts.push(...paymentsTable(payments));
   show(`Order for “${order.ticket.title}”`, parts);
+}
+
+const paymentStatus = (payment) => {
+  if (payment.status === "succeeded") return payment.amountRefunded ? `Paid, ${price(payment.amountRefunded)} refunded` : "Paid";
+  if (payment.status === "refunded") return "Refunded";
+  if (payment.status === "requires_action") return "Waiting for the bank (3-D Secure)";
+  if (payment.status === "processing") return "Processing";
+  return payment.failureMessage ? `Declined: ${payment.failureMessage}` : "Waiting for a card";
+};
+
+function paymentsTable(payments) {
+  return [
+    h("h2", {}, "Payments for this order"),
+    h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Payment"), h("th", { scope: "col" }, "Amount"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Started"))),
+      h("tbody", {}, payments.map((payment) =>
+        h("tr", {},
+          h("td", {}, payment.stripeId),
+          h("td", {}, price(payment.amount)),
+          h("td", {}, paymentStatus(payment)),
+          h("td", {}, when(payment.createdAt)))))),
+  ];
 }
 
 /// Polls the order until the payment's news has come (Stripe's webhook).
@@ -492,7 +515,10 @@ async function awaitCompletion(orderId, feedback) {
   feedback.replaceChildren(h("p", { class: "note", role: "status" }, "Waiting for the payment to be confirmed…"));
   for (let attempt = 0; attempt < 60; attempt += 1) {
     const { data: order } = await api("GET", `/api/orders/${orderId}`);
-    if (order.status !== "created" && order.status !== "awaiting:payment") return route();
+    if (order.status !== "created" && order.status !== "awaiting:payment") {
+      say(order.status === "complete" ? "Payment received." : "The order was not paid.");
+      return route();
+    }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   feedback.replaceChildren(alertBox("The payment has not been confirmed yet. This page will show it once it is; you can reload it later."));
@@ -632,6 +658,8 @@ async function route() {
   for (const stop of leaving) stop();
   leaving = [];
   const mine = ++generation;
+  // A message said just before this view is about it: it stays; older ones go.
+  if (Date.now() - saidAt > 1000) statusRegion.textContent = "";
   const show = (...page) => {
     if (mine === generation) render(...page);
   };
@@ -649,11 +677,7 @@ async function route() {
   }
 }
 
-window.addEventListener("hashchange", () => {
-  // A message said just before this navigation is about it: it stays.
-  if (Date.now() - saidAt > 1000) statusRegion.textContent = "";
-  route();
-});
+window.addEventListener("hashchange", route);
 
 document.querySelector(".skip").addEventListener("click", (event) => {
   event.preventDefault();

@@ -81,10 +81,17 @@ def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, per
     expect(declined).to_contain_text("The payment did not go through: Your card was declined.")
     expect(declined).to_contain_text("Try another card.")
     expect(buyer.locator("#order-status")).to_have_text("Reserved, waiting for payment")
+    buyer.reload()
+    expect(buyer.get_by_role("alert")).to_contain_text("The last payment did not go through: Your card was declined.")
+    expect(buyer.get_by_role("table")).to_contain_text("Declined: Your card was declined.")
 
     buyer.get_by_label(re.compile("succeeds")).check()
     buyer.get_by_role("button", name="Pay $30.00").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid")
+    payments = buyer.get_by_role("table").get_by_role("row")
+    expect(payments).to_have_count(2)
+    expect(payments.nth(1)).to_contain_text("$30.00")
+    expect(payments.nth(1)).to_contain_text("Paid")
     buyer.get_by_role("link", name="Notifications").click()
     expect(buyer.get_by_role("listitem").first).to_be_visible()
 
