@@ -103,6 +103,7 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--env", default="events/sam-local-env.json")
+    parser.add_argument("--json", help="write the runs to this file (for scripts/bench_report.py) instead of a table")
     parser.add_argument("binaries", nargs="+")
     args = parser.parse_args()
 
@@ -120,6 +121,11 @@ def main():
             timings[name].append(elapsed)
             memory[name].append(rss)
 
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({name: {"size": os.path.getsize(path), "init_ms": timings[name], "rss_kib": memory[name]}
+                       for name, path in paths.items()}, out)
+        return
     print(f"{'binary':<24} {'size (MB)':>10} {'init median (ms)':>17} {'init p90 (ms)':>14} {'RSS at init (MB)':>17}")
     for name, path in paths.items():
         runs = sorted(timings[name])

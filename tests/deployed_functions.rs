@@ -269,3 +269,32 @@ async fn each_functions_role_allows_what_its_code_calls_and_nothing_else() {
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// What a run read from the table `id` of its stack: (operation, resource) pairs.
+fn reads_of<'a>(run: &'a Run, id: &str) -> Vec<&'a str> {
+    let table = format!(":table/{}", run.stack.physical(id).expect("the table"));
+    run.recorded
+        .iter()
+        .filter(|recorded| {
+            recorded.calls.iter().any(|call| {
+                (call.action == "dynamodb:GetItem" || call.action == "dynamodb:Query")
+                    && (call.resource.ends_with(&table) || call.resource.contains(&format!("{table}/index/")))
+            })
+        })
+        .map(|recorded| recorded.operation.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_webhook_reads_the_payment_it_settles_once() {
+    let runs = runs().await;
+    let run = runs
+        .iter()
+        .find(|run| run.sample.ends_with("payments-webhook/200-payment-succeeded.json"))
+        .expect("the webhook's payment_intent.succeeded sample");
+    assert!(matches!(run.outcome.status(), Some(200)), "{:?}", run.outcome);
+    assert_eq!(reads_of(run, "PaymentsTable").len(), 1, "{:#?}", run.recorded);
+    let writes: Vec<&str> =
+        run.recorded.iter().map(|r| r.operation.as_str()).filter(|op| op.contains("Transact")).collect();
+    assert_eq!(writes, ["dynamodb:TransactWriteItems"], "the completion is one transaction");
+}

@@ -66,20 +66,8 @@ pub fn event_of(function: &str, sample: &Path) -> Value {
 /// Runs `sample` through `function`'s binary in a new stack on moto.
 pub async fn run(function: &str, sample: &Path) -> Run {
     let moto = moto::endpoint();
-    let logical = logical_id_of(function);
-    let mut stack = Stack::new(&moto);
-    stack.create(&SEEDED_TABLES.iter().map(|id| id.to_string()).collect()).await;
-    stack.create_for(&logical).await;
-    seed(&stack).await;
-
     let recorder = Recorder::start(&moto).await;
-    let mut env = stack.environment(&logical);
-    env.push(("AWS_ENDPOINT_URL".to_owned(), recorder.url.clone()));
-    if env.iter().any(|(name, _)| name == "STRIPE_SECRET_KEY")
-        && let Ok(stripe) = std::env::var("LOCALSTRIPE_ENDPOINT")
-    {
-        env.push(("STRIPE_API_BASE".to_owned(), stripe));
-    }
+    let (stack, env) = prepare(function, &recorder.url).await;
     let log = std::env::temp_dir().join(format!("{}-{function}.log", stack.name()));
     let binary = binaries().join(function);
     let mut running =
@@ -89,6 +77,25 @@ pub async fn run(function: &str, sample: &Path) -> Run {
     drop(running);
     let _ = std::fs::remove_file(&log);
     Run { function: function.to_owned(), sample: sample.to_path_buf(), outcome, recorded: recorder.take(), logs, stack }
+}
+
+/// A fresh stack of the function's resources on moto (`MOTO_ENDPOINT`), seeded with what the
+/// samples expect, and the function's environment as deployed, its AWS calls going to
+/// `aws_endpoint` (moto, or something in front of it).
+pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String, String)>) {
+    let logical = logical_id_of(function);
+    let mut stack = Stack::new(&moto::endpoint());
+    stack.create(&SEEDED_TABLES.iter().map(|id| id.to_string()).collect()).await;
+    stack.create_for(&logical).await;
+    seed(&stack).await;
+    let mut env = stack.environment(&logical);
+    env.push(("AWS_ENDPOINT_URL".to_owned(), aws_endpoint.to_owned()));
+    if env.iter().any(|(name, _)| name == "STRIPE_SECRET_KEY")
+        && let Ok(stripe) = std::env::var("LOCALSTRIPE_ENDPOINT")
+    {
+        env.push(("STRIPE_API_BASE".to_owned(), stripe));
+    }
+    (stack, env)
 }
 
 async fn seed(stack: &Stack) {

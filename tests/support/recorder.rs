@@ -28,6 +28,11 @@ pub struct Call {
 pub struct Recorded {
     pub operation: String,
     pub calls: Vec<Call>,
+    /// What DynamoDB bills it on demand, for items up to 1 KB and query pages up to 4 KB:
+    /// read and write request units.
+    pub capacity: (f64, f64),
+    /// The events a PutEvents call puts, the messages an SQS call sends or deletes.
+    pub entries: usize,
 }
 
 #[derive(Clone)]
@@ -183,7 +188,37 @@ pub fn recognize(
         }
         _ => vec![call(&action(&operation), "*".to_owned())],
     };
-    Some(Recorded { operation: action(&operation), calls })
+    let capacity = if service == "dynamodb" { capacity(&operation, &json) } else { (0.0, 0.0) };
+    let entries = json["Entries"].as_array().map_or(1, Vec::len);
+    Some(Recorded { operation: action(&operation), calls, capacity, entries })
+}
+
+/// DynamoDB's on-demand request units for a request: a strongly consistent read of up to
+/// 4 KB is 1 (eventually consistent, half), a write of up to 1 KB is 1, and in a transaction
+/// every item counts twice.
+fn capacity(operation: &str, json: &Value) -> (f64, f64) {
+    let read = if json["ConsistentRead"].as_bool() == Some(true) { 1.0 } else { 0.5 };
+    let items = |key: &str| json[key].as_array().map_or(0, Vec::len) as f64;
+    match operation {
+        "GetItem" | "Query" | "Scan" => (read, 0.0),
+        "PutItem" | "UpdateItem" | "DeleteItem" => (0.0, 1.0),
+        "TransactWriteItems" => (0.0, 2.0 * items("TransactItems")),
+        "TransactGetItems" => (2.0 * items("TransactItems"), 0.0),
+        "BatchWriteItem" => (
+            0.0,
+            json["RequestItems"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, r)| r.as_array().map_or(0, Vec::len))
+                .sum::<usize>() as f64,
+        ),
+        "BatchGetItem" => {
+            let keys = json["RequestItems"].as_object().into_iter().flatten();
+            (keys.map(|(_, r)| r["Keys"].as_array().map_or(0, Vec::len)).sum::<usize>() as f64 * 0.5, 0.0)
+        }
+        _ => (0.0, 0.0),
+    }
 }
 
 fn dynamodb_calls(operation: &str, json: &Value) -> Vec<Call> {

@@ -58,7 +58,7 @@ pub async fn expire(
             // Paid while the reservation held, as far as anyone can tell: the expiry runs as the
             // reservation lapses, so a gateway that does not say when counts as in time.
             let paid_at = intent.succeeded_at.unwrap_or(order.expires_at - chrono::Duration::milliseconds(1));
-            let settled = payments::settle(store, gateway, &order.id, &payment.stripe_id, paid_at, now).await?;
+            let settled = payments::settle(store, gateway, &payment, paid_at, now).await?;
             return Ok(if settled.status == PaymentStatus::Succeeded { Expiry::Completed } else { Expiry::Expired });
         }
     }

@@ -83,13 +83,11 @@ async fn apply(
                 );
                 return Ok(WebhookOutcome::Ignored);
             }
-            settle(store, gateway, order, intent, *at, now).await?;
+            settle(store, gateway, &payment, *at, now).await?;
         }
         GatewayEventKind::IntentFailed { order, intent, message } => {
-            if ours(store, order, intent).await?.is_none() {
-                return Ok(WebhookOutcome::Ignored);
-            }
-            record_failure(store, order, intent, message.clone(), now).await?;
+            let Some(payment) = ours(store, order, intent).await? else { return Ok(WebhookOutcome::Ignored) };
+            record_failure(store, payment, message.clone(), now).await?;
         }
         GatewayEventKind::ChargeRefunded { intent, refund, amount_refunded, full } => {
             record_refund(store, intent, refund.clone(), *amount_refunded, *full, now).await?

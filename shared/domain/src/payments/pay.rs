@@ -48,11 +48,6 @@ pub async fn pay(
         return Err(ALREADY_PAID);
     }
     let Some(token) = token else { return Ok(Outcome::Started(payment)) };
-    if existed && gateway.get_intent(&payment.stripe_id).await?.status == IntentStatus::Succeeded {
-        // Paid in a browser meanwhile (its webhook is on its way): settle now, charge nothing.
-        settle(store, gateway, &order.id, &payment.stripe_id, now, now).await?;
-        return Err(ALREADY_PAID);
-    }
 
     let intent = match gateway.confirm(&payment.stripe_id, token).await {
         Ok(intent) => intent,
@@ -60,11 +55,20 @@ pub async fn pay(
             save(store, payment.declined(Some(message.clone())), EventType::PaymentFailed, now).await?;
             return Err(Error::PaymentDeclined(message));
         }
+        // A succeeded intent cannot be confirmed again: paid in a browser meanwhile (its
+        // webhook is on its way). Settle now; nothing is charged twice.
+        Err(refused) if existed => {
+            if gateway.get_intent(&payment.stripe_id).await?.status != IntentStatus::Succeeded {
+                return Err(refused);
+            }
+            settle(store, gateway, &payment, now, now).await?;
+            return Err(ALREADY_PAID);
+        }
         Err(other) => return Err(other),
     };
     match intent.status {
         IntentStatus::Succeeded => {
-            let settled = settle(store, gateway, &order.id, &payment.stripe_id, now, now).await?;
+            let settled = settle(store, gateway, &payment, now, now).await?;
             match settled.status {
                 PaymentStatus::Succeeded => Ok(Outcome::Succeeded(settled)),
                 // The order died while the card was charged: the money went back.

@@ -22,19 +22,23 @@ pub fn may_complete(order: &Order, ticket: &Ticket, paid_at: DateTime<Utc>) -> b
     in_time && order_alive && (held || free)
 }
 
-/// A PaymentIntent succeeded at `succeeded_at`. Completes its order (order `complete`, ticket
-/// `sold`) if [`may_complete`]; otherwise refunds it. Repeating it changes nothing.
+/// `payment`'s PaymentIntent succeeded at `succeeded_at`. Completes its order (order
+/// `complete`, ticket `sold`) if [`may_complete`]; otherwise refunds it. Repeating it changes
+/// nothing. `payment` is as the caller read it; it is read again only when a concurrent change
+/// (an expiry, a second delivery) made the commit fail.
 pub async fn settle(
     store: &impl Store,
     gateway: &impl PaymentGateway,
-    order_id: &OrderId,
-    intent_id: &str,
+    payment: &Payment,
     succeeded_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Payment> {
-    // A concurrent change (an expiry, a second delivery) makes the commit fail; then look again.
+    let mut read = Some(payment.clone());
     for _ in 0..3 {
-        let payment = payment_of(store, order_id, intent_id).await?;
+        let payment = match read.take() {
+            Some(payment) => payment,
+            None => payment_of(store, &payment.order_id, &payment.stripe_id).await?,
+        };
         if payment.status.is_settled() {
             return Ok(payment);
         }
@@ -53,7 +57,7 @@ pub async fn settle(
             other => return other,
         }
     }
-    Err(Error::Internal(anyhow::anyhow!("settling {intent_id} kept conflicting")))
+    Err(Error::Internal(anyhow::anyhow!("settling {} kept conflicting", payment.stripe_id)))
 }
 
 /// The payment of `order_id`, which must be for `intent_id`.
@@ -122,16 +126,14 @@ async fn refund(
     Ok(refunded)
 }
 
-/// The provider says an attempt failed. A settled payment, or one already marked with this
-/// failure, is left as it is.
+/// The provider says an attempt to pay `payment` failed. A settled payment, or one already
+/// marked with this failure, is left as it is.
 pub async fn record_failure(
-    store: &(impl PaymentStore + ChangeStore),
-    order_id: &OrderId,
-    intent_id: &str,
+    store: &impl ChangeStore,
+    payment: Payment,
     message: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let payment = payment_of(store, order_id, intent_id).await?;
     let unchanged = payment.status == PaymentStatus::RequiresPaymentMethod && payment.failure_message == message;
     if payment.status.is_settled() || unchanged {
         return Ok(());

@@ -1,0 +1,175 @@
+//! `bench-invocations`: the invocation half of `scripts/bench` (a benchmark, not a test).
+//! Every function's release binary, as Lambda runs it (the Runtime API emulated, its
+//! environment from `template.yaml`), against a fresh seeded stack on moto:
+//! - cold: process start to the response of its first invocation, its AWS calls going over
+//!   TLS (`--tls`, a TLS front of moto whose certificate is `--ca`, given as AWS_CA_BUNDLE),
+//!   for each function's first successful sample and for the `one-call` baseline;
+//! - warm: the latency of `--warm` more invocations of that sample in the same process;
+//! - calls: every sample once over plain HTTP through the recording proxy, with the AWS
+//!   requests and DynamoDB request units each made.
+//!
+//! Prints one JSON object per line for scripts/bench_report.py.
+//!
+//!     bench-invocations --binaries target/release --tls https://127.0.0.1:PORT --ca cert.pem \
+//!         [--cold 7] [--warm 1000]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use ticketing_tests::deployed;
+use ticketing_tests::lambda::{Outcome, RunningFunction};
+
+struct Options {
+    binaries: PathBuf,
+    tls: String,
+    ca: String,
+    cold: usize,
+    warm: usize,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |name: &str| args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1)).cloned();
+    let usage = "usage: bench-invocations --binaries DIR --tls URL --ca FILE [--cold N] [--warm N]";
+    Options {
+        binaries: PathBuf::from(value("--binaries").expect(usage)),
+        tls: value("--tls").expect(usage),
+        ca: value("--ca").expect(usage),
+        cold: value("--cold").map_or(7, |n| n.parse().expect(usage)),
+        warm: value("--warm").map_or(1000, |n| n.parse().expect(usage)),
+    }
+}
+
+/// Each function's samples, sorted by name.
+fn samples() -> Vec<(String, Vec<PathBuf>)> {
+    let events = ticketing_tests::repo_root().join("events");
+    let mut functions: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(&events)
+        .expect("events/")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+                .ok()?
+                .filter_map(|file| Some(file.ok()?.path()))
+                .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
+                .collect();
+            files.sort();
+            Some((path.file_name()?.to_str()?.to_owned(), files))
+        })
+        .collect();
+    functions.sort();
+    functions
+}
+
+/// The first sample that succeeds: a 2xx HTTP sample, or an event.
+fn successful(samples: &[PathBuf]) -> Option<&PathBuf> {
+    samples.iter().find(|sample| {
+        let name = sample.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        match name.split('-').next().and_then(|status| status.parse::<u16>().ok()) {
+            Some(status) => (200..300).contains(&status),
+            None => true,
+        }
+    })
+}
+
+fn ok(outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::Response(response) => match response.get("statusCode").and_then(Value::as_u64) {
+            Some(status) => (200..300).contains(&status),
+            None => response["batchItemFailures"].as_array().is_none_or(Vec::is_empty),
+        },
+        _ => false,
+    }
+}
+
+fn millis(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Cold runs (each in a fresh stack and process), then warm invocations in the last process.
+async fn invocations(options: &Options, name: &str, binary: &Path, function: &str, sample: &Path) {
+    let mut cold = Vec::new();
+    let mut failures = 0;
+    let mut last = None;
+    for _ in 0..options.cold {
+        let (stack, mut env) = deployed::prepare(function, &options.tls).await;
+        env.push(("AWS_CA_BUNDLE".to_owned(), options.ca.clone()));
+        if name == "one-call" {
+            env.push(("USERS_TABLE".to_owned(), stack.physical("UsersTable").expect("the users table").to_owned()));
+        }
+        let event = deployed::event_of(function, sample);
+        let log = std::env::temp_dir().join(format!("bench-{}-{name}.log", stack.name()));
+        let started = Instant::now();
+        let mut running = RunningFunction::start(binary, &env, &log).await.expect("the binary starts");
+        let outcome = running.invoke(event).await;
+        cold.push(millis(started));
+        if !ok(&outcome) {
+            failures += 1;
+            eprintln!("{name}: {outcome:?}\n{}", running.logs());
+        }
+        let _ = std::fs::remove_file(&log);
+        last = Some(running);
+    }
+    println!("{}", json!({ "kind": "cold", "function": name, "ms": cold, "failures": failures }));
+
+    let Some(mut running) = last else { return };
+    let event = deployed::event_of(function, sample);
+    let mut warm = Vec::with_capacity(options.warm);
+    let mut succeeded = 0;
+    for _ in 0..options.warm {
+        let started = Instant::now();
+        let outcome = running.invoke(event.clone()).await;
+        warm.push(millis(started));
+        succeeded += usize::from(ok(&outcome));
+    }
+    println!(
+        "{}",
+        json!({ "kind": "warm", "function": name, "sample": sample.file_name().and_then(|n| n.to_str()), "ms": warm, "succeeded": succeeded })
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let samples = samples();
+    let tickets_list = samples.iter().find(|(name, _)| name == "tickets-list").expect("tickets-list samples");
+    let baseline = successful(&tickets_list.1).expect("a tickets-list sample").clone();
+    eprintln!("== cold and warm invocations ({} cold, {} warm each)", options.cold, options.warm);
+    invocations(&options, "one-call", &options.binaries.join("one-call"), "users-signup", &baseline).await;
+    let samples: Vec<_> =
+        samples.into_iter().filter(|(function, _)| options.binaries.join(function).is_file()).collect();
+    for (function, files) in &samples {
+        let Some(sample) = successful(files) else { continue };
+        eprintln!("   {function}");
+        invocations(&options, function, &options.binaries.join(function), function, sample).await;
+    }
+
+    eprintln!("== the AWS requests of every sample");
+    for (function, files) in &samples {
+        for sample in files {
+            let run = deployed::run(function, sample).await;
+            let calls: Vec<Value> = run
+                .recorded
+                .iter()
+                .map(|call| {
+                    json!({ "operation": call.operation, "reads": call.capacity.0, "writes": call.capacity.1, "entries": call.entries })
+                })
+                .collect();
+            // The events the sample's change stored in the outbox, for the relay to publish.
+            let outbox = run.stack.physical("OutboxTable").map(|table| format!(":table/{table}"));
+            let events = run
+                .recorded
+                .iter()
+                .flat_map(|recorded| &recorded.calls)
+                .filter(|call| {
+                    call.action == "dynamodb:PutItem" && outbox.as_ref().is_some_and(|t| call.resource.ends_with(t))
+                })
+                .count();
+            let sample = sample.file_name().and_then(|name| name.to_str());
+            println!(
+                "{}",
+                json!({ "kind": "calls", "function": function, "sample": sample, "ok": ok(&run.outcome), "calls": calls, "events": events })
+            );
+        }
+    }
+}
