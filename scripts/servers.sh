@@ -14,6 +14,19 @@ ensure_venv() {
     fi
 }
 
+# ensure_sam: the AWS SAM CLI (pinned in requirements-deploy.txt) in .venv-deploy, for
+# `sam validate --lint`; cargo-lambda, the other deploy tool, is installed only to deploy.
+ensure_sam() {
+    local marker=.venv-deploy/.sam-installed
+    if [ ! -f "$marker" ] || [ requirements-deploy.txt -nt "$marker" ]; then
+        echo "== installing the AWS SAM CLI into .venv-deploy" >&2
+        python3 -m venv .venv-deploy
+        grep '^aws-sam-cli==' requirements-deploy.txt |
+            .venv-deploy/bin/pip install --quiet --disable-pip-version-check -r /dev/stdin
+        touch "$marker"
+    fi
+}
+
 logs=$(mktemp -d)
 servers=()
 trap 'for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done' EXIT
