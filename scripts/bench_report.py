@@ -60,7 +60,8 @@ ACTIONS = {
     ],
 }
 # A completed purchase: the buyer lists the tickets, opens one, orders it, pays in one step
-# and reads the order; the reservation's schedule still fires, on a complete order.
+# and reads the order; the reservation's schedule still fires, on a complete order (counted
+# with the expiry sample of an open order, an upper bound: on a complete order it only reads).
 PURCHASE = [
     ("list tickets", 1), ("open a ticket", 1), ("order", 1), ("pay in one step", 1), ("read the order", 1),
     ("expiry of a complete order", 1),

@@ -3,7 +3,7 @@ to moto over TLS, so that the handshake they pay on AWS counts here too.
 
     python scripts/tls_proxy.py UPSTREAM_PORT CERT_FILE PORT
 
-Makes a self-signed certificate for 127.0.0.1 (written to CERT_FILE, for AWS_CA_BUNDLE),
+Makes a CA (written to CERT_FILE, for AWS_CA_BUNDLE) and a certificate for 127.0.0.1,
 then serves TLS on 127.0.0.1:PORT and relays the bytes to 127.0.0.1:UPSTREAM_PORT.
 """
 
@@ -22,29 +22,37 @@ from cryptography.x509.oid import NameOID
 
 
 def certificate(cert_file):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    """A CA of its own (written to cert_file) and a certificate for 127.0.0.1 it signed."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+
+    def issue(subject, key, issuer, issuer_key, ca):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+            builder = builder.add_extension(san, critical=False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = issue("bench CA", ca_key, "bench CA", ca_key, True)
+    leaf = issue("127.0.0.1", key, "bench CA", ca_key, False)
     with open(cert_file, "wb") as out:
-        out.write(cert.public_bytes(serialization.Encoding.PEM))
-    key_file = tempfile.NamedTemporaryFile(delete=False, suffix=".pem")
-    key_file.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    key_file.close()
+        out.write(ca.public_bytes(serialization.Encoding.PEM))
+    chain = tempfile.NamedTemporaryFile(delete=False, suffix=".pem")
+    chain.write(leaf.public_bytes(serialization.Encoding.PEM))
+    chain.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    chain.close()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file.name)
-    os.unlink(key_file.name)
+    context.load_cert_chain(chain.name)
+    os.unlink(chain.name)
     return context
 
 

@@ -10,6 +10,9 @@ use lambda_http::{Body, Request, RequestExt};
 use local::{Functions, LocalConfig, Storage};
 use serde_json::{Value, json};
 
+/// A read route: its function, method, path and path parameters.
+type Read<'a> = (&'a str, &'a str, String, Vec<(&'a str, &'a str)>);
+
 struct Bench {
     functions: Functions,
     cookie: String,
@@ -57,7 +60,7 @@ async fn bench(storage: &str, config: LocalConfig, n: usize) {
         .header("content-type", "application/json")
         .body(Body::Text(signup("seller@example.com").to_string()))
         .expect("a request");
-    let response = bench.functions.invoke("users-signup", request.into()).await.expect("signup");
+    let response = bench.functions.invoke("users-signup", request).await.expect("signup");
     let seller = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let request = lambda_http::http::Request::builder()
         .method("POST")
@@ -65,7 +68,7 @@ async fn bench(storage: &str, config: LocalConfig, n: usize) {
         .header("content-type", "application/json")
         .body(Body::Text(signup("buyer@example.com").to_string()))
         .expect("a request");
-    let response = bench.functions.invoke("users-signup", request.into()).await.expect("signup");
+    let response = bench.functions.invoke("users-signup", request).await.expect("signup");
     let buyer = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
 
     bench.cookie = seller.clone();
@@ -95,7 +98,7 @@ async fn bench(storage: &str, config: LocalConfig, n: usize) {
     let report = |route: &str, kind: &str, ms: Vec<f64>| {
         println!("{}", json!({ "route": format!("{route} ({storage})"), "kind": kind, "ms": ms }));
     };
-    let reads: [(&str, &str, String, Vec<(&str, &str)>); 6] = [
+    let reads: [Read; 6] = [
         ("tickets-list", "GET", "/api/tickets".to_owned(), vec![]),
         ("tickets-get", "GET", format!("/api/tickets/{wanted}"), vec![("id", wanted.as_str())]),
         ("orders-list", "GET", "/api/orders".to_owned(), vec![]),
@@ -152,7 +155,7 @@ async fn bench(storage: &str, config: LocalConfig, n: usize) {
         .header("content-type", "application/json")
         .body(Body::Text(signup("second@example.com").to_string()))
         .expect("a request");
-    let response = bench.functions.invoke("users-signup", request.into()).await.expect("signup");
+    let response = bench.functions.invoke("users-signup", request).await.expect("signup");
     bench.cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let (mut place, mut cancel) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for _ in 0..n {
