@@ -36,7 +36,8 @@ fn committed() -> ReplayEvent {
     response(200, "{}")
 }
 
-fn changes(events: Vec<ReplayEvent>) -> (DynamoChanges, StaticReplayClient) {
+/// A DynamoDB client whose requests are answered, in order, by `events`.
+fn replaying(events: Vec<ReplayEvent>) -> (aws_sdk_dynamodb::Client, StaticReplayClient) {
     let http = StaticReplayClient::new(events);
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
@@ -44,7 +45,11 @@ fn changes(events: Vec<ReplayEvent>) -> (DynamoChanges, StaticReplayClient) {
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("id", "secret", None, None, "test"))
         .http_client(http.clone())
         .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    (aws_sdk_dynamodb::Client::from_conf(config), http)
+}
+
+fn changes(events: Vec<ReplayEvent>) -> (DynamoChanges, StaticReplayClient) {
+    let (client, http) = replaying(events);
     let changes =
         DynamoChanges::new(client, &OutboxTable("outbox".into())).with_tickets(&TicketsTable("tickets".into()));
     (changes, http)
@@ -124,18 +129,8 @@ fn a_change_has_one_token_and_another_change_another() {
 }
 
 fn users(events: Vec<ReplayEvent>) -> (aws_adapters::DynamoUsers, StaticReplayClient) {
-    let http = StaticReplayClient::new(events);
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("id", "secret", None, None, "test"))
-        .http_client(http.clone())
-        .build();
-    let store = aws_adapters::DynamoUsers::new(
-        aws_sdk_dynamodb::Client::from_conf(config),
-        &aws_adapters::UsersTable("users".into()),
-    );
-    (store, http)
+    let (client, http) = replaying(events);
+    (aws_adapters::DynamoUsers::new(client, &aws_adapters::UsersTable("users".into())), http)
 }
 
 /// The put refused because `stored_id`'s account holds the email, as DynamoDB answers when
