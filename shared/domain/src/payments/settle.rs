@@ -33,12 +33,11 @@ pub async fn settle(
     succeeded_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Payment> {
-    let mut read = Some(payment.clone());
-    for _ in 0..3 {
-        let payment = match read.take() {
-            Some(payment) => payment,
-            None => payment_of(store, &payment.order_id, &payment.stripe_id).await?,
-        };
+    let mut payment = payment.clone();
+    for attempt in 0..3 {
+        if attempt > 0 {
+            payment = payment_of(store, &payment.order_id, &payment.stripe_id).await?;
+        }
         if payment.status.is_settled() {
             return Ok(payment);
         }
