@@ -53,18 +53,20 @@ pub fn router(functions: Functions) -> axum::Router {
 
 /// The browser client (`web/`), served as the bucket behind CloudFront serves it on AWS.
 fn web(name: &str) -> axum::response::Response {
-    let (content_type, bytes): (&str, &'static [u8]) = match name {
-        "index.html" => ("text/html; charset=utf-8", include_bytes!("../../web/index.html")),
-        "app.js" => ("text/javascript; charset=utf-8", include_bytes!("../../web/app.js")),
-        "style.css" => ("text/css; charset=utf-8", include_bytes!("../../web/style.css")),
-        "favicon.svg" => ("image/svg+xml", include_bytes!("../../web/favicon.svg")),
-        _ => return edge_response(edge::http::error_response(domain::Error::NotFound("Not found"))),
-    };
-    static_response(content_type, bytes)
+    match WEB_FILES.iter().find(|(file, ..)| *file == name) {
+        Some((_, content_type, bytes)) => static_response(content_type, bytes),
+        None => edge_response(edge::http::error_response(domain::Error::NotFound("Not found"))),
+    }
 }
 
-/// The files of `web/` the runner serves: every one of them (a test checks).
-pub const WEB_FILES: [&str; 4] = ["index.html", "app.js", "style.css", "favicon.svg"];
+/// The files of `web/` the runner serves, with their content types: every one of them (a
+/// test checks).
+pub const WEB_FILES: [(&str, &str, &[u8]); 4] = [
+    ("index.html", "text/html; charset=utf-8", include_bytes!("../../web/index.html")),
+    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../web/app.js")),
+    ("style.css", "text/css; charset=utf-8", include_bytes!("../../web/style.css")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../web/favicon.svg")),
+];
 
 /// The bank's 3-D Secure page, as the local test gateway plays it: `{clientSecret,
 /// success}`. A success completes the intent and sends its `payment_intent.succeeded`
