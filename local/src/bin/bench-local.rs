@@ -43,6 +43,20 @@ impl Bench {
         let value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
         (status, value)
     }
+
+    /// A new account's session cookie (`session=...`).
+    async fn signed_up(&self, email: &str) -> String {
+        let body = json!({ "email": email, "password": "correct horse battery" }).to_string();
+        let request = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("http://localhost/api/users/signup")
+            .header("content-type", "application/json")
+            .body(Body::Text(body))
+            .expect("a request");
+        let response = self.functions.invoke("users-signup", request).await.expect("signup");
+        let cookie = response.headers()["set-cookie"].to_str().expect("a cookie");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
 }
 
 fn millis(started: Instant) -> f64 {
@@ -53,23 +67,8 @@ async fn bench(storage: &str, config: LocalConfig, n: usize) {
     let store = config.open_store().expect("the store");
     let functions = Functions::new(store, &config).expect("the functions");
     let mut bench = Bench { functions, cookie: String::new() };
-    let signup = |email: &str| json!({ "email": email, "password": "correct horse battery" });
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("http://localhost/api/users/signup")
-        .header("content-type", "application/json")
-        .body(Body::Text(signup("seller@example.com").to_string()))
-        .expect("a request");
-    let response = bench.functions.invoke("users-signup", request).await.expect("signup");
-    let seller = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("http://localhost/api/users/signup")
-        .header("content-type", "application/json")
-        .body(Body::Text(signup("buyer@example.com").to_string()))
-        .expect("a request");
-    let response = bench.functions.invoke("users-signup", request).await.expect("signup");
-    let buyer = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let seller = bench.signed_up("seller@example.com").await;
+    let buyer = bench.signed_up("buyer@example.com").await;
 
     bench.cookie = seller.clone();
     for n in 0..50 {
@@ -149,14 +148,7 @@ async fn bench(storage: &str, config: LocalConfig, n: usize) {
     }
     report("tickets-create", "write", create);
     report("tickets-update", "write", update);
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("http://localhost/api/users/signup")
-        .header("content-type", "application/json")
-        .body(Body::Text(signup("second@example.com").to_string()))
-        .expect("a request");
-    let response = bench.functions.invoke("users-signup", request).await.expect("signup");
-    bench.cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    bench.cookie = bench.signed_up("second@example.com").await;
     let (mut place, mut cancel) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for _ in 0..n {
         let started = Instant::now();
