@@ -27,6 +27,13 @@ ensure_sam() {
     fi
 }
 
+# build_bins: every binary of the workspace, debug, as scripts/test builds them (the same
+# features, so nothing is built twice); sets $target_dir, where cargo puts its output.
+build_bins() {
+    cargo build --workspace --bins --locked --quiet
+    target_dir=$(cargo metadata --format-version 1 --no-deps | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+}
+
 logs=$(mktemp -d)
 servers=()
 trap 'for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done' EXIT
