@@ -58,19 +58,14 @@ ACTIONS = {
         ("orders-cancel", "204-own-order.json"), RELAY,
         ("expiration-schedule", "order-cancelled.json"), ("notifications-consumer", "order-cancelled.json"),
     ],
+    "open a ticket": [("tickets-get", "200-existing.json")],
+    "read the order": [("orders-get", "200-own-order.json")],
+    "expiry of a complete order": ["schedule", ("expiration-fire", "expire-order.json")],
 }
 # A completed purchase: the buyer lists the tickets, opens one, orders it, pays in one step
 # and reads the order; the reservation's schedule still fires, on a complete order (counted
 # with the expiry sample of an open order, an upper bound: on a complete order it only reads).
-PURCHASE = [
-    ("list tickets", 1), ("open a ticket", 1), ("order", 1), ("pay in one step", 1), ("read the order", 1),
-    ("expiry of a complete order", 1),
-]
-ACTIONS["open a ticket"] = [("tickets-get", "200-existing.json")]
-ACTIONS["read the order"] = [("orders-get", "200-own-order.json")]
-ACTIONS["expiry of a complete order"] = ["schedule", ("expiration-fire", "expire-order.json")]
-HTTP = {"users-signup", "users-signin", "tickets-list", "tickets-get", "tickets-create", "orders-create",
-        "orders-get", "orders-cancel", "payments-create", "payments-webhook"}
+PURCHASE = ["list tickets", "open a ticket", "order", "pay in one step", "read the order", "expiry of a complete order"]
 
 
 def percentile(values, p):
@@ -78,16 +73,20 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(math.ceil(len(ordered) * p)) - 1)]
 
 
-def memory_sizes():
+def functions():
+    """From template.yaml: each function's memory size, and the functions behind the HTTP API."""
     with open("template.yaml") as text:
         template = yaml.load(text, Loader=yaml.BaseLoader)  # tolerates !Ref and friends
     default = int(template["Globals"]["Function"].get("MemorySize", 128))
-    sizes = {}
+    sizes, http = {}, set()
     for resource in template["Resources"].values():
         if resource.get("Type") == "AWS::Serverless::Function":
             binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
             sizes[binary] = int(resource["Properties"].get("MemorySize", default))
-    return sizes
+            events = resource["Properties"].get("Events", {}).values()
+            if any(event.get("Type") == "HttpApi" for event in events):
+                http.add(binary)
+    return sizes, http
 
 
 def main():
@@ -146,7 +145,7 @@ def main():
             print(f"{row['route']:<34}{percentile(row['ms'], 0.5):>9.3f}{percentile(row['ms'], 0.99):>9.3f}")
         print()
 
-    sizes = memory_sizes()
+    sizes, http_functions = functions()
 
     def cost_of(action):
         totals = {"requests": {}, "reads": 0.0, "writes": 0.0, "usd": 0.0}
@@ -169,7 +168,7 @@ def main():
             duration = math.ceil(statistics.median(warm[function]["ms"])) if function in warm else 10
             totals["usd"] += PRICES["lambda_request"]
             totals["usd"] += duration / 1000 * sizes.get(function, 128) / 1024 * PRICES["lambda_gb_second_arm64"]
-            if function in HTTP:
+            if function in http_functions:
                 add("http api")
                 totals["usd"] += PRICES["http_api_request"]
             if function in ("expiration-schedule", "notifications-consumer"):
@@ -193,7 +192,6 @@ def main():
 
     print(f"{'user action':<28}{'Lambda':>7}{'HTTP API':>9}{'AWS calls':>10}{'RRU':>6}{'WRU':>6}{'events':>7}"
           f"{'SQS':>5}{'sched':>6}{'$ per million':>15}")
-    purchase = 0.0
     costs = {}
     for action in ACTIONS:
         t = cost_of(action)
@@ -202,9 +200,8 @@ def main():
         print(f"{action:<28}{r.get('lambda', 0):>7}{r.get('http api', 0):>9}{r.get('aws calls', 0):>10}"
               f"{t['reads']:>6.1f}{t['writes']:>6.0f}{r.get('eventbridge events', 0):>7}{r.get('sqs', 0):>5}"
               f"{r.get('scheduler', 0):>6}{t['usd'] * 1e6:>15.2f}")
-    for action, times in PURCHASE:
-        purchase += costs[action]["usd"] * times
-    print(f"\nOne million completed purchases ({', '.join(a for a, _ in PURCHASE)}): ${purchase * 1e6:,.2f}"
+    purchase = sum(costs[action]["usd"] for action in PURCHASE)
+    print(f"\nOne million completed purchases ({', '.join(PURCHASE)}): ${purchase * 1e6:,.2f}"
           " (goal: at most $6). Lambda at the warm p50 durations measured above (rounded up to the ms) and the"
           " template's memory sizes; DynamoDB on demand for items up to 1 KB; no free tier.")
 
