@@ -53,7 +53,7 @@ async fn creating_a_ticket_returns_201_with_every_field() {
 async fn a_price_may_be_a_numeric_string_and_date_and_venue_are_optional() {
     let app = spawn_app().await;
     let cookie = app.session("seller@example.com").await;
-    let reply = app.create_ticket(&cookie, &json!({ "title": "  Match ", "price": 999999.99 })).await;
+    let reply = app.create_ticket(&cookie, &json!({ "title": "  Match ", "price": "999999.99" })).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!((reply.body["title"].as_str(), &reply.body["price"]), (Some("Match"), &json!(999_999.99)));
     assert_eq!((reply.body["date"].clone(), reply.body["venue"].clone()), (Value::Null, Value::Null));

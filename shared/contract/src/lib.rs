@@ -8,11 +8,13 @@
 #![allow(dead_code)] // The operations below exist for their attributes.
 
 use domain::entities::{Email, Notification, OrderView, PaymentView, ReservationState, TicketView};
+use domain::money::Money;
 use edge::auth::{CurrentUserBody, PublicUser};
 use edge::body::{NewAccount, OrderRequest, PaymentRequest, SignIn, TicketDraftBody};
 use edge::client::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::AnyOfBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ObjectBuilder, OpenApi as Document, RefOr, Required, Schema, Type};
 use utoipa::{IntoParams, Modify, OpenApi};
@@ -142,12 +144,48 @@ impl Modify for Conventions {
                 email.pattern = Some(Email::PATTERN.to_owned());
             }
         }
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("TicketDraftBody") {
+            object.properties.insert("price".to_owned(), price().into());
+        }
         for item in openapi.paths.paths.values_mut() {
             for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
                 every_response_header(operation);
             }
         }
     }
+}
+
+/// A ticket's price as sent: a JSON number or a decimal string, the same amounts either way,
+/// each form stated exactly (the string's pattern is the parser's own).
+fn price() -> Schema {
+    let max: f64 = Money::MAX.to_string().parse().expect("a decimal");
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Number)
+        .minimum(Some(0.01))
+        .maximum(Some(max))
+        .multiple_of(Some(0.01))
+        .description(Some(
+            "At most two decimals, read exactly as written whatever the notation (`19.99`, `20`, `1.999e1`). \
+             A validator that divides in binary floating point may misjudge `multipleOf: 0.01` on some cents \
+             (0.29): such a client can send the string form instead.",
+        ))
+        .examples([serde_json::json!(19.99)]);
+    let string = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(Money::DECIMAL_STRING_PATTERN))
+        .description(Some(
+            "The same amounts in plain decimal digits, as a form's text field sends them (`\"20.00\"`): \
+             no sign, exponent, spaces or leading zeros.",
+        ))
+        .examples([serde_json::json!("19.99")]);
+    AnyOfBuilder::new()
+        .item(number)
+        .item(string)
+        .description(Some(
+            "A decimal amount in dollars: positive, at most two decimals, at most 999,999.99 (Stripe's \
+             highest charge), as a JSON number or a decimal string.",
+        ))
+        .into()
 }
 
 fn every_response_header(operation: &mut Operation) {

@@ -79,6 +79,27 @@ impl Money {
         }
     }
 
+    /// What a price written as a JSON string looks like: plain decimal digits, no sign,
+    /// exponent, spaces or leading zeros, at most two decimals, from `0.01` to `999999.99`
+    /// (`"20"`, `"20.00"`, `"0.5"`). [`Money::parse_decimal_string`] reads exactly these.
+    pub const DECIMAL_STRING_PATTERN: &'static str =
+        r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|0\.(?:[1-9][0-9]?|0[1-9]))$";
+
+    /// Parses a decimal amount written as a JSON string, as a form's text field sends it
+    /// (`"20.00"`): the same amounts as [`Money::parse_decimal`], in the one notation of
+    /// [`Money::DECIMAL_STRING_PATTERN`].
+    pub fn parse_decimal_string(raw: &str) -> Result<Self, String> {
+        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let plain = digits(whole)
+            && (!raw.contains('.') || (digits(fraction) && fraction.len() <= 2))
+            && !(whole.len() > 1 && whole.starts_with('0'));
+        if !plain {
+            return Err("Price must be a positive amount in plain decimal digits, with at most two decimals".to_owned());
+        }
+        Self::parse_decimal(raw)
+    }
+
     fn too_high() -> String {
         "Price must be at most 999999.99".to_owned()
     }
@@ -164,6 +185,46 @@ mod tests {
         ] {
             assert!(Money::parse_decimal(raw).is_err(), "{raw:?} was accepted");
         }
+    }
+
+    #[test]
+    fn a_decimal_string_is_read_like_a_number_in_plain_digits_only() {
+        for (raw, minor) in [
+            ("20", 2000),
+            ("20.00", 2000),
+            ("19.99", 1999),
+            ("0.5", 50),
+            ("0.10", 10),
+            ("0.01", 1),
+            ("999999.99", 99_999_999),
+        ] {
+            assert_eq!(Money::parse_decimal_string(raw), Ok(Money(minor)), "{raw}");
+        }
+        for raw in [
+            "",
+            "0",
+            "0.0",
+            "0.00",
+            "00.5",
+            "007",
+            "19.999",
+            "19.990",
+            "19.",
+            ".5",
+            "-5",
+            "+5",
+            "1e2",
+            " 20",
+            "20 ",
+            "1,000",
+            "1000000",
+            "999999.991",
+            "ten",
+            "0x10",
+        ] {
+            assert!(Money::parse_decimal_string(raw).is_err(), "{raw:?} was accepted");
+        }
+        assert_eq!(Money::parse_decimal_string("1000000"), Err("Price must be at most 999999.99".to_owned()));
     }
 
     #[test]

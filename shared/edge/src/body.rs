@@ -81,16 +81,22 @@ impl JsonFields {
         }
     }
 
-    /// A required decimal given as a JSON number, checked by `parse` on its text as sent (a
-    /// number is never read through a float).
-    pub fn decimal<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+    /// A required decimal given as a JSON number, checked by `number` on its text as sent (a
+    /// number is never read through a float), or as a JSON string, checked by `string`.
+    pub fn decimal<T>(
+        &mut self,
+        name: &str,
+        number: impl FnOnce(&str) -> Result<T, String>,
+        string: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let outcome = match self.object.get(name) {
             None | Some(Value::Null) => Err(format!("{name} is required")),
-            Some(Value::Number(number)) => match self.literals.get(name) {
-                Some(literal) => parse(literal.get()),
-                None => parse(&number.to_string()),
+            Some(Value::Number(value)) => match self.literals.get(name) {
+                Some(literal) => number(literal.get()),
+                None => number(&value.to_string()),
             },
-            Some(_) => Err(format!("{name} must be a number")),
+            Some(Value::String(raw)) => string(raw),
+            Some(_) => Err(format!("{name} must be a number or a decimal string")),
         };
         outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
     }
@@ -163,9 +169,9 @@ pub struct TicketDraftBody {
     /// 1 to 120 characters once the spaces around them are trimmed.
     #[schema(example = "Concert", pattern = r"^[ \t\n\r]*[^ \t\n\r]([\s\S]{0,118}[^ \t\n\r])?[ \t\n\r]*$")]
     title: String,
-    /// A decimal amount in dollars: positive, at most two decimals, at most 999,999.99
-    /// (Stripe's highest charge); read exactly as written, whatever the notation.
-    #[schema(value_type = f64, minimum = 0.01, maximum = 999999.99, example = 19.99)]
+    // A JSON number or a decimal string: its schema (`anyOf` the two forms, the string's
+    // pattern `Money::DECIMAL_STRING_PATTERN`) is set by the contract crate.
+    #[schema(value_type = f64)]
     price: Money,
     /// When the event takes place: an RFC 3339 date-time in the future.
     #[schema(value_type = Option<String>, format = DateTime, example = "2030-06-01T20:00:00Z")]
@@ -182,7 +188,7 @@ pub struct TicketDraftBody {
 pub fn ticket_draft(req: &Request, now: DateTime<Utc>) -> Result<TicketDraft> {
     let mut fields = JsonFields::from_request(req)?;
     let title = fields.string("title", TicketDraft::parse_title);
-    let price = fields.decimal("price", Money::parse_decimal);
+    let price = fields.decimal("price", Money::parse_decimal, Money::parse_decimal_string);
     let date = fields.optional_string("date", |raw| TicketDraft::parse_date(raw, now));
     let venue = fields.optional_string("venue", TicketDraft::parse_venue);
     let draft = title.zip(price).zip(date).zip(venue).map(|(((title, price), date), venue)| TicketDraft {
@@ -273,18 +279,17 @@ mod tests {
     }
 
     #[test]
-    fn decimals_come_as_json_numbers_only() {
+    fn decimals_come_as_json_numbers_or_strings_each_read_by_its_own_rule() {
+        let number = |raw: &str| Ok(format!("number {raw}"));
+        let string = |raw: &str| Ok(format!("string {raw}"));
         let mut body = fields(r#"{"a": 19.99, "b": "20.5", "c": true, "d": null}"#).unwrap();
-        assert_eq!(body.decimal("a", non_empty).as_deref(), Some("19.99"));
-        assert_eq!(body.decimal("b", non_empty), None);
-        assert_eq!(body.decimal("c", non_empty), None);
+        assert_eq!(body.decimal("a", number, string).as_deref(), Some("number 19.99"));
+        assert_eq!(body.decimal("b", number, string).as_deref(), Some("string 20.5"));
+        assert_eq!(body.decimal("c", number, string), None);
         assert_eq!(body.optional_string("d", non_empty), Some(None));
         assert_eq!(body.optional_string("e", non_empty), Some(None));
         let Err(Error::Validation(errors)) = body.finish(Some(())) else { panic!("expected validation") };
-        assert_eq!(
-            errors,
-            vec![FieldError::new("b", "b must be a number"), FieldError::new("c", "c must be a number")]
-        );
+        assert_eq!(errors, vec![FieldError::new("c", "c must be a number or a decimal string")]);
     }
 
     #[test]

@@ -80,9 +80,13 @@ impl TicketDraft {
 
     /// An RFC 3339 date-time after `now`.
     pub fn parse_date(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-        let date = DateTime::parse_from_rfc3339(raw)
-            .map_err(|_| "Date must be an ISO 8601 date-time such as 2027-06-01T20:00:00Z".to_owned())?
-            .with_timezone(&Utc);
+        let invalid = || "Date must be an ISO 8601 date-time such as 2027-06-01T20:00:00Z".to_owned();
+        // RFC 3339's own grammar, as the API's document states it (`format: date-time`): chrono
+        // also reads a space between date and time, and a Unicode minus in the offset.
+        if !raw.is_ascii() || !matches!(raw.as_bytes().get(10), Some(b'T' | b't')) {
+            return Err(invalid());
+        }
+        let date = DateTime::parse_from_rfc3339(raw).map_err(|_| invalid())?.with_timezone(&Utc);
         if date > now { Ok(date) } else { Err("Date must be in the future".to_owned()) }
     }
 }
@@ -265,7 +269,9 @@ mod tests {
         let now = "2026-11-26T00:00:00Z".parse().unwrap();
         let date = TicketDraft::parse_date("2027-01-01T20:00:00+01:00", now).unwrap();
         assert_eq!(date.to_rfc3339(), "2027-01-01T19:00:00+00:00");
-        for bad in ["next friday", "2027-01-01", "2020-01-01T00:00:00Z"] {
+        assert!(TicketDraft::parse_date("2027-01-01t20:00:00.5z", now).is_ok(), "RFC 3339 is case-blind");
+        let minus = "2027-01-01T20:00:00\u{2212}01:00";
+        for bad in ["next friday", "2027-01-01", "2020-01-01T00:00:00Z", "2027-01-01 20:00:00Z", minus] {
             assert!(TicketDraft::parse_date(bad, now).is_err(), "{bad}");
         }
     }
