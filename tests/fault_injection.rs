@@ -199,6 +199,10 @@ impl PaymentGateway for Faulty<TestGateway> {
     async fn refund(&self, intent_id: &str) -> Result<String> {
         self.faults.around(Port::Gateway, self.inner.refund(intent_id)).await
     }
+
+    async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
+        self.faults.around(Port::Gateway, self.inner.refund_of(intent_id)).await
+    }
 }
 
 impl EventPublisher for Faulty<DurableBus> {

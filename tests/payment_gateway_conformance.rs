@@ -46,8 +46,10 @@ mod suite {
     pub async fn a_succeeded_intent_is_refunded(gateway: impl PaymentGateway) {
         let created = intent(&gateway, &OrderId::generate()).await;
         gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+        assert_eq!(gateway.refund_of(&created.id).await.unwrap(), None, "no refund yet");
         let refund = gateway.refund(&created.id).await.unwrap();
         assert!(refund.starts_with("re_"), "{refund}");
+        assert_eq!(gateway.refund_of(&created.id).await.unwrap(), Some(refund), "the refund is found again");
     }
 
     pub async fn an_unknown_payment_method_is_declined(gateway: impl PaymentGateway) {
@@ -85,12 +87,12 @@ async fn localstripe_declines_its_declining_card() {
 }
 
 #[tokio::test]
-async fn test_gateway_refunds() {
+async fn test_gateway_refunds_and_finds_the_refund_again() {
     suite::a_succeeded_intent_is_refunded(TestGateway::new()).await;
 }
 
 #[tokio::test]
-async fn localstripe_refunds() {
+async fn localstripe_refunds_and_finds_the_refund_again() {
     suite::a_succeeded_intent_is_refunded(ticketing_tests::localstripe::gateway()).await;
 }
 

@@ -91,6 +91,31 @@ async fn a_late_payment_is_refunded_and_its_ticket_released_in_the_same_change()
     assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
 }
 
+/// Whether the gateway refunded `intent`: its ledger, as the provider's dashboard shows it.
+fn refunded_at_the_gateway(gateway: &TestGateway, intent: &str) -> bool {
+    gateway.ledger().iter().any(|(_, charged, refunded)| charged.id == intent && *refunded)
+}
+
+#[tokio::test]
+async fn a_payment_read_before_its_order_completed_never_refunds_the_sale() {
+    // A double-clicked "Pay", or the webhook racing one-step pay: the second path read the
+    // payment while it was still pending, and the first completed the order meanwhile.
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(1)).await;
+    let intent = paid_in_browser(&store, &gateway, &order, Utc::now()).await;
+    let stale = store.for_order(&order.id).await.unwrap().unwrap();
+
+    let first = payments::settle(&store, &gateway, &stale, Utc::now(), Utc::now()).await.unwrap();
+    assert_eq!(first.status, PaymentStatus::Succeeded);
+    let second = payments::settle(&store, &gateway, &stale, Utc::now(), Utc::now()).await.unwrap();
+
+    assert_eq!(second.status, PaymentStatus::Succeeded);
+    assert!(!refunded_at_the_gateway(&gateway, &intent), "the buyer's money was given back for a completed sale");
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Complete);
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Sold);
+}
+
 #[tokio::test]
 async fn an_expiry_completes_an_order_whose_payment_succeeded_but_whose_news_is_late() {
     let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
@@ -271,4 +296,99 @@ async fn an_expiry_frees_a_ticket_its_cancelled_order_still_holds() {
 
     assert_eq!(expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(), Expiry::Released);
     assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
+}
+
+/// The test gateway, with refunds that fail while `refunds_fail` counts down (a crash
+/// between a refund's claim and its call), and a count of the look-ups of past refunds.
+#[derive(Default)]
+struct Watched {
+    inner: TestGateway,
+    refunds_fail: AtomicUsize,
+    refunds: AtomicUsize,
+    look_ups: AtomicUsize,
+}
+
+impl domain::ports::PaymentGateway for Watched {
+    async fn create_intent(&self, request: &domain::entities::IntentRequest<'_>) -> Result<domain::entities::Intent> {
+        self.inner.create_intent(request).await
+    }
+
+    async fn confirm(&self, intent_id: &str, payment_method: &str) -> Result<domain::entities::Intent> {
+        self.inner.confirm(intent_id, payment_method).await
+    }
+
+    async fn get_intent(&self, intent_id: &str) -> Result<domain::entities::Intent> {
+        self.inner.get_intent(intent_id).await
+    }
+
+    async fn refund(&self, intent_id: &str) -> Result<String> {
+        if self.refunds_fail.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok() {
+            return Err(domain::Error::Internal(anyhow::anyhow!("the process died before the refund was sent")));
+        }
+        self.refunds.fetch_add(1, Ordering::SeqCst);
+        self.inner.refund(intent_id).await
+    }
+
+    async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
+        self.look_ups.fetch_add(1, Ordering::SeqCst);
+        self.inner.refund_of(intent_id).await
+    }
+}
+
+/// An order whose reservation lapsed 5 minutes ago, paid in the browser only now.
+async fn paid_late(store: &EmbeddedStore, gateway: &TestGateway) -> (Ticket, Order, domain::entities::Payment) {
+    let ticket = listed(store).await;
+    let order = ordered(store, &ticket, chrono::Duration::minutes(20)).await;
+    let started = Utc::now() - chrono::Duration::minutes(19);
+    let started = payments::pay(store, gateway, &order.user_id, order.id.as_str(), None, started).await.unwrap();
+    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    gateway.complete_in_browser(&payment.stripe_id).unwrap();
+    (ticket, order, payment)
+}
+
+#[tokio::test]
+async fn a_refund_claimed_before_a_crash_is_finished_by_the_retry_and_never_decided_again() {
+    let store = EmbeddedStore::in_memory();
+    let gateway = Watched { refunds_fail: AtomicUsize::new(1), ..Watched::default() };
+    let (ticket, order, payment) = paid_late(&store, &gateway.inner).await;
+
+    let crashed = payments::settle(&store, &gateway, &payment, Utc::now(), Utc::now()).await;
+    assert!(crashed.is_err(), "{crashed:?}");
+    let claimed = store.for_order(&order.id).await.unwrap().unwrap();
+    assert_eq!(claimed.status, PaymentStatus::Refunding, "the decision is recorded before the gateway is asked");
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available, "released with the claim");
+    assert!(!refunded_at_the_gateway(&gateway.inner, &payment.stripe_id));
+
+    // Meanwhile the ticket is someone else's: the retry finishes the refund and touches nothing else.
+    let next =
+        orders::place(&store, UserId::from("next"), ticket.id.as_str(), TIMEOUT, LIMIT, Utc::now()).await.unwrap();
+    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    let refunded = store.for_order(&order.id).await.unwrap().unwrap();
+    assert_eq!(refunded.status, PaymentStatus::Refunded);
+    assert!(refunded_at_the_gateway(&gateway.inner, &payment.stripe_id));
+    assert!(ticket_of(&store, &ticket).await.is_held_by(&next.id), "the next buyer keeps the ticket");
+
+    // The webhook's redelivery finds it settled.
+    let again = payments::settle(&store, &gateway, &payment, Utc::now(), Utc::now()).await.unwrap();
+    assert_eq!((again.status, again.refund_id), (PaymentStatus::Refunded, refunded.refund_id));
+    assert_eq!(gateway.refunds.load(Ordering::SeqCst), 1, "one refund call went through");
+    assert_eq!(gateway.look_ups.load(Ordering::SeqCst), 0, "a fresh claim's key is still the gateway's");
+}
+
+#[tokio::test]
+async fn a_claim_older_than_the_gateway_keeps_keys_is_looked_up_before_it_is_refunded() {
+    let store = EmbeddedStore::in_memory();
+    let gateway = Watched::default();
+    let (_, order, payment) = paid_late(&store, &gateway.inner).await;
+    // Claimed two days ago; the refund went through and its answer was lost.
+    let claimed = payment.claim_refund(Utc::now() - chrono::Duration::days(2));
+    store.commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() }).await.unwrap();
+    let done = domain::ports::PaymentGateway::refund(&gateway.inner, &payment.stripe_id).await.unwrap();
+
+    let settled = payments::settle(&store, &gateway, &claimed, Utc::now(), Utc::now()).await.unwrap();
+    assert_eq!((settled.status, settled.refund_id.as_deref()), (PaymentStatus::Refunded, Some(done.as_str())));
+    assert_eq!(gateway.look_ups.load(Ordering::SeqCst), 1);
+    assert_eq!(gateway.refunds.load(Ordering::SeqCst), 0, "not refunded again under a key the gateway forgot");
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
 }

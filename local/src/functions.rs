@@ -59,6 +59,13 @@ impl PaymentGateway for Gateway {
             Gateway::Stripe(gateway) => gateway.refund(intent_id).await,
         }
     }
+
+    async fn refund_of(&self, intent_id: &str) -> domain::Result<Option<String>> {
+        match self {
+            Gateway::Test(gateway) => gateway.refund_of(intent_id).await,
+            Gateway::Stripe(gateway) => gateway.refund_of(intent_id).await,
+        }
+    }
 }
 
 impl Functions {

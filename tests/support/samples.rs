@@ -82,6 +82,7 @@ fn payment(order: &str, intent: &str, status: PaymentStatus) -> Payment {
         client_secret: None,
         failure_message: None,
         refund_id: None,
+        refund_claimed_at: None,
         amount_refunded: Money::from_minor(0),
         livemode: false,
         version: 0,

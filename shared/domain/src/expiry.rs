@@ -45,6 +45,13 @@ pub async fn expire(
 ) -> Result<Expiry> {
     let Some(order) = OrderStore::get(store, id).await? else { return Ok(Expiry::Ignored) };
     if !order.is_open() {
+        // A refund claimed as its order was cancelled, whose gateway call never finished.
+        if order.status == OrderStatus::Cancelled
+            && let Some(payment) = store.for_order(&order.id).await?
+            && payment.status == PaymentStatus::Refunding
+        {
+            payments::settle(store, gateway, &payment, now, now).await?;
+        }
         return release_from(store, &order, now).await;
     }
     if now < order.expires_at {

@@ -180,6 +180,10 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Refunds a succeeded intent in full, once (asking again returns the same refund id).
     fn refund(&self, intent_id: &str) -> impl Future<Output = Result<String>> + Send;
+
+    /// The refund the intent already has, if any: what a claim older than the gateway keeps
+    /// idempotency keys looks up before it refunds.
+    fn refund_of(&self, intent_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 }
 
 /// Every store a payment use case reads or writes.

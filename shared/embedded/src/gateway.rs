@@ -136,6 +136,13 @@ impl PaymentGateway for TestGateway {
         self.with(|state| state.intents.get(intent_id).cloned().ok_or_else(|| missing(intent_id)))
     }
 
+    async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
+        self.with(|state| {
+            state.intents.get(intent_id).ok_or_else(|| missing(intent_id))?;
+            Ok(state.keys.get(&refund_key(intent_id)).cloned())
+        })
+    }
+
     async fn refund(&self, intent_id: &str) -> Result<String> {
         self.with(|state| {
             let key = refund_key(intent_id);

@@ -130,6 +130,18 @@ struct RefundForm<'a> {
     payment_intent: &'a str,
 }
 
+/// `GET /v1/refunds?payment_intent=&limit=1`.
+#[derive(Serialize)]
+struct RefundsOf<'a> {
+    payment_intent: &'a str,
+    limit: u8,
+}
+
+#[derive(miniserde::Deserialize)]
+struct RefundList {
+    data: Vec<RefundFields>,
+}
+
 /// No parameters.
 #[derive(Serialize)]
 struct Empty {}
@@ -200,5 +212,15 @@ impl PaymentGateway for StripeGateway {
             .await
             .map_err(|e| failure(e, "refunding"))?;
         Ok(refund.id)
+    }
+
+    async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
+        let refunds = RequestBuilder::new(StripeMethod::Get, "/refunds")
+            .query(&RefundsOf { payment_intent: intent_id, limit: 1 })
+            .customize::<RefundList>()
+            .send(&self.client)
+            .await
+            .map_err(|e| failure(e, "listing an intent's refunds"))?;
+        Ok(refunds.data.into_iter().next().map(|refund| refund.id))
     }
 }

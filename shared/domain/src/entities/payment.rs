@@ -22,14 +22,17 @@ pub enum PaymentStatus {
     RequiresAction,
     Processing,
     Succeeded,
+    /// The money is going back: the refund is decided and claimed (its order will not
+    /// complete), and the gateway is being asked; a retry finishes it, never decides again.
+    Refunding,
     /// The money went back: the order could not be completed, or Stripe refunded it.
     Refunded,
 }
 
 impl PaymentStatus {
-    /// Settled payments do not change any more (but for a refund of a success).
+    /// Settled payments do not complete an order any more (but a success may be refunded).
     pub fn is_settled(self) -> bool {
-        matches!(self, PaymentStatus::Succeeded | PaymentStatus::Refunded)
+        matches!(self, PaymentStatus::Succeeded | PaymentStatus::Refunding | PaymentStatus::Refunded)
     }
 }
 
@@ -51,6 +54,10 @@ pub struct Payment {
     pub failure_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_id: Option<String>,
+    /// When the refund was claimed (`Refunding`): the gateway keeps the refund's idempotency
+    /// key for about a day, so a claim older than that is looked up before it is retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_claimed_at: Option<DateTime<Utc>>,
     /// How much went back (all of it once `Refunded`; part of it, the sale standing, while
     /// `Succeeded`).
     #[serde(default, skip_serializing_if = "Money::is_zero")]
@@ -102,6 +109,7 @@ impl Payment {
             client_secret: intent.client_secret,
             failure_message: None,
             refund_id: None,
+            refund_claimed_at: None,
             amount_refunded: Money::ZERO,
             livemode: intent.livemode,
             version: 0,
@@ -125,6 +133,11 @@ impl Payment {
 
     pub fn succeed(&self) -> Payment {
         Payment { failure_message: None, ..self.next(PaymentStatus::Succeeded) }
+    }
+
+    /// The decision to give all the money back, claimed before the gateway is asked.
+    pub fn claim_refund(&self, now: DateTime<Utc>) -> Payment {
+        Payment { refund_claimed_at: Some(now), ..self.next(PaymentStatus::Refunding) }
     }
 
     /// All the money went back.

@@ -23,9 +23,12 @@ pub fn may_complete(order: &Order, ticket: &Ticket, paid_at: DateTime<Utc>) -> b
 }
 
 /// `payment`'s PaymentIntent succeeded at `succeeded_at`. Completes its order (order
-/// `complete`, ticket `sold`) if [`may_complete`]; otherwise refunds it. Repeating it changes
-/// nothing. `payment` is as the caller read it; it is read again only when a concurrent change
-/// (an expiry, a second delivery) made the commit fail.
+/// `complete`, ticket `sold`) if [`may_complete`]; otherwise refunds it, claim first: the
+/// decision commits at the versions read (the order cancelled, its ticket released, the
+/// payment `refunding`) before the gateway is asked, so a read that a concurrent completion
+/// made stale conflicts instead of refunding a sale. A claimed refund is finished, never
+/// decided again. Repeating it changes nothing. `payment` is as the caller read it; it is
+/// read again only when a concurrent change (an expiry, a second delivery) made a commit fail.
 pub async fn settle(
     store: &impl Store,
     gateway: &impl PaymentGateway,
@@ -38,6 +41,9 @@ pub async fn settle(
         if attempt > 0 {
             payment = payment_of(store, &payment.order_id, &payment.stripe_id).await?;
         }
+        if payment.status == PaymentStatus::Refunding {
+            return finish_refund(store, gateway, &payment, now).await;
+        }
         if payment.status.is_settled() {
             return Ok(payment);
         }
@@ -49,9 +55,12 @@ pub async fn settle(
             Some(ticket) if may_complete(&order, &ticket, succeeded_at) => {
                 complete(store, &order, &ticket, &payment, now).await
             }
-            ticket => refund(store, gateway, &order, ticket.as_ref(), &payment, now).await,
+            ticket => claim_refund(store, &order, ticket.as_ref(), &payment, now).await,
         };
         match outcome {
+            Ok(settled) if settled.status == PaymentStatus::Refunding => {
+                return finish_refund(store, gateway, &settled, now).await;
+            }
             Err(Error::Conflict(_)) => continue,
             other => return other,
         }
@@ -92,23 +101,18 @@ async fn complete(
     Ok(succeeded)
 }
 
-/// Gives the money back for an order that cannot be completed, cancelling the order (as
-/// expired) if it is still open and releasing its ticket if the order still holds it, in
-/// the same change.
-async fn refund(
+/// Decides to give the money back for an order that cannot be completed, and claims it:
+/// the payment `refunding`, the order cancelled (as expired) if it is still open, and its
+/// ticket released if the order still holds it, in one change at the versions read.
+async fn claim_refund(
     store: &impl ChangeStore,
-    gateway: &impl PaymentGateway,
     order: &Order,
     ticket: Option<&Ticket>,
     payment: &Payment,
     now: DateTime<Utc>,
 ) -> Result<Payment> {
-    let refunded = payment.refund(Some(gateway.refund(&payment.stripe_id).await?));
-    let mut change = Change {
-        events: vec![refunded.event(EventType::PaymentRefunded, now)?],
-        payments: vec![Write::Update(refunded.clone())],
-        ..Change::default()
-    };
+    let claimed = payment.claim_refund(now);
+    let mut change = Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() };
     if order.is_open() {
         // Past its reservation: the order lapsed.
         let cancelled = order.cancel(CancelReason::Expired);
@@ -121,9 +125,50 @@ async fn refund(
         change.tickets.push(Write::Update(freed));
     }
     store.commit(&change).await?;
-    tracing::warn!(order = %order.id, intent = %payment.stripe_id, "payment for an order that cannot complete was refunded");
-    Ok(refunded)
+    Ok(claimed)
 }
+
+/// Carries out a claimed refund: the gateway refunds the intent under the key derived from it
+/// (asking again returns the same refund), then the payment is recorded `refunded`. A claim
+/// older than the gateway keeps keys is first looked up there, so that it is never refunded
+/// twice. When a concurrent change (the provider's `charge.refunded`) recorded it first, that
+/// record stands.
+async fn finish_refund(
+    store: &(impl PaymentStore + ChangeStore),
+    gateway: &impl PaymentGateway,
+    claimed: &Payment,
+    now: DateTime<Utc>,
+) -> Result<Payment> {
+    let key_expired =
+        claimed.refund_claimed_at.is_none_or(|at| now - at >= chrono::Duration::hours(IDEMPOTENCY_KEY_HOURS));
+    let known = if key_expired { gateway.refund_of(&claimed.stripe_id).await? } else { None };
+    let refund_id = match known {
+        Some(refund_id) => refund_id,
+        None => gateway.refund(&claimed.stripe_id).await?,
+    };
+    let refunded = claimed.refund(Some(refund_id));
+    let change = Change {
+        events: vec![refunded.event(EventType::PaymentRefunded, now)?],
+        payments: vec![Write::Update(refunded.clone())],
+        ..Change::default()
+    };
+    match store.commit(&change).await {
+        Ok(()) => {
+            tracing::warn!(order = %claimed.order_id, intent = %claimed.stripe_id, "payment for an order that cannot complete was refunded");
+            Ok(refunded)
+        }
+        Err(Error::Conflict(_)) => match payment_of(store, &claimed.order_id, &claimed.stripe_id).await? {
+            settled if settled.status == PaymentStatus::Refunded => Ok(settled),
+            other => {
+                Err(Error::Internal(anyhow::anyhow!("refund of {} recorded as {:?}", other.stripe_id, other.status)))
+            }
+        },
+        Err(other) => Err(other),
+    }
+}
+
+/// How long the gateway keeps an idempotency key (Stripe: at least 24 hours).
+pub const IDEMPOTENCY_KEY_HOURS: i64 = 24;
 
 /// The provider says an attempt to pay `payment` failed. A settled payment, or one already
 /// marked with this failure, is left as it is.

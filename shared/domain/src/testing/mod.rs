@@ -72,6 +72,10 @@ impl PaymentGateway for Unreachable {
         Err(unreachable())
     }
 
+    async fn refund_of(&self, _: &str) -> Result<Option<String>> {
+        Err(unreachable())
+    }
+
     async fn refund(&self, _: &str) -> Result<String> {
         Err(unreachable())
     }
