@@ -67,6 +67,13 @@ impl<'a> Browser<'a> {
         Self { app, session: None }
     }
 
+    /// A browser whose person signed up (and so is signed in).
+    async fn signed_up(app: &'a TestApp, email: &str) -> Self {
+        let mut browser = Self::new(app);
+        browser.sign_up(email).await;
+        browser
+    }
+
     fn cookie(&self) -> Option<&str> {
         self.session.as_deref()
     }
@@ -236,6 +243,13 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// A seller, signed up, who listed "Concert" at `price` (the text of the form's field).
+async fn listed<'a>(app: &'a TestApp, price: &str) -> (Browser<'a>, Value) {
+    let mut seller = Browser::signed_up(app, "seller@example.com").await;
+    let ticket = seller.sell("Concert", price).await.success();
+    (seller, ticket)
+}
+
 /// Checkout's amount in cents, as the order page computes it: `order.ticket.price * 100`.
 fn checkout_amount(order: &Value) -> i64 {
     (order["ticket"]["price"].as_f64().unwrap() * 100.0).round() as i64
@@ -292,8 +306,7 @@ async fn signing_in_and_its_errors() {
 #[tokio::test]
 async fn signing_out_posts_an_empty_object_and_the_header_shows_it() {
     let app = spawn_app().await;
-    let mut ada = Browser::new(&app);
-    ada.sign_up("ada@example.com").await;
+    let mut ada = Browser::signed_up(&app, "ada@example.com").await;
     ada.post("/api/users/signout", json!({})).await.success();
     assert_eq!(ada.session, None, "the session cookie is cleared");
     assert_eq!(ada.current_user("/").await, Value::Null);
@@ -302,8 +315,7 @@ async fn signing_out_posts_an_empty_object_and_the_header_shows_it() {
 #[tokio::test]
 async fn a_ticket_is_sold_with_its_price_as_the_text_of_the_form_field() {
     let app = spawn_app().await;
-    let mut seller = Browser::new(&app);
-    seller.sign_up("seller@example.com").await;
+    let mut seller = Browser::signed_up(&app, "seller@example.com").await;
     // Once the field loses focus its text is `toFixed(2)`; a submit with the focus still in it
     // sends what was typed.
     for (title, price, shown) in [("Concert", "20.00", 20.0), ("Match", "20", 20.0), ("Play", "7.5", 7.5)] {
@@ -326,8 +338,7 @@ async fn a_ticket_is_sold_with_its_price_as_the_text_of_the_form_field() {
 #[tokio::test]
 async fn a_ticket_form_with_bad_fields_lists_every_message() {
     let app = spawn_app().await;
-    let mut seller = Browser::new(&app);
-    seller.sign_up("seller@example.com").await;
+    let mut seller = Browser::signed_up(&app, "seller@example.com").await;
     // Untouched: both fields are ''. `parseFloat('-5').toFixed(2)` is '-5.00'; text that is no
     // number stays as typed.
     let empty = seller.sell("", "").await;
@@ -351,13 +362,10 @@ async fn selling_needs_a_signed_in_user() {
 #[tokio::test]
 async fn a_buyer_opens_a_ticket_orders_it_pays_and_sees_the_order_complete() {
     let app = spawn_app().await;
-    let mut seller = Browser::new(&app);
-    seller.sign_up("seller@example.com").await;
-    let ticket = seller.sell("Concert", "20.00").await.success();
+    let (_, ticket) = listed(&app, "20.00").await;
     let id = ticket["id"].as_str().unwrap();
 
-    let mut buyer = Browser::new(&app);
-    buyer.sign_up("buyer@example.com").await;
+    let mut buyer = Browser::signed_up(&app, "buyer@example.com").await;
     let page = buyer.ticket_page(id).await;
     assert_eq!(
         (page["id"].as_str(), page["title"].as_str(), page["price"].as_f64()),
@@ -376,12 +384,9 @@ async fn a_buyer_opens_a_ticket_orders_it_pays_and_sees_the_order_complete() {
 #[tokio::test]
 async fn a_declined_card_shows_its_message_and_another_card_pays() {
     let app = spawn_app().await;
-    let mut seller = Browser::new(&app);
-    seller.sign_up("seller@example.com").await;
-    let ticket = seller.sell("Concert", "35.50").await.success();
+    let (_, ticket) = listed(&app, "35.50").await;
 
-    let mut buyer = Browser::new(&app);
-    buyer.sign_up("buyer@example.com").await;
+    let mut buyer = Browser::signed_up(&app, "buyer@example.com").await;
     let order = buyer.purchase(ticket["id"].as_str().unwrap()).await;
     assert_eq!(checkout_amount(&order), 3550);
     let order_id = order["id"].as_str().unwrap();
@@ -395,16 +400,12 @@ async fn a_declined_card_shows_its_message_and_another_card_pays() {
 #[tokio::test]
 async fn a_reserved_ticket_cannot_be_purchased_again_and_says_why() {
     let app = spawn_app().await;
-    let mut seller = Browser::new(&app);
-    seller.sign_up("seller@example.com").await;
-    let ticket = seller.sell("Concert", "20.00").await.success();
+    let (_, ticket) = listed(&app, "20.00").await;
     let id = ticket["id"].as_str().unwrap();
 
-    let mut first = Browser::new(&app);
-    first.sign_up("first@example.com").await;
+    let mut first = Browser::signed_up(&app, "first@example.com").await;
     first.purchase(id).await;
-    let mut second = Browser::new(&app);
-    second.sign_up("second@example.com").await;
+    let mut second = Browser::signed_up(&app, "second@example.com").await;
     second.ticket_page(id).await;
     let refused = second.post("/api/orders", json!({ "ticketId": id })).await;
     assert!(!refused.error_messages().is_empty());
@@ -414,11 +415,8 @@ async fn a_reserved_ticket_cannot_be_purchased_again_and_says_why() {
 #[tokio::test]
 async fn pages_of_other_people_and_signed_out_visitors_get_error_messages() {
     let app = spawn_app().await;
-    let mut seller = Browser::new(&app);
-    seller.sign_up("seller@example.com").await;
-    let ticket = seller.sell("Concert", "20.00").await.success();
-    let mut buyer = Browser::new(&app);
-    buyer.sign_up("buyer@example.com").await;
+    let (mut seller, ticket) = listed(&app, "20.00").await;
+    let mut buyer = Browser::signed_up(&app, "buyer@example.com").await;
     let order = buyer.purchase(ticket["id"].as_str().unwrap()).await;
     let path = format!("/api/orders/{}", order["id"].as_str().unwrap());
 
@@ -444,8 +442,7 @@ async fn an_unknown_ticket_page_is_an_error_with_a_message() {
 #[tokio::test]
 async fn a_session_is_read_from_the_cookie_the_next_server_forwards() {
     let app = spawn_app().await;
-    let mut ada = Browser::new(&app);
-    ada.sign_up("ada@example.com").await;
+    let mut ada = Browser::signed_up(&app, "ada@example.com").await;
     let cookie = ada.session.clone().expect("a session");
     // The browser's Cookie header carries other sites' cookies too.
     ada.session = Some(format!("_ga=GA1.1.2; {cookie}; theme=dark"));
