@@ -50,7 +50,7 @@ pub async fn expire(
             && let Some(payment) = store.for_order(&order.id).await?
             && payment.status == PaymentStatus::Refunding
         {
-            payments::settle(store, gateway, &payment, now, now).await?;
+            payments::finish_refund(store, gateway, &payment, now).await?;
         }
         return release_from(store, &order, now).await;
     }

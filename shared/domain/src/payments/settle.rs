@@ -55,12 +55,12 @@ pub async fn settle(
             Some(ticket) if may_complete(&order, &ticket, succeeded_at) => {
                 complete(store, &order, &ticket, &payment, now).await
             }
-            ticket => claim_refund(store, &order, ticket.as_ref(), &payment, now).await,
+            ticket => match claim_refund(store, &order, ticket.as_ref(), &payment, now).await {
+                Ok(claimed) => finish_refund(store, gateway, &claimed, now).await,
+                Err(error) => Err(error),
+            },
         };
         match outcome {
-            Ok(settled) if settled.status == PaymentStatus::Refunding => {
-                return finish_refund(store, gateway, &settled, now).await;
-            }
             Err(Error::Conflict(_)) => continue,
             other => return other,
         }
@@ -128,12 +128,12 @@ async fn claim_refund(
     Ok(claimed)
 }
 
-/// Carries out a claimed refund: the gateway refunds the intent under the key derived from it
+/// Carries out a claimed (`refunding`) refund: the gateway refunds the intent under the key derived from it
 /// (asking again returns the same refund), then the payment is recorded `refunded`. A claim
 /// older than the gateway keeps keys is first looked up there, so that it is never refunded
 /// twice. When a concurrent change (the provider's `charge.refunded`) recorded it first, that
 /// record stands.
-async fn finish_refund(
+pub async fn finish_refund(
     store: &(impl PaymentStore + ChangeStore),
     gateway: &impl PaymentGateway,
     claimed: &Payment,
