@@ -158,12 +158,13 @@ impl Modify for Conventions {
 /// A ticket's price as sent: a JSON number or a decimal string, the same amounts either way,
 /// each form stated exactly (the string's pattern is the parser's own).
 fn price() -> Schema {
-    let max: f64 = Money::MAX.to_string().parse().expect("a decimal");
+    let decimal = |amount: Money| amount.to_string().parse::<f64>().expect("a decimal");
+    let cent = decimal(Money::from_minor(1));
     let number = ObjectBuilder::new()
         .schema_type(Type::Number)
-        .minimum(Some(0.01))
-        .maximum(Some(max))
-        .multiple_of(Some(0.01))
+        .minimum(Some(cent))
+        .maximum(Some(decimal(Money::MAX)))
+        .multiple_of(Some(cent))
         .description(Some(
             "At most two decimals, read exactly as written whatever the notation (`19.99`, `20`, `1.999e1`). \
              A validator that divides in binary floating point may misjudge `multipleOf: 0.01` on some cents \

@@ -28,7 +28,6 @@ impl Money {
             None => (raw, "0"),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let exponent_digits = exponent.strip_prefix('-').unwrap_or(exponent);
         if !digits(whole) || (mantissa.contains('.') && !digits(fraction)) || !digits(exponent_digits) {
             return Err(invalid());
@@ -90,7 +89,6 @@ impl Money {
     /// [`Money::DECIMAL_STRING_PATTERN`].
     pub fn parse_decimal_string(raw: &str) -> Result<Self, String> {
         let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let plain = digits(whole)
             && (!raw.contains('.') || (digits(fraction) && fraction.len() <= 2))
             && !(whole.len() > 1 && whole.starts_with('0'));
@@ -117,6 +115,11 @@ impl Money {
     pub fn minor(self) -> i64 {
         self.0
     }
+}
+
+/// One or more ASCII digits and nothing else.
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `19.99`, `20.00`: the amount as a decimal with two places.
