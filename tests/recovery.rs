@@ -64,22 +64,7 @@ fn succeeded(order: &Order, intent: &str, at: DateTime<Utc>) -> GatewayEvent {
 #[tokio::test]
 async fn a_late_payment_is_refunded_and_its_ticket_released_in_the_same_change() {
     let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
-    let ticket = listed(&store).await;
-    // Placed 20 minutes ago: the reservation lapsed 5 minutes ago, and no expiry has run.
-    let order = ordered(&store, &ticket, chrono::Duration::minutes(20)).await;
-    let started = payments::pay(
-        &store,
-        &gateway,
-        &order.user_id,
-        order.id.as_str(),
-        None,
-        Utc::now() - chrono::Duration::minutes(19),
-    )
-    .await
-    .unwrap();
-    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
-    // The bank confirms only now, five minutes after the reservation lapsed.
-    gateway.complete_in_browser(&payment.stripe_id).unwrap();
+    let (ticket, order, payment) = paid_late(&store, &gateway).await;
 
     let late = succeeded(&order, &payment.stripe_id, Utc::now());
     payments::handle_gateway_event(&store, &gateway, &store, &late, Utc::now()).await.unwrap();
@@ -335,7 +320,8 @@ impl domain::ports::PaymentGateway for Watched {
     }
 }
 
-/// An order whose reservation lapsed 5 minutes ago, paid in the browser only now.
+/// An order placed 20 minutes ago, whose reservation lapsed 5 minutes ago with no expiry run,
+/// its payment started in time, and the bank confirming only now.
 async fn paid_late(store: &EmbeddedStore, gateway: &TestGateway) -> (Ticket, Order, domain::entities::Payment) {
     let ticket = listed(store).await;
     let order = ordered(store, &ticket, chrono::Duration::minutes(20)).await;
