@@ -5,11 +5,13 @@
 localstripe as published keeps its data in /tmp/localstripe.pickle and omits fields that
 typed Stripe clients require; here it keeps everything in memory and fills those fields
 in with what Stripe itself would send. Its stand-in of Stripe.js (`/js.stripe.com/v3/`)
-gains the browser's confirmation of an intent with a card (scripts/localstripe_confirm.js).
+gains the browser's confirmation of an intent with a card (scripts/localstripe_confirm.js),
+and it honours `Idempotency-Key` as Stripe does.
 """
 
 import os
 import sys
+import urllib.parse
 
 import aiohttp.web
 from localstripe import errors, resources, server
@@ -111,7 +113,45 @@ async def stripe_js(request, handler):
     return await handler(request)
 
 
+# Stripe's idempotent requests, which localstripe ignores: a POST with an `Idempotency-Key`
+# is answered, for the same key and the same parameters, with its first answer again (and
+# `Idempotent-Replayed: true`); the same key with other parameters is refused, and one still
+# running answers 409, as Stripe does. Answers of 500 and over are not kept.
+idempotent_answers = {}
+idempotent_running = set()
+
+
+@aiohttp.web.middleware
+async def idempotency(request, handler):
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key:
+        return await handler(request)
+    scope = (request.headers.get("Authorization", ""), key)
+    # Compared as Stripe does, parameter by parameter: their order in the body is not part of them.
+    params = (request.path, sorted(urllib.parse.parse_qsl((await request.read()).decode(), keep_blank_values=True)))
+    if scope in idempotent_running:
+        raise errors.UserError(409, "There is currently another in-progress request using this Idempotent Key.")
+    if scope in idempotent_answers:
+        first_params, status, body, content_type = idempotent_answers[scope]
+        if first_params != params:
+            raise errors.UserError(
+                400, "Keys for idempotent requests can only be used with the same parameters they were first used with."
+            )
+        response = aiohttp.web.Response(status=status, body=body, content_type=content_type)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    idempotent_running.add(scope)
+    try:
+        response = await handler(request)
+    finally:
+        idempotent_running.discard(scope)
+    if response.status < 500 and isinstance(response, aiohttp.web.Response):
+        idempotent_answers[scope] = (params, response.status, response.body, response.content_type)
+    return response
+
+
 server.app.middlewares.insert(0, stripe_js)
+server.app.middlewares.insert(2, idempotency)  # inside localstripe's error middleware
 server.app.router.add_post("/js.stripe.com/v3/payment_intents/{id}/confirm", confirm_in_browser)
 
 if __name__ == "__main__":

@@ -52,6 +52,27 @@ mod suite {
         assert_eq!(gateway.refund_of(&created.id).await.unwrap(), Some(refund), "the refund is found again");
     }
 
+    /// The intent's idempotency key is derived from the order: asking again is answered with
+    /// the first answer.
+    pub async fn one_order_gets_one_intent_however_often_it_is_asked_for(gateway: impl PaymentGateway) {
+        let order = OrderId::generate();
+        let first = intent(&gateway, &order).await;
+        let again = intent(&gateway, &order).await;
+        assert_eq!(first, again, "the idempotency key is derived from the order");
+        assert_ne!(intent(&gateway, &OrderId::generate()).await.id, first.id);
+    }
+
+    /// A refund retried under its key has one effect: the same refund, and only one.
+    pub async fn a_refund_is_made_once(gateway: impl PaymentGateway) {
+        let created = intent(&gateway, &OrderId::generate()).await;
+        let not_yet = gateway.refund(&created.id).await;
+        assert!(not_yet.is_err(), "nothing to refund before a success");
+        gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+        let first = gateway.refund(&created.id).await.unwrap();
+        assert_eq!(gateway.refund(&created.id).await.unwrap(), first, "the retry gets the first answer");
+        assert_eq!(gateway.refund_of(&created.id).await.unwrap(), Some(first), "and no second refund was made");
+    }
+
     pub async fn an_unknown_payment_method_is_declined(gateway: impl PaymentGateway) {
         let created = intent(&gateway, &OrderId::generate()).await;
         let outcome = gateway.confirm(&created.id, "pm_no_such_method").await;
@@ -109,16 +130,6 @@ async fn localstripe_refuses_unknown_payment_methods() {
 // What localstripe does not fake, the test gateway holds to Stripe's documented behaviour.
 
 #[tokio::test]
-async fn one_order_gets_one_intent_however_often_it_is_asked_for() {
-    let gateway = TestGateway::new();
-    let order = OrderId::generate();
-    let first = suite::intent(&gateway, &order).await;
-    let again = suite::intent(&gateway, &order).await;
-    assert_eq!(first, again, "the idempotency key is derived from the order");
-    assert_ne!(suite::intent(&gateway, &OrderId::generate()).await.id, first.id);
-}
-
-#[tokio::test]
 async fn a_declined_intent_can_be_paid_with_another_card() {
     let gateway = TestGateway::new();
     let created = suite::intent(&gateway, &OrderId::generate()).await;
@@ -138,11 +149,21 @@ async fn a_card_needing_3d_secure_waits_for_the_browser() {
 }
 
 #[tokio::test]
-async fn a_refund_is_made_once() {
-    let gateway = TestGateway::new();
-    let created = suite::intent(&gateway, &OrderId::generate()).await;
-    let not_yet = gateway.refund(&created.id).await;
-    assert!(not_yet.is_err(), "nothing to refund before a success");
-    gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
-    assert_eq!(gateway.refund(&created.id).await.unwrap(), gateway.refund(&created.id).await.unwrap());
+async fn test_gateway_gives_one_order_one_intent() {
+    suite::one_order_gets_one_intent_however_often_it_is_asked_for(TestGateway::new()).await;
+}
+
+#[tokio::test]
+async fn localstripe_gives_one_order_one_intent() {
+    suite::one_order_gets_one_intent_however_often_it_is_asked_for(ticketing_tests::localstripe::gateway()).await;
+}
+
+#[tokio::test]
+async fn test_gateway_makes_a_refund_once() {
+    suite::a_refund_is_made_once(TestGateway::new()).await;
+}
+
+#[tokio::test]
+async fn localstripe_makes_a_refund_once() {
+    suite::a_refund_is_made_once(ticketing_tests::localstripe::gateway()).await;
 }

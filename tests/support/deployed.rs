@@ -94,6 +94,13 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
         && let Ok(stripe) = std::env::var("LOCALSTRIPE_ENDPOINT")
     {
         env.push(("STRIPE_API_BASE".to_owned(), stripe));
+        // An account of its own, as each deployment has: idempotency keys (derived from the
+        // samples' fixed order ids) are scoped per account, so runs never replay each other.
+        for (name, value) in &mut env {
+            if name == "STRIPE_SECRET_KEY" {
+                *value = format!("sk_test_{}", stack.name());
+            }
+        }
     }
     (stack, env)
 }
