@@ -396,21 +396,47 @@ fn charge_refunded(id: &str, intent: &str, amount_refunded: i64) -> String {
 }
 
 #[tokio::test]
-async fn a_full_refund_made_at_stripe_is_recorded_on_the_payment_and_the_order_and_notified() {
+async fn a_full_refund_made_at_stripe_ends_the_order_refunded_and_the_ticket_stays_off_the_market() {
     let app = spawn_app().await;
-    let (buyer, order_id, _) = ordered(&app).await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
     let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
     let intent = paid.body["stripeId"].as_str().unwrap();
     assert_eq!(deliver_signed(&app, &charge_refunded("evt_refund", intent, 4500)).await.status, 200);
     let payment = &payments_of(&app, &buyer, &order_id).await[0];
     assert_eq!((payment["status"].as_str(), &payment["amountRefunded"]), (Some("refunded"), &json!(45.0)));
     let order = order_of(&app, &buyer, &order_id).await;
-    assert_eq!(order["status"], "complete", "the order keeps its status");
+    assert_eq!(order["status"], "refunded");
     assert!(order["refundedAt"].as_str().is_some(), "the refund is recorded on the order: {order}");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold", "not for sale again");
+    let cancel = app.with_session(Method::DELETE, &format!("/api/orders/{order_id}"), &buyer, None).await;
+    assert_eq!(cancel.status, 409);
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_refund_again", intent, 4500)).await.status, 200);
+    assert_eq!(order_of(&app, &buyer, &order_id).await, order, "a second report changes nothing");
     eventually("the refund notice", || async {
         notification_kinds(&app, &buyer).await.contains(&"payment.refunded".to_owned()).then_some(())
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_refund_reported_before_the_payment_ends_the_open_order_and_frees_its_ticket() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_refund_first", &intent, 4500)).await.status, 200);
+    let order = order_of(&app, &buyer, &order_id).await;
+    assert_eq!(order["status"], "refunded", "never left open: {order}");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "available");
+    let succeeded = stripe_event(
+        "evt_success_after_refund",
+        "payment_intent.succeeded",
+        chrono::Utc::now().timestamp(),
+        intent_object(&intent, &order_id, "succeeded"),
+    );
+    assert_eq!(deliver_signed(&app, &succeeded).await.status, 200);
+    assert_eq!(order_of(&app, &buyer, &order_id).await, order, "the late success completes nothing");
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "refunded");
+    let again = app.with_session(Method::POST, "/api/payments", &buyer, Some(&json!({ "orderId": order_id }))).await;
+    assert_eq!((again.status, again.body["errors"][0]["message"].as_str()), (409, Some("Cannot pay for a refunded order")));
 }
 
 #[tokio::test]

@@ -378,3 +378,22 @@ async fn a_claim_older_than_the_gateway_keeps_keys_is_looked_up_before_it_is_ref
     assert_eq!(gateway.refunds.load(Ordering::SeqCst), 0, "not refunded again under a key the gateway forgot");
     assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
 }
+
+#[tokio::test]
+async fn an_open_order_whose_payment_was_recorded_refunded_is_ended_by_its_expiry_not_left_open() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
+    paid_in_browser(&store, &gateway, &order, Utc::now() - chrono::Duration::minutes(15)).await;
+    // As refunds made at the provider were recorded before they ended their order: the
+    // payment refunded, the order still awaiting it.
+    let payment = store.for_order(&order.id).await.unwrap().unwrap();
+    store.commit(&Change { payments: vec![Write::Update(payment.refund(None))], ..Change::default() }).await.unwrap();
+
+    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Refunded);
+    let ended = order_of(&store, &order).await;
+    assert_eq!((ended.status, ended.refunded_at.is_some()), (OrderStatus::Refunded, true));
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
+    assert!(store.overdue(Utc::now(), 10).await.unwrap().is_empty(), "the sweep reads it no more");
+    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+}

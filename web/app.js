@@ -411,6 +411,7 @@ function signUpPage(show) {
 const orderStatus = (order) => {
   if (order.status === "complete") return "Paid";
   if (order.status === "cancelled") return order.cancelReason === "expired" ? "Expired" : "Cancelled";
+  if (order.status === "refunded") return "Refunded";
   return "Reserved, waiting for payment";
 };
 
@@ -477,8 +478,10 @@ async function orderPage(show, id) {
     parts.push(h("div", { class: "success", role: "status" },
       h("h2", {}, "Receipt"),
       h("p", {}, `Paid ${price(paid ? paid.amount : order.ticket.price)} for “${order.ticket.title}”.`),
-      paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null,
-      order.refundedAt ? h("p", {}, `Refunded ${when(order.refundedAt)}.`) : null));
+      paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null));
+  } else if (order.status === "refunded") {
+    parts.push(h("p", { class: "note", role: "status" },
+      `Your payment of ${price(order.ticket.price)} was refunded ${when(order.refundedAt)}; this order is closed.`));
   } else if (order.cancelReason === "expired") {
     parts.push(h("p", { class: "alert", role: "alert" }, "This reservation expired before it was paid; the ticket is for sale again."));
   } else {

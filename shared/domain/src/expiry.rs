@@ -29,6 +29,8 @@ pub enum Expiry {
     Completed,
     /// Already cancelled, but still holding its ticket: the ticket was released.
     Released,
+    /// Its payment had gone back in full meanwhile: ended `refunded`, its ticket released.
+    Refunded,
     /// Nothing to do: unknown, paid, or cancelled and holding nothing.
     Ignored,
 }
@@ -60,6 +62,13 @@ pub async fn expire(
     if order.status == OrderStatus::AwaitingPayment
         && let Some(payment) = store.for_order(&order.id).await?
     {
+        if payment.status == PaymentStatus::Refunded {
+            // Refunded at the provider while the order stood open (recorded before refunds ended orders).
+            let mut change = change::Change::default();
+            payments::refund_order(store, &order, &mut change, now).await?;
+            store.commit(&change).await?;
+            return Ok(Expiry::Refunded);
+        }
         let intent = gateway.get_intent(&payment.stripe_id).await?;
         if intent.status == IntentStatus::Succeeded {
             // Paid while the reservation held, as far as anyone can tell: the expiry runs as the

@@ -25,6 +25,10 @@ pub enum OrderStatus {
     Complete,
     #[serde(rename = "cancelled")]
     Cancelled,
+    /// Its payment went back in full (a refund made at the payment provider): final. A sold
+    /// ticket stays off the market; a ticket the unpaid order held is for sale again.
+    #[serde(rename = "refunded")]
+    Refunded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +62,7 @@ pub struct Order {
     pub expires_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<CancelReason>,
-    /// When its payment went back in full after it was complete (the sale is undone at the
-    /// payment provider; the order keeps its status).
+    /// When its payment went back in full (the order is `refunded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<DateTime<Utc>>,
     pub version: u64,
@@ -103,9 +106,9 @@ impl Order {
         Order { status: OrderStatus::Complete, cancel_reason: None, version: self.version + 1, ..self.clone() }
     }
 
-    /// Paid, then refunded in full at `at`.
+    /// Its payment went back in full at `at`.
     pub fn refunded(&self, at: DateTime<Utc>) -> Order {
-        Order { refunded_at: Some(at), version: self.version + 1, ..self.clone() }
+        Order { status: OrderStatus::Refunded, refunded_at: Some(at), version: self.version + 1, ..self.clone() }
     }
 
     /// Neither paid nor cancelled.

@@ -127,6 +127,7 @@ pub async fn cancel(
     match order.status {
         OrderStatus::Cancelled => Ok(()),
         OrderStatus::Complete => Err(Error::Conflict("Cannot cancel a paid order")),
+        OrderStatus::Refunded => Err(Error::Conflict("Cannot cancel a refunded order")),
         OrderStatus::Created | OrderStatus::AwaitingPayment => {
             cancel_and_release(store, &order, CancelReason::User, now).await
         }

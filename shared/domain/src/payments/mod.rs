@@ -18,4 +18,5 @@ mod settle;
 
 pub use gateway_events::{GatewayEvent, GatewayEventKind, WEBHOOK_CONSUMER, WebhookOutcome, handle_gateway_event};
 pub use pay::{Outcome, list, pay};
+pub(crate) use settle::refund_order;
 pub use settle::{IDEMPOTENCY_KEY_HOURS, finish_refund, may_complete, record_failure, record_refund, settle};

@@ -39,6 +39,7 @@ pub async fn pay(
     match order.status {
         OrderStatus::Complete => return Err(ALREADY_PAID),
         OrderStatus::Cancelled => return Err(DEAD_ORDER),
+        OrderStatus::Refunded => return Err(Error::Conflict("Cannot pay for a refunded order")),
         _ if !order.holds_reservation(now) => return Err(DEAD_ORDER),
         _ if order.ticket.date.is_some_and(|date| date <= now) => return Err(orders::PAST_EVENT),
         _ => {}

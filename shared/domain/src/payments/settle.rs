@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::OrderId;
 use crate::money::Money;
-use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store};
+use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store, TicketStore};
 
 /// Whether a payment made at `paid_at` may complete `order`, whose ticket is now `ticket`:
 /// it was made before the reservation lapsed, and the ticket is still the order's or free
@@ -187,10 +187,10 @@ pub async fn record_failure(
 
 /// The provider says the intent's charge was refunded, by us or from its dashboard,
 /// `amount_refunded` in all. A partial refund is recorded and the sale stands; a full one
-/// settles the payment as refunded, is recorded on its order when the order was complete,
-/// and is announced (its buyer is notified).
+/// settles the payment as refunded and ends its order as `refunded` (see
+/// [`refund_order`]) in the same change, and is announced (its buyer is notified).
 pub async fn record_refund(
-    store: &(impl OrderStore + PaymentStore + ChangeStore),
+    store: &(impl OrderStore + PaymentStore + TicketStore + ChangeStore),
     intent_id: &str,
     refund_id: Option<String>,
     amount_refunded: Money,
@@ -212,11 +212,33 @@ pub async fn record_refund(
         payments: vec![Write::Update(refunded)],
         ..Change::default()
     };
-    let order = OrderStore::get(store, &payment.order_id).await?;
-    if let Some(order) = order.filter(|order| order.status == OrderStatus::Complete && order.refunded_at.is_none()) {
-        change.orders.push(Write::Update(order.refunded(now)));
+    if let Some(order) = OrderStore::get(store, &payment.order_id).await? {
+        refund_order(store, &order, &mut change, now).await?;
     }
     store.commit(&change).await
+}
+
+/// Adds to `change` what the full refund of its payment does to `order`: an open or complete
+/// order ends `refunded`; a ticket the open order held is for sale again, a sold one stays
+/// off the market. A cancelled or refunded order stays as it is.
+pub(crate) async fn refund_order(
+    store: &impl TicketStore,
+    order: &Order,
+    change: &mut Change,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !(order.is_open() || order.status == OrderStatus::Complete) {
+        return Ok(());
+    }
+    if order.is_open()
+        && let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|t| t.is_held_by(&order.id))
+    {
+        let freed = ticket.release();
+        change.events.push(freed.event(EventType::TicketUpdated, now)?);
+        change.tickets.push(Write::Update(freed));
+    }
+    change.orders.push(Write::Update(order.refunded(now)));
+    Ok(())
 }
 
 /// Stores `updated` (at the version before its own) with the event that announces it.
