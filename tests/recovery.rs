@@ -91,9 +91,9 @@ async fn a_payment_read_before_its_order_completed_never_refunds_the_sale() {
     let intent = paid_in_browser(&store, &gateway, &order, Utc::now()).await;
     let stale = store.for_order(&order.id).await.unwrap().unwrap();
 
-    let first = payments::settle(&store, &gateway, &stale, Utc::now(), Utc::now()).await.unwrap();
+    let first = payments::settle(&store, &gateway, &stale, stale.asked(), Utc::now(), Utc::now()).await.unwrap();
     assert_eq!(first.status, PaymentStatus::Succeeded);
-    let second = payments::settle(&store, &gateway, &stale, Utc::now(), Utc::now()).await.unwrap();
+    let second = payments::settle(&store, &gateway, &stale, stale.asked(), Utc::now(), Utc::now()).await.unwrap();
 
     assert_eq!(second.status, PaymentStatus::Succeeded);
     assert!(!refunded_at_the_gateway(&gateway, &intent), "the buyer's money was given back for a completed sale");
@@ -338,7 +338,7 @@ async fn a_refund_claimed_before_a_crash_is_finished_by_the_retry_and_never_deci
     let gateway = Watched { refunds_fail: AtomicUsize::new(1), ..Watched::default() };
     let (ticket, order, payment) = paid_late(&store, &gateway.inner).await;
 
-    let crashed = payments::settle(&store, &gateway, &payment, Utc::now(), Utc::now()).await;
+    let crashed = payments::settle(&store, &gateway, &payment, payment.asked(), Utc::now(), Utc::now()).await;
     assert!(crashed.is_err(), "{crashed:?}");
     let claimed = store.for_order(&order.id).await.unwrap().unwrap();
     assert_eq!(claimed.status, PaymentStatus::Refunding, "the decision is recorded before the gateway is asked");
@@ -356,7 +356,7 @@ async fn a_refund_claimed_before_a_crash_is_finished_by_the_retry_and_never_deci
     assert!(ticket_of(&store, &ticket).await.is_held_by(&next.id), "the next buyer keeps the ticket");
 
     // The webhook's redelivery finds it settled.
-    let again = payments::settle(&store, &gateway, &payment, Utc::now(), Utc::now()).await.unwrap();
+    let again = payments::settle(&store, &gateway, &payment, payment.asked(), Utc::now(), Utc::now()).await.unwrap();
     assert_eq!((again.status, again.refund_id), (PaymentStatus::Refunded, refunded.refund_id));
     assert_eq!(gateway.refunds.load(Ordering::SeqCst), 1, "one refund call went through");
     assert_eq!(gateway.look_ups.load(Ordering::SeqCst), 0, "a fresh claim's key is still the gateway's");
@@ -372,7 +372,7 @@ async fn a_claim_older_than_the_gateway_keeps_keys_is_looked_up_before_it_is_ref
     store.commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() }).await.unwrap();
     let done = domain::ports::PaymentGateway::refund(&gateway.inner, &payment.stripe_id).await.unwrap();
 
-    let settled = payments::settle(&store, &gateway, &claimed, Utc::now(), Utc::now()).await.unwrap();
+    let settled = payments::settle(&store, &gateway, &claimed, claimed.asked(), Utc::now(), Utc::now()).await.unwrap();
     assert_eq!((settled.status, settled.refund_id.as_deref()), (PaymentStatus::Refunded, Some(done.as_str())));
     assert_eq!(gateway.look_ups.load(Ordering::SeqCst), 1);
     assert_eq!(gateway.refunds.load(Ordering::SeqCst), 0, "not refunded again under a key the gateway forgot");
@@ -396,4 +396,40 @@ async fn an_open_order_whose_payment_was_recorded_refunded_is_ended_by_its_expir
     assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
     assert!(store.overdue(Utc::now(), 10).await.unwrap().is_empty(), "the sweep reads it no more");
     assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+}
+
+#[tokio::test]
+async fn an_expiry_never_completes_an_order_from_an_intent_whose_amount_was_changed_it_refunds_it() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
+    let intent = paid_in_browser(&store, &gateway, &order, Utc::now() - chrono::Duration::minutes(15)).await;
+    gateway.change_amount(&intent, 1, &order.ticket.currency).unwrap();
+
+    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Expired);
+    let lapsed = order_of(&store, &order).await;
+    assert_eq!(
+        (lapsed.status, lapsed.cancel_reason),
+        (OrderStatus::Cancelled, Some(domain::entities::CancelReason::Expired))
+    );
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
+    assert!(refunded_at_the_gateway(&gateway, &intent));
+}
+
+#[tokio::test]
+async fn a_one_step_payment_whose_intent_was_changed_is_refunded_and_the_reservation_stands_until_it_lapses() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::zero()).await;
+    let started = payments::pay(&store, &gateway, &order.user_id, order.id.as_str(), None, Utc::now()).await.unwrap();
+    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    gateway.change_amount(&payment.stripe_id, payment.amount.minor(), "eur").unwrap();
+
+    let paid =
+        payments::pay(&store, &gateway, &order.user_id, order.id.as_str(), Some("pm_card_visa"), Utc::now()).await;
+    assert!(matches!(paid, Err(domain::Error::Conflict(domain::entities::MISMATCH))), "{paid:?}");
+    assert!(refunded_at_the_gateway(&gateway, &payment.stripe_id));
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::AwaitingPayment, "held until it lapses");
+    assert!(ticket_of(&store, &ticket).await.is_held_by(&order.id));
 }

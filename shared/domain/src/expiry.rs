@@ -74,8 +74,17 @@ pub async fn expire(
             // Paid while the reservation held, as far as anyone can tell: the expiry runs as the
             // reservation lapses, so a gateway that does not say when counts as in time.
             let paid_at = intent.succeeded_at.unwrap_or(order.expires_at - chrono::Duration::milliseconds(1));
-            let settled = payments::settle(store, gateway, &payment, paid_at, now).await?;
-            return Ok(if settled.status == PaymentStatus::Succeeded { Expiry::Completed } else { Expiry::Expired });
+            let settled = payments::settle(store, gateway, &payment, intent.charge(), paid_at, now).await?;
+            if settled.status == PaymentStatus::Succeeded {
+                return Ok(Expiry::Completed);
+            }
+            // Refunded: either its order was ended with the claim, or the charge was not the
+            // order's and the order, left as it was, lapses now.
+            let Some(order) = OrderStore::get(store, id).await?.filter(Order::is_open) else {
+                return Ok(Expiry::Expired);
+            };
+            orders::cancel_and_release(store, &order, CancelReason::Expired, now).await?;
+            return Ok(Expiry::Expired);
         }
     }
     orders::cancel_and_release(store, &order, CancelReason::Expired, now).await?;

@@ -111,6 +111,7 @@ mod tests {
             id: "pi_1".into(),
             status: IntentStatus::Succeeded,
             amount: 4500,
+            currency: "usd".into(),
             client_secret: None,
             succeeded_at: None,
             livemode: false,

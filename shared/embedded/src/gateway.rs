@@ -64,6 +64,16 @@ impl TestGateway {
             .collect()
     }
 
+    /// What an update at the provider does (its API or dashboard): the intent now asks for
+    /// `amount` in `currency`.
+    pub fn change_amount(&self, intent_id: &str, amount: i64, currency: &str) -> Result<Intent> {
+        self.with(|state| {
+            let intent = state.intents.get_mut(intent_id).ok_or(Error::NotFound("No such payment_intent"))?;
+            (intent.amount, intent.currency) = (amount, currency.to_owned());
+            Ok(intent.clone())
+        })
+    }
+
     /// What Stripe.js does in a browser: the buyer completes the intent (a card, or a
     /// passed 3-D Secure challenge). Returns the succeeded intent.
     pub fn complete_in_browser(&self, intent_id: &str) -> Result<Intent> {
@@ -96,6 +106,7 @@ impl PaymentGateway for TestGateway {
                 id: id.clone(),
                 status: IntentStatus::RequiresPaymentMethod,
                 amount: request.amount.minor(),
+                currency: request.currency.to_owned(),
                 client_secret: Some(format!("{id}_secret_{}", ulid::Ulid::new())),
                 succeeded_at: None,
                 livemode: false,
@@ -124,7 +135,6 @@ impl PaymentGateway for TestGateway {
                 }
                 Some(Card::Succeeds) => {
                     intent.status = IntentStatus::Succeeded;
-                    intent.succeeded_at = Some(chrono::Utc::now());
                     intent.succeeded_at = Some(chrono::Utc::now());
                     Ok(intent.clone())
                 }

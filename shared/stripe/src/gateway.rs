@@ -40,6 +40,7 @@ struct PaymentIntentFields {
     id: String,
     status: String,
     amount: i64,
+    currency: String,
     client_secret: Option<String>,
     livemode: bool,
 }
@@ -63,6 +64,7 @@ fn intent(pi: PaymentIntentFields) -> Intent {
         id: pi.id,
         status,
         amount: pi.amount,
+        currency: pi.currency,
         client_secret: pi.client_secret,
         succeeded_at: None,
         livemode: pi.livemode,

@@ -16,6 +16,8 @@ pub use order::{
     CancelReason, Order, OrderEventData, OrderStatus, OrderView, OrderedTicket, ReservationState, TicketSummary,
     TicketSummaryData,
 };
-pub use payment::{Intent, IntentRequest, IntentStatus, Payment, PaymentStatus, PaymentView, refund_key};
+pub use payment::{
+    Charge, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView, refund_key,
+};
 pub use ticket::{Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

@@ -36,6 +36,10 @@ impl PaymentStatus {
     }
 }
 
+/// Why a payment was refunded although its order was still open: what was charged was not
+/// the order's amount, currency or mode (the intent was changed at the provider).
+pub const MISMATCH: &str = "The amount charged was not this order's, so it was refunded.";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payment {
     pub id: PaymentId,
@@ -135,6 +139,22 @@ impl Payment {
         Payment { failure_message: None, ..self.next(PaymentStatus::Succeeded) }
     }
 
+    /// What this payment asks to be charged: the order's amount and currency, in its mode.
+    pub fn asked(&self) -> Charge<'_> {
+        Charge { amount: self.amount, currency: &self.currency, livemode: self.livemode }
+    }
+
+    /// Whether `charge` is what this payment asks for.
+    pub fn is_charged_by(&self, charge: Charge<'_>) -> bool {
+        self.asked() == charge
+    }
+
+    /// A charge that is not what this payment asks for is given back: its order stays as it
+    /// was and lapses at its time, as if no payment had come. Claimed like any refund.
+    pub fn claim_mismatch_refund(&self, now: DateTime<Utc>) -> Payment {
+        Payment { failure_message: Some(MISMATCH.to_owned()), ..self.claim_refund(now) }
+    }
+
     /// The decision to give all the money back, claimed before the gateway is asked.
     pub fn claim_refund(&self, now: DateTime<Utc>) -> Payment {
         Payment { refund_claimed_at: Some(now), ..self.next(PaymentStatus::Refunding) }
@@ -199,10 +219,27 @@ pub struct Intent {
     pub id: String,
     pub status: IntentStatus,
     pub amount: i64,
+    /// Lowercase ISO code, as Stripe writes it.
+    pub currency: String,
     pub client_secret: Option<String>,
     /// When it succeeded, if the gateway says.
     pub succeeded_at: Option<DateTime<Utc>>,
     /// Made with live keys (a real charge) or test keys.
+    pub livemode: bool,
+}
+
+impl Intent {
+    /// What it says was charged.
+    pub fn charge(&self) -> Charge<'_> {
+        Charge { amount: Money::from_minor(self.amount), currency: &self.currency, livemode: self.livemode }
+    }
+}
+
+/// What a succeeded intent charged: its amount, currency and mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charge<'a> {
+    pub amount: Money,
+    pub currency: &'a str,
     pub livemode: bool,
 }
 

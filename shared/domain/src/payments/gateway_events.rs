@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::settle::{record_failure, record_refund, settle};
-use crate::entities::Payment;
+use crate::entities::{Charge, Payment};
 use crate::error::Result;
 use crate::ids::OrderId;
 use crate::inbox;
@@ -74,16 +74,8 @@ async fn apply(
     match kind {
         GatewayEventKind::IntentSucceeded { order, intent, amount, currency, livemode, at } => {
             let Some(payment) = ours(store, order, intent).await? else { return Ok(WebhookOutcome::Ignored) };
-            if (payment.amount, payment.currency.as_str(), payment.livemode) != (*amount, currency.as_str(), *livemode)
-            {
-                tracing::error!(
-                    %order, intent, %amount, currency, livemode, expected = %payment.amount,
-                    expected_currency = %payment.currency, expected_livemode = payment.livemode,
-                    "a succeeded intent that does not match its payment; nothing completes"
-                );
-                return Ok(WebhookOutcome::Ignored);
-            }
-            settle(store, gateway, &payment, *at, now).await?;
+            let charge = Charge { amount: *amount, currency, livemode: *livemode };
+            settle(store, gateway, &payment, charge, *at, now).await?;
         }
         GatewayEventKind::IntentFailed { order, intent, message } => {
             let Some(payment) = ours(store, order, intent).await? else { return Ok(WebhookOutcome::Ignored) };

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::settle::{save, settle};
 use crate::change::{Change, Write};
-use crate::entities::{IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus};
+use crate::entities::{IntentRequest, IntentStatus, MISMATCH, Order, OrderStatus, Payment, PaymentStatus};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::UserId;
@@ -24,6 +24,13 @@ pub enum Outcome {
 
 const ALREADY_PAID: Error = Error::Conflict("Order is already paid");
 pub(super) const DEAD_ORDER: Error = Error::Conflict("Cannot pay for a cancelled order");
+const REFUNDED: Error = Error::Conflict("This order's payment was refunded");
+
+/// Why a charged payment did not complete its order: the charge was not the order's, or the
+/// order died while the card was charged. Either way the money went back.
+fn not_completed(settled: &Payment) -> Error {
+    if settled.failure_message.as_deref() == Some(MISMATCH) { Error::Conflict(MISMATCH) } else { DEAD_ORDER }
+}
 
 /// Pays for `order_id`: with `token`, charges it now (the one-step flow); without, returns the
 /// order's PaymentIntent for the browser to confirm.
@@ -45,8 +52,10 @@ pub async fn pay(
         _ => {}
     }
     let (payment, existed) = start(store, gateway, &order, now).await?;
-    if payment.status == PaymentStatus::Succeeded {
-        return Err(ALREADY_PAID);
+    match payment.status {
+        PaymentStatus::Succeeded => return Err(ALREADY_PAID),
+        PaymentStatus::Refunding | PaymentStatus::Refunded => return Err(REFUNDED),
+        _ => {}
     }
     let Some(token) = token else { return Ok(Outcome::Started(payment)) };
 
@@ -59,21 +68,25 @@ pub async fn pay(
         // A succeeded intent cannot be confirmed again: paid in a browser meanwhile (its
         // webhook is on its way). Settle now; nothing is charged twice.
         Err(refused) if existed => {
-            if gateway.get_intent(&payment.stripe_id).await?.status != IntentStatus::Succeeded {
+            let intent = gateway.get_intent(&payment.stripe_id).await?;
+            if intent.status != IntentStatus::Succeeded {
                 return Err(refused);
             }
-            settle(store, gateway, &payment, now, now).await?;
-            return Err(ALREADY_PAID);
+            let settled = settle(store, gateway, &payment, intent.charge(), now, now).await?;
+            return Err(if settled.status == PaymentStatus::Succeeded {
+                ALREADY_PAID
+            } else {
+                not_completed(&settled)
+            });
         }
         Err(other) => return Err(other),
     };
     match intent.status {
         IntentStatus::Succeeded => {
-            let settled = settle(store, gateway, &payment, now, now).await?;
+            let settled = settle(store, gateway, &payment, intent.charge(), now, now).await?;
             match settled.status {
                 PaymentStatus::Succeeded => Ok(Outcome::Succeeded(settled)),
-                // The order died while the card was charged: the money went back.
-                _ => Err(DEAD_ORDER),
+                _ => Err(not_completed(&settled)),
             }
         }
         IntentStatus::RequiresAction | IntentStatus::Processing => {

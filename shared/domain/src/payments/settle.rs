@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Write};
-use crate::entities::{CancelReason, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketStatus};
+use crate::entities::{CancelReason, Charge, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketStatus};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::OrderId;
@@ -22,8 +22,10 @@ pub fn may_complete(order: &Order, ticket: &Ticket, paid_at: DateTime<Utc>) -> b
     in_time && order_alive && (held || free)
 }
 
-/// `payment`'s PaymentIntent succeeded at `succeeded_at`. Completes its order (order
-/// `complete`, ticket `sold`) if [`may_complete`]; otherwise refunds it, claim first: the
+/// `payment`'s PaymentIntent succeeded at `succeeded_at`, charging `charge`. Completes its
+/// order (order `complete`, ticket `sold`) if the charge is the payment's (amount, currency,
+/// mode) and [`may_complete`]; a charge that is not the payment's is refunded and its order
+/// left as it was; otherwise it is refunded with its order ended, claim first: the
 /// decision commits at the versions read (the order cancelled, its ticket released, the
 /// payment `refunding`) before the gateway is asked, so a read that a concurrent completion
 /// made stale conflicts instead of refunding a sale. A claimed refund is finished, never
@@ -33,6 +35,7 @@ pub async fn settle(
     store: &impl Store,
     gateway: &impl PaymentGateway,
     payment: &Payment,
+    charge: Charge<'_>,
     succeeded_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Payment> {
@@ -46,6 +49,26 @@ pub async fn settle(
         }
         if payment.status.is_settled() {
             return Ok(payment);
+        }
+        if !payment.is_charged_by(charge) {
+            tracing::error!(
+                order = %payment.order_id, intent = %payment.stripe_id, charged = %charge.amount,
+                currency = charge.currency, livemode = charge.livemode, expected = %payment.amount,
+                expected_currency = %payment.currency, expected_livemode = payment.livemode,
+                "a succeeded intent does not match its payment: it is refunded and its order left as it was"
+            );
+            let claimed = payment.claim_mismatch_refund(now);
+            let outcome = match store
+                .commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() })
+                .await
+            {
+                Ok(()) => finish_refund(store, gateway, &claimed, now).await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Err(Error::Conflict(_)) => continue,
+                other => return other,
+            }
         }
         let order = crate::ports::OrderStore::get(store, &payment.order_id)
             .await?

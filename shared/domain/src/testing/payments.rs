@@ -21,6 +21,7 @@ pub async fn a_payment_is_found_by_its_order_and_by_its_intent_and_is_one_per_or
         id: id.to_owned(),
         status: IntentStatus::RequiresPaymentMethod,
         amount: 4500,
+        currency: "usd".to_owned(),
         client_secret: None,
         succeeded_at: None,
         livemode: false,
