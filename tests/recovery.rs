@@ -433,3 +433,27 @@ async fn a_one_step_payment_whose_intent_was_changed_is_refunded_and_the_reserva
     assert_eq!(order_of(&store, &order).await.status, OrderStatus::AwaitingPayment, "held until it lapses");
     assert!(ticket_of(&store, &ticket).await.is_held_by(&order.id));
 }
+
+#[tokio::test]
+async fn a_payment_made_in_time_whose_news_comes_after_the_seller_repriced_the_lapsed_ticket_is_refunded() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
+    let started_at = Utc::now() - chrono::Duration::minutes(15);
+    let started = payments::pay(&store, &gateway, &order.user_id, order.id.as_str(), None, started_at).await.unwrap();
+    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    // The reservation lapsed; the seller edits the ticket, as they may.
+    let repriced = domain::entities::TicketDraft { price: domain::money::Money::from_minor(9000), ..draft_of(&ticket) };
+    domain::tickets::update(&store, &ticket.user_id, ticket.id.as_str(), repriced, Utc::now()).await.unwrap();
+    // The buyer had paid in time; the news comes now.
+    let paid_at = Utc::now() - chrono::Duration::minutes(14);
+    gateway.complete_in_browser_at(&payment.stripe_id, paid_at).unwrap();
+    let news = succeeded(&order, &payment.stripe_id, paid_at);
+    payments::handle_gateway_event(&store, &gateway, &store, &news, Utc::now()).await.unwrap();
+
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
+    assert!(refunded_at_the_gateway(&gateway, &payment.stripe_id));
+    assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
+    let now = ticket_of(&store, &ticket).await;
+    assert_eq!((now.status, now.price.minor()), (TicketStatus::Available, 9000), "never sold at the old price");
+}

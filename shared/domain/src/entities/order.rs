@@ -51,6 +51,9 @@ pub struct OrderedTicket {
     /// When the event takes place, if the seller said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<DateTime<Utc>>,
+    /// The ticket's terms version when ordered ([`Ticket::terms`]).
+    #[serde(default)]
+    pub terms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +85,7 @@ impl Order {
                 price: ticket.price,
                 currency: ticket.currency.clone(),
                 date: ticket.date,
+                terms: ticket.terms,
             },
             status: OrderStatus::Created,
             expires_at: now + timeout,

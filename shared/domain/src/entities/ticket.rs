@@ -43,6 +43,11 @@ pub struct Ticket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_until: Option<DateTime<Utc>>,
     pub version: u64,
+    /// The version of what a buyer agrees to (title, price, date, venue): starts at 0 and
+    /// goes up with every edit that changes one of them. An order records the terms it was
+    /// placed at, and is completed only at those.
+    #[serde(default)]
+    pub terms: u64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -128,13 +133,17 @@ impl Ticket {
             order_id: None,
             reserved_until: None,
             version: 0,
+            terms: 0,
             created_at: now,
         }
     }
 
-    /// The seller's fields replaced by `draft`.
+    /// The seller's fields replaced by `draft`; new terms if any of them changed.
     pub fn edit(&self, draft: TicketDraft) -> Ticket {
+        let same =
+            (&self.title, self.price, self.date, &self.venue) == (&draft.title, draft.price, draft.date, &draft.venue);
         Ticket {
+            terms: if same { self.terms } else { self.terms + 1 },
             title: draft.title,
             price: draft.price,
             date: draft.date,

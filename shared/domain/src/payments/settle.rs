@@ -12,14 +12,16 @@ use crate::money::Money;
 use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store, TicketStore};
 
 /// Whether a payment made at `paid_at` may complete `order`, whose ticket is now `ticket`:
-/// it was made before the reservation lapsed, and the ticket is still the order's or free
-/// again (a lapsed order whose ticket nobody took meanwhile is revived).
+/// it was made before the reservation lapsed, the ticket is still the order's or free again
+/// (a lapsed order whose ticket nobody took meanwhile is revived), and still at the terms
+/// it was ordered at (a seller may edit a ticket whose reservation lapsed).
 pub fn may_complete(order: &Order, ticket: &Ticket, paid_at: DateTime<Utc>) -> bool {
     let in_time = paid_at < order.expires_at;
+    let same_terms = ticket.terms == order.ticket.terms;
     let held = ticket.is_held_by(&order.id);
     let free = ticket.status == TicketStatus::Available;
     let order_alive = order.is_open() || (order.cancel_reason == Some(CancelReason::Expired) && free);
-    in_time && order_alive && (held || free)
+    in_time && same_terms && order_alive && (held || free)
 }
 
 /// `payment`'s PaymentIntent succeeded at `succeeded_at`, charging `charge`. Completes its
@@ -285,6 +287,10 @@ mod tests {
     use crate::ids::UserId;
     use crate::money::Money;
 
+    fn draft_of(ticket: &Ticket) -> TicketDraft {
+        TicketDraft { title: ticket.title.clone(), price: ticket.price, date: ticket.date, venue: ticket.venue.clone() }
+    }
+
     #[test]
     fn who_may_complete() {
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
@@ -296,7 +302,9 @@ mod tests {
         let in_time = order.expires_at - chrono::Duration::seconds(1);
         let late = order.expires_at;
 
-        let cases: [(&str, Order, Ticket, DateTime<Utc>, bool); 10] = [
+        let repriced = TicketDraft { price: Money::from_minor(9000), ..draft_of(&listed) };
+        let retitled = TicketDraft { title: "Encore".into(), ..draft_of(&listed) };
+        let cases: [(&str, Order, Ticket, DateTime<Utc>, bool); 13] = [
             ("open, held, in time", order.clone(), held.clone(), in_time, true),
             ("awaiting payment, held, in time", order.await_payment(), held.clone(), in_time, true),
             ("paid at expiresAt", order.clone(), held.clone(), late, false),
@@ -313,6 +321,21 @@ mod tests {
             ("cancelled by the buyer", order.cancel(CancelReason::User), held.release(), in_time, false),
             ("already complete", order.complete(), held.sell_to(&order.id), in_time, false),
             ("open, ticket free", order.clone(), held.release(), in_time, true),
+            (
+                "expired, ticket free, repriced",
+                order.cancel(CancelReason::Expired),
+                held.release().edit(repriced),
+                in_time,
+                false,
+            ),
+            ("open, ticket free, retitled", order.clone(), held.release().edit(retitled), in_time, false),
+            (
+                "expired, edited to the same terms",
+                order.cancel(CancelReason::Expired),
+                held.release().edit(draft_of(&listed)),
+                in_time,
+                true,
+            ),
         ];
         for (name, order, ticket, paid_at, expected) in cases {
             assert_eq!(may_complete(&order, &ticket, paid_at), expected, "{name}");

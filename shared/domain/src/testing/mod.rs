@@ -99,6 +99,7 @@ pub fn ticket(seller: &str, title: &str) -> Ticket {
         order_id: None,
         reserved_until: None,
         version: 0,
+        terms: 0,
         created_at: Utc::now(),
     }
 }
