@@ -167,3 +167,36 @@ async fn test_gateway_makes_a_refund_once() {
 async fn localstripe_makes_a_refund_once() {
     suite::a_refund_is_made_once(ticketing_tests::localstripe::gateway()).await;
 }
+
+#[tokio::test]
+async fn the_test_gateway_keeps_its_intents_and_keys_in_its_store_across_restarts() {
+    let dir = std::env::temp_dir().join(ticketing_tests::unique_name("gateway-store"));
+    let path = dir.join("ticketing.redb");
+    let (order, paid, refunded) = {
+        let gateway = TestGateway::in_store(&embedded::EmbeddedStore::open(&path).unwrap());
+        let order = OrderId::generate();
+        let created = suite::intent(&gateway, &order).await;
+        assert!(gateway.confirm(&created.id, "tok_chargeDeclined").await.is_err());
+        let paid = gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+        let refunded = gateway.refund(&paid.id).await.unwrap();
+        (order, paid, refunded)
+    };
+    let gateway = TestGateway::in_store(&embedded::EmbeddedStore::open(&path).unwrap());
+    assert_eq!(gateway.get_intent(&paid.id).await.unwrap(), paid);
+    assert_eq!(suite::intent(&gateway, &order).await, paid, "its key still gives the first answer");
+    assert_eq!(gateway.refund(&paid.id).await.unwrap(), refunded, "and the refund's key too");
+    assert_eq!(gateway.ledger().len(), 1);
+    drop(gateway);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_declined_card_leaves_the_intent_payable_in_the_test_gateways_store() {
+    let gateway = TestGateway::new();
+    let created = suite::intent(&gateway, &OrderId::generate()).await;
+    let waiting = gateway.confirm(&created.id, "pm_card_authenticationRequired").await.unwrap();
+    assert_eq!(waiting.status, IntentStatus::RequiresAction);
+    assert!(gateway.confirm(&created.id, "pm_card_chargeDeclined").await.is_err());
+    let after = gateway.get_intent(&created.id).await.unwrap().status;
+    assert_eq!(after, IntentStatus::RequiresPaymentMethod, "the decline is stored, as Stripe stores it");
+}

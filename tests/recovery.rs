@@ -457,3 +457,29 @@ async fn a_payment_made_in_time_whose_news_comes_after_the_seller_repriced_the_l
     let now = ticket_of(&store, &ticket).await;
     assert_eq!((now.status, now.price.minor()), (TicketStatus::Available, 9000), "never sold at the old price");
 }
+
+#[tokio::test]
+async fn the_local_runners_test_gateway_remembers_a_declined_payment_across_a_restart_so_its_order_expires() {
+    let dir = std::env::temp_dir().join(ticketing_tests::unique_name("restart"));
+    let path = dir.join("ticketing.redb");
+    let config = local::LocalConfig::for_tests();
+    let (ticket, order) = {
+        let functions = local::Functions::new(EmbeddedStore::open(&path).unwrap(), &config).unwrap();
+        let (store, gateway) = (functions.store(), functions.gateway());
+        let ticket = listed(store).await;
+        let order = ordered(store, &ticket, chrono::Duration::minutes(16)).await;
+        let at = Utc::now() - chrono::Duration::minutes(15);
+        let declined =
+            payments::pay(store, gateway, &order.user_id, order.id.as_str(), Some("pm_card_chargeDeclined"), at).await;
+        assert!(matches!(declined, Err(domain::Error::PaymentDeclined(_))), "{declined:?}");
+        (ticket, order)
+    };
+    // The runner is stopped and started again on its data folder.
+    let functions = local::Functions::new(EmbeddedStore::open(&path).unwrap(), &config).unwrap();
+    let (store, gateway) = (functions.store(), functions.gateway());
+    assert_eq!(order_of(store, &order).await.status, OrderStatus::AwaitingPayment);
+    assert_eq!(expiry::expire(store, gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Expired);
+    assert_eq!(ticket_of(store, &ticket).await.status, TicketStatus::Available);
+    drop(functions);
+    std::fs::remove_dir_all(dir).unwrap();
+}

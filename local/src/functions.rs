@@ -71,7 +71,7 @@ impl PaymentGateway for Gateway {
 impl Functions {
     pub fn new(store: EmbeddedStore, config: &LocalConfig) -> anyhow::Result<Self> {
         let gateway = match &config.stripe {
-            None => Gateway::Test(TestGateway::new()),
+            None => Gateway::Test(TestGateway::in_store(&store)),
             Some(stripe) => Gateway::Stripe(Box::new(StripeGateway::new(stripe)?)),
         };
         Ok(Self {

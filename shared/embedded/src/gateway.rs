@@ -2,25 +2,52 @@
 //! Stripe's documented test payment methods: `pm_card_visa` / `tok_visa` (and the
 //! Mastercard ones) succeed, `pm_card_chargeDeclined` / `tok_chargeDeclined` are declined,
 //! `pm_card_authenticationRequired` / `tok_authenticationRequired` need 3-D Secure; any
-//! other method does not exist. Idempotency keys work as Stripe's do.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! other method does not exist. Idempotency keys work as Stripe's do. Its intents and keys
+//! live in an embedded store (the runner's own), so they outlive a restart.
 
 use domain::entities::{Intent, IntentRequest, IntentStatus, refund_key};
 use domain::ports::PaymentGateway;
 use domain::{Error, Result};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-#[derive(Default)]
-struct State {
-    intents: HashMap<String, Intent>,
-    /// Idempotency key → what the first request with it returned.
-    keys: HashMap<String, String>,
+use crate::store::{EmbeddedStore, Table, decode, encode, storage};
+
+/// The gateway's intents, by id.
+const INTENTS: Table = TableDefinition::new("gateway_intents");
+/// Idempotency key → the id of what the first request with it created.
+const KEYS: Table = TableDefinition::new("gateway_keys");
+
+/// Keeps its intents and idempotency keys in an embedded store: the runner's own, so that
+/// what a buyer started survives a restart, as it does at Stripe.
+#[derive(Clone)]
+pub struct TestGateway {
+    store: EmbeddedStore,
 }
 
-#[derive(Clone, Default)]
-pub struct TestGateway {
-    state: Arc<Mutex<State>>,
+/// What one transaction of the gateway sees.
+struct State<'a> {
+    intents: redb::Table<'a, &'static str, &'static [u8]>,
+    keys: redb::Table<'a, &'static str, &'static [u8]>,
+}
+
+impl State<'_> {
+    fn intent(&self, id: &str) -> Result<Option<Intent>> {
+        self.intents.get(id).map_err(storage)?.map(|record| decode(record.value())).transpose()
+    }
+
+    fn put(&mut self, intent: &Intent) -> Result<()> {
+        self.intents.insert(intent.id.as_str(), encode(intent)?.as_slice()).map_err(storage)?;
+        Ok(())
+    }
+
+    fn key(&self, key: &str) -> Result<Option<String>> {
+        self.keys.get(key).map_err(storage)?.map(|record| decode(record.value())).transpose()
+    }
+
+    fn remember(&mut self, key: &str, id: &str) -> Result<()> {
+        self.keys.insert(key, encode(&id)?.as_slice()).map_err(storage)?;
+        Ok(())
+    }
 }
 
 enum Card {
@@ -38,37 +65,85 @@ fn card(payment_method: &str) -> Option<Card> {
     }
 }
 
+impl Default for TestGateway {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestGateway {
+    /// A gateway of its own, in memory.
     pub fn new() -> Self {
-        Self::default()
+        Self::in_store(&EmbeddedStore::in_memory())
     }
 
+    /// A gateway that keeps its state in `store` (in tables of its own).
+    pub fn in_store(store: &EmbeddedStore) -> Self {
+        Self { store: store.clone() }
+    }
+
+    /// Runs `work` in one write transaction: one request at a time, as the provider
+    /// serializes requests on one intent. Short and on this thread, like the lock it replaces.
     fn with<T>(&self, work: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
-        let mut state = self.state.lock().map_err(|_| Error::Internal(anyhow::anyhow!("test gateway poisoned")))?;
-        work(&mut state)
+        let txn = self.store.database().begin_write().map_err(storage)?;
+        let value = {
+            let mut state = State {
+                intents: txn.open_table(INTENTS).map_err(storage)?,
+                keys: txn.open_table(KEYS).map_err(storage)?,
+            };
+            work(&mut state)?
+        };
+        txn.commit().map_err(storage)?;
+        Ok(value)
     }
 
     /// Every intent, with the order it was created for and whether it was refunded: what a
     /// look at the payment provider's dashboard would show.
     pub fn ledger(&self) -> Vec<(String, Intent, bool)> {
-        let Ok(state) = self.state.lock() else { return Vec::new() };
-        state
-            .keys
-            .iter()
-            .filter_map(|(key, id)| {
-                let order = key.strip_prefix("order-")?.strip_suffix("-intent")?.to_owned();
-                let intent = state.intents.get(id)?.clone();
-                let refunded = state.keys.contains_key(&refund_key(id));
-                Some((order, intent, refunded))
-            })
-            .collect()
+        let read = || -> Result<Vec<(String, Intent, bool)>> {
+            let txn = self.store.database().begin_read().map_err(storage)?;
+            let (Some(keys), Some(intents)) =
+                (crate::store::open_readable(&txn, KEYS)?, crate::store::open_readable(&txn, INTENTS)?)
+            else {
+                return Ok(Vec::new());
+            };
+            let mut ledger = Vec::new();
+            for entry in keys.iter().map_err(storage)? {
+                let (key, id) = entry.map_err(storage)?;
+                let Some(order) = key.value().strip_prefix("order-").and_then(|k| k.strip_suffix("-intent")) else {
+                    continue;
+                };
+                let id: String = decode(id.value())?;
+                let Some(intent) = intents.get(id.as_str()).map_err(storage)? else { continue };
+                let intent: Intent = decode(intent.value())?;
+                let refunded = keys.get(refund_key(&id).as_str()).map_err(storage)?.is_some();
+                ledger.push((order.to_owned(), intent, refunded));
+            }
+            Ok(ledger)
+        };
+        read().unwrap_or_default()
+    }
+
+    /// Applies `change` to the intent `intent_id` and stores the intent as `change` left it,
+    /// whatever it answers (a declined card changes the intent too).
+    fn update<T>(
+        &self,
+        intent_id: &str,
+        unknown: impl FnOnce() -> Error,
+        change: impl FnOnce(&mut Intent) -> Result<T>,
+    ) -> Result<T> {
+        self.with(|state| {
+            let mut intent = state.intent(intent_id)?.ok_or_else(unknown)?;
+            let answer = change(&mut intent);
+            state.put(&intent)?;
+            Ok(answer)
+        })?
     }
 
     /// What an update at the provider does (its API or dashboard): the intent now asks for
     /// `amount` in `currency`.
     pub fn change_amount(&self, intent_id: &str, amount: i64, currency: &str) -> Result<Intent> {
-        self.with(|state| {
-            let intent = state.intents.get_mut(intent_id).ok_or(Error::NotFound("No such payment_intent"))?;
+        self.update(intent_id, unknown, |intent| {
             (intent.amount, intent.currency) = (amount, currency.to_owned());
             Ok(intent.clone())
         })
@@ -82,13 +157,17 @@ impl TestGateway {
 
     /// The same, the payment made at `at`.
     pub fn complete_in_browser_at(&self, intent_id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Intent> {
-        self.with(|state| {
-            let intent = state.intents.get_mut(intent_id).ok_or(Error::NotFound("No such payment_intent"))?;
+        self.update(intent_id, unknown, |intent| {
             intent.status = IntentStatus::Succeeded;
             intent.succeeded_at = Some(at);
             Ok(intent.clone())
         })
     }
+}
+
+/// What the browser's stand-in is told of an intent it does not know.
+fn unknown() -> Error {
+    Error::NotFound("No such payment_intent")
 }
 
 fn missing(intent_id: &str) -> Error {
@@ -98,8 +177,9 @@ fn missing(intent_id: &str) -> Error {
 impl PaymentGateway for TestGateway {
     async fn create_intent(&self, request: &IntentRequest<'_>) -> Result<Intent> {
         self.with(|state| {
-            if let Some(id) = state.keys.get(&request.idempotency_key()) {
-                return state.intents.get(id).cloned().ok_or_else(|| missing(id));
+            let key = request.idempotency_key();
+            if let Some(id) = state.key(&key)? {
+                return state.intent(&id)?.ok_or_else(|| missing(&id));
             }
             let id = format!("pi_test_{}", ulid::Ulid::new());
             let intent = Intent {
@@ -111,60 +191,63 @@ impl PaymentGateway for TestGateway {
                 succeeded_at: None,
                 livemode: false,
             };
-            state.keys.insert(request.idempotency_key(), id.clone());
-            state.intents.insert(id, intent.clone());
+            state.remember(&key, &id)?;
+            state.put(&intent)?;
             Ok(intent)
         })
     }
 
     async fn confirm(&self, intent_id: &str, payment_method: &str) -> Result<Intent> {
-        self.with(|state| {
-            let intent = state.intents.get_mut(intent_id).ok_or_else(|| missing(intent_id))?;
-            if matches!(intent.status, IntentStatus::Succeeded | IntentStatus::Canceled) {
-                return Err(Error::Conflict("This PaymentIntent can no longer be confirmed"));
-            }
-            match card(payment_method) {
-                None => Err(Error::PaymentDeclined(format!("No such PaymentMethod: '{payment_method}'"))),
-                Some(Card::Declined) => {
-                    intent.status = IntentStatus::RequiresPaymentMethod;
-                    Err(Error::PaymentDeclined("Your card was declined.".to_owned()))
+        self.update(
+            intent_id,
+            || missing(intent_id),
+            |intent| {
+                if matches!(intent.status, IntentStatus::Succeeded | IntentStatus::Canceled) {
+                    return Err(Error::Conflict("This PaymentIntent can no longer be confirmed"));
                 }
-                Some(Card::NeedsAuthentication) => {
-                    intent.status = IntentStatus::RequiresAction;
-                    Ok(intent.clone())
+                match card(payment_method) {
+                    None => Err(Error::PaymentDeclined(format!("No such PaymentMethod: '{payment_method}'"))),
+                    Some(Card::Declined) => {
+                        intent.status = IntentStatus::RequiresPaymentMethod;
+                        Err(Error::PaymentDeclined("Your card was declined.".to_owned()))
+                    }
+                    Some(Card::NeedsAuthentication) => {
+                        intent.status = IntentStatus::RequiresAction;
+                        Ok(intent.clone())
+                    }
+                    Some(Card::Succeeds) => {
+                        intent.status = IntentStatus::Succeeded;
+                        intent.succeeded_at = Some(chrono::Utc::now());
+                        Ok(intent.clone())
+                    }
                 }
-                Some(Card::Succeeds) => {
-                    intent.status = IntentStatus::Succeeded;
-                    intent.succeeded_at = Some(chrono::Utc::now());
-                    Ok(intent.clone())
-                }
-            }
-        })
+            },
+        )
     }
 
     async fn get_intent(&self, intent_id: &str) -> Result<Intent> {
-        self.with(|state| state.intents.get(intent_id).cloned().ok_or_else(|| missing(intent_id)))
+        self.with(|state| state.intent(intent_id)?.ok_or_else(|| missing(intent_id)))
     }
 
     async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
         self.with(|state| {
-            state.intents.get(intent_id).ok_or_else(|| missing(intent_id))?;
-            Ok(state.keys.get(&refund_key(intent_id)).cloned())
+            state.intent(intent_id)?.ok_or_else(|| missing(intent_id))?;
+            state.key(&refund_key(intent_id))
         })
     }
 
     async fn refund(&self, intent_id: &str) -> Result<String> {
         self.with(|state| {
             let key = refund_key(intent_id);
-            if let Some(refund) = state.keys.get(&key) {
-                return Ok(refund.clone());
+            if let Some(refund) = state.key(&key)? {
+                return Ok(refund);
             }
-            let intent = state.intents.get(intent_id).ok_or_else(|| missing(intent_id))?;
+            let intent = state.intent(intent_id)?.ok_or_else(|| missing(intent_id))?;
             if intent.status != IntentStatus::Succeeded {
                 return Err(Error::Internal(anyhow::anyhow!("cannot refund {intent_id}: not succeeded")));
             }
             let refund = format!("re_test_{}", ulid::Ulid::new());
-            state.keys.insert(key, refund.clone());
+            state.remember(&key, &refund)?;
             Ok(refund)
         })
     }

@@ -67,6 +67,12 @@ impl EmbeddedStore {
         Self(Arc::new(Inner { db, writes: watch::Sender::new(0) }))
     }
 
+    /// The database, for an adapter that keeps tables of its own outside the marketplace's
+    /// changes (its writes wake no background loop).
+    pub(crate) fn database(&self) -> &Database {
+        &self.0.db
+    }
+
     /// A receiver that sees every committed write after its creation.
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.0.writes.subscribe()

@@ -204,7 +204,8 @@ impl Payment {
 }
 
 /// A PaymentIntent's state, as the gateway reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IntentStatus {
     RequiresPaymentMethod,
     RequiresConfirmation,
@@ -214,7 +215,7 @@ pub enum IntentStatus {
     Canceled,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     pub id: String,
     pub status: IntentStatus,
