@@ -442,6 +442,65 @@ async fn a_refund_reported_before_the_payment_ends_the_open_order_and_frees_its_
     );
 }
 
+fn dispute(id: &str, kind: &str, intent: &str, status: &str) -> String {
+    let object = json!({ "id": "dp_1", "object": "dispute", "charge": "ch_1", "payment_intent": intent,
+        "amount": 4500, "currency": "usd", "status": status });
+    stripe_event(id, kind, chrono::Utc::now().timestamp(), object)
+}
+
+#[tokio::test]
+async fn a_disputed_sale_is_on_hold_until_won_and_every_report_counts_once() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    let intent = paid.body["stripeId"].as_str().unwrap();
+    let opened = dispute("evt_dispute", "charge.dispute.created", intent, "needs_response");
+    assert_eq!(deliver_signed(&app, &opened).await.status, 200);
+    let held = order_of(&app, &buyer, &order_id).await;
+    assert_eq!(held["status"], "disputed");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+    for again in [opened.clone(), dispute("evt_dispute_again", "charge.dispute.created", intent, "under_review")] {
+        assert_eq!(deliver_signed(&app, &again).await.status, 200);
+        assert_eq!(order_of(&app, &buyer, &order_id).await, held, "a repeated report changes nothing");
+    }
+    eventually("the dispute notice", || async {
+        notification_kinds(&app, &buyer).await.contains(&"payment.disputed".to_owned()).then_some(())
+    })
+    .await;
+    assert_eq!(pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status, 409);
+
+    let won = dispute("evt_won", "charge.dispute.closed", intent, "won");
+    assert_eq!(deliver_signed(&app, &won).await.status, 200);
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+    assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded", "the money stays");
+    let late = dispute("evt_late_opening", "charge.dispute.created", intent, "needs_response");
+    assert_eq!(deliver_signed(&app, &late).await.status, 200);
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete", "an opening after the decision");
+}
+
+#[tokio::test]
+async fn a_lost_dispute_is_a_full_refund_whatever_order_its_reports_come_in() {
+    for opened_first in [true, false] {
+        let app = spawn_app().await;
+        let (buyer, order_id, ticket_id) = ordered(&app).await;
+        let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+        let intent = paid.body["stripeId"].as_str().unwrap();
+        let opened = dispute("evt_opened", "charge.dispute.created", intent, "needs_response");
+        let lost = dispute("evt_lost", "charge.dispute.closed", intent, "lost");
+        let reports = if opened_first { [opened, lost] } else { [lost, opened] };
+        for report in &reports {
+            assert_eq!(deliver_signed(&app, report).await.status, 200);
+        }
+        let order = order_of(&app, &buyer, &order_id).await;
+        assert_eq!(order["status"], "refunded", "opened first: {opened_first}");
+        assert!(order["refundedAt"].is_string());
+        let payment = &payments_of(&app, &buyer, &order_id).await[0];
+        assert_eq!((payment["status"].as_str(), &payment["amountRefunded"]), (Some("refunded"), &json!(45.0)));
+        assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold", "off the market");
+        assert!(app.gateway.as_ref().unwrap().ledger().iter().all(|(_, _, refunded)| !refunded), "the bank took it");
+    }
+}
+
 #[tokio::test]
 async fn a_partial_refund_is_recorded_as_partial_and_the_sale_stands() {
     let app = spawn_app().await;

@@ -412,6 +412,7 @@ const orderStatus = (order) => {
   if (order.status === "complete") return "Paid";
   if (order.status === "cancelled") return order.cancelReason === "expired" ? "Expired" : "Cancelled";
   if (order.status === "refunded") return "Refunded";
+  if (order.status === "disputed") return "Disputed: on hold";
   return "Reserved, waiting for payment";
 };
 
@@ -479,6 +480,9 @@ async function orderPage(show, id) {
       h("h2", {}, "Receipt"),
       h("p", {}, `Paid ${price(paid ? paid.amount : order.ticket.price)} for “${order.ticket.title}”.`),
       paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null));
+  } else if (order.status === "disputed") {
+    parts.push(h("p", { class: "alert", role: "status" },
+      "Your bank disputes this payment. The order is on hold until the bank decides: if it decides for you, the payment is refunded; otherwise the order is complete again."));
   } else if (order.status === "refunded") {
     parts.push(h("p", { class: "note", role: "status" },
       `Your payment of ${price(order.ticket.price)} was refunded ${when(order.refundedAt)}; this order is closed.`));

@@ -85,6 +85,7 @@ fn payment(order: &str, intent: &str, status: PaymentStatus) -> Payment {
         refund_claimed_at: None,
         amount_refunded: Money::from_minor(0),
         livemode: false,
+        dispute: None,
         version: 0,
         created_at: Utc::now(),
     }

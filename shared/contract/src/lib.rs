@@ -528,9 +528,11 @@ struct StripeEvent {
     post, path = "/api/payments/webhook", operation_id = "stripeWebhook", tag = "payments",
     summary = "Stripe's events",
     description = "For Stripe only: an event signed with the endpoint's secret. `payment_intent.succeeded` \
-completes its order (refunded instead if the order can no longer be completed), \
-`payment_intent.payment_failed` is recorded, `charge.refunded` is recorded on the payment and, \
-refunded in full, on the order. Each event is processed once.",
+completes its order (refunded instead if the order can no longer be completed, or if what was \
+charged is not the order's amount, currency or mode), `payment_intent.payment_failed` is recorded, \
+`charge.refunded` is recorded on the payment and, refunded in full, ends the order `refunded`; \
+`charge.dispute.created` puts a complete order on hold (`disputed`), `charge.dispute.closed` makes \
+it `complete` again (won) or `refunded` (lost). Each event is processed once.",
     params(("Stripe-Signature" = String, Header, description = "`t=<unix time>,v1=<HMAC-SHA256 hex>`, Stripe's signature; good for five minutes")),
     request_body(content = StripeEvent, content_type = "application/json"),
     responses(

@@ -27,10 +27,12 @@ pub enum EventType {
     PaymentFailed,
     #[serde(rename = "payment.refunded")]
     PaymentRefunded,
+    #[serde(rename = "payment.disputed")]
+    PaymentDisputed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketDeleted,
@@ -41,6 +43,7 @@ impl EventType {
         EventType::PaymentSucceeded,
         EventType::PaymentFailed,
         EventType::PaymentRefunded,
+        EventType::PaymentDisputed,
     ];
 
     /// The envelope's `type` (and the bus's `detail-type`).
@@ -56,6 +59,7 @@ impl EventType {
             EventType::PaymentSucceeded => "payment.succeeded",
             EventType::PaymentFailed => "payment.failed",
             EventType::PaymentRefunded => "payment.refunded",
+            EventType::PaymentDisputed => "payment.disputed",
         }
     }
 
@@ -64,7 +68,10 @@ impl EventType {
         match self {
             EventType::TicketCreated | EventType::TicketUpdated | EventType::TicketDeleted => "ticketing.tickets",
             EventType::OrderCreated | EventType::OrderCancelled | EventType::OrderCompleted => "ticketing.orders",
-            EventType::PaymentSucceeded | EventType::PaymentFailed | EventType::PaymentRefunded => "ticketing.payments",
+            EventType::PaymentSucceeded
+            | EventType::PaymentFailed
+            | EventType::PaymentRefunded
+            | EventType::PaymentDisputed => "ticketing.payments",
             EventType::ExpirationComplete => "ticketing.expiration",
         }
     }

@@ -14,8 +14,13 @@ use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 4] =
-    [EventType::OrderCreated, EventType::OrderCancelled, EventType::PaymentSucceeded, EventType::PaymentRefunded];
+pub const CONSUMES: [EventType; 5] = [
+    EventType::OrderCreated,
+    EventType::OrderCancelled,
+    EventType::PaymentSucceeded,
+    EventType::PaymentRefunded,
+    EventType::PaymentDisputed,
+];
 
 /// The fields of a `payment.*` event a notification uses.
 #[derive(Debug, Deserialize)]
@@ -38,18 +43,22 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
         created_at: event.time,
     };
     Ok(Some(match event.kind {
-        EventType::PaymentSucceeded | EventType::PaymentRefunded => {
+        EventType::PaymentSucceeded | EventType::PaymentRefunded | EventType::PaymentDisputed => {
             let payment: PaymentEventData = event.data()?;
             let decimal = payment.amount.to_string();
             let decimal = Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
             let amount = format!("{decimal} {}", payment.currency.to_uppercase());
-            if event.kind == EventType::PaymentSucceeded {
-                let message = format!("We received your payment of {amount}. Your ticket is yours.");
-                notification(payment.user_id, payment.order_id, "payment.receipt", message)
-            } else {
-                let message = format!("Your payment of {amount} was refunded.");
-                notification(payment.user_id, payment.order_id, "payment.refunded", message)
-            }
+            let (kind, message) = match event.kind {
+                EventType::PaymentSucceeded => {
+                    ("payment.receipt", format!("We received your payment of {amount}. Your ticket is yours."))
+                }
+                EventType::PaymentDisputed => (
+                    "payment.disputed",
+                    format!("Your bank disputes your payment of {amount}; the order is on hold until it decides."),
+                ),
+                _ => ("payment.refunded", format!("Your payment of {amount} was refunded.")),
+            };
+            notification(payment.user_id, payment.order_id, kind, message)
         }
         EventType::OrderCreated => {
             let order: OrderEventData = event.data()?;

@@ -73,6 +73,15 @@ struct ChargeObject {
     refunds: Option<List<RefundObject>>,
 }
 
+/// The fields of a Dispute the payments service uses.
+#[derive(Debug, Deserialize)]
+struct DisputeObject {
+    id: String,
+    payment_intent: Option<String>,
+    /// `won`, `lost`, `warning_closed` (an inquiry closed with no money taken), or open ones.
+    status: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct List<T> {
     data: Vec<T>,
@@ -151,6 +160,16 @@ fn translate(event: StripeEvent) -> GatewayEvent {
                 refund,
                 amount_refunded: Money::from_minor(charge.amount_refunded),
                 full: charge.refunded || charge.amount_refunded >= charge.amount,
+            })
+        }),
+        "charge.dispute.created" => object::<DisputeObject>(&event).and_then(|dispute| {
+            Some(GatewayEventKind::DisputeOpened { intent: dispute.payment_intent?, dispute: dispute.id })
+        }),
+        "charge.dispute.closed" => object::<DisputeObject>(&event).and_then(|dispute| {
+            Some(GatewayEventKind::DisputeClosed {
+                won: matches!(dispute.status.as_str(), "won" | "warning_closed"),
+                intent: dispute.payment_intent?,
+                dispute: dispute.id,
             })
         }),
         _ => None,
@@ -279,6 +298,35 @@ mod tests {
                     amount_refunded: Money::from_minor(1000),
                     full: false,
                 },
+            ),
+            (
+                body(
+                    "charge.dispute.created",
+                    serde_json::json!({ "id": "dp_1", "object": "dispute", "charge": "ch_1", "payment_intent": "pi_1",
+                        "amount": 4500, "status": "needs_response" }),
+                ),
+                GatewayEventKind::DisputeOpened { intent: "pi_1".into(), dispute: "dp_1".into() },
+            ),
+            (
+                body(
+                    "charge.dispute.closed",
+                    serde_json::json!({ "id": "dp_1", "payment_intent": "pi_1", "status": "lost" }),
+                ),
+                GatewayEventKind::DisputeClosed { intent: "pi_1".into(), dispute: "dp_1".into(), won: false },
+            ),
+            (
+                body(
+                    "charge.dispute.closed",
+                    serde_json::json!({ "id": "dp_1", "payment_intent": "pi_1", "status": "won" }),
+                ),
+                GatewayEventKind::DisputeClosed { intent: "pi_1".into(), dispute: "dp_1".into(), won: true },
+            ),
+            (
+                body(
+                    "charge.dispute.closed",
+                    serde_json::json!({ "id": "dp_1", "payment_intent": "pi_1", "status": "warning_closed" }),
+                ),
+                GatewayEventKind::DisputeClosed { intent: "pi_1".into(), dispute: "dp_1".into(), won: true },
             ),
             (
                 body("payment_intent.succeeded", serde_json::json!({ "id": "pi_2", "metadata": {} })),

@@ -17,7 +17,8 @@ pub use order::{
     TicketSummaryData,
 };
 pub use payment::{
-    Charge, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView, refund_key,
+    Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView,
+    refund_key,
 };
 pub use ticket::{Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

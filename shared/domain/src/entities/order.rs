@@ -29,6 +29,10 @@ pub enum OrderStatus {
     /// ticket stays off the market; a ticket the unpaid order held is for sale again.
     #[serde(rename = "refunded")]
     Refunded,
+    /// Paid, and the buyer's bank contests the charge: on hold until the dispute is decided
+    /// (won: `complete` again; lost: `refunded`). The ticket stays sold.
+    #[serde(rename = "disputed")]
+    Disputed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +112,16 @@ impl Order {
     /// Paid.
     pub fn complete(&self) -> Order {
         Order { status: OrderStatus::Complete, cancel_reason: None, version: self.version + 1, ..self.clone() }
+    }
+
+    /// Its charge is contested.
+    pub fn dispute(&self) -> Order {
+        Order { status: OrderStatus::Disputed, version: self.version + 1, ..self.clone() }
+    }
+
+    /// The dispute was decided for the seller: complete again.
+    pub fn dispute_won(&self) -> Order {
+        Order { status: OrderStatus::Complete, version: self.version + 1, ..self.clone() }
     }
 
     /// Its payment went back in full at `at`.

@@ -69,8 +69,30 @@ pub struct Payment {
     /// Made with live keys (a real charge) or test keys.
     #[serde(default)]
     pub livemode: bool,
+    /// The buyer's bank contests the charge (a chargeback): the last dispute the provider
+    /// reported, and how it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<Dispute>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
+}
+
+/// A dispute of a payment's charge, as the provider reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispute {
+    pub id: String,
+    pub status: DisputeStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisputeStatus {
+    /// The bank holds the money until it decides.
+    Open,
+    /// Decided for the seller: the sale stands.
+    Won,
+    /// Decided for the buyer: the money went back, as a full refund.
+    Lost,
 }
 
 /// A payment as its buyer sees it.
@@ -116,6 +138,7 @@ impl Payment {
             refund_claimed_at: None,
             amount_refunded: Money::ZERO,
             livemode: intent.livemode,
+            dispute: None,
             version: 0,
             created_at: now,
         }
@@ -167,6 +190,23 @@ impl Payment {
             amount_refunded: self.amount,
             ..self.next(PaymentStatus::Refunded)
         }
+    }
+
+    /// The dispute `id` now stands at `status`.
+    pub fn disputed(&self, id: &str, status: DisputeStatus) -> Payment {
+        Payment { dispute: Some(Dispute { id: id.to_owned(), status }), version: self.version + 1, ..self.clone() }
+    }
+
+    /// Whether the dispute `id` was already reported as it is now (`status`), or decided.
+    pub fn knows_dispute(&self, id: &str, status: DisputeStatus) -> bool {
+        self.dispute.as_ref().is_some_and(|dispute| {
+            dispute.id == id && (dispute.status == status || dispute.status != DisputeStatus::Open)
+        })
+    }
+
+    /// Whether a dispute of its charge is open.
+    pub fn is_disputed(&self) -> bool {
+        self.dispute.as_ref().is_some_and(|dispute| dispute.status == DisputeStatus::Open)
     }
 
     /// Part of the money went back (`amount_refunded` in all): the sale stands.

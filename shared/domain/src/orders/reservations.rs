@@ -126,7 +126,7 @@ pub async fn cancel(
     let order = get_own(store, user, id).await?;
     match order.status {
         OrderStatus::Cancelled => Ok(()),
-        OrderStatus::Complete => Err(Error::Conflict("Cannot cancel a paid order")),
+        OrderStatus::Complete | OrderStatus::Disputed => Err(Error::Conflict("Cannot cancel a paid order")),
         OrderStatus::Refunded => Err(Error::Conflict("Cannot cancel a refunded order")),
         OrderStatus::Created | OrderStatus::AwaitingPayment => {
             cancel_and_release(store, &order, CancelReason::User, now).await

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::settle::{record_failure, record_refund, settle};
-use crate::entities::{Charge, Payment};
+use super::settle::{record_dispute, record_failure, record_refund, settle};
+use crate::entities::{Charge, DisputeStatus, Payment};
 use crate::error::Result;
 use crate::ids::OrderId;
 use crate::inbox;
@@ -33,6 +33,11 @@ pub enum GatewayEventKind {
     IntentFailed { order: OrderId, intent: String, message: Option<String> },
     /// The intent's charge was refunded, `amount_refunded` in all so far (`full`: all of it).
     ChargeRefunded { intent: String, refund: Option<String>, amount_refunded: Money, full: bool },
+    /// The bank opened dispute `dispute` of the intent's charge (a chargeback).
+    DisputeOpened { intent: String, dispute: String },
+    /// Dispute `dispute` was decided: `won` for the seller (or an inquiry closed with no
+    /// money taken), otherwise lost.
+    DisputeClosed { intent: String, dispute: String, won: bool },
     /// Anything else (another type, or an intent that names no order of ours): acknowledged.
     Other { kind: String },
 }
@@ -83,6 +88,13 @@ async fn apply(
         }
         GatewayEventKind::ChargeRefunded { intent, refund, amount_refunded, full } => {
             record_refund(store, intent, refund.clone(), *amount_refunded, *full, now).await?
+        }
+        GatewayEventKind::DisputeOpened { intent, dispute } => {
+            record_dispute(store, intent, dispute, DisputeStatus::Open, now).await?
+        }
+        GatewayEventKind::DisputeClosed { intent, dispute, won } => {
+            let status = if *won { DisputeStatus::Won } else { DisputeStatus::Lost };
+            record_dispute(store, intent, dispute, status, now).await?
         }
         GatewayEventKind::Other { .. } => return Ok(WebhookOutcome::Ignored),
     }

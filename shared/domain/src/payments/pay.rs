@@ -44,7 +44,7 @@ pub async fn pay(
 ) -> Result<Outcome> {
     let order = orders::get_own(store, user, order_id).await?;
     match order.status {
-        OrderStatus::Complete => return Err(ALREADY_PAID),
+        OrderStatus::Complete | OrderStatus::Disputed => return Err(ALREADY_PAID),
         OrderStatus::Cancelled => return Err(DEAD_ORDER),
         OrderStatus::Refunded => return Err(Error::Conflict("Cannot pay for a refunded order")),
         _ if !order.holds_reservation(now) => return Err(DEAD_ORDER),

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Write};
-use crate::entities::{CancelReason, Charge, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketStatus};
+use crate::entities::{
+    CancelReason, Charge, DisputeStatus, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketStatus,
+};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::OrderId;
@@ -108,7 +110,8 @@ async fn complete(
     payment: &Payment,
     now: DateTime<Utc>,
 ) -> Result<Payment> {
-    let paid = order.complete();
+    // A dispute reported before the success's news: the sale is made, and on hold.
+    let paid = if payment.is_disputed() { order.complete().dispute() } else { order.complete() };
     let sold = ticket.sell_to(&order.id);
     let succeeded = payment.succeed();
     let change = Change {
@@ -243,16 +246,65 @@ pub async fn record_refund(
     store.commit(&change).await
 }
 
-/// Adds to `change` what the full refund of its payment does to `order`: an open or complete
-/// order ends `refunded`; a ticket the open order held is for sale again, a sold one stays
-/// off the market. A cancelled or refunded order stays as it is.
+/// The provider reports dispute `dispute` of the intent's charge at `status`. Opened: the
+/// payment records it and a complete order is `disputed` (on hold; the buyer is notified).
+/// Won: the order is `complete` again. Lost: the money went back, as a full refund (the
+/// payment `refunded`, the order `refunded`). A report of what is already known, or of an
+/// opening after the decision (deliveries come in any order), changes nothing.
+pub async fn record_dispute(
+    store: &(impl OrderStore + PaymentStore + TicketStore + ChangeStore),
+    intent_id: &str,
+    dispute: &str,
+    status: DisputeStatus,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(payment) = store.by_intent(intent_id).await? else { return Ok(()) };
+    if payment.knows_dispute(dispute, status) {
+        return Ok(());
+    }
+    let recorded = payment.disputed(dispute, status);
+    let order = OrderStore::get(store, &payment.order_id).await?;
+    let mut change = Change::default();
+    match status {
+        DisputeStatus::Open => {
+            change.events.push(recorded.event(EventType::PaymentDisputed, now)?);
+            if let Some(order) = order.filter(|order| order.status == OrderStatus::Complete) {
+                change.orders.push(Write::Update(order.dispute()));
+            }
+            change.payments.push(Write::Update(recorded));
+        }
+        DisputeStatus::Won => {
+            if let Some(order) = order.filter(|order| order.status == OrderStatus::Disputed) {
+                change.orders.push(Write::Update(order.dispute_won()));
+            }
+            change.payments.push(Write::Update(recorded));
+        }
+        DisputeStatus::Lost if payment.status == PaymentStatus::Refunded => {
+            change.payments.push(Write::Update(recorded));
+        }
+        DisputeStatus::Lost => {
+            let refunded = Payment { dispute: recorded.dispute, ..payment.refund(None) };
+            change.events.push(refunded.event(EventType::PaymentRefunded, now)?);
+            if let Some(order) = order {
+                refund_order(store, &order, &mut change, now).await?;
+            }
+            change.payments.push(Write::Update(refunded));
+        }
+    }
+    tracing::warn!(payment = %payment.id, order = %payment.order_id, dispute, ?status, "a dispute was recorded");
+    store.commit(&change).await
+}
+
+/// Adds to `change` what the full refund of its payment does to `order`: an open, complete
+/// or disputed order ends `refunded`; a ticket the open order held is for sale again, a sold
+/// one stays off the market. A cancelled or refunded order stays as it is.
 pub(crate) async fn refund_order(
     store: &impl TicketStore,
     order: &Order,
     change: &mut Change,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if !(order.is_open() || order.status == OrderStatus::Complete) {
+    if !(order.is_open() || matches!(order.status, OrderStatus::Complete | OrderStatus::Disputed)) {
         return Ok(());
     }
     if order.is_open()
