@@ -203,6 +203,10 @@ impl PaymentGateway for Faulty<TestGateway> {
     async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
         self.faults.around(Port::Gateway, self.inner.refund_of(intent_id)).await
     }
+
+    async fn cancel_intent(&self, intent_id: &str) -> Result<Intent> {
+        self.faults.around(Port::Gateway, self.inner.cancel_intent(intent_id)).await
+    }
 }
 
 impl EventPublisher for Faulty<DurableBus> {

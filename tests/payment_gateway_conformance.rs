@@ -73,6 +73,24 @@ mod suite {
         assert_eq!(gateway.refund_of(&created.id).await.unwrap(), Some(first), "and no second refund was made");
     }
 
+    /// An unpaid intent is cancelled once and can no longer be paid; a paid one stays paid.
+    pub async fn an_unpaid_intent_is_cancelled_and_a_paid_one_is_not(gateway: impl PaymentGateway) {
+        let unpaid = intent(&gateway, &OrderId::generate()).await;
+        let cancelled = gateway.cancel_intent(&unpaid.id).await.unwrap();
+        assert_eq!((cancelled.id.as_str(), cancelled.status), (unpaid.id.as_str(), IntentStatus::Canceled));
+        assert_eq!(gateway.cancel_intent(&unpaid.id).await.unwrap().status, IntentStatus::Canceled, "asked again");
+        assert!(gateway.confirm(&unpaid.id, "pm_card_visa").await.is_err(), "a cancelled intent cannot be paid");
+        assert_eq!(gateway.get_intent(&unpaid.id).await.unwrap().status, IntentStatus::Canceled);
+
+        let paid = intent(&gateway, &OrderId::generate()).await;
+        gateway.confirm(&paid.id, "pm_card_visa").await.unwrap();
+        assert_eq!(
+            gateway.cancel_intent(&paid.id).await.unwrap().status,
+            IntentStatus::Succeeded,
+            "the payment came first"
+        );
+    }
+
     pub async fn an_unknown_payment_method_is_declined(gateway: impl PaymentGateway) {
         let created = intent(&gateway, &OrderId::generate()).await;
         let outcome = gateway.confirm(&created.id, "pm_no_such_method").await;
@@ -199,4 +217,14 @@ async fn a_declined_card_leaves_the_intent_payable_in_the_test_gateways_store() 
     assert!(gateway.confirm(&created.id, "pm_card_chargeDeclined").await.is_err());
     let after = gateway.get_intent(&created.id).await.unwrap().status;
     assert_eq!(after, IntentStatus::RequiresPaymentMethod, "the decline is stored, as Stripe stores it");
+}
+
+#[tokio::test]
+async fn test_gateway_cancels_unpaid_intents_only() {
+    suite::an_unpaid_intent_is_cancelled_and_a_paid_one_is_not(TestGateway::new()).await;
+}
+
+#[tokio::test]
+async fn localstripe_cancels_unpaid_intents_only() {
+    suite::an_unpaid_intent_is_cancelled_and_a_paid_one_is_not(ticketing_tests::localstripe::gateway()).await;
 }

@@ -335,12 +335,14 @@ async fn a_payment_that_succeeds_after_the_reservation_lapsed_is_refunded() {
     let app = spawn_app_configured(config, Vec::new()).await;
     let (buyer, order_id, ticket_id) = ordered(&app).await;
     let intent = pay(&app, &buyer, &order_id, None).await.body["stripeId"].as_str().unwrap().to_owned();
+    // The buyer's bank confirms after the reservation lapsed (and before the intent could be
+    // cancelled): the expiry finds it succeeded, too late.
+    let lapsed = chrono::Utc::now() + chrono::Duration::seconds(5);
+    app.gateway.as_ref().unwrap().complete_in_browser_at(&intent, lapsed).unwrap();
     eventually("the expiry", || async {
         (order_of(&app, &buyer, &order_id).await["status"] == "cancelled").then_some(())
     })
     .await;
-    // The buyer's bank confirms only now, after the reservation lapsed.
-    app.gateway.as_ref().unwrap().complete_in_browser(&intent).unwrap();
 
     // Stripe's event times are whole seconds: a second past now is clearly past expiresAt.
     let late = chrono::Utc::now().timestamp() + 1;
@@ -612,21 +614,16 @@ async fn with_stripe_the_browser_flow_completes_through_stripes_own_signed_webho
 
 #[tokio::test]
 async fn a_transient_failure_is_a_500_so_that_stripe_retries_and_the_retry_is_processed() {
-    let mut config = local::LocalConfig::for_tests();
-    config.reservation_timeout = ReservationTimeout(Duration::from_secs(1));
-    let app = spawn_app_configured(config, Vec::new()).await;
+    let app = spawn_app().await;
     let (buyer, order_id, _) = ordered(&app).await;
     let intent = pay(&app, &buyer, &order_id, None).await.body["stripeId"].as_str().unwrap().to_owned();
-    eventually("the expiry", || async {
-        (order_of(&app, &buyer, &order_id).await["status"] == "cancelled").then_some(())
-    })
-    .await;
 
-    // The event says the intent succeeded late, but the provider does not have it succeeded
-    // yet, so the refund fails: the webhook must not acknowledge it.
-    let late = chrono::Utc::now().timestamp() + 1;
-    let body =
-        stripe_event("evt_retry", "payment_intent.succeeded", late, intent_object(&intent, &order_id, "succeeded"));
+    // The event says the intent succeeded for another amount (so it is to be refunded), but
+    // the provider does not have it succeeded yet, so the refund fails: the webhook must not
+    // acknowledge it.
+    let mut changed = intent_object(&intent, &order_id, "succeeded");
+    changed["amount"] = json!(1);
+    let body = stripe_event("evt_retry", "payment_intent.succeeded", chrono::Utc::now().timestamp(), changed);
     let failed = deliver_signed(&app, &body).await;
     assert_eq!((failed.status, failed.messages()), (500, vec!["Something went wrong"]));
     // The decision to refund is claimed before the gateway is asked: the retry finishes it.
@@ -645,4 +642,22 @@ async fn a_card_sent_after_the_browser_already_paid_charges_nothing_and_complete
     assert_eq!((again.status, again.messages()), (409, vec!["Order is already paid"]));
     assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
     assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+}
+
+#[tokio::test]
+async fn cancelling_an_order_cancels_its_intent_so_the_browser_can_no_longer_pay_it() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+    let started = pay(&app, &buyer, &order_id, None).await;
+    let intent = started.body["stripeId"].as_str().unwrap().to_owned();
+    let cancel = app.with_session(Method::DELETE, &format!("/api/orders/{order_id}"), &buyer, None).await;
+    assert_eq!(cancel.status, 204);
+    eventually("the intent's cancellation", || async {
+        (payments_of(&app, &buyer, &order_id).await[0]["status"] == "canceled").then_some(())
+    })
+    .await;
+    assert!(app.gateway.as_ref().unwrap().complete_in_browser(&intent).is_err(), "its secret pays nothing");
+    let payment = &payments_of(&app, &buyer, &order_id).await[0];
+    assert!(payment.get("clientSecret").is_none(), "nor is it handed out: {payment}");
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "available");
 }

@@ -314,6 +314,10 @@ impl domain::ports::PaymentGateway for Watched {
         self.inner.refund(intent_id).await
     }
 
+    async fn cancel_intent(&self, intent_id: &str) -> Result<domain::entities::Intent> {
+        self.inner.cancel_intent(intent_id).await
+    }
+
     async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
         self.look_ups.fetch_add(1, Ordering::SeqCst);
         self.inner.refund_of(intent_id).await
@@ -482,4 +486,60 @@ async fn the_local_runners_test_gateway_remembers_a_declined_payment_across_a_re
     assert_eq!(ticket_of(store, &ticket).await.status, TicketStatus::Available);
     drop(functions);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// An order awaiting its payment in the browser (the intent's client secret handed out).
+async fn awaiting_browser(store: &EmbeddedStore, gateway: &TestGateway) -> (Ticket, Order, domain::entities::Payment) {
+    let ticket = listed(store).await;
+    let order = ordered(store, &ticket, chrono::Duration::zero()).await;
+    let started = payments::pay(store, gateway, &order.user_id, order.id.as_str(), None, Utc::now()).await.unwrap();
+    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    (ticket, order, payment)
+}
+
+#[tokio::test]
+async fn a_cancelled_orders_intent_is_cancelled_at_the_gateway_so_its_secret_cannot_be_paid() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let (_, order, payment) = awaiting_browser(&store, &gateway).await;
+    orders::cancel(&store, &order.user_id, order.id.as_str(), Utc::now()).await.unwrap();
+
+    payments::cancel_unpaid(&store, &gateway, &order.id, Utc::now()).await.unwrap();
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Canceled);
+    let intent = domain::ports::PaymentGateway::get_intent(&gateway, &payment.stripe_id).await.unwrap();
+    assert_eq!(intent.status, domain::entities::IntentStatus::Canceled);
+    assert!(gateway.complete_in_browser(&payment.stripe_id).is_err(), "the browser can no longer pay it");
+    payments::cancel_unpaid(&store, &gateway, &order.id, Utc::now()).await.unwrap();
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().version, payment.version + 2, "repeated: nothing");
+}
+
+#[tokio::test]
+async fn a_payment_that_beats_the_cancellation_of_its_intent_is_settled_it_is_refunded() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let (ticket, order, payment) = awaiting_browser(&store, &gateway).await;
+    orders::cancel(&store, &order.user_id, order.id.as_str(), Utc::now()).await.unwrap();
+    gateway.complete_in_browser(&payment.stripe_id).unwrap();
+
+    payments::cancel_unpaid(&store, &gateway, &order.id, Utc::now()).await.unwrap();
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
+    assert!(refunded_at_the_gateway(&gateway, &payment.stripe_id), "no money kept for a cancelled order");
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
+}
+
+#[tokio::test]
+async fn a_cancellation_claimed_before_a_crash_is_finished_by_the_retry_and_a_late_failure_report_leaves_it() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let (_, order, payment) = awaiting_browser(&store, &gateway).await;
+    orders::cancel(&store, &order.user_id, order.id.as_str(), Utc::now()).await.unwrap();
+    // The claim committed; the process died before the gateway was asked.
+    let claimed = payment.claim_cancel();
+    store.commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() }).await.unwrap();
+    payments::record_failure(&store, claimed, Some("declined".into()), Utc::now()).await.unwrap();
+    assert_eq!(
+        store.for_order(&order.id).await.unwrap().unwrap().status,
+        PaymentStatus::Canceling,
+        "not payable again"
+    );
+
+    payments::cancel_unpaid(&store, &gateway, &order.id, Utc::now()).await.unwrap();
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Canceled);
 }

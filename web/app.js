@@ -499,6 +499,7 @@ const paymentStatus = (payment) => {
   if (payment.status === "succeeded") return payment.amountRefunded ? `Paid, ${price(payment.amountRefunded)} refunded` : "Paid";
   if (payment.status === "refunded") return payment.failureMessage ? `Refunded: ${payment.failureMessage}` : "Refunded";
   if (payment.status === "refunding") return "Being refunded";
+  if (payment.status === "canceling" || payment.status === "canceled") return "Cancelled, never charged";
   if (payment.status === "requires_action") return "Waiting for the bank (3-D Secure)";
   if (payment.status === "processing") return "Processing";
   return payment.failureMessage ? `Declined: ${payment.failureMessage}` : "Waiting for a card";

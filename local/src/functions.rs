@@ -66,6 +66,13 @@ impl PaymentGateway for Gateway {
             Gateway::Stripe(gateway) => gateway.refund_of(intent_id).await,
         }
     }
+
+    async fn cancel_intent(&self, intent_id: &str) -> domain::Result<Intent> {
+        match self {
+            Gateway::Test(gateway) => gateway.cancel_intent(intent_id).await,
+            Gateway::Stripe(gateway) => gateway.cancel_intent(intent_id).await,
+        }
+    }
 }
 
 impl Functions {

@@ -143,7 +143,8 @@ pub const TOO_SOON: chrono::Duration = chrono::Duration::minutes(1);
 /// The expiration service's consumer rule, once per event: an order's expiry is scheduled
 /// when it is created, or run in the delivery when the order is due within
 /// [`TOO_SOON`] (after `wait`ing until it is due); it is unscheduled when the order is
-/// cancelled.
+/// cancelled, and its payment, if still payable, cancelled at the gateway
+/// ([`payments::cancel_unpaid`]).
 pub async fn track<W, Wait>(
     scheduler: &impl ExpiryScheduler,
     store: &impl Store,
@@ -171,7 +172,8 @@ where
             }
             EventType::OrderCancelled => {
                 let order: OrderEventData = event.data()?;
-                scheduler.cancel(&order.id).await
+                scheduler.cancel(&order.id).await?;
+                payments::cancel_unpaid(store, gateway, &order.id, now).await
             }
             _ => Ok(()),
         }

@@ -184,6 +184,11 @@ pub trait PaymentGateway: Send + Sync {
     /// The refund the intent already has, if any: what a claim older than the gateway keeps
     /// idempotency keys looks up before it refunds.
     fn refund_of(&self, intent_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Cancels an unpaid intent so that it can no longer be paid, once (asking again gives
+    /// the same answer). Returns the intent as it stands: `Canceled`, or `Succeeded` (or
+    /// `Processing`) when a payment came first.
+    fn cancel_intent(&self, intent_id: &str) -> impl Future<Output = Result<Intent>> + Send;
 }
 
 /// Every store a payment use case reads or writes.

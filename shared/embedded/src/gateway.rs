@@ -158,6 +158,9 @@ impl TestGateway {
     /// The same, the payment made at `at`.
     pub fn complete_in_browser_at(&self, intent_id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Intent> {
         self.update(intent_id, unknown, |intent| {
+            if intent.status == IntentStatus::Canceled {
+                return Err(Error::Conflict("This PaymentIntent was canceled"));
+            }
             intent.status = IntentStatus::Succeeded;
             intent.succeeded_at = Some(at);
             Ok(intent.clone())
@@ -234,6 +237,24 @@ impl PaymentGateway for TestGateway {
             state.intent(intent_id)?.ok_or_else(|| missing(intent_id))?;
             state.key(&refund_key(intent_id))
         })
+    }
+
+    async fn cancel_intent(&self, intent_id: &str) -> Result<Intent> {
+        self.update(
+            intent_id,
+            || missing(intent_id),
+            |intent| {
+                if matches!(
+                    intent.status,
+                    IntentStatus::RequiresPaymentMethod
+                        | IntentStatus::RequiresConfirmation
+                        | IntentStatus::RequiresAction
+                ) {
+                    intent.status = IntentStatus::Canceled;
+                }
+                Ok(intent.clone())
+            },
+        )
     }
 
     async fn refund(&self, intent_id: &str) -> Result<String> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use stripe::{ApiErrorsType, Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
 use stripe_client_core::{RequestBuilder, StripeMethod};
 
-use domain::entities::{Intent, IntentRequest, IntentStatus, refund_key};
+use domain::entities::{Intent, IntentRequest, IntentStatus, cancel_key, refund_key};
 use domain::ports::PaymentGateway;
 use domain::{Error, Result};
 
@@ -214,6 +214,21 @@ impl PaymentGateway for StripeGateway {
             .await
             .map_err(|e| failure(e, "refunding"))?;
         Ok(refund.id)
+    }
+
+    async fn cancel_intent(&self, intent_id: &str) -> Result<Intent> {
+        let cancel = RequestBuilder::new(StripeMethod::Post, format!("/payment_intents/{intent_id}/cancel"))
+            .form(&Empty {})
+            .customize::<PaymentIntentFields>()
+            .request_strategy(idempotent(cancel_key(intent_id))?)
+            .send(&self.client)
+            .await;
+        match cancel {
+            Ok(pi) => Ok(intent(pi)),
+            // Not cancellable in its state (paid meanwhile, or cancelled already): as it stands.
+            Err(StripeError::Stripe(_, 400)) => self.get_intent(intent_id).await,
+            Err(other) => Err(failure(other, "cancelling a PaymentIntent")),
+        }
     }
 
     async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {

@@ -18,7 +18,7 @@ pub use order::{
 };
 pub use payment::{
     Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView,
-    refund_key,
+    cancel_key, refund_key,
 };
 pub use ticket::{Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

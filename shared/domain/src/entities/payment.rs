@@ -27,12 +27,26 @@ pub enum PaymentStatus {
     Refunding,
     /// The money went back: the order could not be completed, or Stripe refunded it.
     Refunded,
+    /// Its order was cancelled unpaid: the intent is being cancelled at the gateway so that
+    /// it can no longer be paid (claimed; a retry finishes it, never decides again). A
+    /// payment that comes first is settled as any payment for a dead order.
+    Canceling,
+    /// The intent was cancelled unpaid: it can no longer be paid.
+    Canceled,
 }
 
 impl PaymentStatus {
     /// Settled payments do not complete an order any more (but a success may be refunded).
     pub fn is_settled(self) -> bool {
-        matches!(self, PaymentStatus::Succeeded | PaymentStatus::Refunding | PaymentStatus::Refunded)
+        matches!(
+            self,
+            PaymentStatus::Succeeded | PaymentStatus::Refunding | PaymentStatus::Refunded | PaymentStatus::Canceled
+        )
+    }
+
+    /// Waiting for the buyer or the bank: still payable.
+    pub fn is_pending(self) -> bool {
+        matches!(self, PaymentStatus::RequiresPaymentMethod | PaymentStatus::RequiresAction | PaymentStatus::Processing)
     }
 }
 
@@ -178,6 +192,16 @@ impl Payment {
         Payment { failure_message: Some(MISMATCH.to_owned()), ..self.claim_refund(now) }
     }
 
+    /// The decision to cancel the unpaid intent, claimed before the gateway is asked.
+    pub fn claim_cancel(&self) -> Payment {
+        self.next(PaymentStatus::Canceling)
+    }
+
+    /// The intent was cancelled at the gateway.
+    pub fn canceled(&self) -> Payment {
+        self.next(PaymentStatus::Canceled)
+    }
+
     /// The decision to give all the money back, claimed before the gateway is asked.
     pub fn claim_refund(&self, now: DateTime<Utc>) -> Payment {
         Payment { refund_claimed_at: Some(now), ..self.next(PaymentStatus::Refunding) }
@@ -221,7 +245,7 @@ impl Payment {
 
     /// The view; the client secret only for its own buyer's pending payment.
     pub fn view(&self, with_secret: bool) -> PaymentView<'_> {
-        let pending = !self.status.is_settled();
+        let pending = self.status.is_pending();
         PaymentView {
             id: &self.id,
             order_id: &self.order_id,
@@ -307,6 +331,11 @@ impl<'a> IntentRequest<'a> {
     pub fn idempotency_key(&self) -> String {
         format!("order-{}-intent", self.order_id)
     }
+}
+
+/// The idempotency key of a PaymentIntent's cancellation.
+pub fn cancel_key(intent_id: &str) -> String {
+    format!("{intent_id}-cancel")
 }
 
 /// The idempotency key of a PaymentIntent's one refund.

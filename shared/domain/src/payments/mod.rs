@@ -5,17 +5,19 @@
 //! and the provider's events processed once.
 //!
 //! Claim, then act: the gateway is never called for an effect that cannot be undone (a
-//! refund; next, intent cancellations and transfers) on a read that a concurrent change can
+//! refund, an intent cancellation; next, transfers) on a read that a concurrent change can
 //! make stale. One conditional write at the versions read records the decision and what
 //! derives its idempotency key; only then is the gateway called with that key. A crash or a
 //! conflict after the claim is finished by the retry or the sweep, never decided again; a
 //! claim older than the gateway keeps keys ([`IDEMPOTENCY_KEY_HOURS`]) is looked up at the
 //! gateway before it is retried.
 
+mod cancel;
 mod gateway_events;
 mod pay;
 mod settle;
 
+pub use cancel::cancel_unpaid;
 pub use gateway_events::{GatewayEvent, GatewayEventKind, WEBHOOK_CONSUMER, WebhookOutcome, handle_gateway_event};
 pub use pay::{Outcome, list, pay};
 pub(crate) use settle::refund_order;

@@ -207,7 +207,7 @@ pub async fn record_failure(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let unchanged = payment.status == PaymentStatus::RequiresPaymentMethod && payment.failure_message == message;
-    if payment.status.is_settled() || unchanged {
+    if !payment.status.is_pending() || unchanged {
         return Ok(());
     }
     save(store, payment.declined(message), EventType::PaymentFailed, now).await

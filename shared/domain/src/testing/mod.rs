@@ -76,6 +76,10 @@ impl PaymentGateway for Unreachable {
         Err(unreachable())
     }
 
+    async fn cancel_intent(&self, _: &str) -> Result<Intent> {
+        Err(unreachable())
+    }
+
     async fn refund(&self, _: &str) -> Result<String> {
         Err(unreachable())
     }
