@@ -363,7 +363,9 @@ async fn a_refund_claimed_before_a_crash_is_finished_by_the_retry_and_never_deci
     let again = payments::settle(&store, &gateway, &payment, payment.asked(), Utc::now(), Utc::now()).await.unwrap();
     assert_eq!((again.status, again.refund_id), (PaymentStatus::Refunded, refunded.refund_id));
     assert_eq!(gateway.refunds.load(Ordering::SeqCst), 1, "one refund call went through");
-    assert_eq!(gateway.look_ups.load(Ordering::SeqCst), 0, "a fresh claim's key is still the gateway's");
+    // A fresh claim's key is still the gateway's: only the failed attempt looked for a refund
+    // made elsewhere; the retry refunded without looking.
+    assert_eq!(gateway.look_ups.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
@@ -542,4 +544,18 @@ async fn a_cancellation_claimed_before_a_crash_is_finished_by_the_retry_and_a_la
 
     payments::cancel_unpaid(&store, &gateway, &order.id, Utc::now()).await.unwrap();
     assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Canceled);
+}
+
+#[tokio::test]
+async fn a_claimed_refund_whose_charge_was_refunded_in_the_dashboard_meanwhile_records_that_refund() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let (_, order, payment) = paid_late(&store, &gateway).await;
+    let claimed = payment.claim_refund(Utc::now());
+    store.commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() }).await.unwrap();
+    let by_hand = gateway.refund_from_dashboard(&payment.stripe_id).unwrap();
+
+    let refunded = payments::finish_refund(&store, &gateway, &claimed, Utc::now()).await.unwrap();
+    assert_eq!((refunded.status, refunded.refund_id.as_deref()), (PaymentStatus::Refunded, Some(by_hand.as_str())));
+    assert!(!gateway.refunded_by_service(&payment.stripe_id), "no second refund was asked for");
+    assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
 }

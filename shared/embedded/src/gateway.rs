@@ -44,6 +44,11 @@ impl State<'_> {
         self.keys.get(key).map_err(storage)?.map(|record| decode(record.value())).transpose()
     }
 
+    /// The intent's refund, made with this service's key or in the dashboard.
+    fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
+        Ok(self.key(&refund_key(intent_id))?.or(self.key(&dashboard_key(intent_id))?))
+    }
+
     fn remember(&mut self, key: &str, id: &str) -> Result<()> {
         self.keys.insert(key, encode(&id)?.as_slice()).map_err(storage)?;
         Ok(())
@@ -116,7 +121,8 @@ impl TestGateway {
                 let id: String = decode(id.value())?;
                 let Some(intent) = intents.get(id.as_str()).map_err(storage)? else { continue };
                 let intent: Intent = decode(intent.value())?;
-                let refunded = keys.get(refund_key(&id).as_str()).map_err(storage)?.is_some();
+                let refunded = keys.get(refund_key(&id).as_str()).map_err(storage)?.is_some()
+                    || keys.get(dashboard_key(&id).as_str()).map_err(storage)?.is_some();
                 ledger.push((order.to_owned(), intent, refunded));
             }
             Ok(ledger)
@@ -138,6 +144,26 @@ impl TestGateway {
             state.put(&intent)?;
             Ok(answer)
         })?
+    }
+
+    /// Whether the intent was refunded by this service (with its key), as opposed to in the
+    /// dashboard.
+    pub fn refunded_by_service(&self, intent_id: &str) -> bool {
+        self.with(|state| state.key(&refund_key(intent_id))).ok().flatten().is_some()
+    }
+
+    /// What a refund made in the provider's dashboard does: the succeeded intent's charge is
+    /// refunded in full, once, without this service's key. Returns the refund's id.
+    pub fn refund_from_dashboard(&self, intent_id: &str) -> Result<String> {
+        self.with(|state| {
+            let intent = state.intent(intent_id)?.ok_or_else(unknown)?;
+            if intent.status != IntentStatus::Succeeded || state.refund_of(intent_id)?.is_some() {
+                return Err(Error::Conflict("Nothing to refund"));
+            }
+            let refund = format!("re_dashboard_{}", ulid::Ulid::new());
+            state.remember(&dashboard_key(intent_id), &refund)?;
+            Ok(refund)
+        })
     }
 
     /// What an update at the provider does (its API or dashboard): the intent now asks for
@@ -166,6 +192,11 @@ impl TestGateway {
             Ok(intent.clone())
         })
     }
+}
+
+/// Where a refund made outside this service (Stripe's dashboard) is kept.
+fn dashboard_key(intent_id: &str) -> String {
+    format!("{intent_id}-dashboard-refund")
 }
 
 /// What the browser's stand-in is told of an intent it does not know.
@@ -235,7 +266,7 @@ impl PaymentGateway for TestGateway {
     async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
         self.with(|state| {
             state.intent(intent_id)?.ok_or_else(|| missing(intent_id))?;
-            state.key(&refund_key(intent_id))
+            state.refund_of(intent_id)
         })
     }
 
@@ -266,6 +297,10 @@ impl PaymentGateway for TestGateway {
             let intent = state.intent(intent_id)?.ok_or_else(|| missing(intent_id))?;
             if intent.status != IntentStatus::Succeeded {
                 return Err(Error::Internal(anyhow::anyhow!("cannot refund {intent_id}: not succeeded")));
+            }
+            if state.key(&dashboard_key(intent_id))?.is_some() {
+                // As Stripe answers: the charge was refunded in full already.
+                return Err(Error::Internal(anyhow::anyhow!("charge of {intent_id} has already been refunded")));
             }
             let refund = format!("re_test_{}", ulid::Ulid::new());
             state.remember(&key, &refund)?;

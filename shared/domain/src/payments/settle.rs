@@ -172,7 +172,11 @@ pub async fn finish_refund(
     let known = if key_expired { gateway.refund_of(&claimed.stripe_id).await? } else { None };
     let refund_id = match known {
         Some(refund_id) => refund_id,
-        None => gateway.refund(&claimed.stripe_id).await?,
+        None => match gateway.refund(&claimed.stripe_id).await {
+            Ok(refund_id) => refund_id,
+            // Refunded meanwhile without this key (from the provider's dashboard): that refund stands.
+            Err(error) => gateway.refund_of(&claimed.stripe_id).await?.ok_or(error)?,
+        },
     };
     let refunded = claimed.refund(Some(refund_id));
     let change = Change {

@@ -1,0 +1,492 @@
+//! Systematic interleavings of the operations that move an order's money. For every pair of
+//! operations A and B, and for every point k before one of A's port calls (the store's reads
+//! and commits, the inbox, and the payment gateway), A runs until that point, B runs to
+//! completion there, then A goes on; A's own retries follow (an operation that failed runs
+//! again, as the webhook's redelivery, the queue's retry or the buyer's click would), then
+//! what the system does by itself at rest (Stripe's webhooks for what happened at the
+//! gateway, the consumers of `order.cancelled`, the expiry). Then the invariants are
+//! checked against the test gateway's ledger:
+//! - a `complete` order has exactly one charge, succeeded and not refunded, for the amount it
+//!   was placed at, and its ticket `sold` to it;
+//! - an order that is neither `complete`, `refunded` nor `disputed` keeps no money: its
+//!   charge is refunded, or its intent was never paid;
+//! - no ticket is held by an order that is not open, and a sold ticket's order is paid;
+//! - every refund in the ledger is recorded on its payment, and this service refunds only
+//!   an order that could not complete (it ends `cancelled`): never a sale, even one that
+//!   Stripe's later `charge.refunded` turns `refunded`.
+//!
+//! Everything runs on the embedded store and the test gateway, with explicit times (no
+//! waiting), so every interleaving is exact and repeatable.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use domain::change::Change;
+use domain::entities::{
+    Holds, Intent, IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketDraft,
+    TicketFilter, TicketStatus,
+};
+use domain::ids::{OrderId, TicketId, UserId};
+use domain::money::Money;
+use domain::page::{Page, PageRequest};
+use domain::payments::{self, GatewayEvent, GatewayEventKind};
+use domain::ports::{ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, TicketStore};
+use domain::{Result, expiry, orders, tickets};
+use embedded::{EmbeddedStore, TestGateway};
+
+type Later = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Counts the calls of the operation under test and runs the other operation before the
+/// k-th one.
+struct Hook {
+    k: usize,
+    calls: AtomicUsize,
+    other: Mutex<Option<Later>>,
+}
+
+#[derive(Clone)]
+struct Stepped<T> {
+    inner: T,
+    hook: Option<Arc<Hook>>,
+}
+
+impl<T> Stepped<T> {
+    async fn point(&self) {
+        let Some(hook) = &self.hook else { return };
+        if hook.calls.fetch_add(1, Ordering::SeqCst) + 1 == hook.k {
+            let other = hook.other.lock().expect("hook").take();
+            if let Some(other) = other {
+                other.await;
+            }
+        }
+    }
+}
+
+impl TicketStore for Stepped<EmbeddedStore> {
+    async fn get(&self, id: &TicketId) -> Result<Option<Ticket>> {
+        self.point().await;
+        TicketStore::get(&self.inner, id).await
+    }
+
+    async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
+        self.point().await;
+        TicketStore::list(&self.inner, filter, page).await
+    }
+}
+
+impl OrderStore for Stepped<EmbeddedStore> {
+    async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
+        self.point().await;
+        OrderStore::get(&self.inner, id).await
+    }
+
+    async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
+        self.point().await;
+        OrderStore::list(&self.inner, buyer, page).await
+    }
+
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+        self.point().await;
+        self.inner.overdue(cutoff, limit).await
+    }
+
+    async fn holds(&self, buyer: &UserId) -> Result<Option<Holds>> {
+        self.point().await;
+        self.inner.holds(buyer).await
+    }
+}
+
+impl PaymentStore for Stepped<EmbeddedStore> {
+    async fn for_order(&self, order: &OrderId) -> Result<Option<Payment>> {
+        self.point().await;
+        self.inner.for_order(order).await
+    }
+
+    async fn by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
+        self.point().await;
+        self.inner.by_intent(intent_id).await
+    }
+}
+
+impl ChangeStore for Stepped<EmbeddedStore> {
+    async fn commit(&self, change: &Change) -> Result<()> {
+        self.point().await;
+        self.inner.commit(change).await
+    }
+}
+
+impl Inbox for Stepped<EmbeddedStore> {
+    async fn claim(&self, consumer: &str, id: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Claim> {
+        self.point().await;
+        self.inner.claim(consumer, id, now, until).await
+    }
+
+    async fn complete(&self, consumer: &str, id: &str) -> Result<()> {
+        self.point().await;
+        self.inner.complete(consumer, id).await
+    }
+
+    async fn release(&self, consumer: &str, id: &str) -> Result<()> {
+        self.point().await;
+        self.inner.release(consumer, id).await
+    }
+}
+
+impl PaymentGateway for Stepped<TestGateway> {
+    async fn create_intent(&self, request: &IntentRequest<'_>) -> Result<Intent> {
+        self.point().await;
+        self.inner.create_intent(request).await
+    }
+
+    async fn confirm(&self, intent_id: &str, payment_method: &str) -> Result<Intent> {
+        self.point().await;
+        self.inner.confirm(intent_id, payment_method).await
+    }
+
+    async fn get_intent(&self, intent_id: &str) -> Result<Intent> {
+        self.point().await;
+        self.inner.get_intent(intent_id).await
+    }
+
+    async fn refund(&self, intent_id: &str) -> Result<String> {
+        self.point().await;
+        self.inner.refund(intent_id).await
+    }
+
+    async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
+        self.point().await;
+        self.inner.refund_of(intent_id).await
+    }
+
+    async fn cancel_intent(&self, intent_id: &str) -> Result<Intent> {
+        self.point().await;
+        self.inner.cancel_intent(intent_id).await
+    }
+}
+
+/// One order of one listed ticket, its payment started for the browser; the times every
+/// operation uses.
+#[derive(Clone)]
+struct World {
+    store: EmbeddedStore,
+    gateway: TestGateway,
+    ticket: Ticket,
+    order: Order,
+    intent: String,
+    /// Within the reservation.
+    now: DateTime<Utc>,
+    /// Past the reservation: when its schedule fires, and when the seller may edit again.
+    lapsed: DateTime<Utc>,
+    /// When the sweep finds it overdue.
+    swept: DateTime<Utc>,
+}
+
+impl World {
+    async fn new() -> World {
+        let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+        let ticket = domain::testing::orders::listed(&store).await;
+        let now = Utc::now();
+        let placed = now - Duration::minutes(14);
+        let limit = orders::ReservationLimit(3);
+        let timeout = std::time::Duration::from_secs(15 * 60);
+        let order =
+            orders::place(&store, UserId::from("buyer"), ticket.id.as_str(), timeout, limit, placed).await.unwrap();
+        let started = payments::pay(&store, &gateway, &order.user_id, order.id.as_str(), None, now).await.unwrap();
+        let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+        let lapsed = order.expires_at + Duration::seconds(1);
+        World {
+            store,
+            gateway,
+            ticket,
+            order,
+            intent: payment.stripe_id,
+            now,
+            lapsed,
+            swept: lapsed + expiry::SWEEP_GRACE + Duration::seconds(1),
+        }
+    }
+
+    fn ports(&self, hook: Option<Arc<Hook>>) -> Ports {
+        Ports {
+            store: Stepped { inner: self.store.clone(), hook: hook.clone() },
+            gateway: Stepped { inner: self.gateway.clone(), hook },
+        }
+    }
+
+    async fn intent(&self) -> Intent {
+        self.gateway.get_intent(&self.intent).await.unwrap()
+    }
+}
+
+struct Ports {
+    store: Stepped<EmbeddedStore>,
+    gateway: Stepped<TestGateway>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// `POST /api/payments` with a card.
+    PayInOneStep,
+    /// Stripe.js confirms the intent in the browser, then Stripe's webhook reports it.
+    ConfirmInBrowserThenWebhook,
+    /// Stripe delivers the success of a succeeded intent (again).
+    WebhookRedelivery,
+    /// Someone refunds the charge in Stripe's dashboard; Stripe reports it.
+    DashboardRefund,
+    /// The buyer's bank disputes the charge and wins.
+    DisputeLost,
+    /// The buyer cancels; the consumer of `order.cancelled` follows.
+    Cancel,
+    /// The order's schedule fires; the consumer of `order.cancelled` follows.
+    ExpiryBySchedule,
+    /// The sweep finds the order overdue; the consumer of `order.cancelled` follows.
+    ExpiryBySweep,
+    /// The seller reprices the ticket once its reservation lapsed.
+    SellerEdit,
+}
+
+const OPS: [Op; 9] = [
+    Op::PayInOneStep,
+    Op::ConfirmInBrowserThenWebhook,
+    Op::WebhookRedelivery,
+    Op::DashboardRefund,
+    Op::DisputeLost,
+    Op::Cancel,
+    Op::ExpiryBySchedule,
+    Op::ExpiryBySweep,
+    Op::SellerEdit,
+];
+
+/// Stripe's report that the intent succeeded (one event id: a second is a redelivery).
+async fn deliver_success(w: &World, p: &Ports) -> Result<()> {
+    let intent = w.intent().await;
+    if intent.status != IntentStatus::Succeeded {
+        return Ok(()); // Stripe reports only what happened.
+    }
+    let kind = GatewayEventKind::IntentSucceeded {
+        order: w.order.id.clone(),
+        intent: intent.id.clone(),
+        amount: Money::from_minor(intent.amount),
+        currency: intent.currency.clone(),
+        livemode: intent.livemode,
+        at: intent.succeeded_at.unwrap_or(w.now),
+    };
+    let event = GatewayEvent { id: "evt_success".into(), kind };
+    payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await.map(drop)
+}
+
+/// Stripe's report of the charge's refund, if there is one.
+async fn deliver_refund(w: &World, p: &Ports) -> Result<()> {
+    let Some(refund) = w.gateway.refund_of(&w.intent).await? else { return Ok(()) };
+    let kind = GatewayEventKind::ChargeRefunded {
+        intent: w.intent.clone(),
+        refund: Some(refund.clone()),
+        amount_refunded: w.order.ticket.price,
+        full: true,
+    };
+    let event = GatewayEvent { id: format!("evt_{refund}"), kind };
+    payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await.map(drop)
+}
+
+/// The consumer of `order.cancelled`, once the order is cancelled.
+async fn after_cancellation(w: &World, p: &Ports) -> Result<()> {
+    let order = OrderStore::get(&w.store, &w.order.id).await?.expect("the order");
+    if order.status == OrderStatus::Cancelled {
+        payments::cancel_unpaid(&p.store, &p.gateway, &w.order.id, w.now).await?;
+    }
+    Ok(())
+}
+
+impl Op {
+    async fn run(self, w: &World, p: &Ports) -> Result<()> {
+        let (buyer, order) = (&w.order.user_id, w.order.id.as_str());
+        match self {
+            Op::PayInOneStep => {
+                payments::pay(&p.store, &p.gateway, buyer, order, Some("pm_card_visa"), w.now).await.map(drop)
+            }
+            Op::ConfirmInBrowserThenWebhook => {
+                if w.gateway.complete_in_browser_at(&w.intent, w.now).is_err() {
+                    return Ok(()); // Stripe.js cannot pay a cancelled intent.
+                }
+                deliver_success(w, p).await
+            }
+            Op::WebhookRedelivery => deliver_success(w, p).await,
+            Op::DashboardRefund => {
+                if w.gateway.refund_from_dashboard(&w.intent).is_err() {
+                    return Ok(()); // Nothing to refund.
+                }
+                deliver_refund(w, p).await
+            }
+            Op::DisputeLost => {
+                if w.intent().await.status != IntentStatus::Succeeded {
+                    return Ok(());
+                }
+                for (id, kind) in [
+                    (
+                        "evt_dispute_opened",
+                        GatewayEventKind::DisputeOpened { intent: w.intent.clone(), dispute: "dp_1".into() },
+                    ),
+                    (
+                        "evt_dispute_lost",
+                        GatewayEventKind::DisputeClosed {
+                            intent: w.intent.clone(),
+                            dispute: "dp_1".into(),
+                            won: false,
+                        },
+                    ),
+                ] {
+                    let event = GatewayEvent { id: id.into(), kind };
+                    payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await?;
+                }
+                Ok(())
+            }
+            Op::Cancel => match orders::cancel(&p.store, buyer, order, w.now).await {
+                Ok(()) => after_cancellation(w, p).await,
+                Err(domain::Error::Conflict(_)) => Ok(()), // Paid or refunded: it cannot be.
+                Err(other) => Err(other),
+            },
+            Op::ExpiryBySchedule => {
+                expiry::expire(&p.store, &p.gateway, &w.order.id, w.lapsed).await?;
+                after_cancellation(w, p).await
+            }
+            Op::ExpiryBySweep => {
+                expiry::sweep(&p.store, &p.gateway, w.swept).await?;
+                after_cancellation(w, p).await
+            }
+            Op::SellerEdit => {
+                let draft = TicketDraft {
+                    title: w.ticket.title.clone(),
+                    price: Money::from_minor(w.ticket.price.minor() * 2),
+                    date: w.ticket.date,
+                    venue: w.ticket.venue.clone(),
+                };
+                match tickets::update(&p.store, &w.ticket.user_id, w.ticket.id.as_str(), draft, w.lapsed).await {
+                    Ok(_) | Err(domain::Error::Conflict(_)) => Ok(()), // Sold or held: not editable.
+                    Err(other) => Err(other),
+                }
+            }
+        }
+    }
+}
+
+/// What the system does by itself until nothing changes: Stripe's webhooks for what
+/// happened at the gateway (it retries until acknowledged), the consumer of
+/// `order.cancelled`, the expiry (its schedule always fires; the sweep backs it up).
+async fn settle_at_rest(w: &World) {
+    let p = w.ports(None);
+    for _ in 0..3 {
+        deliver_success(w, &p).await.unwrap();
+        deliver_refund(w, &p).await.unwrap();
+        expiry::expire(&p.store, &p.gateway, &w.order.id, w.swept).await.unwrap();
+        after_cancellation(w, &p).await.unwrap();
+    }
+}
+
+/// The invariants at rest; what broke, if anything.
+async fn broken(w: &World) -> Vec<String> {
+    let order = OrderStore::get(&w.store, &w.order.id).await.unwrap().unwrap();
+    let ticket = TicketStore::get(&w.store, &w.ticket.id).await.unwrap().unwrap();
+    let payment = w.store.for_order(&w.order.id).await.unwrap().unwrap();
+    let charges: Vec<_> = w.gateway.ledger().into_iter().filter(|(o, ..)| *o == w.order.id.as_str()).collect();
+    let mut broken = Vec::new();
+    let [(_, intent, refunded)] = charges.as_slice() else {
+        return vec![format!("{} intents for one order", charges.len())];
+    };
+    let charged = intent.status == IntentStatus::Succeeded;
+    match order.status {
+        OrderStatus::Complete => {
+            if !charged || *refunded {
+                broken.push(format!("complete, its charge {:?} refunded {refunded}", intent.status));
+            }
+            if intent.amount != order.ticket.price.minor() {
+                broken.push(format!("complete for {} charged {}", order.ticket.price, intent.amount));
+            }
+            if !(ticket.status == TicketStatus::Sold && ticket.order_id.as_ref() == Some(&order.id)) {
+                broken.push(format!("complete, its ticket {:?}", ticket.status));
+            }
+            if payment.status != PaymentStatus::Succeeded {
+                broken.push(format!("complete, its payment {:?}", payment.status));
+            }
+        }
+        OrderStatus::Refunded | OrderStatus::Disputed => {}
+        status => {
+            if charged && !*refunded {
+                broken.push(format!("{status:?} keeps the buyer's money"));
+            }
+        }
+    }
+    if ticket.status == TicketStatus::Reserved && ticket.order_id.as_ref() == Some(&order.id) && !order.is_open() {
+        broken.push(format!("{:?} order still holds its ticket", order.status));
+    }
+    if ticket.status == TicketStatus::Sold
+        && ticket.order_id.as_ref() == Some(&order.id)
+        && !matches!(order.status, OrderStatus::Complete | OrderStatus::Refunded | OrderStatus::Disputed)
+    {
+        broken.push(format!("ticket sold to a {:?} order", order.status));
+    }
+    if w.gateway.refunded_by_service(&w.intent) && order.status != OrderStatus::Cancelled {
+        broken.push(format!("this service refunded the charge of a {:?} order", order.status));
+    }
+    if *refunded && payment.status != PaymentStatus::Refunded {
+        broken.push(format!("refunded at the gateway, recorded {:?}", payment.status));
+    }
+    broken
+}
+
+/// How many port calls `op` makes when it runs alone on a fresh world.
+async fn calls_of(op: Op) -> usize {
+    let w = World::new().await;
+    let hook = Arc::new(Hook { k: usize::MAX, calls: AtomicUsize::new(0), other: Mutex::new(None) });
+    let _ = op.run(&w, &w.ports(Some(hook.clone()))).await;
+    hook.calls.load(Ordering::SeqCst)
+}
+
+/// A runs, B runs to completion before A's k-th port call, A's retries, the system at rest;
+/// what broke.
+async fn interleave(a: Op, b: Op, k: usize) -> Vec<String> {
+    let w = World::new().await;
+    let (other_world, other) = (w.clone(), b);
+    let later: Later = Box::pin(async move {
+        let _ = other.run(&other_world, &other_world.ports(None)).await;
+    });
+    let hook = Arc::new(Hook { k, calls: AtomicUsize::new(0), other: Mutex::new(Some(later)) });
+    let mut outcome = a.run(&w, &w.ports(Some(hook))).await;
+    for _ in 0..2 {
+        if outcome.is_ok() {
+            break;
+        }
+        outcome = a.run(&w, &w.ports(None)).await;
+    }
+    settle_at_rest(&w).await;
+    broken(&w).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pair_of_money_operations_at_every_call_point_keeps_the_money_invariants() {
+    let mut runs = 0;
+    let mut failures = Vec::new();
+    for a in OPS {
+        let points = calls_of(a).await;
+        for b in OPS {
+            // Before each of A's calls, and after its last.
+            for k in 1..=points + 1 {
+                runs += 1;
+                let broken = interleave(a, b, k).await;
+                if !broken.is_empty() {
+                    failures.push(format!("{a:?} with {b:?} before call {k} of {points}: {}", broken.join("; ")));
+                }
+            }
+        }
+    }
+    println!("{runs} interleavings ({} pairs of operations x the call points of the first)", OPS.len() * OPS.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} interleavings broke an invariant:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(runs > OPS.len() * OPS.len(), "each pair ran at more than one point");
+}
