@@ -228,3 +228,26 @@ async fn test_gateway_cancels_unpaid_intents_only() {
 async fn localstripe_cancels_unpaid_intents_only() {
     suite::an_unpaid_intent_is_cancelled_and_a_paid_one_is_not(ticketing_tests::localstripe::gateway()).await;
 }
+
+#[tokio::test]
+async fn localstripe_lists_the_success_of_an_intent_as_its_webhook_would_have_told_it() {
+    use domain::payments::GatewayEventKind;
+    use domain::ports::GatewayEvents;
+    let gateway = ticketing_tests::localstripe::gateway();
+    let since = chrono::Utc::now() - chrono::Duration::seconds(60);
+    let order = OrderId::generate();
+    let created = suite::intent(&gateway, &order).await;
+    gateway.confirm(&created.id, "pm_card_visa").await.unwrap();
+
+    let events = gateway.since(since).await.unwrap();
+    let ours: Vec<_> = events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            GatewayEventKind::IntentSucceeded { order: of, intent, amount, .. } if *intent == created.id => {
+                Some((of.clone(), amount.minor()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ours, [(order, 4500)], "the success, once, for its order");
+}

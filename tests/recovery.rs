@@ -559,3 +559,30 @@ async fn a_claimed_refund_whose_charge_was_refunded_in_the_dashboard_meanwhile_r
     assert!(!gateway.refunded_by_service(&payment.stripe_id), "no second refund was asked for");
     assert_eq!(store.for_order(&order.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
 }
+
+#[tokio::test]
+async fn the_reconciliation_applies_a_success_and_a_refund_whose_webhooks_never_came_and_a_second_run_nothing() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let ticket = listed(&store).await;
+    let paid = ordered(&store, &ticket, chrono::Duration::minutes(1)).await;
+    paid_in_browser(&store, &gateway, &paid, Utc::now()).await;
+    let other = listed(&store).await;
+    let refunded =
+        orders::place(&store, UserId::from("other"), other.id.as_str(), TIMEOUT, LIMIT, Utc::now()).await.unwrap();
+    let intent = paid_in_browser(&store, &gateway, &refunded, Utc::now()).await;
+    payments::handle_gateway_event(&store, &gateway, &store, &succeeded(&refunded, &intent, Utc::now()), Utc::now())
+        .await
+        .unwrap();
+    gateway.refund_from_dashboard(&intent).unwrap();
+    // Neither the first success nor the refund was ever delivered.
+
+    let found = payments_reconcile::handle(&store, &gateway, &store).await.unwrap();
+    assert_eq!((found.applied, found.failed), (2, 0), "{found:?}");
+    assert_eq!(order_of(&store, &paid).await.status, OrderStatus::Complete);
+    assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Sold);
+    assert_eq!(order_of(&store, &refunded).await.status, OrderStatus::Refunded);
+    assert_eq!(store.for_order(&refunded.id).await.unwrap().unwrap().status, PaymentStatus::Refunded);
+
+    let again = payments_reconcile::handle(&store, &gateway, &store).await.unwrap();
+    assert_eq!((again.read, again.applied), (found.read, 0), "idempotent");
+}

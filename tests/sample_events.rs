@@ -103,6 +103,12 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     let lapsed = OrderStore::get(&store, &OrderId::parse(LAPSED_ORDER).unwrap()).await.unwrap().unwrap();
     assert_eq!(lapsed.status, OrderStatus::Cancelled);
 
+    // The reconciliation's schedule invokes it with a scheduled event, which it reads and
+    // ignores; the test gateway has nothing the webhook missed.
+    let _: Value = serde_json::from_str(&sample("payments-reconcile/scheduled.json")).expect("a scheduled event");
+    let found = payments_reconcile::handle(&store, &gateway, &store).await.unwrap();
+    assert_eq!((found.applied, found.failed), (0, 0));
+
     // Its schedule fires for the same order: expired already, nothing more happens.
     let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");
     assert!(expiration_fire::handle(&store, &gateway, input).await.is_ok());

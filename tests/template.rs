@@ -325,6 +325,7 @@ fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'stat
         outbox_relay,
         payments_create,
         payments_list,
+        payments_reconcile,
         payments_webhook,
         tickets_create,
         tickets_delete,

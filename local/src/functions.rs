@@ -2,7 +2,8 @@
 
 use domain::entities::{Intent, IntentRequest};
 use domain::orders::{ReservationLimit, ReservationTimeout};
-use domain::ports::PaymentGateway;
+use domain::payments::GatewayEvent;
+use domain::ports::{GatewayEvents, PaymentGateway};
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
@@ -29,6 +30,15 @@ pub struct Functions {
 pub enum Gateway {
     Test(TestGateway),
     Stripe(Box<StripeGateway>),
+}
+
+impl GatewayEvents for Gateway {
+    async fn since(&self, since: chrono::DateTime<chrono::Utc>) -> domain::Result<Vec<GatewayEvent>> {
+        match self {
+            Gateway::Test(gateway) => gateway.since(since).await,
+            Gateway::Stripe(gateway) => gateway.since(since).await,
+        }
+    }
 }
 
 impl PaymentGateway for Gateway {

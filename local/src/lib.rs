@@ -55,11 +55,14 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
     ]
 }
 
+/// How often the runner reconciles with the payment gateway (deployed: every hour).
+pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Starts what AWS does on its own, as loops of this process: committed changes' outbox
 /// events are relayed to a durable bus that queues them for `subscriptions` and delivers
 /// them with retries; the scheduler fires each order's expiry on time (the overdue ones at
-/// once after a restart); and a sweep expires, every minute, the open orders whose expiry
-/// never ran.
+/// once after a restart); a sweep expires, every minute, the open orders whose expiry never
+/// ran; and every [`RECONCILE_EVERY`] the gateway's events are reconciled.
 pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>, retry: Retry) {
     let store = functions.store().clone();
     // This process is the store's one user: a claim in progress was a killed process's.
@@ -85,6 +88,19 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
             expiration_fire::handle(functions.store(), functions.gateway(), input).await.map(|_| ())
         }
     }));
+    let reconciler = functions.clone();
+    tokio::spawn(async move {
+        // First after one period: a fresh start has nothing the webhook could have missed.
+        tokio::time::sleep(RECONCILE_EVERY).await;
+        sweep_every(RECONCILE_EVERY, move || {
+            let functions = reconciler.clone();
+            async move {
+                let store = functions.store();
+                payments_reconcile::handle(store, functions.gateway(), store).await.map(|found| found.applied)
+            }
+        })
+        .await
+    });
     let sweeper = functions.clone();
     tokio::spawn(sweep_every(std::time::Duration::from_secs(60), move || {
         let functions = sweeper.clone();

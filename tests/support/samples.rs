@@ -157,9 +157,17 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
 }
 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
-/// them, the outbox relay's stream events, and the consumers' and the expiry's inputs.
-pub const OTHER_SAMPLES: [&str; 6] =
-    ["bus", "outbox-relay", "expiration-fire", "expiration-schedule", "expiration-sweep", "notifications-consumer"];
+/// them, the outbox relay's stream events, and the consumers', the expiry's and the
+/// scheduled functions' inputs.
+pub const OTHER_SAMPLES: [&str; 7] = [
+    "bus",
+    "outbox-relay",
+    "expiration-fire",
+    "expiration-schedule",
+    "expiration-sweep",
+    "notifications-consumer",
+    "payments-reconcile",
+];
 
 /// The HTTP functions' samples, by function.
 pub fn functions_with_samples() -> Vec<(String, Vec<PathBuf>)> {

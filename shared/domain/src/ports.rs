@@ -191,6 +191,13 @@ pub trait PaymentGateway: Send + Sync {
     fn cancel_intent(&self, intent_id: &str) -> impl Future<Output = Result<Intent>> + Send;
 }
 
+/// The provider's own record of what happened to payments (Stripe's events), read to apply
+/// what its webhook failed to deliver.
+pub trait GatewayEvents: Send + Sync {
+    /// What happened since `since`, oldest first, in the webhook's terms.
+    fn since(&self, since: DateTime<Utc>) -> impl Future<Output = Result<Vec<crate::entities::GatewayEvent>>> + Send;
+}
+
 /// Every store a payment use case reads or writes.
 pub trait Store: TicketStore + OrderStore + PaymentStore + ChangeStore {}
 

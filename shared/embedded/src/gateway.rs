@@ -6,7 +6,8 @@
 //! live in an embedded store (the runner's own), so they outlive a restart.
 
 use domain::entities::{Intent, IntentRequest, IntentStatus, refund_key};
-use domain::ports::PaymentGateway;
+use domain::payments::{GatewayEvent, GatewayEventKind};
+use domain::ports::{GatewayEvents, PaymentGateway};
 use domain::{Error, Result};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -206,6 +207,44 @@ fn unknown() -> Error {
 
 fn missing(intent_id: &str) -> Error {
     Error::Internal(anyhow::anyhow!("no such payment_intent: {intent_id}"))
+}
+
+/// What happened at this gateway, as the webhook would have told it: each intent's success
+/// and refund, at any time (this gateway keeps no event times; it is small).
+impl GatewayEvents for TestGateway {
+    async fn since(&self, _: chrono::DateTime<chrono::Utc>) -> Result<Vec<GatewayEvent>> {
+        let mut events = Vec::new();
+        for (order, intent, _) in self.ledger() {
+            let Some(order) = domain::ids::OrderId::parse(&order) else { continue };
+            if intent.status != IntentStatus::Succeeded {
+                continue;
+            }
+            let refund = self.refund_of(&intent.id).await?;
+            events.push(GatewayEvent {
+                id: format!("evt_test_{}_succeeded", intent.id),
+                kind: GatewayEventKind::IntentSucceeded {
+                    order,
+                    intent: intent.id.clone(),
+                    amount: domain::money::Money::from_minor(intent.amount),
+                    currency: intent.currency.clone(),
+                    livemode: intent.livemode,
+                    at: intent.succeeded_at.unwrap_or_else(chrono::Utc::now),
+                },
+            });
+            if let Some(refund) = refund {
+                events.push(GatewayEvent {
+                    id: format!("evt_test_{refund}"),
+                    kind: GatewayEventKind::ChargeRefunded {
+                        intent: intent.id.clone(),
+                        refund: Some(refund),
+                        amount_refunded: domain::money::Money::from_minor(intent.amount),
+                        full: true,
+                    },
+                });
+            }
+        }
+        Ok(events)
+    }
 }
 
 impl PaymentGateway for TestGateway {

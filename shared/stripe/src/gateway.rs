@@ -8,7 +8,8 @@ use stripe::{ApiErrorsType, Client, ClientBuilder, IdempotencyKey, RequestStrate
 use stripe_client_core::{RequestBuilder, StripeMethod};
 
 use domain::entities::{Intent, IntentRequest, IntentStatus, cancel_key, refund_key};
-use domain::ports::PaymentGateway;
+use domain::payments::GatewayEvent;
+use domain::ports::{GatewayEvents, PaymentGateway};
 use domain::{Error, Result};
 
 use crate::config::StripeKey;
@@ -147,6 +148,57 @@ struct RefundList {
 /// No parameters.
 #[derive(Serialize)]
 struct Empty {}
+
+/// `GET /v1/events?created[gte]=&limit=100&starting_after=`.
+#[derive(Serialize)]
+struct EventsSince<'a> {
+    #[serde(rename = "created[gte]")]
+    since: i64,
+    limit: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    starting_after: Option<&'a str>,
+}
+
+#[derive(miniserde::Deserialize)]
+struct EventPage {
+    data: Vec<miniserde::json::Value>,
+    has_more: bool,
+}
+
+#[derive(miniserde::Deserialize)]
+struct Identified {
+    id: String,
+}
+
+/// The most pages of events one reconciliation reads (100 events each).
+const MAX_EVENT_PAGES: usize = 50;
+
+impl GatewayEvents for StripeGateway {
+    async fn since(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<GatewayEvent>> {
+        let mut events = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_EVENT_PAGES {
+            let query = EventsSince { since: since.timestamp(), limit: 100, starting_after: after.as_deref() };
+            let page = RequestBuilder::new(StripeMethod::Get, "/events")
+                .query(&query)
+                .customize::<EventPage>()
+                .send(&self.client)
+                .await
+                .map_err(|e| failure(e, "listing events"))?;
+            for item in &page.data {
+                let json = miniserde::json::to_string(item);
+                after = miniserde::json::from_str::<Identified>(&json).ok().map(|event| event.id);
+                events.extend(crate::webhook::listed(&json));
+            }
+            if !page.has_more || after.is_none() {
+                // Stripe lists newest first: what happened first is applied first.
+                events.reverse();
+                return Ok(events);
+            }
+        }
+        Err(Error::Internal(anyhow!("more than {MAX_EVENT_PAGES} pages of events since {since}")))
+    }
+}
 
 impl PaymentGateway for StripeGateway {
     async fn create_intent(&self, request: &IntentRequest<'_>) -> Result<Intent> {

@@ -132,6 +132,11 @@ pub fn verify(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -
     Ok(translate(event))
 }
 
+/// An event as `GET /v1/events` lists it, in the domain's terms (`None`: not an event).
+pub(crate) fn listed(json: &str) -> Option<GatewayEvent> {
+    serde_json::from_str::<StripeEvent>(json).ok().map(translate)
+}
+
 /// What a verified Stripe event says, in the domain's terms.
 fn translate(event: StripeEvent) -> GatewayEvent {
     let at = DateTime::from_timestamp(event.created, 0).unwrap_or_else(Utc::now);

@@ -3,6 +3,7 @@
 //! know nothing of storage: the use cases read them through the ports and write them as
 //! [`crate::change::Change`]s.
 
+mod gateway_event;
 mod holds;
 mod notification;
 mod order;
@@ -10,6 +11,7 @@ mod payment;
 mod ticket;
 mod user;
 
+pub use gateway_event::{GatewayEvent, GatewayEventKind};
 pub use holds::{Hold, Holds};
 pub use notification::Notification;
 pub use order::{

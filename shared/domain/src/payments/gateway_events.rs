@@ -4,43 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use super::settle::{record_dispute, record_failure, record_refund, settle};
-use crate::entities::{Charge, DisputeStatus, Payment};
+use crate::entities::{Charge, DisputeStatus, GatewayEvent, GatewayEventKind, Payment};
 use crate::error::Result;
 use crate::ids::OrderId;
 use crate::inbox;
-use crate::money::Money;
 use crate::ports::{Inbox, PaymentGateway, Store};
-
-/// A provider event: its id (the provider redelivers; it is processed once) and what it says.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GatewayEvent {
-    pub id: String,
-    pub kind: GatewayEventKind,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum GatewayEventKind {
-    /// The intent of `order` was paid at `at`.
-    IntentSucceeded {
-        order: OrderId,
-        intent: String,
-        amount: Money,
-        currency: String,
-        livemode: bool,
-        at: DateTime<Utc>,
-    },
-    /// An attempt to pay the intent of `order` failed.
-    IntentFailed { order: OrderId, intent: String, message: Option<String> },
-    /// The intent's charge was refunded, `amount_refunded` in all so far (`full`: all of it).
-    ChargeRefunded { intent: String, refund: Option<String>, amount_refunded: Money, full: bool },
-    /// The bank opened dispute `dispute` of the intent's charge (a chargeback).
-    DisputeOpened { intent: String, dispute: String },
-    /// Dispute `dispute` was decided: `won` for the seller (or an inquiry closed with no
-    /// money taken), otherwise lost.
-    DisputeClosed { intent: String, dispute: String, won: bool },
-    /// Anything else (another type, or an intent that names no order of ours): acknowledged.
-    Other { kind: String },
-}
 
 /// What the webhook did with an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
