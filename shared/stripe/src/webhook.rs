@@ -73,6 +73,14 @@ struct ChargeObject {
     refunds: Option<List<RefundObject>>,
 }
 
+/// The fields of a Refund whose state changed.
+#[derive(Debug, Deserialize)]
+struct RefundUpdate {
+    id: String,
+    payment_intent: Option<String>,
+    status: String,
+}
+
 /// The fields of a Dispute the payments service uses.
 #[derive(Debug, Deserialize)]
 struct DisputeObject {
@@ -167,6 +175,11 @@ fn translate(event: StripeEvent) -> GatewayEvent {
                 full: charge.refunded || charge.amount_refunded >= charge.amount,
             })
         }),
+        "refund.failed" | "refund.updated" | "charge.refund.updated" => {
+            object::<RefundUpdate>(&event).filter(|refund| refund.status == "failed").and_then(|refund| {
+                Some(GatewayEventKind::RefundFailed { intent: refund.payment_intent?, refund: refund.id })
+            })
+        }
         "charge.dispute.created" => object::<DisputeObject>(&event).and_then(|dispute| {
             Some(GatewayEventKind::DisputeOpened { intent: dispute.payment_intent?, dispute: dispute.id })
         }),
@@ -332,6 +345,20 @@ mod tests {
                     serde_json::json!({ "id": "dp_1", "payment_intent": "pi_1", "status": "warning_closed" }),
                 ),
                 GatewayEventKind::DisputeClosed { intent: "pi_1".into(), dispute: "dp_1".into(), won: true },
+            ),
+            (
+                body(
+                    "charge.refund.updated",
+                    serde_json::json!({ "id": "re_1", "object": "refund", "payment_intent": "pi_1", "status": "failed" }),
+                ),
+                GatewayEventKind::RefundFailed { intent: "pi_1".into(), refund: "re_1".into() },
+            ),
+            (
+                body(
+                    "charge.refund.updated",
+                    serde_json::json!({ "id": "re_1", "object": "refund", "payment_intent": "pi_1", "status": "succeeded" }),
+                ),
+                GatewayEventKind::Other { kind: "charge.refund.updated".into() },
             ),
             (
                 body("payment_intent.succeeded", serde_json::json!({ "id": "pi_2", "metadata": {} })),

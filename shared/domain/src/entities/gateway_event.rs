@@ -28,6 +28,9 @@ pub enum GatewayEventKind {
     IntentFailed { order: OrderId, intent: String, message: Option<String> },
     /// The intent's charge was refunded, `amount_refunded` in all so far (`full`: all of it).
     ChargeRefunded { intent: String, refund: Option<String>, amount_refunded: Money, full: bool },
+    /// A refund of the intent's charge failed (the card cannot take it back): the money did
+    /// not go back, and a person must give it back another way.
+    RefundFailed { intent: String, refund: String },
     /// The bank opened dispute `dispute` of the intent's charge (a chargeback).
     DisputeOpened { intent: String, dispute: String },
     /// Dispute `dispute` was decided: `won` for the seller (or an inquiry closed with no

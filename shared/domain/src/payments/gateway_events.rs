@@ -57,6 +57,11 @@ async fn apply(
         GatewayEventKind::ChargeRefunded { intent, refund, amount_refunded, full } => {
             record_refund(store, intent, refund.clone(), *amount_refunded, *full, now).await?
         }
+        GatewayEventKind::RefundFailed { intent, refund } => {
+            // Nothing here can give the money back: the record stands as refunded, and the
+            // failure is an error for the operator's alarm.
+            tracing::error!(intent, refund, "a refund failed at the provider: the buyer must be paid back by hand");
+        }
         GatewayEventKind::DisputeOpened { intent, dispute } => {
             record_dispute(store, intent, dispute, DisputeStatus::Open, now).await?
         }

@@ -58,6 +58,7 @@ async fn version_of(store: &impl PaymentStore, event: &GatewayEvent) -> Result<O
         GatewayEventKind::IntentSucceeded { intent, .. }
         | GatewayEventKind::IntentFailed { intent, .. }
         | GatewayEventKind::ChargeRefunded { intent, .. }
+        | GatewayEventKind::RefundFailed { intent, .. }
         | GatewayEventKind::DisputeOpened { intent, .. }
         | GatewayEventKind::DisputeClosed { intent, .. } => intent,
         GatewayEventKind::Other { .. } => return Ok(None),
