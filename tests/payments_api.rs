@@ -149,6 +149,43 @@ async fn double_submits_charge_once() {
     assert!(!charges[0].2, "a completed sale was refunded: {ledger:?}");
 }
 
+/// As a buyer double-clicking "Pay" would, on the Stripe gateway (localstripe, which keeps
+/// idempotency keys as Stripe does): eight concurrent one-step payments of one order, twelve
+/// times over. Each order ends complete, with one intent at Stripe, charged and never
+/// refunded.
+#[tokio::test]
+async fn with_stripe_eight_concurrent_one_step_payments_twelve_times_charge_each_order_once_and_refund_nothing() {
+    use domain::ports::PaymentGateway;
+    let mut config = local::LocalConfig::for_tests();
+    config.stripe = Some(ticketing_tests::localstripe::key());
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let stripe = ticketing_tests::localstripe::gateway();
+    for trial in 0..12 {
+        let seller = app.session(&format!("seller{trial}@example.com")).await;
+        let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+        let ticket_id = ticket["id"].as_str().unwrap().to_owned();
+        let buyer = app.session(&format!("buyer{trial}@example.com")).await;
+        let order =
+            app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket_id }))).await;
+        let order_id = order.body["id"].as_str().unwrap().to_owned();
+        let mut racers = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (app, buyer, order_id) = (app.clone(), buyer.clone(), order_id.clone());
+            racers.spawn(async move { pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status });
+        }
+        let statuses = racers.join_all().await;
+        assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "trial {trial}: {statuses:?}");
+        assert!(statuses.iter().all(|status| *status == 201 || *status == 409), "trial {trial}: {statuses:?}");
+        assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete", "trial {trial}");
+        assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold", "trial {trial}");
+        let recorded = payments_of(&app, &buyer, &order_id).await;
+        assert_eq!((recorded.len(), recorded[0]["status"].as_str()), (1, Some("succeeded")), "trial {trial}");
+        let intent = recorded[0]["stripeId"].as_str().unwrap();
+        assert_eq!(stripe.get_intent(intent).await.unwrap().status, domain::entities::IntentStatus::Succeeded);
+        assert_eq!(stripe.refund_of(intent).await.unwrap(), None, "trial {trial}: the sale was refunded");
+    }
+}
+
 #[tokio::test]
 async fn paying_needs_a_session_a_body_and_ones_own_live_order() {
     let app = spawn_app().await;

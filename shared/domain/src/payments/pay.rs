@@ -25,6 +25,7 @@ pub enum Outcome {
 const ALREADY_PAID: Error = Error::Conflict("Order is already paid");
 pub(super) const DEAD_ORDER: Error = Error::Conflict("Cannot pay for a cancelled order");
 const REFUNDED: Error = Error::Conflict("This order's payment was refunded");
+const IN_PROGRESS: Error = Error::Conflict("A payment for this order is in progress");
 
 /// Why a charged payment did not complete its order: the charge was not the order's, or the
 /// order died while the card was charged. Either way the money went back.
@@ -51,7 +52,7 @@ pub async fn pay(
         _ if order.ticket.date.is_some_and(|date| date <= now) => return Err(orders::PAST_EVENT),
         _ => {}
     }
-    let (payment, existed) = start(store, gateway, &order, now).await?;
+    let payment = start(store, gateway, &order, now).await?;
     match payment.status {
         PaymentStatus::Succeeded => return Err(ALREADY_PAID),
         PaymentStatus::Refunding | PaymentStatus::Refunded => return Err(REFUNDED),
@@ -65,12 +66,17 @@ pub async fn pay(
             save(store, payment.declined(Some(message.clone())), EventType::PaymentFailed, now).await?;
             return Err(Error::PaymentDeclined(message));
         }
-        // A succeeded intent cannot be confirmed again: paid in a browser meanwhile (its
-        // webhook is on its way). Settle now; nothing is charged twice.
-        Err(refused) if existed => {
+        // An intent that cannot be confirmed in its state: paid meanwhile (a second click, the
+        // browser; its webhook is on its way), or being paid by a concurrent confirmation.
+        // Settle what succeeded; nothing is charged twice.
+        Err(refused @ (Error::BadRequest(_) | Error::Conflict(_))) => {
             let intent = gateway.get_intent(&payment.stripe_id).await?;
-            if intent.status != IntentStatus::Succeeded {
-                return Err(refused);
+            match intent.status {
+                IntentStatus::Succeeded => {}
+                IntentStatus::Processing | IntentStatus::RequiresConfirmation | IntentStatus::RequiresAction => {
+                    return Err(IN_PROGRESS);
+                }
+                IntentStatus::RequiresPaymentMethod | IntentStatus::Canceled => return Err(refused),
             }
             let settled = settle(store, gateway, &payment, intent.charge(), now, now).await?;
             return Err(if settled.status == PaymentStatus::Succeeded {
@@ -103,8 +109,8 @@ pub async fn pay(
     }
 }
 
-/// The order's payment, and whether it existed before: the first call creates its one
-/// PaymentIntent and marks the order `awaiting:payment`. Concurrent first calls converge on
+/// The order's payment: the first call creates its one PaymentIntent and marks the order
+/// `awaiting:payment`. Concurrent first calls converge on
 /// one payment: the gateway's idempotency key gives them the same intent and only one
 /// record commits.
 async fn start(
@@ -112,9 +118,9 @@ async fn start(
     gateway: &impl PaymentGateway,
     order: &Order,
     now: DateTime<Utc>,
-) -> Result<(Payment, bool)> {
+) -> Result<Payment> {
     if let Some(payment) = store.for_order(&order.id).await? {
-        return Ok((payment, true));
+        return Ok(payment);
     }
     let intent = gateway.create_intent(&IntentRequest::for_order(order)).await?;
     let payment = Payment::start(order, intent, now);
@@ -124,8 +130,8 @@ async fn start(
         ..Change::default()
     };
     match store.commit(&change).await {
-        Ok(()) => Ok((payment, false)),
-        Err(Error::Conflict(_)) => store.for_order(&order.id).await?.map(|payment| (payment, true)).ok_or(DEAD_ORDER),
+        Ok(()) => Ok(payment),
+        Err(Error::Conflict(_)) => store.for_order(&order.id).await?.ok_or(DEAD_ORDER),
         Err(other) => Err(other),
     }
 }
