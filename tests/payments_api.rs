@@ -557,7 +557,8 @@ async fn a_partial_refund_is_recorded_as_partial_and_the_sale_stands() {
 #[tokio::test]
 async fn a_succeeded_intent_whose_amount_currency_or_mode_differs_is_refunded_and_its_order_left_to_lapse() {
     let now = chrono::Utc::now().timestamp();
-    let changes: [(&str, fn(&mut Value)); 3] = [
+    type Change = fn(&mut Value);
+    let changes: [(&str, Change); 3] = [
         ("amount", |event| event["data"]["object"]["amount"] = json!(1)),
         ("currency", |event| event["data"]["object"]["currency"] = json!("eur")),
         ("mode", |event| event["livemode"] = json!(true)),
