@@ -127,18 +127,24 @@ async fn without_a_token_the_order_gets_one_payment_intent_for_stripe_js() {
     assert_eq!(payments_of(&app, &buyer, &order_id).await.len(), 1);
 }
 
+/// Eight concurrent one-step payments of the order: one pays (201), the others are told it
+/// is paid or being paid (409).
+async fn one_of_eight_clicks_pays(app: &TestApp, buyer: &str, order_id: &str) {
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (app, buyer, order_id) = (app.clone(), buyer.to_owned(), order_id.to_owned());
+        racers.spawn(async move { pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status });
+    }
+    let statuses = racers.join_all().await;
+    assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "{order_id}: {statuses:?}");
+    assert!(statuses.iter().all(|status| *status == 201 || *status == 409), "{order_id}: {statuses:?}");
+}
+
 #[tokio::test]
 async fn double_submits_charge_once() {
     let app = spawn_app().await;
     let (buyer, order_id, _) = ordered(&app).await;
-    let mut racers = tokio::task::JoinSet::new();
-    for _ in 0..8 {
-        let (app, buyer, order_id) = (app.clone(), buyer.clone(), order_id.clone());
-        racers.spawn(async move { pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status });
-    }
-    let statuses = racers.join_all().await;
-    assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|status| *status == 201 || *status == 409), "{statuses:?}");
+    one_of_eight_clicks_pays(&app, &buyer, &order_id).await;
     let recorded = payments_of(&app, &buyer, &order_id).await;
     assert_eq!((recorded.len(), recorded[0]["status"].as_str()), (1, Some("succeeded")));
     assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
@@ -168,14 +174,7 @@ async fn with_stripe_eight_concurrent_one_step_payments_twelve_times_charge_each
         let order =
             app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket_id }))).await;
         let order_id = order.body["id"].as_str().unwrap().to_owned();
-        let mut racers = tokio::task::JoinSet::new();
-        for _ in 0..8 {
-            let (app, buyer, order_id) = (app.clone(), buyer.clone(), order_id.clone());
-            racers.spawn(async move { pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status });
-        }
-        let statuses = racers.join_all().await;
-        assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "trial {trial}: {statuses:?}");
-        assert!(statuses.iter().all(|status| *status == 201 || *status == 409), "trial {trial}: {statuses:?}");
+        one_of_eight_clicks_pays(&app, &buyer, &order_id).await;
         assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete", "trial {trial}");
         assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold", "trial {trial}");
         let recorded = payments_of(&app, &buyer, &order_id).await;
