@@ -16,8 +16,18 @@ macro_rules! sign_in_attempts_conformance {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn concurrent_failures_are_all_counted() {
-                suite::concurrent_failures_are_all_counted($attempts).await;
+            async fn of_concurrent_reservations_a_window_grants_its_limit() {
+                suite::of_concurrent_reservations_a_window_grants_its_limit($attempts).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_guesses_get_no_more_password_checks_than_the_limit() {
+                suite::concurrent_guesses_get_no_more_password_checks_than_the_limit(
+                    $users,
+                    $attempts,
+                    Argon2Passwords,
+                )
+                .await;
             }
 
             #[tokio::test]

@@ -102,10 +102,10 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
     users::sign_up(users_store, &Argon2Passwords, email.clone(), password, Utc::now()).await.unwrap();
     let now = Utc::now();
     let (opened_after, forget_at) = (now - users::SIGN_IN_WINDOW, now + users::SIGN_IN_WINDOW);
-    attempts.record_failure(&email, now, opened_after, forget_at).await.unwrap();
+    attempts.reserve(&email, now, opened_after, forget_at, u32::MAX).await.unwrap();
     let locked = Email::parse(LOCKED_EMAIL).unwrap();
     for _ in 0..users::MAX_FAILED_SIGN_INS {
-        attempts.record_failure(&locked, now, opened_after, forget_at).await.unwrap();
+        attempts.reserve(&locked, now, opened_after, forget_at, u32::MAX).await.unwrap();
     }
     let mut change = Change::default();
     let until = |order: &str| {

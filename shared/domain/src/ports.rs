@@ -32,19 +32,30 @@ pub trait SignInAttempts: Send + Sync {
         opened_after: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Failures>>> + Send;
 
-    /// Counts a failure at `now` in `email`'s window if one opened after `opened_after`,
-    /// else opens a new window at `now`; the record may be forgotten after `forget_at`.
-    /// Concurrent failures are all counted.
-    fn record_failure(
+    /// Reserves an attempt for `email`, counted as a failure until it is given back (by
+    /// [`SignInAttempts::clear`]): in `email`'s window if one opened after `opened_after` and
+    /// it counts fewer than `limit`, else `Refused` with nothing counted; with no window, or
+    /// an old one, in a new window opened at `now`. The record may be forgotten after
+    /// `forget_at`. Decided atomically: of concurrent reservations, a window grants `limit`.
+    fn reserve(
         &self,
         email: &Email,
         now: DateTime<Utc>,
         opened_after: DateTime<Utc>,
         forget_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Failures>> + Send;
+        limit: u32,
+    ) -> impl Future<Output = Result<Reserved>> + Send;
 
     /// Forgets `email`'s failures.
     fn clear(&self, email: &Email) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// What reserving a sign-in attempt gave: the window as it now counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserved {
+    Granted(Failures),
+    /// The window counts its limit already: nothing was counted.
+    Refused(Failures),
 }
 
 /// Failed sign-ins of one window.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::entities::{Email, Password, User};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
-use crate::ports::{Failures, PasswordHasher, SignInAttempts, UserStore};
+use crate::ports::{Failures, PasswordHasher, Reserved, SignInAttempts, UserStore};
 
 /// Creates an account. The store's conditional write decides email uniqueness.
 pub async fn sign_up(
@@ -29,7 +29,9 @@ const TOO_MANY_ATTEMPTS: &str = "Too many failed sign-ins for this email; try ag
 /// Checks credentials. An unknown email costs the same verification as a wrong password,
 /// and both answer the same error. After [`MAX_FAILED_SIGN_INS`] failures for one email
 /// within [`SIGN_IN_WINDOW`], every attempt (even with the right password) answers 429
-/// until the window has passed, whether or not the email has an account.
+/// until the window has passed, whether or not the email has an account. The attempt is
+/// reserved (counted) before the password is checked, atomically, so concurrent guesses
+/// get no more checks than the limit; a success gives it back with the window.
 pub async fn sign_in(
     store: &impl UserStore,
     attempts: &impl SignInAttempts,
@@ -39,26 +41,19 @@ pub async fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<User> {
     let opened_after = now - SIGN_IN_WINDOW;
-    let failures = attempts.failures(email, opened_after).await?;
-    if let Some(failures) = failures.filter(|failures| failures.count >= MAX_FAILED_SIGN_INS) {
+    let reserved = attempts.reserve(email, now, opened_after, now + SIGN_IN_WINDOW, MAX_FAILED_SIGN_INS).await?;
+    if let Reserved::Refused(failures) = reserved {
         return Err(too_many(failures, now));
     }
     let user = store.find_by_email(email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     match (hasher.verify(password, hash).await?, user) {
         (true, Some(user)) => {
-            if failures.is_some() {
-                attempts.clear(email).await?;
-            }
+            attempts.clear(email).await?;
             Ok(user)
         }
-        _ => {
-            let failures = attempts.record_failure(email, now, opened_after, now + SIGN_IN_WINDOW).await?;
-            if failures.count > MAX_FAILED_SIGN_INS {
-                return Err(too_many(failures, now));
-            }
-            Err(Error::Unauthorized("Invalid credentials"))
-        }
+        // The reserved attempt stays counted: it failed.
+        _ => Err(Error::Unauthorized("Invalid credentials")),
     }
 }
 

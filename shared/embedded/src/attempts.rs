@@ -1,10 +1,10 @@
-//! Failed sign-ins, keyed by (lower-cased) email: counted inside one write transaction, so
-//! concurrent failures are all counted.
+//! Failed sign-ins, keyed by (lower-cased) email: reserved inside one write transaction, so
+//! of concurrent reservations a window grants exactly its limit.
 
 use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::entities::Email;
-use domain::ports::{Failures, SignInAttempts};
+use domain::ports::{Failures, Reserved, SignInAttempts};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
@@ -24,24 +24,28 @@ impl SignInAttempts for EmbeddedStore {
             .map(|window| Failures { count: window.count, since: window.since }))
     }
 
-    async fn record_failure(
+    async fn reserve(
         &self,
         email: &Email,
         now: DateTime<Utc>,
         opened_after: DateTime<Utc>,
         _forget_at: DateTime<Utc>,
-    ) -> Result<Failures> {
+        limit: u32,
+    ) -> Result<Reserved> {
         let email = email.as_str().to_owned();
         self.write(move |txn| {
             let mut table = txn.open_table(SIGN_IN_FAILURES).map_err(storage)?;
             let current =
                 table.get(email.as_str()).map_err(storage)?.map(|r| decode::<Window>(r.value())).transpose()?;
             let window = match current {
+                Some(window) if window.since > opened_after && window.count >= limit => {
+                    return Ok(Reserved::Refused(Failures { count: window.count, since: window.since }));
+                }
                 Some(window) if window.since > opened_after => Window { count: window.count + 1, ..window },
                 _ => Window { count: 1, since: now },
             };
             table.insert(email.as_str(), encode(&window)?.as_slice()).map_err(storage)?;
-            Ok(Failures { count: window.count, since: window.since })
+            Ok(Reserved::Granted(Failures { count: window.count, since: window.since }))
         })
         .await
     }

@@ -1,6 +1,6 @@
-//! Failed sign-ins, keyed by (lower-cased) email: a window's count grows by an atomic `ADD`
-//! while the window is open; a new window replaces an old one with a conditional put. The
-//! record expires (TTL) once its window has passed.
+//! Failed sign-ins, keyed by (lower-cased) email: an attempt is reserved by an atomic,
+//! conditional `ADD` while the window is open and under its limit; a new window replaces an
+//! old one with a conditional put. The record expires (TTL) once its window has passed.
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 use domain::entities::Email;
-use domain::ports::{Failures, SignInAttempts};
+use domain::ports::{Failures, Reserved, SignInAttempts};
 use domain::{Error, Result};
 
 use super::table::{Item, Table, n, s};
@@ -50,13 +50,14 @@ impl SignInAttempts for DynamoSignInAttempts {
         Ok(output.item.as_ref().and_then(failures).filter(|failures| failures.since > opened_after))
     }
 
-    async fn record_failure(
+    async fn reserve(
         &self,
         email: &Email,
         now: DateTime<Utc>,
         opened_after: DateTime<Utc>,
         forget_at: DateTime<Utc>,
-    ) -> Result<Failures> {
+        limit: u32,
+    ) -> Result<Reserved> {
         for _ in 0..Self::ATTEMPTS {
             let counted = self
                 .0
@@ -65,10 +66,11 @@ impl SignInAttempts for DynamoSignInAttempts {
                 .table_name(&self.0.name)
                 .key(Self::KEY, s(email.as_str()))
                 .update_expression("ADD #count :one")
-                .condition_expression("since > :opened_after")
+                .condition_expression("since > :opened_after AND #count < :limit")
                 .expression_attribute_names("#count", "count")
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":opened_after", n(opened_after.timestamp_millis()))
+                .expression_attribute_values(":limit", n(limit))
                 .return_values(ReturnValue::AllNew)
                 .send()
                 .await;
@@ -76,12 +78,13 @@ impl SignInAttempts for DynamoSignInAttempts {
                 Ok(output) => {
                     let counted = output.attributes.as_ref().and_then(failures);
                     return counted
-                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a counted failure without its count")));
+                        .map(Reserved::Granted)
+                        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a reserved attempt without its count")));
                 }
                 Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
-                Err(e) => return Err(Error::internal(e, "counting a failed sign-in")),
+                Err(e) => return Err(Error::internal(e, "reserving a sign-in attempt")),
             }
-            // No window, or an old one: open a new one, unless a concurrent failure just did.
+            // No window, or an old one: open a new one, unless a concurrent attempt just did.
             let opened = self
                 .0
                 .client
@@ -97,12 +100,16 @@ impl SignInAttempts for DynamoSignInAttempts {
                 .send()
                 .await;
             match opened {
-                Ok(_) => return Ok(Failures { count: 1, since: now }),
+                Ok(_) => return Ok(Reserved::Granted(Failures { count: 1, since: now })),
                 Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
                 Err(e) => return Err(Error::internal(e, "opening a sign-in window")),
             }
+            // Neither: the window is open and full (or a concurrent window just opened).
+            if let Some(full) = self.failures(email, opened_after).await?.filter(|failures| failures.count >= limit) {
+                return Ok(Reserved::Refused(full));
+            }
         }
-        Err(Error::Internal(anyhow::anyhow!("counting a failed sign-in kept racing")))
+        Err(Error::Internal(anyhow::anyhow!("reserving a sign-in attempt kept racing")))
     }
 
     async fn clear(&self, email: &Email) -> Result<()> {

@@ -41,14 +41,15 @@ impl crate::ports::SignInAttempts for NoThrottle {
         Ok(None)
     }
 
-    async fn record_failure(
+    async fn reserve(
         &self,
         _: &crate::entities::Email,
         now: chrono::DateTime<Utc>,
         _: chrono::DateTime<Utc>,
         _: chrono::DateTime<Utc>,
-    ) -> Result<crate::ports::Failures> {
-        Ok(crate::ports::Failures { count: 1, since: now })
+        _: u32,
+    ) -> Result<crate::ports::Reserved> {
+        Ok(crate::ports::Reserved::Granted(crate::ports::Failures { count: 1, since: now }))
     }
 
     async fn clear(&self, _: &crate::entities::Email) -> Result<()> {
