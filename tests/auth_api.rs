@@ -220,3 +220,26 @@ async fn unknown_routes_are_404_and_known_paths_with_another_method_405_in_the_e
     let ticket = app.send(app.client.patch(app.url("/api/tickets/01KB0SAMP1E0T1CKET0000000A"))).await;
     assert_eq!((ticket.status, &ticket.headers["allow"]), (405, &"GET, PUT, DELETE".parse().unwrap()));
 }
+
+#[tokio::test]
+async fn an_authorization_header_that_does_not_verify_is_401_even_with_a_valid_session_cookie() {
+    let app = spawn_app().await;
+    let cookie = app.signup("ada@example.com", PASSWORD).await.session_cookie().unwrap();
+    let with = |authorization: &str| {
+        app.client.get(app.url("/api/orders")).header("cookie", &cookie).header("authorization", authorization)
+    };
+    assert_eq!(app.send(app.client.get(app.url("/api/orders")).header("cookie", &cookie)).await.status, 200, "control");
+    for header in ["Basic Zm9vOmJhcg==", "Bearer", "Bearer not-a-token", "Token abc"] {
+        let reply = app.send(with(header)).await;
+        assert_eq!((reply.status, reply.messages()), (401, vec!["Not authorized"]), "{header}");
+    }
+    let me = app
+        .send(
+            app.client
+                .get(app.url("/api/users/currentuser"))
+                .header("cookie", &cookie)
+                .header("authorization", "Basic x"),
+        )
+        .await;
+    assert_eq!(me.body, json!({ "currentUser": null }), "nobody is signed in by it");
+}

@@ -222,9 +222,14 @@ impl SessionVerifier {
         jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok().map(|data| data.claims)
     }
 
-    /// The signed-in user of `req`, if any. A Bearer header, when present, is the one looked at.
+    /// The signed-in user of `req`, if any. An `Authorization` header, when present, is the
+    /// one looked at, whatever it holds: one that is not a Bearer token that verifies signs
+    /// nobody in, even with a valid session cookie beside it.
     pub fn current_user(&self, req: &Request) -> Option<Claims> {
-        let token = bearer_token(req).or_else(|| session_cookie(req))?;
+        let token = match req.headers().get(AUTHORIZATION) {
+            Some(header) => bearer_token(header)?,
+            None => session_cookie(req)?,
+        };
         self.verify(token)
     }
 
@@ -234,9 +239,8 @@ impl SessionVerifier {
     }
 }
 
-fn bearer_token(req: &Request) -> Option<&str> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
+fn bearer_token(header: &lambda_http::http::HeaderValue) -> Option<&str> {
+    let (scheme, token) = header.to_str().ok()?.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
@@ -364,5 +368,18 @@ mod tests {
         assert_eq!(verifier.current_user(&bearer).unwrap().sub, "01JADA");
         assert_eq!(verifier.current_user(&cookie).unwrap().sub, "01JADA");
         assert!(matches!(verifier.require_user(&request(("cookie", "session="))), Err(Error::Unauthorized(_))));
+    }
+
+    #[test]
+    fn an_authorization_header_that_does_not_verify_signs_nobody_in_whatever_cookie_comes_with_it() {
+        let token = issue(&SessionIssuer::development(Duration::from_secs(60)), Utc::now());
+        let verifier = SessionVerifier::development();
+        let cookie = format!("session={token}");
+        for header in ["Basic Zm9vOmJhcg==", "Bearer", "Bearer not-a-token", "Token abc", token.as_str(), ""] {
+            let mut req = request(("cookie", &cookie));
+            req.headers_mut().insert("authorization", header.parse().unwrap());
+            assert!(verifier.current_user(&req).is_none(), "{header:?}");
+            assert!(matches!(verifier.require_user(&req), Err(Error::Unauthorized(_))), "{header:?}");
+        }
     }
 }

@@ -121,7 +121,11 @@ impl<H: PasswordHasher> PasswordHasher for Counting<H> {
         self.inner.hash(password).await
     }
 
-    async fn verify(&self, candidate: Password, hash: Option<crate::entities::PasswordHash>) -> crate::error::Result<bool> {
+    async fn verify(
+        &self,
+        candidate: Password,
+        hash: Option<crate::entities::PasswordHash>,
+    ) -> crate::error::Result<bool> {
         self.checks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.verify(candidate, hash).await
     }
