@@ -210,6 +210,20 @@ async fn signing_out_returns_200_and_clears_the_cookie() {
 }
 
 #[tokio::test]
+async fn a_form_encoded_or_bodiless_sign_out_signs_nobody_out() {
+    let app = spawn_app().await;
+    let cookie = app.signup("ada@example.com", PASSWORD).await.session_cookie().unwrap();
+    let form = app.client.post(app.url("/api/users/signout")).header("cookie", &cookie);
+    let form = form.header("content-type", "application/x-www-form-urlencoded").body("");
+    let bodiless = app.client.post(app.url("/api/users/signout")).header("cookie", &cookie);
+    for request in [form, bodiless] {
+        let reply = app.send(request).await;
+        assert_eq!((reply.status, reply.set_cookie()), (415, None), "{}", reply.body);
+    }
+    assert!(app.current_user(Some(&cookie)).await.body["currentUser"]["id"].is_string(), "still signed in");
+}
+
+#[tokio::test]
 async fn unknown_routes_are_404_and_known_paths_with_another_method_405_in_the_error_shape() {
     let app = spawn_app().await;
     let unknown = app.send(app.client.get(app.url("/api/nothing-here"))).await;

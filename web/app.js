@@ -192,7 +192,12 @@ function renderAccount() {
 }
 
 async function signOut() {
-  await api("POST", "/api/users/signout").catch(() => {});
+  try {
+    await api("POST", "/api/users/signout", {});
+  } catch (error) {
+    say(error.message);
+    return;
+  }
   me = null;
   renderAccount();
   say("You are signed out.");

@@ -198,6 +198,8 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_before_buying_and_comes_back(ru
     expect(visitor.locator("#order-status")).to_have_text("Cancelled")
     visitor.get_by_role("button", name="Sign out").click()
     expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
+    visitor.reload()
+    expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
     visitor.goto("/#/orders")
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign in")
 

@@ -258,9 +258,14 @@ fn sign_in() {}
 #[utoipa::path(
     post, path = "/api/users/signout", operation_id = "signOut", tag = "users",
     summary = "Sign out",
+    description = "Takes a JSON object (`{}`), as every other write does: a cross-site form cannot sign anyone out.",
+    request_body(content = Empty, content_type = "application/json"),
     responses(
         (status = 200, description = "The session cookie is cleared.", body = Empty,
             headers(("Set-Cookie" = String, description = "`session=; Max-Age=0`"))),
+        (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON: nobody is signed out", body = ErrorBody),
     ),
     security(()),
 )]
