@@ -559,3 +559,56 @@ fn the_client_and_the_api_share_one_cloudfront_origin_and_only_it_reads_the_buck
         assert!(source.contains("distribution/${WebDistribution}"), "only this distribution: {source}");
     }
 }
+
+/// Every statement of every function's role: its actions, resources and condition.
+fn statements(template: &Value) -> Vec<(String, Vec<String>, Vec<String>, Value)> {
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        Value::Tagged(tagged) => format!("{} {}", tagged.tag, tagged.value.as_str().unwrap_or_default()),
+        other => format!("{other:?}"),
+    };
+    let many = |value: &Value| match value {
+        Value::Sequence(items) => items.iter().map(text).collect(),
+        Value::Null => Vec::new(),
+        one => vec![text(one)],
+    };
+    let mut found = Vec::new();
+    for (id, resource) in template["Resources"].as_mapping().unwrap() {
+        let policies = if resource["Type"].as_str() == Some("AWS::Serverless::Function") {
+            resource["Properties"]["Policies"].as_sequence().cloned().unwrap_or_default()
+        } else if resource["Type"].as_str() == Some("AWS::IAM::Role") {
+            let policies = resource["Properties"]["Policies"].as_sequence().cloned().unwrap_or_default();
+            policies.iter().map(|policy| policy["PolicyDocument"].clone()).collect()
+        } else {
+            continue;
+        };
+        for policy in policies {
+            for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+                let id = id.as_str().unwrap_or_default().to_owned();
+                found.push((
+                    id,
+                    many(&statement["Action"]),
+                    many(&statement["Resource"]),
+                    statement["Condition"].clone(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_role_may_query_an_index_it_does_not_name_or_pass_a_role_to_any_service() {
+    let template = template();
+    let statements = statements(&template);
+    assert!(statements.iter().any(|(_, actions, ..)| actions.iter().any(|a| a == "dynamodb:Query")), "read them");
+    for (id, actions, resources, condition) in &statements {
+        for resource in resources {
+            assert!(!resource.contains("/index/*"), "{id}: {actions:?} on every index: {resource}");
+        }
+        if actions.iter().any(|action| action == "iam:PassRole") {
+            let service = condition["StringEquals"]["iam:PassedToService"].as_str();
+            assert_eq!(service, Some("scheduler.amazonaws.com"), "{id}: iam:PassRole to any service");
+        }
+    }
+}
