@@ -162,7 +162,7 @@ async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
         UserId::from("buyer"),
         ticket.id.as_str(),
         Duration::from_secs(900),
-        Default::default(),
+        domain::orders::ReservationLimit::default(),
         then,
     )
     .await

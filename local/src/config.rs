@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use domain::config::{ConfigError, Env, Secret};
-use domain::orders::{ReservationLimit, ReservationTimeout};
+use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use embedded::EmbeddedStore;
@@ -31,6 +31,7 @@ pub struct LocalConfig {
     pub verifier: SessionVerifier,
     pub reservation_timeout: ReservationTimeout,
     pub reservation_limit: ReservationLimit,
+    pub reorder_cooldown: ReorderCooldown,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
     /// What the browser client is told of payments: Stripe.js with `STRIPE_PUBLISHABLE_KEY`
@@ -84,6 +85,7 @@ impl LocalConfig {
             verifier,
             reservation_timeout: env.load()?,
             reservation_limit: env.load()?,
+            reorder_cooldown: env.load()?,
             stripe,
             client,
             webhook_secret: WebhookSecret(Secret::new(
@@ -102,6 +104,8 @@ impl LocalConfig {
             verifier: SessionVerifier::development(),
             reservation_timeout: ReservationTimeout::default(),
             reservation_limit: ReservationLimit::default(),
+            // The suites order, cancel and order again freely; one test runs the default.
+            reorder_cooldown: ReorderCooldown(Duration::ZERO),
             stripe: None,
             client: ClientConfig::test_gateway(),
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),

@@ -1,7 +1,7 @@
 //! Every function's handler over the embedded adapters, invoked by name as Lambda would.
 
 use domain::entities::{Intent, IntentRequest};
-use domain::orders::{ReservationLimit, ReservationTimeout};
+use domain::orders::{ReservationRules, ReservationTimeout};
 use domain::payments::GatewayEvent;
 use domain::ports::{GatewayEvents, PaymentGateway};
 use edge::auth::{SessionIssuer, SessionVerifier};
@@ -20,7 +20,7 @@ pub struct Functions {
     issuer: SessionIssuer,
     verifier: SessionVerifier,
     reservation_timeout: ReservationTimeout,
-    reservation_limit: ReservationLimit,
+    reservation_rules: ReservationRules,
     webhook_secret: WebhookSecret,
     client_config: ClientConfig,
 }
@@ -97,7 +97,7 @@ impl Functions {
             issuer: config.issuer.clone(),
             verifier: config.verifier.clone(),
             reservation_timeout: config.reservation_timeout,
-            reservation_limit: config.reservation_limit,
+            reservation_rules: ReservationRules { limit: config.reservation_limit, cooldown: config.reorder_cooldown },
             webhook_secret: config.webhook_secret.clone(),
             client_config: config.client.clone(),
         })
@@ -140,7 +140,7 @@ impl Functions {
             "tickets-update" => tickets_update::handle(store, sessions, req).await,
             "tickets-delete" => tickets_delete::handle(store, sessions, req).await,
             "orders-create" => {
-                orders_create::handle(store, sessions, self.reservation_timeout, self.reservation_limit, req).await
+                orders_create::handle(store, sessions, self.reservation_timeout, self.reservation_rules, req).await
             }
             "orders-list" => orders_list::handle(store, sessions, req).await,
             "orders-get" => orders_get::handle(store, sessions, req).await,

@@ -126,6 +126,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
             reserved_until: holder.map(until),
             version: 0,
             terms: 0,
+            let_go: None,
             created_at: Utc::now(),
         };
         change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());

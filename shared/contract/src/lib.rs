@@ -393,6 +393,8 @@ the ticket is for sale again. A buyer holds at most three open reservations.",
         (status = 409, description = "Reserved or sold already, one's own ticket, an event that took place, or as many open reservations as one may hold", body = ErrorBody),
         (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON", body = ErrorBody),
+        (status = 429, description = "The buyer let this ticket go less than the cool-down ago (`REORDER_COOLDOWN_SECONDS`, 300)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the cool-down ends"))),
     ),
     security(("session" = []), ("bearer" = [])),
 )]

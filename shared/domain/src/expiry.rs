@@ -96,7 +96,7 @@ async fn release_from(store: &(impl TicketStore + ChangeStore), order: &Order, n
     let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|t| t.is_held_by(&order.id)) else {
         return Ok(Expiry::Ignored);
     };
-    let freed = ticket.release();
+    let freed = ticket.let_go_by(&order.user_id, now);
     let change = change::Change {
         events: vec![freed.event(EventType::TicketUpdated, now)?],
         tickets: vec![change::Write::Update(freed)],

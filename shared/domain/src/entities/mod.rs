@@ -22,5 +22,5 @@ pub use payment::{
     Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView,
     cancel_key, refund_key,
 };
-pub use ticket::{Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
+pub use ticket::{LetGo, Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

@@ -48,7 +48,18 @@ pub struct Ticket {
     /// placed at, and is completed only at those.
     #[serde(default)]
     pub terms: u64,
+    /// Who last let the ticket go (cancelled, or let the reservation lapse), and when: they
+    /// wait a cool-down before ordering it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub let_go: Option<LetGo>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A buyer let a reservation of the ticket go at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetGo {
+    pub buyer: UserId,
+    pub at: DateTime<Utc>,
 }
 
 /// What a seller says about a ticket, validated.
@@ -134,6 +145,7 @@ impl Ticket {
             reserved_until: None,
             version: 0,
             terms: 0,
+            let_go: None,
             created_at: now,
         }
     }
@@ -173,6 +185,20 @@ impl Ticket {
             version: self.version + 1,
             ..self.clone()
         }
+    }
+
+    /// Available again, let go by `buyer` at `at` (the order held it, and ended unpaid).
+    pub fn let_go_by(&self, buyer: &UserId, at: DateTime<Utc>) -> Ticket {
+        Ticket { let_go: Some(LetGo { buyer: buyer.clone(), at }), ..self.release() }
+    }
+
+    /// When `buyer` last let the ticket go, if they did: an open reservation of theirs that
+    /// lapsed counts from its lapse.
+    pub fn let_go_by_at(&self, buyer: &UserId, holder: Option<&UserId>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.reservation_lapsed(now) && holder == Some(buyer) {
+            return self.reserved_until;
+        }
+        self.let_go.as_ref().filter(|let_go| &let_go.buyer == buyer).map(|let_go| let_go.at)
     }
 
     /// Sold to `order`.

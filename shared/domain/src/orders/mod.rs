@@ -7,7 +7,7 @@ mod reservations;
 use std::time::Duration;
 
 pub(crate) use reservations::cancel_and_release;
-pub use reservations::{PAST_EVENT, TOO_MANY_RESERVATIONS, cancel, get_own, list, place};
+pub use reservations::{PAST_EVENT, TOO_MANY_RESERVATIONS, TOO_SOON_AGAIN, cancel, get_own, list, place};
 
 use crate::config::{ConfigError, Env, FromEnv};
 
@@ -52,6 +52,42 @@ impl FromEnv for ReservationLimit {
                 reason: format!("not a positive whole number: {raw:?}"),
             }),
         }
+    }
+}
+
+/// How long a buyer waits before ordering again a ticket whose reservation they let go
+/// (cancelled, or let lapse): `REORDER_COOLDOWN_SECONDS`, 300 by default (0: no wait).
+/// Without it, cancelling just before `expiresAt` and ordering again holds a ticket for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReorderCooldown(pub Duration);
+
+impl Default for ReorderCooldown {
+    fn default() -> Self {
+        Self(Duration::from_secs(300))
+    }
+}
+
+impl FromEnv for ReorderCooldown {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let Some(raw) = env.optional("REORDER_COOLDOWN_SECONDS") else { return Ok(Self::default()) };
+        raw.trim().parse::<u64>().map(|secs| Self(Duration::from_secs(secs))).map_err(|_| ConfigError::Invalid {
+            name: "REORDER_COOLDOWN_SECONDS",
+            reason: format!("not a whole number of seconds: {raw:?}"),
+        })
+    }
+}
+
+/// The rules a placement follows: how many open reservations a buyer may hold, and how long
+/// they wait to order again a ticket they let go. A bare [`ReservationLimit`] waits nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReservationRules {
+    pub limit: ReservationLimit,
+    pub cooldown: ReorderCooldown,
+}
+
+impl From<ReservationLimit> for ReservationRules {
+    fn from(limit: ReservationLimit) -> Self {
+        Self { limit, cooldown: ReorderCooldown(Duration::ZERO) }
     }
 }
 

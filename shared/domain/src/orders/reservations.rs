@@ -14,7 +14,7 @@ use crate::page::{Page, PageRequest};
 use crate::ports::{ChangeStore, OrderStore, TicketStore};
 use crate::tickets;
 
-use super::ReservationLimit;
+use super::ReservationRules;
 
 const ORDER_NOT_FOUND: Error = Error::NotFound("Order not found");
 const ALREADY_RESERVED: Error = Error::Conflict("Ticket is already reserved");
@@ -22,6 +22,8 @@ pub const TOO_MANY_RESERVATIONS: Error =
     Error::Conflict("You hold as many reservations as you may: pay for or cancel one to order another");
 /// The event of a ticket has taken place: it can no longer be ordered nor paid for.
 pub const PAST_EVENT: Error = Error::Conflict("This event has already taken place");
+/// What a buyer who let a ticket go reads when ordering it again before the cool-down ends.
+pub const TOO_SOON_AGAIN: &str = "You let this ticket go moments ago; you can order it again later";
 
 /// Reserves `ticket_id` for `buyer` until `now + timeout`. A reservation that lapsed but
 /// was not yet expired is cancelled in the same change. A buyer holds at most `limit` open
@@ -32,12 +34,13 @@ pub async fn place(
     buyer: UserId,
     ticket_id: &str,
     timeout: Duration,
-    limit: ReservationLimit,
+    rules: impl Into<ReservationRules>,
     now: DateTime<Utc>,
 ) -> Result<Order> {
     const ATTEMPTS: usize = 3;
+    let rules = rules.into();
     for attempt in 1..=ATTEMPTS {
-        match try_place(store, &buyer, ticket_id, timeout, limit, now).await {
+        match try_place(store, &buyer, ticket_id, timeout, rules, now).await {
             Err(Error::Conflict(message)) if message == STALE && attempt < ATTEMPTS => continue,
             Err(Error::Conflict(message)) if message == STALE => return Err(ALREADY_RESERVED),
             outcome => return outcome,
@@ -51,7 +54,7 @@ async fn try_place(
     buyer: &UserId,
     ticket_id: &str,
     timeout: Duration,
-    limit: ReservationLimit,
+    rules: ReservationRules,
     now: DateTime<Utc>,
 ) -> Result<Order> {
     let ticket = tickets::get(store, ticket_id).await?;
@@ -62,6 +65,7 @@ async fn try_place(
         return Err(PAST_EVENT);
     }
     let mut change = Change::default();
+    let mut holder = None;
     match ticket.status {
         TicketStatus::Available => {}
         TicketStatus::Sold => return Err(ALREADY_RESERVED),
@@ -71,6 +75,7 @@ async fn try_place(
                 Some(id) => OrderStore::get(store, id).await?,
                 None => None,
             };
+            holder = stale.as_ref().map(|stale| stale.user_id.clone());
             if let Some(stale) = stale.filter(Order::is_open) {
                 let cancelled = stale.cancel(CancelReason::Expired);
                 change.events.push(cancelled.event(EventType::OrderCancelled, now)?);
@@ -78,6 +83,12 @@ async fn try_place(
             }
         }
     }
+    let cooldown = chrono::Duration::from_std(rules.cooldown.0).map_err(|e| Error::internal(e, "cool-down"))?;
+    if let Some(at) = ticket.let_go_by_at(buyer, holder.as_ref(), now).filter(|at| now < *at + cooldown) {
+        let left_ms = u64::try_from((at + cooldown - now).num_milliseconds()).unwrap_or(1).max(1);
+        return Err(Error::TooManyRequests { message: TOO_SOON_AGAIN, retry_after: left_ms.div_ceil(1000) });
+    }
+    let limit = rules.limit;
     let stored = store.holds(buyer).await?;
     let holds = stored.clone().unwrap_or_else(|| Holds::none(buyer.clone()));
     let mut open = Vec::new();
@@ -149,7 +160,7 @@ pub(crate) async fn cancel_and_release(
     }
     if let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|ticket| ticket.is_held_by(&order.id))
     {
-        let freed = ticket.release();
+        let freed = ticket.let_go_by(&order.user_id, now);
         change.events.push(freed.event(EventType::TicketUpdated, now)?);
         change.tickets.push(Write::Update(freed));
     }

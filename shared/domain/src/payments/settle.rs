@@ -148,7 +148,7 @@ async fn claim_refund(
         change.orders.push(Write::Update(cancelled));
     }
     if let Some(ticket) = ticket.filter(|ticket| ticket.is_held_by(&order.id)) {
-        let freed = ticket.release();
+        let freed = ticket.let_go_by(&order.user_id, now);
         change.events.push(freed.event(EventType::TicketUpdated, now)?);
         change.tickets.push(Write::Update(freed));
     }
@@ -314,7 +314,7 @@ pub(crate) async fn refund_order(
     if order.is_open()
         && let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|t| t.is_held_by(&order.id))
     {
-        let freed = ticket.release();
+        let freed = ticket.let_go_by(&order.user_id, now);
         change.events.push(freed.event(EventType::TicketUpdated, now)?);
         change.tickets.push(Write::Update(freed));
     }

@@ -105,6 +105,7 @@ pub fn ticket(seller: &str, title: &str) -> Ticket {
         reserved_until: None,
         version: 0,
         terms: 0,
+        let_go: None,
         created_at: Utc::now(),
     }
 }
