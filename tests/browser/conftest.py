@@ -40,7 +40,9 @@ class Runner:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         environment = {key: value for key, value in os.environ.items() if not key.startswith("STRIPE_")}
-        environment.update({"PORT": str(self.port), "LOCAL_DATA_DIR": ":memory:", "RUST_LOG": "warn"}, **env)
+        # The journeys set their limits themselves: no re-order cool-down unless a test asks.
+        defaults = {"PORT": str(self.port), "LOCAL_DATA_DIR": ":memory:", "RUST_LOG": "warn", "REORDER_COOLDOWN_SECONDS": "0"}
+        environment.update(defaults, **env)
         self.process = subprocess.Popen([RUNNER], env=environment, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
