@@ -278,12 +278,7 @@ async fn paid_in_browser(app: &TestApp) -> (String, String, String, String) {
 async fn a_signed_succeeded_event_completes_the_order_once() {
     let app = spawn_app().await;
     let (buyer, order_id, ticket_id, intent) = paid_in_browser(&app).await;
-    let body = stripe_event(
-        "evt_paid",
-        "payment_intent.succeeded",
-        chrono::Utc::now().timestamp(),
-        intent_object(&intent, &order_id, "succeeded"),
-    );
+    let body = succeeded_now("evt_paid", &intent, &order_id);
 
     let reply = deliver_signed(&app, &body).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -292,12 +287,7 @@ async fn a_signed_succeeded_event_completes_the_order_once() {
     assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
 
     assert_eq!(deliver_signed(&app, &body).await.status, 200, "a redelivery is acknowledged");
-    let again = stripe_event(
-        "evt_paid_again",
-        "payment_intent.succeeded",
-        chrono::Utc::now().timestamp(),
-        intent_object(&intent, &order_id, "succeeded"),
-    );
+    let again = succeeded_now("evt_paid_again", &intent, &order_id);
     assert_eq!(deliver_signed(&app, &again).await.status, 200);
     assert_eq!(order_of(&app, &buyer, &order_id).await["version"], 2, "nothing changed twice");
     assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded");
@@ -307,12 +297,7 @@ async fn a_signed_succeeded_event_completes_the_order_once() {
 async fn missing_tampered_stale_and_foreign_signatures_are_400_and_change_nothing() {
     let app = spawn_app().await;
     let (buyer, order_id, _, intent) = paid_in_browser(&app).await;
-    let body = stripe_event(
-        "evt_1",
-        "payment_intent.succeeded",
-        chrono::Utc::now().timestamp(),
-        intent_object(&intent, &order_id, "succeeded"),
-    );
+    let body = succeeded_now("evt_1", &intent, &order_id);
     let secret = Secret::new(local::LOCAL_WEBHOOK_SECRET);
     let now = chrono::Utc::now().timestamp();
 
@@ -426,6 +411,16 @@ async fn a_payment_made_in_time_whose_webhook_is_late_completes_the_order_at_its
     assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "succeeded", "never refunded");
 }
 
+/// Stripe's `payment_intent.succeeded` for `intent` of `order_id`, made now.
+fn succeeded_now(id: &str, intent: &str, order_id: &str) -> String {
+    stripe_event(
+        id,
+        "payment_intent.succeeded",
+        chrono::Utc::now().timestamp(),
+        intent_object(intent, order_id, "succeeded"),
+    )
+}
+
 fn charge_refunded(id: &str, intent: &str, amount_refunded: i64) -> String {
     let object = json!({ "id": "ch_1", "object": "charge", "payment_intent": intent, "amount": 4500,
         "amount_refunded": amount_refunded, "refunded": amount_refunded == 4500,
@@ -464,12 +459,7 @@ async fn a_refund_reported_before_the_payment_ends_the_open_order_and_frees_its_
     let order = order_of(&app, &buyer, &order_id).await;
     assert_eq!(order["status"], "refunded", "never left open: {order}");
     assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "available");
-    let succeeded = stripe_event(
-        "evt_success_after_refund",
-        "payment_intent.succeeded",
-        chrono::Utc::now().timestamp(),
-        intent_object(&intent, &order_id, "succeeded"),
-    );
+    let succeeded = succeeded_now("evt_success_after_refund", &intent, &order_id);
     assert_eq!(deliver_signed(&app, &succeeded).await.status, 200);
     assert_eq!(order_of(&app, &buyer, &order_id).await, order, "the late success completes nothing");
     assert_eq!(payments_of(&app, &buyer, &order_id).await[0]["status"], "refunded");
