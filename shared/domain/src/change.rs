@@ -4,10 +4,12 @@
 //! together, or neither is: no event is announced for a change that did not happen, and no
 //! change happens without its events.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::entities::{Holds, Order, Payment, Ticket};
-use crate::events::Event;
+use crate::error::Result;
+use crate::events::{Event, EventType};
 
 /// What a store needs to know of a record it writes conditionally.
 pub trait Record: Serialize + Send + Sync {
@@ -111,6 +113,17 @@ pub struct Change {
 }
 
 impl Change {
+    /// Lets go the ticket that `order` still holds, if `ticket` is that: for sale again (its
+    /// buyer recorded as having let it go at `now`), with the event that announces it.
+    /// Whether it did.
+    pub fn let_go(&mut self, ticket: Option<&Ticket>, order: &Order, now: DateTime<Utc>) -> Result<bool> {
+        let Some(ticket) = ticket.filter(|ticket| ticket.is_held_by(&order.id)) else { return Ok(false) };
+        let freed = ticket.let_go_by(&order.user_id, now);
+        self.events.push(freed.event(EventType::TicketUpdated, now)?);
+        self.tickets.push(Write::Update(freed));
+        Ok(true)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.tickets.is_empty()
             && self.orders.is_empty()

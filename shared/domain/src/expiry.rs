@@ -93,17 +93,12 @@ pub async fn expire(
 
 /// Frees the ticket a cancelled or completed order still holds as reserved.
 async fn release_from(store: &(impl TicketStore + ChangeStore), order: &Order, now: DateTime<Utc>) -> Result<Expiry> {
-    let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|t| t.is_held_by(&order.id)) else {
+    let mut change = change::Change::default();
+    if !change.let_go(TicketStore::get(store, &order.ticket.id).await?.as_ref(), order, now)? {
         return Ok(Expiry::Ignored);
-    };
-    let freed = ticket.let_go_by(&order.user_id, now);
-    let change = change::Change {
-        events: vec![freed.event(EventType::TicketUpdated, now)?],
-        tickets: vec![change::Write::Update(freed)],
-        ..change::Change::default()
-    };
+    }
     store.commit(&change).await?;
-    tracing::warn!(order = %order.id, ticket = %ticket.id, "a ticket held by an order that is no longer open was released");
+    tracing::warn!(order = %order.id, ticket = %order.ticket.id, "a ticket held by an order that is no longer open was released");
     Ok(Expiry::Released)
 }
 

@@ -158,12 +158,7 @@ pub(crate) async fn cancel_and_release(
     if reason == CancelReason::Expired {
         change.events.push(cancelled.event(EventType::ExpirationComplete, now)?);
     }
-    if let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|ticket| ticket.is_held_by(&order.id))
-    {
-        let freed = ticket.let_go_by(&order.user_id, now);
-        change.events.push(freed.event(EventType::TicketUpdated, now)?);
-        change.tickets.push(Write::Update(freed));
-    }
+    change.let_go(TicketStore::get(store, &order.ticket.id).await?.as_ref(), order, now)?;
     change.orders.push(Write::Update(cancelled));
     store.commit(&change).await.map_err(|error| match error {
         Error::Conflict(_) => Error::Conflict("The order changed meanwhile; try again"),

@@ -147,11 +147,7 @@ async fn claim_refund(
         change.events.push(cancelled.event(EventType::OrderCancelled, now)?);
         change.orders.push(Write::Update(cancelled));
     }
-    if let Some(ticket) = ticket.filter(|ticket| ticket.is_held_by(&order.id)) {
-        let freed = ticket.let_go_by(&order.user_id, now);
-        change.events.push(freed.event(EventType::TicketUpdated, now)?);
-        change.tickets.push(Write::Update(freed));
-    }
+    change.let_go(ticket, order, now)?;
     store.commit(&change).await?;
     Ok(claimed)
 }
@@ -311,12 +307,8 @@ pub(crate) async fn refund_order(
     if !(order.is_open() || matches!(order.status, OrderStatus::Complete | OrderStatus::Disputed)) {
         return Ok(());
     }
-    if order.is_open()
-        && let Some(ticket) = TicketStore::get(store, &order.ticket.id).await?.filter(|t| t.is_held_by(&order.id))
-    {
-        let freed = ticket.let_go_by(&order.user_id, now);
-        change.events.push(freed.event(EventType::TicketUpdated, now)?);
-        change.tickets.push(Write::Update(freed));
+    if order.is_open() {
+        change.let_go(TicketStore::get(store, &order.ticket.id).await?.as_ref(), order, now)?;
     }
     change.orders.push(Write::Update(order.refunded(now)));
     Ok(())
