@@ -59,8 +59,6 @@ pub async fn sign_in(
 
 /// 429 until the window of `failures` has passed.
 fn too_many(failures: Failures, now: DateTime<Utc>) -> Error {
-    // Whole seconds, rounded up: never sooner than the window passes.
-    let left_ms = (failures.since + SIGN_IN_WINDOW - now).num_milliseconds().max(1);
-    let retry_after = u64::try_from(left_ms).unwrap_or(1).div_ceil(1000);
+    let retry_after = crate::time::seconds_until(failures.since + SIGN_IN_WINDOW, now);
     Error::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after }
 }

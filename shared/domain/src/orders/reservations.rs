@@ -85,8 +85,8 @@ async fn try_place(
     }
     let cooldown = chrono::Duration::from_std(rules.cooldown.0).map_err(|e| Error::internal(e, "cool-down"))?;
     if let Some(at) = ticket.let_go_by_at(buyer, holder.as_ref(), now).filter(|at| now < *at + cooldown) {
-        let left_ms = u64::try_from((at + cooldown - now).num_milliseconds()).unwrap_or(1).max(1);
-        return Err(Error::TooManyRequests { message: TOO_SOON_AGAIN, retry_after: left_ms.div_ceil(1000) });
+        let retry_after = crate::time::seconds_until(at + cooldown, now);
+        return Err(Error::TooManyRequests { message: TOO_SOON_AGAIN, retry_after });
     }
     let limit = rules.limit;
     let stored = store.holds(buyer).await?;
