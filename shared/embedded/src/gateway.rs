@@ -25,20 +25,19 @@ pub struct TestGateway {
     store: EmbeddedStore,
 }
 
-/// What one transaction of the gateway sees.
-struct State<'a> {
-    intents: redb::Table<'a, &'static str, &'static [u8]>,
-    keys: redb::Table<'a, &'static str, &'static [u8]>,
+/// What one transaction of the gateway sees: its two tables, to read (`T` read-only) or to
+/// write.
+struct State<T> {
+    intents: T,
+    keys: T,
 }
 
-impl State<'_> {
+type Written<'a> = redb::Table<'a, &'static str, &'static [u8]>;
+type Read = redb::ReadOnlyTable<&'static str, &'static [u8]>;
+
+impl<T: ReadableTable<&'static str, &'static [u8]>> State<T> {
     fn intent(&self, id: &str) -> Result<Option<Intent>> {
         self.intents.get(id).map_err(storage)?.map(|record| decode(record.value())).transpose()
-    }
-
-    fn put(&mut self, intent: &Intent) -> Result<()> {
-        self.intents.insert(intent.id.as_str(), encode(intent)?.as_slice()).map_err(storage)?;
-        Ok(())
     }
 
     fn key(&self, key: &str) -> Result<Option<String>> {
@@ -48,6 +47,13 @@ impl State<'_> {
     /// The intent's refund, made with this service's key or in the dashboard.
     fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
         Ok(self.key(&refund_key(intent_id))?.or(self.key(&dashboard_key(intent_id))?))
+    }
+}
+
+impl State<Written<'_>> {
+    fn put(&mut self, intent: &Intent) -> Result<()> {
+        self.intents.insert(intent.id.as_str(), encode(intent)?.as_slice()).map_err(storage)?;
+        Ok(())
     }
 
     fn remember(&mut self, key: &str, id: &str) -> Result<()> {
@@ -90,7 +96,7 @@ impl TestGateway {
 
     /// Runs `work` in one write transaction: one request at a time, as the provider
     /// serializes requests on one intent. Short and on this thread, like the lock it replaces.
-    fn with<T>(&self, work: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+    fn with<T>(&self, work: impl FnOnce(&mut State<Written<'_>>) -> Result<T>) -> Result<T> {
         let txn = self.store.database().begin_write().map_err(storage)?;
         let value = {
             let mut state = State {
@@ -103,32 +109,38 @@ impl TestGateway {
         Ok(value)
     }
 
-    /// Every intent, with the order it was created for and whether it was refunded: what a
-    /// look at the payment provider's dashboard would show.
-    pub fn ledger(&self) -> Vec<(String, Intent, bool)> {
-        let read = || -> Result<Vec<(String, Intent, bool)>> {
-            let txn = self.store.database().begin_read().map_err(storage)?;
-            let (Some(keys), Some(intents)) =
-                (crate::store::open_readable(&txn, KEYS)?, crate::store::open_readable(&txn, INTENTS)?)
-            else {
-                return Ok(Vec::new());
-            };
-            let mut ledger = Vec::new();
-            for entry in keys.iter().map_err(storage)? {
+    /// Runs `work` in one read transaction; before the gateway ever wrote, the answer is
+    /// `T`'s default (nothing is known).
+    fn read<T: Default>(&self, work: impl FnOnce(&State<Read>) -> Result<T>) -> Result<T> {
+        let txn = self.store.database().begin_read().map_err(storage)?;
+        match (crate::store::open_readable(&txn, INTENTS)?, crate::store::open_readable(&txn, KEYS)?) {
+            (Some(intents), Some(keys)) => work(&State { intents, keys }),
+            _ => Ok(T::default()),
+        }
+    }
+
+    /// Every intent, with the order it was created for and its refund, if any.
+    fn charges(&self) -> Result<Vec<(String, Intent, Option<String>)>> {
+        self.read(|state| {
+            let mut charges = Vec::new();
+            for entry in state.keys.iter().map_err(storage)? {
                 let (key, id) = entry.map_err(storage)?;
                 let Some(order) = key.value().strip_prefix("order-").and_then(|k| k.strip_suffix("-intent")) else {
                     continue;
                 };
                 let id: String = decode(id.value())?;
-                let Some(intent) = intents.get(id.as_str()).map_err(storage)? else { continue };
-                let intent: Intent = decode(intent.value())?;
-                let refunded = keys.get(refund_key(&id).as_str()).map_err(storage)?.is_some()
-                    || keys.get(dashboard_key(&id).as_str()).map_err(storage)?.is_some();
-                ledger.push((order.to_owned(), intent, refunded));
+                let Some(intent) = state.intent(&id)? else { continue };
+                charges.push((order.to_owned(), intent, state.refund_of(&id)?));
             }
-            Ok(ledger)
-        };
-        read().unwrap_or_default()
+            Ok(charges)
+        })
+    }
+
+    /// Every intent, with the order it was created for and whether it was refunded: what a
+    /// look at the payment provider's dashboard would show.
+    pub fn ledger(&self) -> Vec<(String, Intent, bool)> {
+        let charges = self.charges().unwrap_or_default();
+        charges.into_iter().map(|(order, intent, refund)| (order, intent, refund.is_some())).collect()
     }
 
     /// Applies `change` to the intent `intent_id` and stores the intent as `change` left it,
@@ -150,7 +162,7 @@ impl TestGateway {
     /// Whether the intent was refunded by this service (with its key), as opposed to in the
     /// dashboard.
     pub fn refunded_by_service(&self, intent_id: &str) -> bool {
-        self.with(|state| state.key(&refund_key(intent_id))).ok().flatten().is_some()
+        self.read(|state| state.key(&refund_key(intent_id))).ok().flatten().is_some()
     }
 
     /// What a refund made in the provider's dashboard does: the succeeded intent's charge is
@@ -214,12 +226,11 @@ fn missing(intent_id: &str) -> Error {
 impl GatewayEvents for TestGateway {
     async fn since(&self, _: chrono::DateTime<chrono::Utc>) -> Result<Vec<GatewayEvent>> {
         let mut events = Vec::new();
-        for (order, intent, _) in self.ledger() {
+        for (order, intent, refund) in self.charges()? {
             let Some(order) = domain::ids::OrderId::parse(&order) else { continue };
             if intent.status != IntentStatus::Succeeded {
                 continue;
             }
-            let refund = self.refund_of(&intent.id).await?;
             events.push(GatewayEvent {
                 id: format!("evt_test_{}_succeeded", intent.id),
                 kind: GatewayEventKind::IntentSucceeded {
@@ -299,14 +310,16 @@ impl PaymentGateway for TestGateway {
     }
 
     async fn get_intent(&self, intent_id: &str) -> Result<Intent> {
-        self.with(|state| state.intent(intent_id)?.ok_or_else(|| missing(intent_id)))
+        self.read(|state| state.intent(intent_id))?.ok_or_else(|| missing(intent_id))
     }
 
     async fn refund_of(&self, intent_id: &str) -> Result<Option<String>> {
-        self.with(|state| {
-            state.intent(intent_id)?.ok_or_else(|| missing(intent_id))?;
-            state.refund_of(intent_id)
-        })
+        let (known, refund) =
+            self.read(|state| Ok((state.intent(intent_id)?.is_some(), state.refund_of(intent_id)?)))?;
+        if !known {
+            return Err(missing(intent_id));
+        }
+        Ok(refund)
     }
 
     async fn cancel_intent(&self, intent_id: &str) -> Result<Intent> {
