@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::gateway_events::handle_gateway_event;
+use super::gateway_events::{WebhookOutcome, handle_gateway_event};
 use crate::entities::{GatewayEvent, GatewayEventKind};
 use crate::error::Result;
 use crate::ports::{GatewayEvents, Inbox, PaymentGateway, PaymentStore, Store};
@@ -38,10 +38,15 @@ pub async fn reconcile(
     for event in events.since(now - RECONCILE_WINDOW).await? {
         found.read += 1;
         let before = version_of(store, &event).await?;
-        if let Err(error) = handle_gateway_event(store, gateway, inbox, &event, now).await {
-            tracing::error!(error = ?error, event = %event.id, "reconciling an event failed");
-            found.failed += 1;
-            continue;
+        match handle_gateway_event(store, gateway, inbox, &event, now).await {
+            // Seen before, or not about a payment of ours: nothing was done.
+            Ok(WebhookOutcome::Duplicate | WebhookOutcome::Ignored) => continue,
+            Ok(WebhookOutcome::Processed) => {}
+            Err(error) => {
+                tracing::error!(error = ?error, event = %event.id, "reconciling an event failed");
+                found.failed += 1;
+                continue;
+            }
         }
         if version_of(store, &event).await? != before {
             found.applied += 1;
