@@ -54,38 +54,36 @@ pub async fn settle(
         if payment.status.is_settled() {
             return Ok(payment);
         }
-        if !payment.is_charged_by(charge) {
+        let outcome = if payment.is_charged_by(charge) {
+            let order = crate::ports::OrderStore::get(store, &payment.order_id)
+                .await?
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("payment without order")))?;
+            let ticket = crate::ports::TicketStore::get(store, &order.ticket.id).await?;
+            match ticket {
+                Some(ticket) if may_complete(&order, &ticket, succeeded_at) => {
+                    complete(store, &order, &ticket, &payment, now).await
+                }
+                ticket => {
+                    async {
+                        let claimed = claim_refund(store, &order, ticket.as_ref(), &payment, now).await?;
+                        finish_refund(store, gateway, &claimed, now).await
+                    }
+                    .await
+                }
+            }
+        } else {
             tracing::error!(
                 order = %payment.order_id, intent = %payment.stripe_id, charged = %charge.amount,
                 currency = charge.currency, livemode = charge.livemode, expected = %payment.amount,
                 expected_currency = %payment.currency, expected_livemode = payment.livemode,
                 "a succeeded intent does not match its payment: it is refunded and its order left as it was"
             );
-            let claimed = payment.claim_mismatch_refund(now);
-            let outcome = match store
-                .commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() })
-                .await
-            {
-                Ok(()) => finish_refund(store, gateway, &claimed, now).await,
-                Err(error) => Err(error),
-            };
-            match outcome {
-                Err(Error::Conflict(_)) => continue,
-                other => return other,
+            async {
+                let claimed = payment.claim_mismatch_refund(now);
+                store.commit(&Change { payments: vec![Write::Update(claimed.clone())], ..Change::default() }).await?;
+                finish_refund(store, gateway, &claimed, now).await
             }
-        }
-        let order = crate::ports::OrderStore::get(store, &payment.order_id)
-            .await?
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("payment without order")))?;
-        let ticket = crate::ports::TicketStore::get(store, &order.ticket.id).await?;
-        let outcome = match ticket {
-            Some(ticket) if may_complete(&order, &ticket, succeeded_at) => {
-                complete(store, &order, &ticket, &payment, now).await
-            }
-            ticket => match claim_refund(store, &order, ticket.as_ref(), &payment, now).await {
-                Ok(claimed) => finish_refund(store, gateway, &claimed, now).await,
-                Err(error) => Err(error),
-            },
+            .await
         };
         match outcome {
             Err(Error::Conflict(_)) => continue,
