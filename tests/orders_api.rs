@@ -201,11 +201,10 @@ fn titles(body: &Value) -> Vec<&str> {
     body.as_array().unwrap().iter().map(|ticket| ticket["title"].as_str().unwrap()).collect()
 }
 
-/// With the deployed defaults (a five-minute cool-down).
-async fn with_the_deployed_cooldown(timeout: std::time::Duration) -> TestApp {
+/// With the deployed default (a five-minute cool-down).
+async fn with_the_deployed_cooldown() -> TestApp {
     let mut config = local::LocalConfig::for_tests();
     config.reorder_cooldown = domain::orders::ReorderCooldown::default();
-    config.reservation_timeout = domain::orders::ReservationTimeout(timeout);
     ticketing_tests::spawn_app_configured(config, Vec::new()).await
 }
 
@@ -215,7 +214,7 @@ fn retry_after(reply: &Reply) -> u64 {
 
 #[tokio::test]
 async fn a_buyer_who_cancels_waits_before_ordering_the_same_ticket_again_and_nobody_else_does() {
-    let app = with_the_deployed_cooldown(std::time::Duration::from_secs(900)).await;
+    let app = with_the_deployed_cooldown().await;
     let (_, ticket_id) = ticket_of(&app, "seller@example.com").await;
     let hoarder = app.session("hoarder@example.com").await;
     let placed = order(&app, &hoarder, &ticket_id).await;
@@ -227,17 +226,4 @@ async fn a_buyer_who_cancels_waits_before_ordering_the_same_ticket_again_and_nob
     assert!((295..=300).contains(&retry_after(&again)), "{:?}", again.headers);
     let other = app.session("other@example.com").await;
     assert_eq!(order(&app, &other, &ticket_id).await.status, 201, "the ticket is for sale to anyone else");
-}
-
-#[tokio::test]
-async fn a_buyer_whose_reservation_lapsed_waits_before_ordering_it_again_expired_or_not() {
-    let app = with_the_deployed_cooldown(std::time::Duration::from_secs(1)).await;
-    let (_, ticket_id) = ticket_of(&app, "seller@example.com").await;
-    let hoarder = app.session("hoarder@example.com").await;
-    assert_eq!(order(&app, &hoarder, &ticket_id).await.status, 201);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-
-    let again = order(&app, &hoarder, &ticket_id).await;
-    assert_eq!((again.status, again.messages()), (429, vec![domain::orders::TOO_SOON_AGAIN]));
-    assert!(retry_after(&again) > 290, "counted from the lapse: {:?}", again.headers);
 }

@@ -586,3 +586,26 @@ async fn the_reconciliation_applies_a_success_and_a_refund_whose_webhooks_never_
     let again = payments_reconcile::handle(&store, &gateway, &store).await.unwrap();
     assert_eq!((again.read, again.applied), (found.read, 0), "idempotent");
 }
+
+#[tokio::test]
+async fn a_buyer_whose_reservation_lapsed_waits_from_the_lapse_before_ordering_it_again_expired_or_not() {
+    let store = EmbeddedStore::in_memory();
+    let rules = orders::ReservationRules::default();
+    let placed = Utc::now() - chrono::Duration::minutes(16);
+    for expired in [false, true] {
+        let ticket = listed(&store).await;
+        let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
+        if expired {
+            expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap();
+        }
+        let again = orders::place(&store, order.user_id.clone(), ticket.id.as_str(), TIMEOUT, rules, Utc::now()).await;
+        let Err(domain::Error::TooManyRequests { message, retry_after }) = again else { panic!("{again:?}") };
+        assert_eq!(message, orders::TOO_SOON_AGAIN, "expired: {expired}");
+        // The reservation lapsed a minute ago (or the expiry ran just now): what is left of five minutes.
+        let lapsed_at = if expired { Utc::now() } else { placed + chrono::Duration::from_std(TIMEOUT).unwrap() };
+        let left = (lapsed_at + chrono::Duration::minutes(5) - Utc::now()).num_seconds();
+        assert!((left - 2..=left + 2).contains(&(retry_after as i64)), "expired: {expired}: {retry_after} vs {left}");
+        let other = orders::place(&store, UserId::from("other"), ticket.id.as_str(), TIMEOUT, rules, Utc::now()).await;
+        assert!(other.is_ok(), "anyone else may order it: {other:?}");
+    }
+}
