@@ -266,6 +266,14 @@ async fn deliver_signed(app: &TestApp, body: &str) -> Reply {
 }
 
 /// An order paid in the browser (Stripe.js): its intent succeeded; the webhook has not come yet.
+/// An order paid in one step with a card: buyer, order, ticket and the charged intent.
+async fn sold(app: &TestApp) -> (String, String, String, String) {
+    let (buyer, order_id, ticket_id) = ordered(app).await;
+    let paid = pay(app, &buyer, &order_id, Some("pm_card_visa")).await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    (buyer, order_id, ticket_id, paid.body["stripeId"].as_str().unwrap().to_owned())
+}
+
 async fn paid_in_browser(app: &TestApp) -> (String, String, String, String) {
     let (buyer, order_id, ticket_id) = ordered(app).await;
     let started = pay(app, &buyer, &order_id, None).await;
@@ -431,9 +439,8 @@ fn charge_refunded(id: &str, intent: &str, amount_refunded: i64) -> String {
 #[tokio::test]
 async fn a_full_refund_made_at_stripe_ends_the_order_refunded_and_the_ticket_stays_off_the_market() {
     let app = spawn_app().await;
-    let (buyer, order_id, ticket_id) = ordered(&app).await;
-    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
-    let intent = paid.body["stripeId"].as_str().unwrap();
+    let (buyer, order_id, ticket_id, intent) = sold(&app).await;
+    let intent = intent.as_str();
     assert_eq!(deliver_signed(&app, &charge_refunded("evt_refund", intent, 4500)).await.status, 200);
     let payment = &payments_of(&app, &buyer, &order_id).await[0];
     assert_eq!((payment["status"].as_str(), &payment["amountRefunded"]), (Some("refunded"), &json!(45.0)));
@@ -479,9 +486,8 @@ fn dispute(id: &str, kind: &str, intent: &str, status: &str) -> String {
 #[tokio::test]
 async fn a_disputed_sale_is_on_hold_until_won_and_every_report_counts_once() {
     let app = spawn_app().await;
-    let (buyer, order_id, ticket_id) = ordered(&app).await;
-    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
-    let intent = paid.body["stripeId"].as_str().unwrap();
+    let (buyer, order_id, ticket_id, intent) = sold(&app).await;
+    let intent = intent.as_str();
     let opened = dispute("evt_dispute", "charge.dispute.created", intent, "needs_response");
     assert_eq!(deliver_signed(&app, &opened).await.status, 200);
     let held = order_of(&app, &buyer, &order_id).await;
@@ -510,9 +516,8 @@ async fn a_disputed_sale_is_on_hold_until_won_and_every_report_counts_once() {
 async fn a_lost_dispute_is_a_full_refund_whatever_order_its_reports_come_in() {
     for opened_first in [true, false] {
         let app = spawn_app().await;
-        let (buyer, order_id, ticket_id) = ordered(&app).await;
-        let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
-        let intent = paid.body["stripeId"].as_str().unwrap();
+        let (buyer, order_id, ticket_id, intent) = sold(&app).await;
+        let intent = intent.as_str();
         let opened = dispute("evt_opened", "charge.dispute.created", intent, "needs_response");
         let lost = dispute("evt_lost", "charge.dispute.closed", intent, "lost");
         let reports = if opened_first { [opened, lost] } else { [lost, opened] };
@@ -532,9 +537,8 @@ async fn a_lost_dispute_is_a_full_refund_whatever_order_its_reports_come_in() {
 #[tokio::test]
 async fn a_partial_refund_is_recorded_as_partial_and_the_sale_stands() {
     let app = spawn_app().await;
-    let (buyer, order_id, ticket_id) = ordered(&app).await;
-    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
-    let intent = paid.body["stripeId"].as_str().unwrap();
+    let (buyer, order_id, ticket_id, intent) = sold(&app).await;
+    let intent = intent.as_str();
     assert_eq!(deliver_signed(&app, &charge_refunded("evt_partial", intent, 1000)).await.status, 200);
     let payment = &payments_of(&app, &buyer, &order_id).await[0];
     assert_eq!((payment["status"].as_str(), &payment["amountRefunded"]), (Some("succeeded"), &json!(10.0)));
