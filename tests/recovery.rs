@@ -39,10 +39,21 @@ async fn order_of(store: &EmbeddedStore, order: &Order) -> Order {
     OrderStore::get(store, &order.id).await.unwrap().unwrap()
 }
 
-/// The order's payment started, and the buyer paid in the browser, at `at`.
-async fn paid_in_browser(store: &EmbeddedStore, gateway: &TestGateway, order: &Order, at: DateTime<Utc>) -> String {
+/// The order's payment started at `at`, for the browser to confirm.
+async fn started(
+    store: &EmbeddedStore,
+    gateway: &TestGateway,
+    order: &Order,
+    at: DateTime<Utc>,
+) -> domain::entities::Payment {
     let started = payments::pay(store, gateway, &order.user_id, order.id.as_str(), None, at).await.unwrap();
     let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    payment
+}
+
+/// The order's payment started, and the buyer paid in the browser, at `at`.
+async fn paid_in_browser(store: &EmbeddedStore, gateway: &TestGateway, order: &Order, at: DateTime<Utc>) -> String {
+    let payment = started(store, gateway, order, at).await;
     gateway.complete_in_browser_at(&payment.stripe_id, at).unwrap();
     payment.stripe_id
 }
@@ -329,9 +340,7 @@ impl domain::ports::PaymentGateway for Watched {
 async fn paid_late(store: &EmbeddedStore, gateway: &TestGateway) -> (Ticket, Order, domain::entities::Payment) {
     let ticket = listed(store).await;
     let order = ordered(store, &ticket, chrono::Duration::minutes(20)).await;
-    let started = Utc::now() - chrono::Duration::minutes(19);
-    let started = payments::pay(store, gateway, &order.user_id, order.id.as_str(), None, started).await.unwrap();
-    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    let payment = started(store, gateway, &order, Utc::now() - chrono::Duration::minutes(19)).await;
     gateway.complete_in_browser(&payment.stripe_id).unwrap();
     (ticket, order, payment)
 }
@@ -426,10 +435,7 @@ async fn an_expiry_never_completes_an_order_from_an_intent_whose_amount_was_chan
 #[tokio::test]
 async fn a_one_step_payment_whose_intent_was_changed_is_refunded_and_the_reservation_stands_until_it_lapses() {
     let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
-    let ticket = listed(&store).await;
-    let order = ordered(&store, &ticket, chrono::Duration::zero()).await;
-    let started = payments::pay(&store, &gateway, &order.user_id, order.id.as_str(), None, Utc::now()).await.unwrap();
-    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    let (ticket, order, payment) = awaiting_browser(&store, &gateway).await;
     gateway.change_amount(&payment.stripe_id, payment.amount.minor(), "eur").unwrap();
 
     let paid =
@@ -445,9 +451,7 @@ async fn a_payment_made_in_time_whose_news_comes_after_the_seller_repriced_the_l
     let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
     let ticket = listed(&store).await;
     let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
-    let started_at = Utc::now() - chrono::Duration::minutes(15);
-    let started = payments::pay(&store, &gateway, &order.user_id, order.id.as_str(), None, started_at).await.unwrap();
-    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    let payment = started(&store, &gateway, &order, Utc::now() - chrono::Duration::minutes(15)).await;
     // The reservation lapsed; the seller edits the ticket, as they may.
     let repriced = domain::entities::TicketDraft { price: domain::money::Money::from_minor(9000), ..draft_of(&ticket) };
     domain::tickets::update(&store, &ticket.user_id, ticket.id.as_str(), repriced, Utc::now()).await.unwrap();
@@ -494,8 +498,7 @@ async fn the_local_runners_test_gateway_remembers_a_declined_payment_across_a_re
 async fn awaiting_browser(store: &EmbeddedStore, gateway: &TestGateway) -> (Ticket, Order, domain::entities::Payment) {
     let ticket = listed(store).await;
     let order = ordered(store, &ticket, chrono::Duration::zero()).await;
-    let started = payments::pay(store, gateway, &order.user_id, order.id.as_str(), None, Utc::now()).await.unwrap();
-    let payments::Outcome::Started(payment) = started else { panic!("{started:?}") };
+    let payment = started(store, gateway, &order, Utc::now()).await;
     (ticket, order, payment)
 }
 
