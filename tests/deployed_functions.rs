@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 
 /// Permissions only a path no sample takes uses, each with the tests that take it. Any
 /// other permission no sample's calls use is an error: it is removed from the template.
-const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 15] = [
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 20] = [
     ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
@@ -24,12 +24,17 @@ const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 15] = [
     ("expiration-fire", "dynamodb:PutItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
     ("expiration-sweep", "dynamodb:GetItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
     ("expiration-sweep", "dynamodb:PutItem", "PaymentsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-fire", "dynamodb:PutItem", "PayoutsTable", PAID_BEFORE_ITS_WEBHOOK),
+    ("expiration-sweep", "dynamodb:PutItem", "PayoutsTable", PAID_BEFORE_ITS_WEBHOOK),
     ("expiration-schedule", "dynamodb:PutItem", "PaymentsTable", CANCELLED_AWAITING_PAYMENT),
+    ("expiration-schedule", "dynamodb:PutItem", "PayoutsTable", CANCELLED_AWAITING_PAYMENT),
     ("payments-reconcile", "dynamodb:GetItem", "OrdersTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:GetItem", "TicketsTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:PutItem", "OrdersTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:PutItem", "TicketsTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:PutItem", "PaymentsTable", MISSED_BY_THE_WEBHOOK),
+    ("payments-reconcile", "dynamodb:GetItem", "PayoutsTable", MISSED_BY_THE_WEBHOOK),
+    ("payments-reconcile", "dynamodb:PutItem", "PayoutsTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:PutItem", "OutboxTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:DeleteItem", "InboxTable", MISSED_BY_THE_WEBHOOK),
 ];

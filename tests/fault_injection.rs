@@ -20,8 +20,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::change::Change;
 use domain::entities::{
-    Holds, Intent, IntentRequest, IntentStatus, Notification, Order, OrderStatus, Payment, PaymentStatus, Ticket,
-    TicketFilter, TicketStatus,
+    Holds, Intent, IntentRequest, IntentStatus, Notification, Order, OrderStatus, Payment, PaymentStatus, Payout,
+    Ticket, TicketFilter, TicketStatus,
 };
 use domain::events::Event;
 use domain::ids::{OrderId, TicketId, UserId};
@@ -30,7 +30,7 @@ use domain::page::{Page, PageRequest};
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
 use domain::ports::{
     ChangeStore, Claim, EventPublisher, ExpiryScheduler, Inbox, NotificationSender, NotificationStore, OrderStore,
-    PaymentGateway, PaymentStore, TicketStore,
+    PaymentGateway, PaymentStore, PayoutStore, TicketStore,
 };
 use domain::{Error, Result, expiry, orders, tickets};
 use embedded::{EmbeddedStore, TestGateway};
@@ -132,6 +132,16 @@ impl PaymentStore for Faulty<EmbeddedStore> {
 
     async fn by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
         self.inner.by_intent(intent_id).await
+    }
+}
+
+impl PayoutStore for Faulty<EmbeddedStore> {
+    async fn payout(&self, order: &OrderId) -> Result<Option<Payout>> {
+        self.inner.payout(order).await
+    }
+
+    async fn payouts(&self, seller: &UserId, page: &PageRequest) -> Result<Page<Payout>> {
+        self.inner.payouts(seller, page).await
     }
 }
 
@@ -383,7 +393,7 @@ async fn flows(system: &System) {
     };
     let mut listed = Vec::new();
     for _ in 0..7 {
-        listed.extend(tickets::create(store, seller.clone(), draft(), minutes(30)).await.ok());
+        listed.extend(tickets::create(store, seller.clone(), draft(), Default::default(), minutes(30)).await.ok());
     }
     let ticket = |n: usize| listed.get(n).map(|t: &Ticket| t.id.to_string()).unwrap_or_default();
     let timeout = Duration::from_secs(15 * 60);

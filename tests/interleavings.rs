@@ -26,14 +26,14 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, Utc};
 use domain::change::Change;
 use domain::entities::{
-    Holds, Intent, IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketDraft,
-    TicketFilter, TicketStatus,
+    DisputeStatus, HoldReason, Holds, Intent, IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus,
+    Payout, PayoutStatus, Ticket, TicketDraft, TicketFilter, TicketStatus,
 };
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::money::Money;
 use domain::page::{Page, PageRequest};
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
-use domain::ports::{ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, TicketStore};
+use domain::ports::{ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, PayoutStore, TicketStore};
 use domain::{Result, expiry, orders, tickets};
 use embedded::{EmbeddedStore, TestGateway};
 
@@ -108,6 +108,18 @@ impl PaymentStore for Stepped<EmbeddedStore> {
     async fn by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
         self.point().await;
         self.inner.by_intent(intent_id).await
+    }
+}
+
+impl PayoutStore for Stepped<EmbeddedStore> {
+    async fn payout(&self, order: &OrderId) -> Result<Option<Payout>> {
+        self.point().await;
+        self.inner.payout(order).await
+    }
+
+    async fn payouts(&self, seller: &UserId, page: &PageRequest) -> Result<Page<Payout>> {
+        self.point().await;
+        self.inner.payouts(seller, page).await
     }
 }
 
@@ -432,6 +444,37 @@ async fn broken(w: &World) -> Vec<String> {
     }
     if *refunded && payment.status != PaymentStatus::Refunded {
         broken.push(format!("refunded at the gateway, recorded {:?}", payment.status));
+    }
+    // A lost dispute took the money back through the bank, not as a refund.
+    let lost = payment.dispute.as_ref().is_some_and(|dispute| dispute.status == DisputeStatus::Lost);
+    let payout = w.store.payout(&order.id).await.unwrap();
+    broken.extend(broken_payout(&order, payout, charged, *refunded || lost, intent.amount));
+    broken
+}
+
+/// The payout invariants: exactly one payout per order that completed, whose numbers are
+/// the sale as it stands (net + fee = what was charged less what went back, `gone`), cancelled once
+/// all of it went back, held while disputed.
+fn broken_payout(order: &Order, payout: Option<Payout>, charged: bool, gone: bool, amount: i64) -> Vec<String> {
+    let Some(payout) = payout else {
+        return match order.status {
+            OrderStatus::Complete | OrderStatus::Disputed => vec![format!("{:?} order without a payout", order.status)],
+            _ => Vec::new(),
+        };
+    };
+    let mut broken = Vec::new();
+    if !matches!(order.status, OrderStatus::Complete | OrderStatus::Disputed | OrderStatus::Refunded) {
+        broken.push(format!("a payout for a {:?} order", order.status));
+    }
+    let due = if charged && !gone { amount } else { 0 };
+    if payout.amount.minor() != due || payout.net.minor() + payout.fee.minor() != due || payout.fee > payout.amount {
+        broken.push(format!("payout {} = {} + {} for a sale of {due}", payout.amount, payout.net, payout.fee));
+    }
+    if (due == 0) != (payout.status == PayoutStatus::Cancelled) {
+        broken.push(format!("payout {:?} for a sale of {due}", payout.status));
+    }
+    if order.status == OrderStatus::Disputed && !payout.held_for.contains(&HoldReason::Dispute) {
+        broken.push(format!("disputed, its payout {:?} for {:?}", payout.status, payout.held_for));
     }
     broken
 }

@@ -1,9 +1,9 @@
-//! The order rules, and the payments table, on every store: the embedded store and
+//! The order rules, and the payments and payouts tables, on every store: the embedded store and
 //! DynamoDB (on moto server). One live reservation per ticket, decided by one conditional
 //! change; stale work is harmless.
 
 use ::embedded::EmbeddedStore;
-use domain::testing::{orders as suite, payments};
+use domain::testing::{orders as suite, payments, payouts};
 
 macro_rules! order_store_conformance {
     ($adapter:ident, $store:expr) => {
@@ -58,6 +58,16 @@ macro_rules! order_store_conformance {
             #[tokio::test]
             async fn a_payment_is_found_by_its_order_and_by_its_intent_and_is_one_per_order() {
                 payments::a_payment_is_found_by_its_order_and_by_its_intent_and_is_one_per_order($store).await;
+            }
+
+            #[tokio::test]
+            async fn a_payout_is_one_per_order_and_written_with_its_order() {
+                payouts::a_payout_is_one_per_order_and_written_with_its_order($store).await;
+            }
+
+            #[tokio::test]
+            async fn a_sellers_payouts_page_newest_order_first() {
+                payouts::a_sellers_payouts_page_newest_order_first($store).await;
             }
         }
     };

@@ -692,3 +692,64 @@ async fn cancelling_an_order_cancels_its_intent_so_the_browser_can_no_longer_pay
     assert!(payment.get("clientSecret").is_none(), "nor is it handed out: {payment}");
     assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "available");
 }
+
+/// The seller's payouts, signed in as the seller of `ordered`.
+async fn payouts_of_seller(app: &TestApp) -> Vec<Value> {
+    let seller = app.signin("seller@example.com", "correct horse battery").await.session_cookie().expect("signed in");
+    let reply = app.with_session(Method::GET, "/api/payouts", &seller, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_sale_gives_its_seller_one_payout_of_the_price_less_the_agreed_fee() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id, intent) = sold(&app).await;
+    let payouts = payouts_of_seller(&app).await;
+    let [payout] = payouts.as_slice() else { panic!("one payout per sale: {payouts:?}") };
+    // 45.00 at 5 % plus 0.50: a fee of 2.75.
+    assert_eq!(
+        (&payout["orderId"], &payout["ticketId"], &payout["amount"], &payout["fee"], &payout["net"]),
+        (&json!(order_id), &json!(ticket_id), &json!(45.0), &json!(2.75), &json!(42.25))
+    );
+    assert_eq!((payout["status"].as_str(), payout["currency"].as_str()), (Some("scheduled"), Some("usd")));
+    let release: chrono::DateTime<chrono::Utc> = payout["releaseAt"].as_str().unwrap().parse().unwrap();
+    let created: chrono::DateTime<chrono::Utc> = payout["createdAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(release - created, chrono::Duration::days(3), "no date: three days after the sale");
+
+    // The buyer sold nothing; a redelivered success makes no second payout.
+    let mine = app.with_session(Method::GET, "/api/payouts", &buyer, None).await;
+    assert_eq!((mine.status, mine.body.clone()), (200, json!([])));
+    assert_eq!(deliver_signed(&app, &succeeded_now("evt_again", &intent, &order_id)).await.status, 200);
+    assert_eq!(payouts_of_seller(&app).await.len(), 1);
+    assert_eq!(app.get("/api/payouts").await.status, 401);
+}
+
+#[tokio::test]
+async fn refunds_and_disputes_before_release_change_the_payout_in_the_same_change_as_the_sale() {
+    let app = spawn_app().await;
+    let (_, _, _, intent) = sold(&app).await;
+    let intent = intent.as_str();
+    let payout = || async { payouts_of_seller(&app).await.remove(0) };
+
+    // 10.00 back: the fee is taken on the 35.00 left (1.75 + 0.50).
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_partial", intent, 1000)).await.status, 200);
+    let partly = payout().await;
+    assert_eq!((&partly["amount"], &partly["fee"], &partly["net"]), (&json!(35.0), &json!(2.25), &json!(32.75)));
+    assert_eq!(partly["status"], "scheduled");
+
+    let opened = dispute("evt_dispute", "charge.dispute.created", intent, "needs_response");
+    assert_eq!(deliver_signed(&app, &opened).await.status, 200);
+    let held = payout().await;
+    assert_eq!((held["status"].as_str(), &held["heldFor"]), (Some("held"), &json!(["dispute"])));
+    let won = dispute("evt_won", "charge.dispute.closed", intent, "won");
+    assert_eq!(deliver_signed(&app, &won).await.status, 200);
+    assert_eq!((payout().await["status"].as_str(), &payout().await["heldFor"]), (Some("scheduled"), &json!([])));
+
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_full", intent, 4500)).await.status, 200);
+    let cancelled = payout().await;
+    assert_eq!(
+        (cancelled["status"].as_str(), &cancelled["amount"], &cancelled["fee"], &cancelled["net"]),
+        (Some("cancelled"), &json!(0.0), &json!(0.0), &json!(0.0))
+    );
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_adapters::{
-    DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoTickets, DynamoUsers, Outbox,
+    DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoTickets, DynamoUsers, Outbox,
 };
 use domain::config::{Env, FromEnv};
 use local::{FALLBACK, ROUTES};
@@ -273,6 +273,13 @@ fn stripe_keys_come_from_secrets_manager_and_the_payments_table_is_keyed_by_orde
     let index = &payments["GlobalSecondaryIndexes"][0];
     assert_eq!(index["IndexName"].as_str(), Some(DynamoPayments::INTENT_INDEX));
     assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayments::INTENT));
+    let payouts = &template["Resources"]["PayoutsTable"]["Properties"];
+    assert_eq!(payouts["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayouts::KEY));
+    let by_seller = &payouts["GlobalSecondaryIndexes"][0];
+    assert_eq!(by_seller["IndexName"].as_str(), Some(DynamoPayouts::SELLER_INDEX));
+    let keys: Vec<_> =
+        by_seller["KeySchema"].as_sequence().unwrap().iter().map(|key| key["AttributeName"].as_str()).collect();
+    assert_eq!(keys, [Some(DynamoPayouts::SELLER), Some(DynamoPayouts::KEY)]);
 }
 
 /// What a function's configuration reads: every variable, and those it requires.
@@ -285,7 +292,11 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
             "SESSION_SIGNING_KEY" => private.clone(),
             "SESSION_PUBLIC_KEYS" => format!("current={public}"),
             "STRIPE_PUBLISHABLE_KEY" => "pk_test_template".to_owned(),
-            _ if name.ends_with("_SECONDS") || name == "RESERVATION_TIMEOUT" || name.starts_with("MAX_") => {
+            _ if name.ends_with("_SECONDS")
+                || name == "RESERVATION_TIMEOUT"
+                || name.starts_with("MAX_")
+                || name.starts_with("PLATFORM_FEE_") =>
+            {
                 "60".to_owned()
             }
             _ => LONG_VALUE.to_owned(),
@@ -327,6 +338,7 @@ fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'stat
         payments_list,
         payments_reconcile,
         payments_webhook,
+        payouts_list,
         tickets_create,
         tickets_delete,
         tickets_get,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use domain::config::{ConfigError, Env, Secret};
+use domain::entities::PayoutTerms;
 use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
@@ -32,6 +33,8 @@ pub struct LocalConfig {
     pub reservation_timeout: ReservationTimeout,
     pub reservation_limit: ReservationLimit,
     pub reorder_cooldown: ReorderCooldown,
+    /// The fee and hold new listings are paid out on.
+    pub payout_terms: PayoutTerms,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
     /// What the browser client is told of payments: Stripe.js with `STRIPE_PUBLISHABLE_KEY`
@@ -50,7 +53,8 @@ impl LocalConfig {
     /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`, `MAX_OPEN_RESERVATIONS` (3),
     /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway) with
     /// `STRIPE_PUBLISHABLE_KEY` and `STRIPE_JS_URL` for the browser client,
-    /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`).
+    /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`), `PLATFORM_FEE_BPS` (500),
+    /// `PLATFORM_FEE_CENTS` (50) and `PAYOUT_HOLD_SECONDS` (three days).
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::process();
         let port = match env.optional("PORT") {
@@ -86,6 +90,7 @@ impl LocalConfig {
             reservation_timeout: env.load()?,
             reservation_limit: env.load()?,
             reorder_cooldown: env.load()?,
+            payout_terms: env.load()?,
             stripe,
             client,
             webhook_secret: WebhookSecret(Secret::new(
@@ -106,6 +111,7 @@ impl LocalConfig {
             reservation_limit: ReservationLimit::default(),
             // The suites order, cancel and order again freely; one test runs the default.
             reorder_cooldown: ReorderCooldown(Duration::ZERO),
+            payout_terms: PayoutTerms::default(),
             stripe: None,
             client: ClientConfig::test_gateway(),
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),

@@ -1,6 +1,6 @@
 //! Every function's handler over the embedded adapters, invoked by name as Lambda would.
 
-use domain::entities::{Intent, IntentRequest};
+use domain::entities::{Intent, IntentRequest, PayoutTerms};
 use domain::orders::{ReservationRules, ReservationTimeout};
 use domain::payments::GatewayEvent;
 use domain::ports::{GatewayEvents, PaymentGateway};
@@ -21,6 +21,7 @@ pub struct Functions {
     verifier: SessionVerifier,
     reservation_timeout: ReservationTimeout,
     reservation_rules: ReservationRules,
+    payout_terms: PayoutTerms,
     webhook_secret: WebhookSecret,
     client_config: ClientConfig,
 }
@@ -98,6 +99,7 @@ impl Functions {
             verifier: config.verifier.clone(),
             reservation_timeout: config.reservation_timeout,
             reservation_rules: ReservationRules { limit: config.reservation_limit, cooldown: config.reorder_cooldown },
+            payout_terms: config.payout_terms,
             webhook_secret: config.webhook_secret.clone(),
             client_config: config.client.clone(),
         })
@@ -134,7 +136,7 @@ impl Functions {
             "users-signin" => users_signin::handle(store, store, &Argon2Passwords, issuer, req).await,
             "users-signout" => users_signout::handle(req).await,
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
-            "tickets-create" => tickets_create::handle(store, sessions, req).await,
+            "tickets-create" => tickets_create::handle(store, sessions, self.payout_terms, req).await,
             "tickets-list" => tickets_list::handle(store, req).await,
             "tickets-get" => tickets_get::handle(store, req).await,
             "tickets-update" => tickets_update::handle(store, sessions, req).await,
@@ -150,6 +152,7 @@ impl Functions {
             "payments-create" => payments_create::handle(store, gateway, sessions, req).await,
             "client-config" => client_config::handle(&self.client_config, req).await,
             "payments-list" => payments_list::handle(store, sessions, req).await,
+            "payouts-list" => payouts_list::handle(store, sessions, req).await,
             "payments-webhook" => payments_webhook::handle(store, gateway, store, &self.webhook_secret, req).await,
             "not-found" => not_found::handle(req).await,
             _ => return None,

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use aws_adapters::{
-    DynamoChanges, DynamoSignInAttempts, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, SignInAttemptsTable,
-    TicketsTable, UsersTable,
+    DynamoChanges, DynamoSignInAttempts, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, PayoutsTable,
+    SignInAttemptsTable, TicketsTable, UsersTable,
 };
 use serde_json::Value;
 
@@ -17,8 +17,15 @@ use crate::stack::{Stack, logical_id_of};
 use crate::{moto, samples};
 
 /// The tables the samples' data lives in.
-const SEEDED_TABLES: [&str; 6] =
-    ["UsersTable", "SignInAttemptsTable", "TicketsTable", "OrdersTable", "PaymentsTable", "OutboxTable"];
+const SEEDED_TABLES: [&str; 7] = [
+    "UsersTable",
+    "SignInAttemptsTable",
+    "TicketsTable",
+    "OrdersTable",
+    "PaymentsTable",
+    "PayoutsTable",
+    "OutboxTable",
+];
 
 /// Where cargo put the functions' binaries, built once per process (a no-op when fresh).
 pub fn binaries() -> &'static Path {
@@ -115,6 +122,7 @@ async fn seed(stack: &Stack) {
     let changes = DynamoChanges::new(client, &OutboxTable(name("OutboxTable")))
         .with_tickets(&tickets)
         .with_orders(&orders)
-        .with_payments(&payments);
+        .with_payments(&payments)
+        .with_payouts(&PayoutsTable(name("PayoutsTable")));
     samples::seed(&users, &attempts, &changes).await;
 }

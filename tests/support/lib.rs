@@ -194,9 +194,9 @@ impl TestApp {
 /// The moto server `scripts/test` started.
 pub mod moto {
     use aws_adapters::{
-        Aws, DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoSignInAttempts,
-        DynamoTickets, DynamoUsers, EventBusName, InboxTable, NotificationsTable, OrdersTable, Outbox, OutboxTable,
-        PaymentsTable, SignInAttemptsTable, TicketsTable, UsersTable,
+        Aws, DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoPayouts,
+        DynamoSignInAttempts, DynamoTickets, DynamoUsers, EventBusName, InboxTable, NotificationsTable, OrdersTable,
+        Outbox, OutboxTable, PaymentsTable, PayoutsTable, SignInAttemptsTable, TicketsTable, UsersTable,
     };
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::types::{
@@ -303,7 +303,7 @@ pub mod moto {
 
     /// The DynamoDB stores of a payments function over fresh tickets, orders, payments and
     /// outbox tables, and a probe of the outbox.
-    pub type AllStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges>;
+    pub type AllStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
 
     pub async fn stores() -> (AllStores, DynamoOutboxProbe) {
         let client = dynamodb().await;
@@ -343,6 +343,16 @@ pub mod moto {
             )
             .await,
         );
+        let payouts = PayoutsTable(
+            create_table(
+                &client,
+                "payouts",
+                DynamoPayouts::KEY,
+                None,
+                &[(DynamoPayouts::SELLER_INDEX, DynamoPayouts::SELLER, Some(DynamoPayouts::KEY))],
+            )
+            .await,
+        );
         let outbox = OutboxTable(create_table(&client, "outbox", Outbox::KEY, None, &[]).await);
         let stores = Stores {
             tickets: DynamoTickets::new(client.clone(), &tickets),
@@ -351,7 +361,9 @@ pub mod moto {
             changes: DynamoChanges::new(client.clone(), &outbox)
                 .with_tickets(&tickets)
                 .with_orders(&orders)
-                .with_payments(&payments),
+                .with_payments(&payments)
+                .with_payouts(&payouts),
+            payouts: DynamoPayouts::new(client.clone(), &payouts),
         };
         (stores, DynamoOutboxProbe { client, table: outbox.0 })
     }

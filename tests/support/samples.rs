@@ -6,7 +6,7 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
-    Email, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Ticket, TicketStatus,
+    Email, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, Ticket, TicketStatus,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
@@ -127,6 +127,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
             version: 0,
             terms: 0,
             let_go: None,
+            payout_terms: Default::default(),
             created_at: Utc::now(),
         };
         change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());
@@ -153,6 +154,10 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         }));
     }
     change.payments.push(Write::Insert(payment(PAID_ORDER, PAID_INTENT, PaymentStatus::Succeeded)));
+    // The sale of the complete order, to be paid out to its ticket's seller.
+    let paid = change.orders.iter().map(Write::record).find(|order| order.id.as_str() == PAID_ORDER).expect("paid");
+    let sold = change.tickets.iter().map(Write::record).find(|ticket| ticket.id == paid.ticket.id).expect("sold");
+    change.payouts.push(Write::Insert(Payout::for_sale(paid, sold, Utc::now())));
     change.payments.push(Write::Insert(payment(PAYING_ORDER, PAYING_INTENT, PaymentStatus::Processing)));
     store.commit(&change).await.unwrap();
 }

@@ -10,6 +10,7 @@ async fn main() -> Result<(), edge::StartError> {
         orders: DynamoOrders::new(client.clone(), &orders),
         payments: DynamoPayments::new(client, &payments),
         changes: (),
+        payouts: (),
     };
     edge::serve_http(|req| payments_list::handle(&store, &sessions, req)).await
 }

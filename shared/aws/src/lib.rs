@@ -9,17 +9,17 @@ pub mod sqs;
 pub mod stores;
 
 pub use dynamodb::{
-    DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoSignInAttempts, DynamoTickets,
-    DynamoUsers, Outbox,
+    DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoSignInAttempts,
+    DynamoTickets, DynamoUsers, Outbox,
 };
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
     EventBusName, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable, PaymentsTable,
-    RelayDeadLetterQueue, ScheduleTarget, SignInAttemptsTable, TicketsTable, UsersTable,
+    PayoutsTable, RelayDeadLetterQueue, ScheduleTarget, SignInAttemptsTable, TicketsTable, UsersTable,
 };
 pub use scheduler::EventBridgeScheduler;
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
-pub use stores::{OrderWrites, PaymentWrites, TicketWrites};
+pub use stores::{OrderWrites, PaymentStores, PaymentWrites, TicketWrites};
 
 /// The AWS configuration of a function (region, credentials, endpoints), loaded once per
 /// cold start and shared by every client the function builds.

@@ -51,6 +51,11 @@ resource!(
     "PAYMENTS_TABLE"
 );
 resource!(
+    /// Sellers' payouts, one per complete order.
+    PayoutsTable,
+    "PAYOUTS_TABLE"
+);
+resource!(
     /// The outbox table every change stores its events in.
     OutboxTable,
     "OUTBOX_TABLE"

@@ -5,8 +5,8 @@ use aws_sdk_dynamodb::Client;
 use domain::config::{ConfigError, Env, FromEnv};
 use domain::ports::Stores;
 
-use crate::dynamodb::{DynamoChanges, DynamoOrders, DynamoPayments, DynamoTickets};
-use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, TicketsTable};
+use crate::dynamodb::{DynamoChanges, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoTickets};
+use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, PayoutsTable, TicketsTable};
 
 /// What changes tickets: the tickets table and the outbox.
 #[derive(Debug, Clone)]
@@ -28,6 +28,7 @@ impl TicketWrites {
             orders: (),
             payments: (),
             changes: DynamoChanges::new(client, &self.outbox).with_tickets(&self.tickets),
+            payouts: (),
         }
     }
 }
@@ -53,32 +54,38 @@ impl OrderWrites {
             orders: DynamoOrders::new(client.clone(), &self.orders),
             payments: (),
             changes: DynamoChanges::new(client, &self.outbox).with_tickets(&self.tickets).with_orders(&self.orders),
+            payouts: (),
         }
     }
 }
 
-/// What changes payments and the orders and tickets they complete: those three tables and
-/// the outbox.
+/// What changes payments, the orders and tickets they complete, and the payouts of those
+/// sales: those four tables and the outbox.
 #[derive(Debug, Clone)]
 pub struct PaymentWrites {
     pub orders: OrderWrites,
     pub payments: PaymentsTable,
+    pub payouts: PayoutsTable,
 }
 
 impl FromEnv for PaymentWrites {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self { orders: env.load()?, payments: env.load()? })
+        Ok(Self { orders: env.load()?, payments: env.load()?, payouts: env.load()? })
     }
 }
 
+/// The stores of [`PaymentWrites`].
+pub type PaymentStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
+
 impl PaymentWrites {
-    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges> {
+    pub fn stores(&self, client: Client) -> PaymentStores {
         let orders = self.orders.stores(client.clone());
         Stores {
             tickets: orders.tickets,
             orders: orders.orders,
-            payments: DynamoPayments::new(client, &self.payments),
-            changes: orders.changes.with_payments(&self.payments),
+            payments: DynamoPayments::new(client.clone(), &self.payments),
+            changes: orders.changes.with_payments(&self.payments).with_payouts(&self.payouts),
+            payouts: DynamoPayouts::new(client, &self.payouts),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)] // The operations below exist for their attributes.
 
-use domain::entities::{Email, Notification, OrderView, PaymentView, ReservationState, TicketView};
+use domain::entities::{Email, Notification, OrderView, PaymentView, PayoutView, ReservationState, TicketView};
 use domain::money::Money;
 use edge::auth::{CurrentUserBody, PublicUser};
 use edge::body::{NewAccount, OrderRequest, PaymentRequest, SignIn, TicketDraftBody};
@@ -96,6 +96,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         create_order, list_orders, get_order, cancel_order, get_expiration,
         list_notifications,
         create_payment, list_payments, stripe_webhook,
+        list_payouts,
         get_config,
     ),
     components(schemas(ErrorBody)),
@@ -106,6 +107,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         (name = "orders", description = "Reservations: an order holds its ticket until it lapses or is paid"),
         (name = "notifications", description = "What a user is told about their orders"),
         (name = "payments", description = "Paying for an order with Stripe"),
+        (name = "payouts", description = "What sellers are paid for their sales, and when"),
         (name = "client", description = "What a browser client needs to know"),
     ),
 )]
@@ -519,6 +521,26 @@ fn create_payment() {}
     security(("session" = []), ("bearer" = [])),
 )]
 fn list_payments() {}
+
+#[utoipa::path(
+    get, path = "/api/payouts", operation_id = "listPayouts", tag = "payouts",
+    summary = "One's payouts as a seller",
+    description = "One payout per sale: the price less what went back (`amount`), the platform's fee \
+        (`fee`, on the terms in force when the ticket was listed) and what the seller receives (`net`; \
+        `net + fee = amount`). It is `scheduled` until `releaseAt` (the event's date plus a hold, or \
+        the sale's for a ticket without a date), `held` while something holds it (`heldFor`), then \
+        `paid`; `reversed` when part of it was taken back after a refund (`reversed`), `cancelled` \
+        when the sale was refunded in full before.",
+    params(Page),
+    responses(
+        (status = 200, description = "A page, newest order first", body = Vec<PayoutView>,
+            headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows"))),
+        (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn list_payouts() {}
 
 /// A Stripe event, as Stripe posts it.
 #[derive(utoipa::ToSchema)]

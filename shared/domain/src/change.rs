@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::entities::{Holds, Order, Payment, Ticket};
+use crate::entities::{Holds, Order, Payment, Payout, Ticket};
 use crate::error::Result;
 use crate::events::{Event, EventType};
 
@@ -41,6 +41,17 @@ impl Record for Order {
 
 /// Payments are keyed by their order: one per order.
 impl Record for Payment {
+    fn key(&self) -> &str {
+        self.order_id.as_str()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// Payouts are keyed by their order: one per order.
+impl Record for Payout {
     fn key(&self) -> &str {
         self.order_id.as_str()
     }
@@ -109,6 +120,8 @@ pub struct Change {
     pub payments: Vec<Write<Payment>>,
     /// A buyer's open reservations, written with the order that adds one.
     pub holds: Vec<Write<Holds>>,
+    /// Sellers' payouts, written with the change of their order's money.
+    pub payouts: Vec<Write<Payout>>,
     pub events: Vec<Event>,
 }
 
@@ -124,11 +137,22 @@ impl Change {
         Ok(true)
     }
 
+    /// Adds `payout` as `update` makes it, if there is one and that changes it.
+    pub fn update_payout(&mut self, payout: Option<&Payout>, update: impl FnOnce(&Payout) -> Payout) {
+        if let Some(payout) = payout {
+            let updated = update(payout);
+            if &updated != payout {
+                self.payouts.push(Write::Update(updated));
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.tickets.is_empty()
             && self.orders.is_empty()
             && self.payments.is_empty()
             && self.holds.is_empty()
+            && self.payouts.is_empty()
             && self.events.is_empty()
     }
 }

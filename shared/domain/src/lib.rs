@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod orders;
 pub mod page;
 pub mod payments;
+pub mod payouts;
 pub mod ports;
 pub mod relay;
 pub mod tickets;

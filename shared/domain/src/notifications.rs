@@ -114,7 +114,7 @@ mod tests {
     fn what_each_event_notifies() {
         let now = "2026-11-26T10:00:00Z".parse().unwrap();
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
-        let ticket = Ticket::list(UserId::from("seller"), draft, now);
+        let ticket = Ticket::list(UserId::from("seller"), draft, Default::default(), now);
         let order = Order::place(UserId::from("buyer"), &ticket, now, Duration::from_secs(900)).unwrap();
         let intent = Intent {
             id: "pi_1".into(),

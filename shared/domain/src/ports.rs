@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::change::Change;
 use crate::entities::{
-    Email, Holds, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Ticket, TicketFilter,
-    User,
+    Email, Holds, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Payout, Ticket,
+    TicketFilter, User,
 };
 use crate::error::Result;
 use crate::events::Event;
@@ -106,6 +106,15 @@ pub trait PaymentStore: Send + Sync {
 
     /// The payment of a PaymentIntent.
     fn by_intent(&self, intent_id: &str) -> impl Future<Output = Result<Option<Payment>>> + Send;
+}
+
+/// Reads payouts: at most one per order.
+pub trait PayoutStore: Send + Sync {
+    /// The order's payout, read strongly consistent.
+    fn payout(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payout>>> + Send;
+
+    /// A seller's payouts, newest order first.
+    fn payouts(&self, seller: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Payout>>> + Send;
 }
 
 /// Commits [`Change`]s: every write at the version it expects, with its events (the
@@ -210,21 +219,24 @@ pub trait GatewayEvents: Send + Sync {
 }
 
 /// Every store a payment use case reads or writes.
-pub trait Store: TicketStore + OrderStore + PaymentStore + ChangeStore {}
+pub trait Store: TicketStore + OrderStore + PaymentStore + PayoutStore + ChangeStore {}
 
-impl<S: TicketStore + OrderStore + PaymentStore + ChangeStore> Store for S {}
+impl<S: TicketStore + OrderStore + PaymentStore + PayoutStore + ChangeStore> Store for S {}
 
 /// Stores that live apart (one per table) gathered into one value: each field serves its
 /// port, and `()` stands for a port a function does not use, so using it does not compile.
 #[derive(Debug, Clone, Default)]
-pub struct Stores<T = (), O = (), P = (), C = ()> {
+pub struct Stores<T = (), O = (), P = (), C = (), U = ()> {
     pub tickets: T,
     pub orders: O,
     pub payments: P,
     pub changes: C,
+    pub payouts: U,
 }
 
-impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync> TicketStore for Stores<T, O, P, C> {
+impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: Send + Sync> TicketStore
+    for Stores<T, O, P, C, U>
+{
     fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send {
         self.tickets.get(id)
     }
@@ -234,7 +246,9 @@ impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync> TicketStore
     }
 }
 
-impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync> OrderStore for Stores<T, O, P, C> {
+impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync, U: Send + Sync> OrderStore
+    for Stores<T, O, P, C, U>
+{
     fn get(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>>> + Send {
         self.orders.get(id)
     }
@@ -252,7 +266,9 @@ impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync> OrderStore f
     }
 }
 
-impl<T: Send + Sync, O: Send + Sync, P: PaymentStore, C: Send + Sync> PaymentStore for Stores<T, O, P, C> {
+impl<T: Send + Sync, O: Send + Sync, P: PaymentStore, C: Send + Sync, U: Send + Sync> PaymentStore
+    for Stores<T, O, P, C, U>
+{
     fn for_order(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payment>>> + Send {
         self.payments.for_order(order)
     }
@@ -262,8 +278,22 @@ impl<T: Send + Sync, O: Send + Sync, P: PaymentStore, C: Send + Sync> PaymentSto
     }
 }
 
-impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: ChangeStore> ChangeStore for Stores<T, O, P, C> {
+impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: ChangeStore, U: Send + Sync> ChangeStore
+    for Stores<T, O, P, C, U>
+{
     fn commit(&self, change: &Change) -> impl Future<Output = Result<()>> + Send {
         self.changes.commit(change)
+    }
+}
+
+impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: PayoutStore> PayoutStore
+    for Stores<T, O, P, C, U>
+{
+    fn payout(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payout>>> + Send {
+        self.payouts.payout(order)
+    }
+
+    fn payouts(&self, seller: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Payout>>> + Send {
+        self.payouts.payouts(seller, page)
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Write};
-use crate::entities::{Ticket, TicketDraft, TicketFilter, TicketStatus};
+use crate::entities::{PayoutTerms, Ticket, TicketDraft, TicketFilter, TicketStatus};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::{TicketId, UserId};
@@ -13,14 +13,15 @@ use crate::ports::{ChangeStore, TicketStore};
 const NOT_FOUND: Error = Error::NotFound("Ticket not found");
 const CHANGED: Error = Error::Conflict("Ticket was changed by another request");
 
-/// Lists a new ticket for `seller`.
+/// Lists a new ticket for `seller`, to be paid out on `terms` (those in force now).
 pub async fn create(
     store: &impl ChangeStore,
     seller: UserId,
     draft: TicketDraft,
+    terms: PayoutTerms,
     now: DateTime<Utc>,
 ) -> Result<Ticket> {
-    let ticket = Ticket::list(seller, draft, now);
+    let ticket = Ticket::list(seller, draft, terms, now);
     let change = Change {
         events: vec![ticket.event(EventType::TicketCreated, now)?],
         tickets: vec![Write::Insert(ticket.clone())],

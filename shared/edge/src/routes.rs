@@ -30,6 +30,7 @@ pub const ROUTES: &[Route] = &[
     Route { function: "payments-create", method: "POST", path: "/api/payments" },
     Route { function: "payments-list", method: "GET", path: "/api/payments" },
     Route { function: "payments-webhook", method: "POST", path: "/api/payments/webhook" },
+    Route { function: "payouts-list", method: "GET", path: "/api/payouts" },
     Route { function: "client-config", method: "GET", path: "/api/config" },
 ];
 

@@ -1,15 +1,15 @@
-//! Reading tickets, orders and payments: by key, and listings newest first (ids are ULIDs,
+//! Reading tickets, orders, payments and payouts: by key, and listings newest first (ids are ULIDs,
 //! so key order is creation order).
 
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::entities::{Holds, Order, Payment, Ticket, TicketFilter};
+use domain::entities::{Holds, Order, Payment, Payout, Ticket, TicketFilter};
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::page::{Page, PageRequest};
-use domain::ports::{OrderStore, PaymentStore, TicketStore};
+use domain::ports::{OrderStore, PaymentStore, PayoutStore, TicketStore};
 use redb::{ReadTransaction, ReadableTable};
 
-use crate::store::{EmbeddedStore, HOLDS, ORDERS, PAYMENTS, TICKETS, Table, decode, open_readable, storage};
+use crate::store::{EmbeddedStore, HOLDS, ORDERS, PAYMENTS, PAYOUTS, TICKETS, Table, decode, open_readable, storage};
 
 /// Records of `table` kept by `keep`, highest key first, one page's worth after the key
 /// `page.after`; `key` gives a record's key.
@@ -104,6 +104,26 @@ impl PaymentStore for EmbeddedStore {
                 }
             }
             Ok(None)
+        })
+        .await
+    }
+}
+
+impl PayoutStore for EmbeddedStore {
+    async fn payout(&self, order: &OrderId) -> Result<Option<Payout>> {
+        EmbeddedStore::get(self, PAYOUTS, order.to_string()).await
+    }
+
+    async fn payouts(&self, seller: &UserId, page: &PageRequest) -> Result<Page<Payout>> {
+        let (seller, page) = (seller.clone(), page.clone());
+        self.read(move |txn| {
+            newest_first(
+                txn,
+                PAYOUTS,
+                &page,
+                |payout: &Payout| payout.seller == seller,
+                |payout| payout.order_id.to_string(),
+            )
         })
         .await
     }

@@ -16,6 +16,8 @@ pub(crate) const TICKETS: Table = TableDefinition::new("tickets");
 pub(crate) const ORDERS: Table = TableDefinition::new("orders");
 /// Payments, keyed by order id (one per order).
 pub(crate) const PAYMENTS: Table = TableDefinition::new("payments");
+/// Sellers' payouts, keyed by order id (one per order).
+pub(crate) const PAYOUTS: Table = TableDefinition::new("payouts");
 /// Pending expiry schedules, keyed by order id.
 pub(crate) const SCHEDULES: Table = TableDefinition::new("schedules");
 /// Notifications, keyed `user id/notification id`.

@@ -20,9 +20,10 @@ use domain::{Error, Result};
 use super::orders::DynamoOrders;
 use super::outbox::Outbox;
 use super::payments::DynamoPayments;
+use super::payouts::DynamoPayouts;
 use super::table::{Item, encode, n, s};
 use super::tickets::DynamoTickets;
-use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, TicketsTable};
+use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, PayoutsTable, TicketsTable};
 
 /// The tables a function's changes write: always the outbox, and those of the records it
 /// changes. A change touching a table the function was not given is an internal error.
@@ -33,11 +34,12 @@ pub struct DynamoChanges {
     tickets: Option<String>,
     orders: Option<String>,
     payments: Option<String>,
+    payouts: Option<String>,
 }
 
 impl DynamoChanges {
     pub fn new(client: Client, outbox: &OutboxTable) -> Self {
-        Self { client, outbox: Outbox::new(outbox), tickets: None, orders: None, payments: None }
+        Self { client, outbox: Outbox::new(outbox), tickets: None, orders: None, payments: None, payouts: None }
     }
 
     pub fn with_tickets(self, table: &TicketsTable) -> Self {
@@ -50,6 +52,10 @@ impl DynamoChanges {
 
     pub fn with_payments(self, table: &PaymentsTable) -> Self {
         Self { payments: Some(table.name().to_owned()), ..self }
+    }
+
+    pub fn with_payouts(self, table: &PayoutsTable) -> Self {
+        Self { payouts: Some(table.name().to_owned()), ..self }
     }
 
     fn items(&self, change: &Change) -> Result<Vec<TransactWriteItem>> {
@@ -81,6 +87,11 @@ impl DynamoChanges {
             let table = table(&self.orders, OrdersTable::VARIABLE)?;
             let key = DynamoOrders::holds_key(write.record().key());
             items.push(conditional(table, (DynamoOrders::KEY, key), write, DynamoOrders::holds_item)?);
+        }
+        for write in &change.payouts {
+            let table = table(&self.payouts, PayoutsTable::VARIABLE)?;
+            let item = |payout: &_| encode(payout, "a payout");
+            items.push(conditional(table, (DynamoPayouts::KEY, write.record().key().to_owned()), write, item)?);
         }
         for event in &change.events {
             items.push(self.outbox.put(event)?);
@@ -144,6 +155,7 @@ pub fn client_request_token(change: &Change) -> String {
     writes(&change.orders, &mut hasher);
     writes(&change.payments, &mut hasher);
     writes(&change.holds, &mut hasher);
+    writes(&change.payouts, &mut hasher);
     let first = hasher.finish();
     first.hash(&mut hasher);
     format!("c-{first:016x}{:016x}", hasher.finish())

@@ -8,6 +8,8 @@ mod holds;
 mod notification;
 mod order;
 mod payment;
+mod payout;
+mod payout_terms;
 mod ticket;
 mod user;
 
@@ -22,5 +24,7 @@ pub use payment::{
     Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView,
     cancel_key, refund_key,
 };
+pub use payout::{HoldReason, Payout, PayoutState, PayoutStatus, PayoutView};
+pub use payout_terms::{DEFAULT_HOLD_SECONDS, PayoutTerms};
 pub use ticket::{LetGo, Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

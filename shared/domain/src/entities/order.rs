@@ -244,7 +244,7 @@ mod tests {
 
     fn order() -> Order {
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
-        let ticket = Ticket::list(UserId::from("seller"), draft, Utc::now());
+        let ticket = Ticket::list(UserId::from("seller"), draft, Default::default(), Utc::now());
         Order::place(UserId::from("buyer"), &ticket, "2026-11-26T10:00:00Z".parse().unwrap(), Duration::from_secs(900))
             .unwrap()
     }

@@ -10,6 +10,7 @@ use crate::ids::{OrderId, TicketId, UserId};
 use crate::money::{self, Money};
 use crate::time::timestamp;
 
+use super::payout_terms::PayoutTerms;
 use super::user::trim_ascii_space;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,9 @@ pub struct Ticket {
     /// wait a cool-down before ordering it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub let_go: Option<LetGo>,
+    /// The fee and hold its seller agreed to when listing it: its sale is paid out on them.
+    #[serde(default = "PayoutTerms::before_fees")]
+    pub payout_terms: PayoutTerms,
     pub created_at: DateTime<Utc>,
 }
 
@@ -130,8 +134,8 @@ pub struct TicketView<'a> {
 }
 
 impl Ticket {
-    /// A new listing of `seller`'s, available.
-    pub fn list(seller: UserId, draft: TicketDraft, now: DateTime<Utc>) -> Ticket {
+    /// A new listing of `seller`'s, available, to be paid out on `terms`.
+    pub fn list(seller: UserId, draft: TicketDraft, terms: PayoutTerms, now: DateTime<Utc>) -> Ticket {
         Ticket {
             id: TicketId::generate(),
             title: draft.title,
@@ -146,6 +150,7 @@ impl Ticket {
             version: 0,
             terms: 0,
             let_go: None,
+            payout_terms: terms,
             created_at: now,
         }
     }
@@ -286,7 +291,7 @@ mod tests {
 
     fn concert() -> Ticket {
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(1999), date: None, venue: None };
-        Ticket::list(UserId::from("01JSELLER"), draft, "2026-11-26T09:30:00Z".parse().unwrap())
+        Ticket::list(UserId::from("01JSELLER"), draft, Default::default(), "2026-11-26T09:30:00Z".parse().unwrap())
     }
 
     #[test]

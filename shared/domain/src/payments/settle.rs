@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Write};
 use crate::entities::{
-    CancelReason, Charge, DisputeStatus, Order, OrderStatus, Payment, PaymentStatus, Ticket, TicketStatus,
+    CancelReason, Charge, DisputeStatus, HoldReason, Order, OrderStatus, Payment, PaymentStatus, Payout, PayoutStatus,
+    Ticket, TicketStatus,
 };
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::OrderId;
 use crate::money::Money;
-use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store, TicketStore};
+use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, PayoutStore, Store, TicketStore};
 
 /// Whether a payment made at `paid_at` may complete `order`, whose ticket is now `ticket`:
 /// it was made before the reservation lapsed, the ticket is still the order's or free again
@@ -112,7 +113,12 @@ async fn complete(
     let paid = if payment.is_disputed() { order.complete().dispute() } else { order.complete() };
     let sold = ticket.sell_to(&order.id);
     let succeeded = payment.succeed();
+    let mut payout = Payout::for_sale(order, ticket, now);
+    if payment.is_disputed() {
+        payout = Payout { status: PayoutStatus::Held, held_for: vec![HoldReason::Dispute], ..payout };
+    }
     let change = Change {
+        payouts: vec![Write::Insert(payout)],
         events: vec![
             succeeded.event(EventType::PaymentSucceeded, now)?,
             paid.event(EventType::OrderCompleted, now)?,
@@ -216,7 +222,7 @@ pub async fn record_failure(
 /// settles the payment as refunded and ends its order as `refunded` (see
 /// [`refund_order`]) in the same change, and is announced (its buyer is notified).
 pub async fn record_refund(
-    store: &(impl OrderStore + PaymentStore + TicketStore + ChangeStore),
+    store: &(impl OrderStore + PaymentStore + TicketStore + PayoutStore + ChangeStore),
     intent_id: &str,
     refund_id: Option<String>,
     amount_refunded: Money,
@@ -230,7 +236,11 @@ pub async fn record_refund(
     if !full {
         let partly = payment.refund_partly(refund_id, amount_refunded);
         tracing::info!(payment = %payment.id, %amount_refunded, "a partial refund was recorded; the sale stands");
-        return store.commit(&Change { payments: vec![Write::Update(partly)], ..Change::default() }).await;
+        let mut change = Change { payments: vec![Write::Update(partly)], ..Change::default() };
+        let left = Money::from_minor(payment.amount.minor() - amount_refunded.minor());
+        let payout = store.payout(&payment.order_id).await?;
+        change.update_payout(payout.as_ref(), |payout| payout.refunded_to(left, now));
+        return store.commit(&change).await;
     }
     let refunded = payment.refund(refund_id);
     let mut change = Change {
@@ -250,7 +260,7 @@ pub async fn record_refund(
 /// payment `refunded`, the order `refunded`). A report of what is already known, or of an
 /// opening after the decision (deliveries come in any order), changes nothing.
 pub async fn record_dispute(
-    store: &(impl OrderStore + PaymentStore + TicketStore + ChangeStore),
+    store: &(impl OrderStore + PaymentStore + TicketStore + PayoutStore + ChangeStore),
     intent_id: &str,
     dispute: &str,
     status: DisputeStatus,
@@ -269,12 +279,16 @@ pub async fn record_dispute(
             if let Some(order) = order.filter(|order| order.status == OrderStatus::Complete) {
                 change.orders.push(Write::Update(order.dispute()));
             }
+            let payout = store.payout(&payment.order_id).await?;
+            change.update_payout(payout.as_ref(), |payout| payout.hold(HoldReason::Dispute));
             change.payments.push(Write::Update(recorded));
         }
         DisputeStatus::Won => {
             if let Some(order) = order.filter(|order| order.status == OrderStatus::Disputed) {
                 change.orders.push(Write::Update(order.dispute_won()));
             }
+            let payout = store.payout(&payment.order_id).await?;
+            change.update_payout(payout.as_ref(), |payout| payout.unhold(HoldReason::Dispute));
             change.payments.push(Write::Update(recorded));
         }
         DisputeStatus::Lost if payment.status == PaymentStatus::Refunded => {
@@ -295,9 +309,10 @@ pub async fn record_dispute(
 
 /// Adds to `change` what the full refund of its payment does to `order`: an open, complete
 /// or disputed order ends `refunded`; a ticket the open order held is for sale again, a sold
-/// one stays off the market. A cancelled or refunded order stays as it is.
+/// one stays off the market; the sale's payout is cancelled, or, paid already, its transfer
+/// is to be reversed. A cancelled or refunded order stays as it is.
 pub(crate) async fn refund_order(
-    store: &impl TicketStore,
+    store: &(impl TicketStore + PayoutStore),
     order: &Order,
     change: &mut Change,
     now: DateTime<Utc>,
@@ -307,6 +322,9 @@ pub(crate) async fn refund_order(
     }
     if order.is_open() {
         change.let_go(TicketStore::get(store, &order.ticket.id).await?.as_ref(), order, now)?;
+    } else {
+        let payout = store.payout(&order.id).await?;
+        change.update_payout(payout.as_ref(), |payout| payout.refunded_to(Money::ZERO, now));
     }
     change.orders.push(Write::Update(order.refunded(now)));
     Ok(())
@@ -340,7 +358,7 @@ mod tests {
     #[test]
     fn who_may_complete() {
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
-        let listed = Ticket::list(UserId::from("seller"), draft, Utc::now());
+        let listed = Ticket::list(UserId::from("seller"), draft, Default::default(), Utc::now());
         let placed = "2026-11-26T10:00:00Z".parse().unwrap();
         let order = Order::place(UserId::from("buyer"), &listed, placed, Duration::from_secs(900)).unwrap();
         let other = Order::place(UserId::from("other"), &listed, placed, Duration::from_secs(900)).unwrap();

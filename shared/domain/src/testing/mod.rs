@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod payouts;
 pub mod users;
 
 use std::future::Future;
@@ -106,6 +107,7 @@ pub fn ticket(seller: &str, title: &str) -> Ticket {
         version: 0,
         terms: 0,
         let_go: None,
+        payout_terms: Default::default(),
         created_at: Utc::now(),
     }
 }
