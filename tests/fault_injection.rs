@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use domain::change::Change;
 use domain::entities::{
     Holds, Intent, IntentRequest, IntentStatus, Notification, Order, OrderStatus, Payment, PaymentStatus, Payout,
-    Ticket, TicketFilter, TicketStatus,
+    PayoutAccount, Ticket, TicketFilter, TicketStatus,
 };
 use domain::events::Event;
 use domain::ids::{OrderId, TicketId, UserId};
@@ -142,6 +142,18 @@ impl PayoutStore for Faulty<EmbeddedStore> {
 
     async fn payouts(&self, seller: &UserId, page: &PageRequest) -> Result<Page<Payout>> {
         self.inner.payouts(seller, page).await
+    }
+
+    async fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Payout>> {
+        self.inner.due(cutoff, limit).await
+    }
+
+    async fn account(&self, seller: &UserId) -> Result<Option<PayoutAccount>> {
+        self.inner.account(seller).await
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> Result<Option<PayoutAccount>> {
+        self.inner.account_by_id(account_id).await
     }
 }
 

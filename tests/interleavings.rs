@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::change::Change;
 use domain::entities::{
     DisputeStatus, HoldReason, Holds, Intent, IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus,
-    Payout, PayoutStatus, Ticket, TicketDraft, TicketFilter, TicketStatus,
+    Payout, PayoutAccount, PayoutStatus, Ticket, TicketDraft, TicketFilter, TicketStatus,
 };
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::money::Money;
@@ -120,6 +120,21 @@ impl PayoutStore for Stepped<EmbeddedStore> {
     async fn payouts(&self, seller: &UserId, page: &PageRequest) -> Result<Page<Payout>> {
         self.point().await;
         self.inner.payouts(seller, page).await
+    }
+
+    async fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Payout>> {
+        self.point().await;
+        self.inner.due(cutoff, limit).await
+    }
+
+    async fn account(&self, seller: &UserId) -> Result<Option<PayoutAccount>> {
+        self.point().await;
+        self.inner.account(seller).await
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> Result<Option<PayoutAccount>> {
+        self.point().await;
+        self.inner.account_by_id(account_id).await
     }
 }
 

@@ -69,6 +69,16 @@ macro_rules! order_store_conformance {
             async fn a_sellers_payouts_page_newest_order_first() {
                 payouts::a_sellers_payouts_page_newest_order_first($store).await;
             }
+
+            #[tokio::test]
+            async fn due_payouts_are_those_whose_release_came_and_unfinished_claims_soonest_first() {
+                payouts::due_payouts_are_those_whose_release_came_and_unfinished_claims_soonest_first($store).await;
+            }
+
+            #[tokio::test]
+            async fn a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id() {
+                payouts::a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id($store).await;
+            }
         }
     };
 }

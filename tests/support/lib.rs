@@ -236,7 +236,8 @@ pub mod moto {
 
     /// An attribute as `template.yaml` defines it: the reservation's end is a number.
     fn attribute(name: &str) -> AttributeDefinition {
-        let kind = if name == DynamoOrders::OPEN_UNTIL { ScalarAttributeType::N } else { ScalarAttributeType::S };
+        let numbers = [DynamoOrders::OPEN_UNTIL, DynamoPayouts::DUE_AT];
+        let kind = if numbers.contains(&name) { ScalarAttributeType::N } else { ScalarAttributeType::S };
         AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build().expect("complete attribute")
     }
 
@@ -349,7 +350,11 @@ pub mod moto {
                 "payouts",
                 DynamoPayouts::KEY,
                 None,
-                &[(DynamoPayouts::SELLER_INDEX, DynamoPayouts::SELLER, Some(DynamoPayouts::KEY))],
+                &[
+                    (DynamoPayouts::SELLER_INDEX, DynamoPayouts::SELLER, Some(DynamoPayouts::KEY)),
+                    (DynamoPayouts::DUE_INDEX, DynamoPayouts::DUE, Some(DynamoPayouts::DUE_AT)),
+                    (DynamoPayouts::ACCOUNT_INDEX, DynamoPayouts::ACCOUNT, None),
+                ],
             )
             .await,
         );

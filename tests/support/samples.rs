@@ -157,7 +157,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
     // The sale of the complete order, to be paid out to its ticket's seller.
     let paid = change.orders.iter().map(Write::record).find(|order| order.id.as_str() == PAID_ORDER).expect("paid");
     let sold = change.tickets.iter().map(Write::record).find(|ticket| ticket.id == paid.ticket.id).expect("sold");
-    change.payouts.push(Write::Insert(Payout::for_sale(paid, sold, Utc::now())));
+    change.payouts.push(Write::Insert(Payout::for_sale(paid, sold, PAID_INTENT, Utc::now())));
     change.payments.push(Write::Insert(payment(PAYING_ORDER, PAYING_INTENT, PaymentStatus::Processing)));
     store.commit(&change).await.unwrap();
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::entities::{Holds, Order, Payment, Payout, Ticket};
+use crate::entities::{Holds, Order, Payment, Payout, PayoutAccount, Ticket};
 use crate::error::Result;
 use crate::events::{Event, EventType};
 
@@ -54,6 +54,17 @@ impl Record for Payment {
 impl Record for Payout {
     fn key(&self) -> &str {
         self.order_id.as_str()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// Payout accounts are keyed by their seller: one per seller.
+impl Record for PayoutAccount {
+    fn key(&self) -> &str {
+        self.user_id.as_str()
     }
 
     fn version(&self) -> u64 {
@@ -122,6 +133,8 @@ pub struct Change {
     pub holds: Vec<Write<Holds>>,
     /// Sellers' payouts, written with the change of their order's money.
     pub payouts: Vec<Write<Payout>>,
+    /// Sellers' payout accounts.
+    pub accounts: Vec<Write<PayoutAccount>>,
     pub events: Vec<Event>,
 }
 
@@ -153,6 +166,7 @@ impl Change {
             && self.payments.is_empty()
             && self.holds.is_empty()
             && self.payouts.is_empty()
+            && self.accounts.is_empty()
             && self.events.is_empty()
     }
 }

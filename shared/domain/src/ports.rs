@@ -7,12 +7,13 @@ use chrono::{DateTime, Utc};
 
 use crate::change::Change;
 use crate::entities::{
-    Email, Holds, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Payout, Ticket,
-    TicketFilter, User,
+    AccountState, Email, Holds, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Payout,
+    PayoutAccount, Reversal, Ticket, TicketFilter, TransferRequest, User,
 };
 use crate::error::Result;
 use crate::events::Event;
 use crate::ids::{OrderId, TicketId, UserId};
+use crate::money::Money;
 use crate::page::{Page, PageRequest};
 
 pub trait UserStore: Send + Sync {
@@ -115,6 +116,16 @@ pub trait PayoutStore: Send + Sync {
 
     /// A seller's payouts, newest order first.
     fn payouts(&self, seller: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Payout>>> + Send;
+
+    /// Payouts with work due before `cutoff`: scheduled ones whose release time has come, and
+    /// claimed transfers or reversals not finished; soonest first, `limit` at most.
+    fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Payout>>> + Send;
+
+    /// The seller's payout account, read strongly consistent.
+    fn account(&self, seller: &UserId) -> impl Future<Output = Result<Option<PayoutAccount>>> + Send;
+
+    /// The payout account with the provider's id `account_id`.
+    fn account_by_id(&self, account_id: &str) -> impl Future<Output = Result<Option<PayoutAccount>>> + Send;
 }
 
 /// Commits [`Change`]s: every write at the version it expects, with its events (the
@@ -211,6 +222,42 @@ pub trait PaymentGateway: Send + Sync {
     fn cancel_intent(&self, intent_id: &str) -> impl Future<Output = Result<Intent>> + Send;
 }
 
+/// The payout side of the provider (Stripe Connect): sellers' payout accounts, the transfers
+/// of their share, and reversals of those.
+pub trait PayoutGateway: Send + Sync {
+    /// The seller's payout account, created once: asking again returns the same one
+    /// (idempotency key derived from the seller).
+    fn create_account(&self, seller: &UserId) -> impl Future<Output = Result<String>> + Send;
+
+    fn account(&self, account: &str) -> impl Future<Output = Result<AccountState>> + Send;
+
+    /// A fresh link to the provider's onboarding of `account`, which sends the seller back
+    /// to `return_url` when done (to `refresh_url` when the link has expired).
+    fn onboarding_link(
+        &self,
+        account: &str,
+        return_url: &str,
+        refresh_url: &str,
+    ) -> impl Future<Output = Result<String>> + Send;
+
+    /// A link to the account's own dashboard at the provider.
+    fn dashboard_link(&self, account: &str) -> impl Future<Output = Result<String>> + Send;
+
+    /// Transfers a seller's share, once per order (asking again returns the same transfer).
+    fn transfer(&self, request: &TransferRequest<'_>) -> impl Future<Output = Result<String>> + Send;
+
+    /// The transfer made for `order`, if any: what a claim older than the provider keeps
+    /// idempotency keys looks up before it transfers.
+    fn transfer_of(&self, order: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Takes back `amount` of `transfer`, once per `key`; what the account could not cover
+    /// is not taken back (the reversal says how much was).
+    fn reverse(&self, transfer: &str, amount: Money, key: &str) -> impl Future<Output = Result<Reversal>> + Send;
+
+    /// The reversals of `transfer` so far, oldest first.
+    fn reversals_of(&self, transfer: &str) -> impl Future<Output = Result<Vec<Reversal>>> + Send;
+}
+
 /// The provider's own record of what happened to payments (Stripe's events), read to apply
 /// what its webhook failed to deliver.
 pub trait GatewayEvents: Send + Sync {
@@ -295,5 +342,17 @@ impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: PayoutSt
 
     fn payouts(&self, seller: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Payout>>> + Send {
         self.payouts.payouts(seller, page)
+    }
+
+    fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Payout>>> + Send {
+        self.payouts.due(cutoff, limit)
+    }
+
+    fn account(&self, seller: &UserId) -> impl Future<Output = Result<Option<PayoutAccount>>> + Send {
+        self.payouts.account(seller)
+    }
+
+    fn account_by_id(&self, account_id: &str) -> impl Future<Output = Result<Option<PayoutAccount>>> + Send {
+        self.payouts.account_by_id(account_id)
     }
 }

@@ -8,7 +8,9 @@ use redb::WriteTransaction;
 
 use redb::ReadableTable;
 
-use crate::store::{EmbeddedStore, HOLDS, ORDERS, OUTBOX, PAYMENTS, PAYOUTS, TICKETS, Table, encode, storage};
+use crate::store::{
+    EmbeddedStore, HOLDS, ORDERS, OUTBOX, PAYMENTS, PAYOUT_ACCOUNTS, PAYOUTS, TICKETS, Table, encode, storage,
+};
 
 /// One write, encoded: its key, the version it expects, and the record (`None`: delete).
 struct Encoded {
@@ -62,6 +64,7 @@ impl ChangeStore for EmbeddedStore {
         let payments = encoded(&change.payments)?;
         let holds = encoded(&change.holds)?;
         let payouts = encoded(&change.payouts)?;
+        let accounts = encoded(&change.accounts)?;
         let events =
             change.events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
         self.write(move |txn| {
@@ -70,6 +73,7 @@ impl ChangeStore for EmbeddedStore {
             apply(txn, PAYMENTS, &payments)?;
             apply(txn, HOLDS, &holds)?;
             apply(txn, PAYOUTS, &payouts)?;
+            apply(txn, PAYOUT_ACCOUNTS, &accounts)?;
             let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
             for (id, event) in &events {
                 outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;

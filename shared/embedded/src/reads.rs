@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::entities::{Holds, Order, Payment, Payout, Ticket, TicketFilter};
+use domain::entities::{Holds, Order, Payment, Payout, PayoutAccount, Ticket, TicketFilter};
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::{OrderStore, PaymentStore, PayoutStore, TicketStore};
 use redb::{ReadTransaction, ReadableTable};
 
-use crate::store::{EmbeddedStore, HOLDS, ORDERS, PAYMENTS, PAYOUTS, TICKETS, Table, decode, open_readable, storage};
+use crate::store::{
+    EmbeddedStore, HOLDS, ORDERS, PAYMENTS, PAYOUT_ACCOUNTS, PAYOUTS, TICKETS, Table, decode, open_readable, storage,
+};
 
 /// Records of `table` kept by `keep`, highest key first, one page's worth after the key
 /// `page.after`; `key` gives a record's key.
@@ -127,4 +129,37 @@ impl PayoutStore for EmbeddedStore {
         })
         .await
     }
+
+    async fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Payout>> {
+        self.read(move |txn| {
+            let mut due: Vec<Payout> =
+                all(txn, PAYOUTS)?.into_iter().filter(|payout: &Payout| payout.is_due(cutoff)).collect();
+            due.sort_by_key(|payout| payout.claimed_at.unwrap_or(payout.release_at));
+            due.truncate(limit);
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn account(&self, seller: &UserId) -> Result<Option<PayoutAccount>> {
+        EmbeddedStore::get(self, PAYOUT_ACCOUNTS, seller.to_string()).await
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> Result<Option<PayoutAccount>> {
+        let account_id = account_id.to_owned();
+        self.read(move |txn| {
+            Ok(all(txn, PAYOUT_ACCOUNTS)?.into_iter().find(|account: &PayoutAccount| account.account_id == account_id))
+        })
+        .await
+    }
+}
+
+/// Every record of `table`.
+fn all<T: serde::de::DeserializeOwned>(txn: &ReadTransaction, table: Table) -> Result<Vec<T>> {
+    let Some(records) = open_readable(txn, table)? else { return Ok(Vec::new()) };
+    let mut all = Vec::new();
+    for entry in records.iter().map_err(storage)? {
+        all.push(decode(entry.map_err(storage)?.1.value())?);
+    }
+    Ok(all)
 }

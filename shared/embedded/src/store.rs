@@ -18,6 +18,8 @@ pub(crate) const ORDERS: Table = TableDefinition::new("orders");
 pub(crate) const PAYMENTS: Table = TableDefinition::new("payments");
 /// Sellers' payouts, keyed by order id (one per order).
 pub(crate) const PAYOUTS: Table = TableDefinition::new("payouts");
+/// Sellers' payout accounts, keyed by user id.
+pub(crate) const PAYOUT_ACCOUNTS: Table = TableDefinition::new("payout_accounts");
 /// Pending expiry schedules, keyed by order id.
 pub(crate) const SCHEDULES: Table = TableDefinition::new("schedules");
 /// Notifications, keyed `user id/notification id`.

@@ -90,8 +90,13 @@ impl DynamoChanges {
         }
         for write in &change.payouts {
             let table = table(&self.payouts, PayoutsTable::VARIABLE)?;
-            let item = |payout: &_| encode(payout, "a payout");
-            items.push(conditional(table, (DynamoPayouts::KEY, write.record().key().to_owned()), write, item)?);
+            let key = (DynamoPayouts::KEY, write.record().key().to_owned());
+            items.push(conditional(table, key, write, DynamoPayouts::item)?);
+        }
+        for write in &change.accounts {
+            let table = table(&self.payouts, PayoutsTable::VARIABLE)?;
+            let key = (DynamoPayouts::KEY, DynamoPayouts::account_key(write.record().key()));
+            items.push(conditional(table, key, write, DynamoPayouts::account_item)?);
         }
         for event in &change.events {
             items.push(self.outbox.put(event)?);
@@ -156,6 +161,7 @@ pub fn client_request_token(change: &Change) -> String {
     writes(&change.payments, &mut hasher);
     writes(&change.holds, &mut hasher);
     writes(&change.payouts, &mut hasher);
+    writes(&change.accounts, &mut hasher);
     let first = hasher.finish();
     first.hash(&mut hasher);
     format!("c-{first:016x}{:016x}", hasher.finish())

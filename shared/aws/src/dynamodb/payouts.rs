@@ -1,15 +1,21 @@
-//! The payouts table: partition key `order_id` (one payout per order), and the global
-//! secondary index `by-seller` (key `seller`, sorted by `order_id`) for a seller's payouts,
-//! newest order first.
+//! The payouts table: partition key `order_id` (one payout per order); the global secondary
+//! index `by-seller` (key `seller`, sorted by `order_id`) for a seller's payouts, newest order
+//! first; and the sparse index `due-by-release` (key `due`, sorted by `due_at` in epoch
+//! milliseconds), whose attributes exist only while a payout waits for its release or has a
+//! claim to finish, for the sweep. Each seller's payout account is an item of the same table,
+//! keyed `account#<seller>`, found by the provider's id through the sparse index
+//! `by-account` (key `account_id`); the other indexes never see it.
 
+use anyhow::Context;
 use aws_sdk_dynamodb::Client;
-use domain::Result;
-use domain::entities::Payout;
+use chrono::{DateTime, Utc};
+use domain::entities::{Payout, PayoutAccount, PayoutStatus};
 use domain::ids::{OrderId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::PayoutStore;
+use domain::{Error, Result};
 
-use super::table::Table;
+use super::table::{Item, Table, encode, n, s};
 use crate::resources::PayoutsTable;
 
 #[derive(Clone)]
@@ -19,9 +25,41 @@ impl DynamoPayouts {
     pub const KEY: &'static str = "order_id";
     pub const SELLER_INDEX: &'static str = "by-seller";
     pub const SELLER: &'static str = "seller";
+    pub const DUE_INDEX: &'static str = "due-by-release";
+    pub const DUE: &'static str = "due";
+    pub const DUE_AT: &'static str = "due_at";
+    pub const ACCOUNT_INDEX: &'static str = "by-account";
+    pub const ACCOUNT: &'static str = "account_id";
 
     pub fn new(client: Client, table: &PayoutsTable) -> Self {
         Self(Table::new(client, table.name()))
+    }
+
+    /// The stored item: the payout, and while work on it is to come, its place in
+    /// `due-by-release` (its release time; a claim is due at once).
+    pub(super) fn item(payout: &Payout) -> Result<Item> {
+        let mut item = encode(payout, "a payout")?;
+        let due_at = match payout.status {
+            PayoutStatus::Scheduled => Some(payout.release_at),
+            PayoutStatus::Releasing | PayoutStatus::Reversing => Some(payout.claimed_at.unwrap_or(payout.release_at)),
+            _ => None,
+        };
+        if let Some(due_at) = due_at {
+            item.insert(Self::DUE.to_owned(), s(Self::DUE));
+            item.insert(Self::DUE_AT.to_owned(), n(due_at.timestamp_millis()));
+        }
+        Ok(item)
+    }
+
+    /// The key of `seller`'s payout account.
+    pub(super) fn account_key(seller: &str) -> String {
+        format!("account#{seller}")
+    }
+
+    pub(super) fn account_item(account: &PayoutAccount) -> Result<Item> {
+        let mut item = encode(account, "a payout account")?;
+        item.insert(Self::KEY.to_owned(), s(Self::account_key(account.user_id.as_str())));
+        Ok(item)
     }
 }
 
@@ -38,5 +76,50 @@ impl PayoutStore for DynamoPayouts {
             .newest_first(Some(Self::SELLER_INDEX), partition, after, page.limit, |_: &Payout| true, "payouts")
             .await?;
         Ok(Page::from_overfetch(payouts, page.limit, |payout| payout.order_id.to_string()))
+    }
+
+    async fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Payout>> {
+        let output = self
+            .0
+            .client
+            .query()
+            .table_name(&self.0.name)
+            .index_name(Self::DUE_INDEX)
+            .key_condition_expression("#due = :due AND #at <= :cutoff")
+            .expression_attribute_names("#due", Self::DUE)
+            .expression_attribute_names("#at", Self::DUE_AT)
+            .expression_attribute_values(":due", s(Self::DUE))
+            .expression_attribute_values(":cutoff", n(cutoff.timestamp_millis()))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .context("finding due payouts")?;
+        serde_dynamo::from_items(output.items.unwrap_or_default())
+            .context("decoding due payouts")
+            .map_err(Error::Internal)
+    }
+
+    async fn account(&self, seller: &UserId) -> Result<Option<PayoutAccount>> {
+        self.0.get((Self::KEY, &Self::account_key(seller.as_str())), "a payout account").await
+    }
+
+    async fn account_by_id(&self, account_id: &str) -> Result<Option<PayoutAccount>> {
+        let output = self
+            .0
+            .client
+            .query()
+            .table_name(&self.0.name)
+            .index_name(Self::ACCOUNT_INDEX)
+            .key_condition_expression("#account = :account")
+            .expression_attribute_names("#account", Self::ACCOUNT)
+            .expression_attribute_values(":account", s(account_id))
+            .send()
+            .await
+            .context("finding a payout account")?;
+        let found = output.items.unwrap_or_default().into_iter().next();
+        found
+            .map(|item| serde_dynamo::from_item(item).context("decoding a payout account"))
+            .transpose()
+            .map_err(Error::Internal)
     }
 }

@@ -9,6 +9,7 @@ mod notification;
 mod order;
 mod payment;
 mod payout;
+mod payout_account;
 mod payout_terms;
 mod ticket;
 mod user;
@@ -25,6 +26,9 @@ pub use payment::{
     cancel_key, refund_key,
 };
 pub use payout::{HoldReason, Payout, PayoutState, PayoutStatus, PayoutView};
+pub use payout_account::{
+    AccountState, AccountStatus, AccountView, PayoutAccount, Reversal, TransferRequest, reversal_key, transfer_key,
+};
 pub use payout_terms::{DEFAULT_HOLD_SECONDS, PayoutTerms};
 pub use ticket::{LetGo, Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

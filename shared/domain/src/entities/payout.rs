@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::order::Order;
+use super::payout_account::Reversal;
 use super::payout_terms::PayoutTerms;
 use super::ticket::Ticket;
 use crate::ids::{OrderId, TicketId, UserId};
@@ -62,11 +63,16 @@ pub struct Payout {
     pub fee: Money,
     pub net: Money,
     pub currency: String,
+    /// The buyer's PaymentIntent: the transfer is made from its charge.
+    pub intent: String,
     pub release_at: DateTime<Utc>,
     pub status: PayoutStatus,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held_for: Vec<HoldReason>,
-    /// What was transferred, once `Paid` (or after).
+    /// The seller's payout account the transfer goes to, decided when it is claimed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// What is transferred, from the transfer's claim on.
     #[serde(default, skip_serializing_if = "Money::is_zero")]
     pub transferred: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,10 +145,10 @@ pub enum PayoutState {
 }
 
 impl Payout {
-    /// The payout of `order`, completed at `now` for `ticket` (the seller's, on the terms
-    /// agreed when listing it): released `hold_seconds` after the event, or after `now` for
-    /// a ticket without a date.
-    pub fn for_sale(order: &Order, ticket: &Ticket, now: DateTime<Utc>) -> Payout {
+    /// The payout of `order`, paid through `intent` and completed at `now` for `ticket` (the
+    /// seller's, on the terms agreed when listing it): released `hold_seconds` after the
+    /// event, or after `now` for a ticket without a date.
+    pub fn for_sale(order: &Order, ticket: &Ticket, intent: &str, now: DateTime<Utc>) -> Payout {
         let terms = ticket.payout_terms;
         let amount = order.ticket.price;
         let hold = chrono::Duration::seconds(i64::try_from(terms.hold_seconds).unwrap_or(i64::MAX / 1000));
@@ -155,9 +161,11 @@ impl Payout {
             fee: terms.fee_of(amount),
             net: terms.net_of(amount),
             currency: order.ticket.currency.clone(),
+            intent: intent.to_owned(),
             release_at: ticket.date.unwrap_or(now).checked_add_signed(hold).unwrap_or(DateTime::<Utc>::MAX_UTC),
             status: PayoutStatus::Scheduled,
             held_for: Vec::new(),
+            account: None,
             transferred: Money::ZERO,
             transfer_id: None,
             claimed_at: None,
@@ -231,6 +239,47 @@ impl Payout {
             }
         }
         next
+    }
+
+    /// Whether work on it is due at `now`: its release, or a claimed transfer or reversal.
+    pub fn is_due(&self, now: DateTime<Utc>) -> bool {
+        match self.status {
+            PayoutStatus::Scheduled => self.release_at <= now,
+            PayoutStatus::Releasing | PayoutStatus::Reversing => true,
+            _ => false,
+        }
+    }
+
+    /// The decision to transfer the net to `account`, claimed before the provider is asked.
+    pub fn claim_transfer(&self, account: &str, now: DateTime<Utc>) -> Payout {
+        Payout {
+            status: PayoutStatus::Releasing,
+            account: Some(account.to_owned()),
+            transferred: self.net,
+            claimed_at: Some(now),
+            ..self.next()
+        }
+    }
+
+    /// The claimed transfer was made: paid, and what a refund meanwhile decided to take back
+    /// is claimed next.
+    pub fn paid(&self, transfer_id: String, now: DateTime<Utc>) -> Payout {
+        Payout { status: PayoutStatus::Paid, transfer_id: Some(transfer_id), ..self.next() }.claim_reversal(now)
+    }
+
+    /// The claimed reversal took back `reversal.amount`; what it could not is the platform's
+    /// loss. What was decided meanwhile is claimed next.
+    pub fn reversed_by(&self, reversal: &Reversal, now: DateTime<Utc>) -> Payout {
+        let lost = self.reversal_due.minor() - reversal.amount.minor();
+        Payout {
+            status: PayoutStatus::Reversed,
+            reversed: Money::from_minor(self.reversed.minor() + reversal.amount.minor()),
+            loss: Money::from_minor(self.loss.minor() + lost.max(0)),
+            reversal_due: Money::ZERO,
+            reversals: self.reversals + 1,
+            ..self.next()
+        }
+        .claim_reversal(now)
     }
 
     /// Claims the reversal of what is to be taken back, unless a transfer or reversal is in
@@ -308,7 +357,7 @@ mod tests {
         let now: DateTime<Utc> = "2026-11-26T10:00:00Z".parse().unwrap();
         let ticket = Ticket::list(UserId::from("seller"), draft, terms(500, 50), now);
         let order = Order::place(UserId::from("buyer"), &ticket, now, std::time::Duration::from_secs(900)).unwrap();
-        Payout::for_sale(&order.complete(), &ticket.sell_to(&order.id), now)
+        Payout::for_sale(&order.complete(), &ticket.sell_to(&order.id), "pi_1", now)
     }
 
     #[test]

@@ -113,7 +113,7 @@ async fn complete(
     let paid = if payment.is_disputed() { order.complete().dispute() } else { order.complete() };
     let sold = ticket.sell_to(&order.id);
     let succeeded = payment.succeed();
-    let mut payout = Payout::for_sale(order, ticket, now);
+    let mut payout = Payout::for_sale(order, ticket, &payment.stripe_id, now);
     if payment.is_disputed() {
         payout = Payout { status: PayoutStatus::Held, held_for: vec![HoldReason::Dispute], ..payout };
     }

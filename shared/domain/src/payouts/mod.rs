@@ -5,6 +5,12 @@
 //! what was transferred, less what was reversed, plus the fees kept, is what was charged
 //! less what was refunded.
 
+mod accounts;
+mod release;
+
+pub use accounts::{PublicOrigin, connect, show, updated};
+pub use release::{SWEEP_LIMIT, Swept, release, sweep};
+
 use crate::config::{ConfigError, Env, FromEnv};
 use crate::entities::{DEFAULT_HOLD_SECONDS, Payout, PayoutTerms};
 use crate::error::Result;

@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::ticket;
 use crate::change::{Change, Write};
-use crate::entities::{HoldReason, Order, Payout, PayoutStatus, Ticket};
+use crate::entities::{HoldReason, Order, Payout, PayoutAccount, PayoutStatus, Ticket};
 use crate::error::Error;
 use crate::ids::{OrderId, UserId};
 use crate::page::PageRequest;
@@ -19,7 +19,7 @@ async fn sold(store: &impl ChangeStore, seller: &str) -> (Order, Payout) {
     let order = Order::place(UserId::from("buyer"), &listed, Utc::now(), Duration::from_secs(60)).unwrap();
     let ticket = Ticket { version: 1, ..listed.sell_to(&order.id) };
     let complete = order.complete();
-    let payout = Payout::for_sale(&complete, &ticket, Utc::now());
+    let payout = Payout::for_sale(&complete, &ticket, "pi_sold", Utc::now());
     let change = Change {
         tickets: vec![Write::Insert(ticket)],
         orders: vec![Write::Insert(complete.clone())],
@@ -79,4 +79,59 @@ pub async fn a_sellers_payouts_page_newest_order_first(store: impl PayoutStore +
     let other = store.payouts(&UserId::from("seller-b"), &PageRequest::first(10)).await.unwrap();
     assert_eq!(other.items, vec![theirs]);
     assert!(store.payouts(&UserId::from("nobody"), &PageRequest::first(10)).await.unwrap().items.is_empty());
+}
+
+pub async fn due_payouts_are_those_whose_release_came_and_unfinished_claims_soonest_first(
+    store: impl PayoutStore + ChangeStore,
+) {
+    let (_, later) = sold(&store, "seller-a").await;
+    let (_, sooner) = sold(&store, "seller-a").await;
+    let (_, claimed) = sold(&store, "seller-b").await;
+    let now = Utc::now();
+    let at = |payout: &Payout, release_at| Payout { release_at, version: payout.version + 1, ..payout.clone() };
+    let later = at(&later, now - chrono::Duration::minutes(1));
+    let sooner = at(&sooner, now - chrono::Duration::minutes(2));
+    let claimed =
+        at(&claimed, now + chrono::Duration::days(1)).claim_transfer("acct_b", now - chrono::Duration::minutes(3));
+    let claimed = Payout { version: claimed.version - 1, ..claimed };
+    let (_, future) = sold(&store, "seller-c").await;
+    let (_, held) = sold(&store, "seller-c").await;
+    let held = at(&held, now - chrono::Duration::minutes(5)).hold(HoldReason::Problem);
+    let held = Payout { version: held.version - 1, ..held };
+    let change = Change {
+        payouts: [&later, &sooner, &claimed, &held].into_iter().cloned().map(Write::Update).collect(),
+        ..Change::default()
+    };
+    store.commit(&change).await.unwrap();
+
+    let due: Vec<_> = store.due(now, 10).await.unwrap().into_iter().map(|payout| payout.order_id).collect();
+    assert_eq!(due, [claimed.order_id.clone(), sooner.order_id.clone(), later.order_id.clone()]);
+    assert!(!due.contains(&future.order_id), "not before its release");
+    assert_eq!(store.due(now, 1).await.unwrap().len(), 1, "at most the limit");
+    let paid = claimed.paid("tr_1".into(), now);
+    store.commit(&Change { payouts: vec![Write::Update(paid)], ..Change::default() }).await.unwrap();
+    let due: Vec<_> = store.due(now, 10).await.unwrap().into_iter().map(|payout| payout.order_id).collect();
+    assert_eq!(due, [sooner.order_id, later.order_id], "a finished claim is no longer due");
+}
+
+pub async fn a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id(store: impl PayoutStore + ChangeStore) {
+    let seller = UserId::from("seller-accounts");
+    assert_eq!(store.account(&seller).await.unwrap(), None);
+    let opened = PayoutAccount::open(seller.clone(), "acct_1".into(), Utc::now());
+    store.commit(&Change { accounts: vec![Write::Insert(opened.clone())], ..Change::default() }).await.unwrap();
+    let twice = PayoutAccount::open(seller.clone(), "acct_2".into(), Utc::now());
+    let again = store.commit(&Change { accounts: vec![Write::Insert(twice)], ..Change::default() }).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "one account per seller");
+    assert_eq!(store.account(&seller).await.unwrap(), Some(opened.clone()));
+    assert_eq!(store.account_by_id("acct_1").await.unwrap(), Some(opened.clone()));
+    assert_eq!(store.account_by_id("acct_2").await.unwrap(), None);
+
+    let enabled = opened.enabled(true);
+    store.commit(&Change { accounts: vec![Write::Update(enabled.clone())], ..Change::default() }).await.unwrap();
+    assert_eq!(store.account_by_id("acct_1").await.unwrap(), Some(enabled));
+    // An account is not a payout: neither listed nor due.
+    assert!(store.payouts(&seller, &PageRequest::first(10)).await.unwrap().items.is_empty());
+    assert!(
+        store.due(Utc::now() + chrono::Duration::days(3650), 100).await.unwrap().iter().all(|p| p.seller != seller)
+    );
 }

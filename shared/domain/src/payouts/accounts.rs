@@ -1,0 +1,151 @@
+//! Sellers' payout accounts: created at the provider once per seller, onboarded on its
+//! hosted pages, and followed as the provider reports them. An account that becomes able to
+//! receive payouts releases what was held for want of one.
+
+use chrono::{DateTime, Utc};
+
+use super::release::release;
+use crate::change::{Change, Write};
+use crate::entities::{AccountStatus, AccountView, HoldReason, PayoutAccount, PayoutStatus};
+use crate::error::{Error, Result};
+use crate::ids::UserId;
+use crate::page::PageRequest;
+use crate::ports::{ChangeStore, PayoutGateway, PayoutStore};
+
+/// Where the provider's pages send a seller back to: the web client's payouts page, on the
+/// configured public origin (never a request's `Host`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin(pub String);
+
+impl PublicOrigin {
+    /// The page onboarding returns to.
+    pub fn return_url(&self) -> String {
+        format!("{}/payouts", self.0.trim_end_matches('/'))
+    }
+
+    /// The page an expired onboarding link sends the seller to (it asks for a fresh one).
+    pub fn refresh_url(&self) -> String {
+        format!("{}/payouts?refresh=1", self.0.trim_end_matches('/'))
+    }
+}
+
+impl crate::config::FromEnv for PublicOrigin {
+    /// `PUBLIC_ORIGIN`: `https://` and a host (an `http://` origin on a loopback address, for
+    /// the local runner).
+    fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
+        let origin = env.required("PUBLIC_ORIGIN")?;
+        PublicOrigin::parse(&origin).ok_or(crate::config::ConfigError::Invalid {
+            name: "PUBLIC_ORIGIN",
+            reason: format!("not an origin: {origin:?}"),
+        })
+    }
+}
+
+impl PublicOrigin {
+    pub fn parse(raw: &str) -> Option<PublicOrigin> {
+        let raw = raw.trim().trim_end_matches('/');
+        let host = raw.strip_prefix("https://").or_else(|| {
+            raw.strip_prefix("http://").filter(|host| host.starts_with("127.0.0.1") || host.starts_with("localhost"))
+        })?;
+        let valid = !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']);
+        valid.then(|| PublicOrigin(raw.to_owned()))
+    }
+}
+
+/// A fresh onboarding link for `seller`, whose account is created first if they have none
+/// (once: the provider's key derives from the seller, and the record is inserted only once).
+pub async fn connect(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    seller: &UserId,
+    origin: &PublicOrigin,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let account = match store.account(seller).await? {
+        Some(account) => account,
+        None => {
+            let opened = PayoutAccount::open(seller.clone(), gateway.create_account(seller).await?, now);
+            let change = Change { accounts: vec![Write::Insert(opened.clone())], ..Change::default() };
+            match store.commit(&change).await {
+                Ok(()) => opened,
+                // A concurrent request made it: the same account (the same key).
+                Err(Error::Conflict(_)) => store.account(seller).await?.ok_or(Error::Conflict(crate::change::STALE))?,
+                Err(other) => return Err(other),
+            }
+        }
+    };
+    gateway.onboarding_link(&account.account_id, &origin.return_url(), &origin.refresh_url()).await
+}
+
+/// `seller`'s payout account as they see it. A pending one is asked about at the provider
+/// first, so that finishing onboarding shows at once even before the provider's report.
+pub async fn show(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    seller: &UserId,
+    now: DateTime<Utc>,
+) -> Result<AccountView> {
+    let Some(mut account) = store.account(seller).await? else {
+        return Ok(AccountView { status: AccountStatus::None, payouts_enabled: false, dashboard_url: None });
+    };
+    if !account.payouts_enabled && gateway.account(&account.account_id).await?.payouts_enabled {
+        account = updated(store, gateway, &account.account_id, true, now).await?.unwrap_or(account);
+    }
+    let dashboard_url =
+        if account.payouts_enabled { Some(gateway.dashboard_link(&account.account_id).await?) } else { None };
+    let status = if account.payouts_enabled { AccountStatus::Enabled } else { AccountStatus::Pending };
+    Ok(AccountView { status, payouts_enabled: account.payouts_enabled, dashboard_url })
+}
+
+/// The provider reports that `account_id` can (or no longer can) receive payouts. Enabled:
+/// the seller's payouts held for want of an account are released (those due now at once,
+/// the others at their time). Returns the account as recorded (`None`: not one of ours).
+pub async fn updated(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    account_id: &str,
+    payouts_enabled: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<PayoutAccount>> {
+    let Some(account) = store.account_by_id(account_id).await? else { return Ok(None) };
+    let account = if account.payouts_enabled == payouts_enabled {
+        account
+    } else {
+        let next = account.enabled(payouts_enabled);
+        store.commit(&Change { accounts: vec![Write::Update(next.clone())], ..Change::default() }).await?;
+        tracing::info!(seller = %account.user_id, payouts_enabled, "a payout account changed");
+        next
+    };
+    if account.payouts_enabled {
+        release_held(store, gateway, &account.user_id, now).await?;
+    }
+    Ok(Some(account))
+}
+
+/// Takes the want of an account off `seller`'s held payouts, and releases those due.
+async fn release_held(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    seller: &UserId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut page = PageRequest::first(crate::page::MAX_LIMIT);
+    loop {
+        let found = store.payouts(seller, &page).await?;
+        for payout in found.items.iter().filter(|payout| payout.held_for.contains(&HoldReason::NoAccount)) {
+            let unheld = payout.unhold(HoldReason::NoAccount);
+            match store.commit(&Change { payouts: vec![Write::Update(unheld.clone())], ..Change::default() }).await {
+                // Changed meanwhile: its next release or the sweep sees the account.
+                Err(Error::Conflict(_)) => continue,
+                other => other?,
+            }
+            if unheld.status == PayoutStatus::Scheduled && unheld.is_due(now) {
+                release(store, gateway, &unheld.order_id, now).await?;
+            }
+        }
+        match found.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
