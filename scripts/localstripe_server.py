@@ -6,7 +6,11 @@ localstripe as published keeps its data in /tmp/localstripe.pickle and omits fie
 typed Stripe clients require; here it keeps everything in memory and fills those fields
 in with what Stripe itself would send. Its stand-in of Stripe.js (`/js.stripe.com/v3/`)
 gains the browser's confirmation of an intent with a card (scripts/localstripe_confirm.js),
-and it honours `Idempotency-Key` as Stripe does.
+it honours `Idempotency-Key` as Stripe does, and it plays the part of Stripe Connect the
+marketplace uses (localstripe has none): Express accounts, account and login links,
+transfers from a charge and their reversals. A test finishes a seller's onboarding with
+`POST /_config/accounts/{id}/onboard` and pays an account's balance out to its bank with
+`POST /_config/accounts/{id}/withdraw` (`amount`).
 """
 
 import os
@@ -55,6 +59,23 @@ def typed_payment_error(cls):
 
 
 typed_payment_error(resources.PaymentIntent)
+
+
+def charge_by_id(cls):
+    """Stripe writes an intent's `latest_charge` as the charge's id unless it is expanded."""
+    export = cls._export
+
+    def _export(self, expand=None):
+        data = export(self, expand=expand)
+        charge = data.get("latest_charge")
+        if isinstance(charge, dict) and "latest_charge" not in (expand or []):
+            data["latest_charge"] = charge.get("id")
+        return data
+
+    cls._export = _export
+
+
+charge_by_id(resources.PaymentIntent)
 fill_in(resources.Charge, lambda charge, data: {
     "amount_captured": charge.amount if data.get("captured") else 0,
     "amount_refunded": 0,
@@ -149,6 +170,141 @@ async def idempotency(request, handler):
         idempotent_answers[scope] = (params, response.status, response.body, response.content_type)
     return response
 
+
+# Stripe Connect, in memory: what the marketplace asks of it, as Stripe answers.
+connect = {"accounts": {}, "transfers": {}}
+
+
+def new_id(prefix):
+    return prefix + "_" + os.urandom(12).hex()
+
+
+def not_found(kind, id):
+    raise errors.UserError(404, "No such " + kind + ": '" + id + "'")
+
+
+def account_json(account):
+    return {"id": account["id"], "object": "account", "type": "express", "payouts_enabled": account["onboarded"],
+            "charges_enabled": account["onboarded"], "details_submitted": account["onboarded"],
+            "metadata": account["metadata"]}
+
+
+def transfer_json(transfer):
+    reversed_ = sum(r["amount"] for r in transfer["reversals"])
+    return {"id": transfer["id"], "object": "transfer", "amount": transfer["amount"], "currency": transfer["currency"],
+            "destination": transfer["destination"], "transfer_group": transfer["transfer_group"],
+            "source_transaction": transfer["source_transaction"], "amount_reversed": reversed_,
+            "reversed": reversed_ == transfer["amount"],
+            "reversals": {"object": "list", "data": list(reversed(transfer["reversals"])), "has_more": False}}
+
+
+def account_of(id):
+    return connect["accounts"].get(id) or not_found("account", id)
+
+
+async def create_account(request):
+    data = await server.get_post_data(request) or {}
+    id = new_id("acct")
+    connect["accounts"][id] = {"id": id, "onboarded": False, "balance": 0, "metadata": data.get("metadata") or {}}
+    return server.json_response(account_json(connect["accounts"][id]))
+
+
+async def retrieve_account(request):
+    return server.json_response(account_json(account_of(request.match_info["id"])))
+
+
+async def create_account_link(request):
+    data = await server.get_post_data(request) or {}
+    account = account_of(str(data.get("account", "")))
+    if data.get("type") != "account_onboarding" or not data.get("return_url") or not data.get("refresh_url"):
+        raise errors.UserError(400, "An account link needs type, return_url and refresh_url")
+    return server.json_response({"object": "account_link", "url": "https://connect.stripe.com/setup/e/" + account["id"]})
+
+
+async def create_login_link(request):
+    account = account_of(request.match_info["id"])
+    if not account["onboarded"]:
+        raise errors.UserError(400, "Cannot create a login link for an account that has not completed onboarding.")
+    return server.json_response({"object": "login_link", "url": "https://connect.stripe.com/express/" + account["id"]})
+
+
+async def create_transfer(request):
+    data = await server.get_post_data(request) or {}
+    account = account_of(str(data.get("destination", "")))
+    if not account["onboarded"]:
+        raise errors.UserError(400, "Your destination account needs to have at least one of the following "
+                                    "capabilities enabled: transfers, crypto_transfers, legacy_payments")
+    charge = resources.Charge._api_retrieve(str(data.get("source_transaction", "")))
+    amount = int(data.get("amount", 0))
+    if charge.status != "succeeded" or amount <= 0 or amount > charge.amount:
+        raise errors.UserError(400, "Insufficient funds in the source transaction for this transfer.")
+    id = new_id("tr")
+    connect["transfers"][id] = {"id": id, "amount": amount, "currency": data.get("currency"),
+                                "destination": account["id"], "transfer_group": data.get("transfer_group"),
+                                "source_transaction": charge.id, "reversals": []}
+    account["balance"] += amount
+    return server.json_response(transfer_json(connect["transfers"][id]))
+
+
+async def list_transfers(request):
+    group = request.query.get("transfer_group")
+    found = [t for t in connect["transfers"].values() if group is None or t["transfer_group"] == group]
+    return server.json_response({"object": "list", "data": [transfer_json(t) for t in reversed(found)],
+                                 "has_more": False})
+
+
+def transfer_of(id):
+    return connect["transfers"].get(id) or not_found("transfer", id)
+
+
+async def create_reversal(request):
+    transfer = transfer_of(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    account = connect["accounts"][transfer["destination"]]
+    left = transfer["amount"] - sum(r["amount"] for r in transfer["reversals"])
+    amount = int(data.get("amount", left))
+    if amount <= 0 or amount > left:
+        raise errors.UserError(400, "The reversal amount exceeds what is left of the transfer.")
+    if amount > account["balance"]:
+        error = errors.UserError(400, "Insufficient funds in the destination account to reverse this transfer.")
+        error.body["error"]["code"] = "balance_insufficient"
+        raise error
+    reversal = {"id": new_id("trr"), "object": "transfer_reversal", "amount": amount, "transfer": transfer["id"]}
+    transfer["reversals"].append(reversal)
+    account["balance"] -= amount
+    return server.json_response(reversal)
+
+
+async def list_reversals(request):
+    transfer = transfer_of(request.match_info["id"])
+    return server.json_response({"object": "list", "data": list(reversed(transfer["reversals"])), "has_more": False})
+
+
+async def onboard(request):
+    account_of(request.match_info["id"])["onboarded"] = True
+    return server.json_response(account_json(account_of(request.match_info["id"])))
+
+
+async def withdraw(request):
+    account = account_of(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    account["balance"] -= min(int(data.get("amount", 0)), account["balance"])
+    return server.json_response({"balance": account["balance"]})
+
+
+for method, path, handler in (
+    ("POST", "/v1/accounts", create_account),
+    ("GET", "/v1/accounts/{id}", retrieve_account),
+    ("POST", "/v1/account_links", create_account_link),
+    ("POST", "/v1/accounts/{id}/login_links", create_login_link),
+    ("POST", "/v1/transfers", create_transfer),
+    ("GET", "/v1/transfers", list_transfers),
+    ("POST", "/v1/transfers/{id}/reversals", create_reversal),
+    ("GET", "/v1/transfers/{id}/reversals", list_reversals),
+    ("POST", "/_config/accounts/{id}/onboard", onboard),
+    ("POST", "/_config/accounts/{id}/withdraw", withdraw),
+):
+    server.app.router.add_route(method, path, handler)
 
 server.app.middlewares.insert(0, stripe_js)
 server.app.middlewares.insert(2, idempotency)  # inside localstripe's error middleware

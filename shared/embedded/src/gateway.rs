@@ -94,6 +94,11 @@ impl TestGateway {
         Self { store: store.clone() }
     }
 
+    /// The database its state lives in.
+    pub(crate) fn database(&self) -> &redb::Database {
+        self.store.database()
+    }
+
     /// Runs `work` in one write transaction: one request at a time, as the provider
     /// serializes requests on one intent. Short and on this thread, like the lock it replaces.
     fn with<T>(&self, work: impl FnOnce(&mut State<Written<'_>>) -> Result<T>) -> Result<T> {

@@ -9,6 +9,7 @@
 
 mod attempts;
 mod changes;
+mod connect;
 mod deliveries;
 mod gateway;
 mod inbox;
@@ -20,6 +21,7 @@ mod schedules;
 mod store;
 mod users;
 
+pub use connect::{TestAccount, TestTransfer};
 pub use deliveries::{DeadLetter, Delivery};
 pub use gateway::TestGateway;
 pub use schedules::Schedule;

@@ -30,6 +30,10 @@ impl StripeGateway {
         };
         Ok(Self { client: builder.build().map_err(|e| anyhow!("building the Stripe client: {e}"))? })
     }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
 }
 
 /// The fields of a PaymentIntent this service reads. Requests are built by hand and their
@@ -91,7 +95,7 @@ fn failure(error: StripeError, doing: &str) -> Error {
     }
 }
 
-fn idempotent(key: String) -> Result<RequestStrategy> {
+pub(crate) fn idempotent(key: String) -> Result<RequestStrategy> {
     Ok(RequestStrategy::Idempotent(
         IdempotencyKey::new(key).map_err(|e| Error::Internal(anyhow!("idempotency key: {e}")))?,
     ))

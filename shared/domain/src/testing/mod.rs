@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod payout_gateway;
 pub mod payouts;
 pub mod users;
 
