@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 
 /// Permissions only a path no sample takes uses, each with the tests that take it. Any
 /// other permission no sample's calls use is an error: it is removed from the template.
-const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 20] = [
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 23] = [
     ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
@@ -37,7 +37,14 @@ const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 20] = [
     ("payments-reconcile", "dynamodb:PutItem", "PayoutsTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:PutItem", "OutboxTable", MISSED_BY_THE_WEBHOOK),
     ("payments-reconcile", "dynamodb:DeleteItem", "InboxTable", MISSED_BY_THE_WEBHOOK),
+    ("payouts-account-get", "dynamodb:PutItem", "PayoutsTable", ONBOARDED_BEFORE_THE_REPORT),
+    ("payouts-account-get", "dynamodb:Query", "PayoutsTable/index/by-account", ONBOARDED_BEFORE_THE_REPORT),
+    ("payouts-account-get", "dynamodb:Query", "PayoutsTable/index/by-seller", ONBOARDED_BEFORE_THE_REPORT),
 ];
+
+const ONBOARDED_BEFORE_THE_REPORT: &str = "a seller's account that finished onboarding before the provider reported \
+    it is recorded enabled at the seller's next look, and what was held for want of it released (payments_api.rs); \
+    the samples' accounts are not onboarded";
 
 const RELEASE: &str = "an event's claim is released when its effect fails (event_backbone.rs, fault_injection.rs)";
 const PAID_BEFORE_ITS_WEBHOOK: &str = "an order awaiting payment whose intent succeeded before its webhook came is \
@@ -50,9 +57,15 @@ const CANCELLED_AWAITING_PAYMENT: &str = "the payable intent of an order cancell
 const MISSED_BY_THE_WEBHOOK: &str = "a Stripe event the webhook missed is applied as the webhook would \
     (recovery.rs, payment_gateway_conformance.rs); the samples' Stripe has no event of theirs";
 
+/// Whether `entry` names `grant` of `function`: a table (`OrdersTable`) or one of its indexes
+/// (`OrdersTable/index/by-buyer`).
 fn is_unsampled(entry: &(&str, &str, &str, &str), function: &str, grant: &Grant) -> bool {
-    let (name, action, table, _) = entry;
-    *name == function && grant.action == *action && grant.resource["Fn::GetAtt"][0] == *table
+    let (name, action, resource, _) = entry;
+    let granted = match resource.split_once('/') {
+        None => grant.resource["Fn::GetAtt"][0] == *resource,
+        Some((table, index)) => grant.resource["Fn::Sub"] == format!("${{{table}.Arn}}/{index}").as_str(),
+    };
+    *name == function && grant.action == *action && granted
 }
 
 /// Every sample, run once per test process: both tests read the same runs.

@@ -753,3 +753,132 @@ async fn refunds_and_disputes_before_release_change_the_payout_in_the_same_chang
         (Some("cancelled"), &json!(0.0), &json!(0.0), &json!(0.0))
     );
 }
+
+/// The runner with payouts released one second after a sale.
+async fn paying_out_at_once() -> TestApp {
+    let terms = domain::entities::PayoutTerms { hold_seconds: 1, ..Default::default() };
+    spawn_app_configured(local::LocalConfig { payout_terms: terms, ..local::LocalConfig::for_tests() }, Vec::new())
+        .await
+}
+
+async fn seller_session(app: &TestApp) -> String {
+    app.signin("seller@example.com", "correct horse battery").await.session_cookie().expect("signed in")
+}
+
+/// What the seller does on the stand-in of the provider's onboarding: submits its form.
+async fn onboard(app: &TestApp, link: &str) -> reqwest::Response {
+    let query = link.split_once('?').map(|(_, query)| query).expect("a query");
+    let fields: Vec<(String, String)> = url_form(query);
+    let account = fields.iter().find(|(name, _)| name == "account").map(|(_, value)| value.clone()).unwrap();
+    let back = fields.iter().find(|(name, _)| name == "return").map(|(_, value)| value.clone()).unwrap();
+    let page = reqwest::get(link).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Complete onboarding"));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    client
+        .post(format!("{}{}", app.address, local::ONBOARDING))
+        .form(&[("account", account), ("return", back)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn url_form(query: &str) -> Vec<(String, String)> {
+    let uri: axum::http::Uri = format!("/?{query}").parse().unwrap();
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri).unwrap().0
+}
+
+async fn payout_status(app: &TestApp, seller: &str, order_id: &str) -> Value {
+    let reply = app.with_session(Method::GET, "/api/payouts", seller, None).await;
+    reply.body.as_array().unwrap().iter().find(|payout| payout["orderId"] == order_id).cloned().unwrap()
+}
+
+#[tokio::test]
+async fn a_seller_without_a_payout_account_is_held_and_paid_once_they_onboard() {
+    let app = paying_out_at_once().await;
+    let (_, order_id, _, _) = sold(&app).await;
+    let seller = seller_session(&app).await;
+    let account = app.with_session(Method::GET, "/api/payouts/account", &seller, None).await;
+    assert_eq!((account.status, account.body.clone()), (200, json!({ "status": "none", "payoutsEnabled": false })));
+    let held = eventually("the release, held", || async {
+        let payout = payout_status(&app, &seller, &order_id).await;
+        (payout["status"] == "held").then_some(payout)
+    })
+    .await;
+    assert_eq!(held["heldFor"], json!(["no_account"]));
+
+    let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
+    assert_eq!(link.status, 201, "{}", link.body);
+    let url = link.body["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&format!("{}{}?", app.address, local::ONBOARDING)), "{url}");
+    let pending = app.with_session(Method::GET, "/api/payouts/account", &seller, None).await;
+    assert_eq!(pending.body, json!({ "status": "pending", "payoutsEnabled": false }));
+
+    let back = onboard(&app, &url).await;
+    assert_eq!(back.status(), 303);
+    assert_eq!(back.headers()["location"], format!("{}/#/payouts", app.address).as_str(), "back on the web client");
+    let enabled = app.with_session(Method::GET, "/api/payouts/account", &seller, None).await;
+    assert_eq!((enabled.body["status"].as_str(), &enabled.body["payoutsEnabled"]), (Some("enabled"), &json!(true)));
+    assert!(enabled.body["dashboardUrl"].is_string());
+    let paid = payout_status(&app, &seller, &order_id).await;
+    assert_eq!((paid["status"].as_str(), &paid["heldFor"]), (Some("paid"), &json!([])), "released as it was enabled");
+    let transfers = app.gateway.as_ref().unwrap().transfers();
+    let [transfer] = transfers.as_slice() else { panic!("one transfer: {transfers:?}") };
+    assert_eq!((transfer.order.as_str(), transfer.amount.minor()), (order_id.as_str(), 4225), "the net");
+}
+
+#[tokio::test]
+async fn an_onboarded_sellers_sale_is_paid_after_the_hold_and_a_later_refund_reversed() {
+    let app = paying_out_at_once().await;
+    let seller = app.session("seller@example.com").await;
+    let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
+    assert_eq!(onboard(&app, link.body["url"].as_str().unwrap()).await.status(), 303);
+    let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+    let buyer = app.session("buyer@example.com").await;
+    let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
+    let order_id = order.body["id"].as_str().unwrap().to_owned();
+    let paid = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await;
+    let intent = paid.body["stripeId"].as_str().unwrap().to_owned();
+    assert_eq!(payout_status(&app, &seller, &order_id).await["status"], "scheduled", "held until the hold ends");
+    eventually("the payout", || async {
+        (payout_status(&app, &seller, &order_id).await["status"] == "paid").then_some(())
+    })
+    .await;
+
+    // 10.00 back after the release: the seller's net goes from 42.25 to 32.75.
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_partial", &intent, 1000)).await.status, 200);
+    let reversed = eventually("the reversal", || async {
+        let payout = payout_status(&app, &seller, &order_id).await;
+        (payout["status"] == "reversed").then_some(payout)
+    })
+    .await;
+    assert_eq!((&reversed["reversed"], &reversed["net"], &reversed["fee"]), (&json!(9.5), &json!(32.75), &json!(2.25)));
+    let transfers = app.gateway.as_ref().unwrap().transfers();
+    assert_eq!(transfers.len(), 1, "one transfer");
+    assert_eq!(transfers[0].reversals.iter().map(|(_, amount)| amount.minor()).collect::<Vec<_>>(), [950]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_for_an_onboarding_link_make_one_payout_account() {
+    let app = spawn_app().await;
+    let seller = app.session("seller@example.com").await;
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (app, seller) = (app.clone(), seller.clone());
+        racers.spawn(
+            async move { app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await },
+        );
+    }
+    let links = racers.join_all().await;
+    let accounts: std::collections::BTreeSet<String> = links
+        .iter()
+        .map(|link| {
+            assert_eq!(link.status, 201, "{}", link.body);
+            let query = link.body["url"].as_str().unwrap().split_once('?').unwrap().1.to_owned();
+            url_form(&query).into_iter().find(|(name, _)| name == "account").unwrap().1
+        })
+        .collect();
+    assert_eq!(accounts.len(), 1, "{accounts:?}");
+    let unsigned = app.post_json("/api/payouts/account", &json!({})).await;
+    assert_eq!(unsigned.status, 401);
+}

@@ -292,6 +292,7 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
             "SESSION_SIGNING_KEY" => private.clone(),
             "SESSION_PUBLIC_KEYS" => format!("current={public}"),
             "STRIPE_PUBLISHABLE_KEY" => "pk_test_template".to_owned(),
+            "PUBLIC_ORIGIN" => "https://tickets.example.com".to_owned(),
             _ if name.ends_with("_SECONDS")
                 || name == "RESERVATION_TIMEOUT"
                 || name.starts_with("MAX_")
@@ -338,7 +339,11 @@ fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'stat
         payments_list,
         payments_reconcile,
         payments_webhook,
+        payouts_account_get,
+        payouts_account_link,
         payouts_list,
+        payouts_release,
+        payouts_sweep,
         tickets_create,
         tickets_delete,
         tickets_get,

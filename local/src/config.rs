@@ -7,6 +7,7 @@ use anyhow::Context;
 use domain::config::{ConfigError, Env, Secret};
 use domain::entities::PayoutTerms;
 use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
+use domain::payouts::PublicOrigin;
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use embedded::EmbeddedStore;
@@ -35,6 +36,9 @@ pub struct LocalConfig {
     pub reorder_cooldown: ReorderCooldown,
     /// The fee and hold new listings are paid out on.
     pub payout_terms: PayoutTerms,
+    /// Where the web client is served: what links leaving the API (payout onboarding) send
+    /// people back to. `PUBLIC_ORIGIN`, by default this runner's own address.
+    pub public_origin: PublicOrigin,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
     /// What the browser client is told of payments: Stripe.js with `STRIPE_PUBLISHABLE_KEY`
@@ -54,7 +58,8 @@ impl LocalConfig {
     /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway) with
     /// `STRIPE_PUBLISHABLE_KEY` and `STRIPE_JS_URL` for the browser client,
     /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`), `PLATFORM_FEE_BPS` (500),
-    /// `PLATFORM_FEE_CENTS` (50) and `PAYOUT_HOLD_SECONDS` (three days).
+    /// `PLATFORM_FEE_CENTS` (50) and `PAYOUT_HOLD_SECONDS` (three days), `PUBLIC_ORIGIN` (this
+    /// runner's own `http://HOST:PORT`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::process();
         let port = match env.optional("PORT") {
@@ -91,6 +96,12 @@ impl LocalConfig {
             reservation_limit: env.load()?,
             reorder_cooldown: env.load()?,
             payout_terms: env.load()?,
+            public_origin: match env.optional("PUBLIC_ORIGIN") {
+                Some(_) => env.load()?,
+                None => {
+                    PublicOrigin(format!("http://{}:{port}", env.optional("HOST").as_deref().unwrap_or("127.0.0.1")))
+                }
+            },
             stripe,
             client,
             webhook_secret: WebhookSecret(Secret::new(
@@ -112,6 +123,8 @@ impl LocalConfig {
             // The suites order, cancel and order again freely; one test runs the default.
             reorder_cooldown: ReorderCooldown(Duration::ZERO),
             payout_terms: PayoutTerms::default(),
+            // Set to the address the runner is bound to, once it is.
+            public_origin: PublicOrigin("http://127.0.0.1".to_owned()),
             stripe: None,
             client: ClientConfig::test_gateway(),
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),

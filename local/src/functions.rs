@@ -1,9 +1,12 @@
 //! Every function's handler over the embedded adapters, invoked by name as Lambda would.
 
-use domain::entities::{Intent, IntentRequest, PayoutTerms};
+use domain::entities::{AccountState, Intent, IntentRequest, PayoutTerms, Reversal, TransferRequest};
+use domain::ids::UserId;
+use domain::money::Money;
 use domain::orders::{ReservationRules, ReservationTimeout};
 use domain::payments::GatewayEvent;
-use domain::ports::{GatewayEvents, PaymentGateway};
+use domain::payouts::PublicOrigin;
+use domain::ports::{GatewayEvents, PaymentGateway, PayoutGateway};
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
@@ -22,6 +25,7 @@ pub struct Functions {
     reservation_timeout: ReservationTimeout,
     reservation_rules: ReservationRules,
     payout_terms: PayoutTerms,
+    public_origin: PublicOrigin,
     webhook_secret: WebhookSecret,
     client_config: ClientConfig,
 }
@@ -86,6 +90,64 @@ impl PaymentGateway for Gateway {
     }
 }
 
+impl PayoutGateway for Gateway {
+    async fn create_account(&self, seller: &UserId) -> domain::Result<String> {
+        match self {
+            Gateway::Test(gateway) => gateway.create_account(seller).await,
+            Gateway::Stripe(gateway) => gateway.create_account(seller).await,
+        }
+    }
+
+    async fn account(&self, account: &str) -> domain::Result<AccountState> {
+        match self {
+            Gateway::Test(gateway) => gateway.account(account).await,
+            Gateway::Stripe(gateway) => gateway.account(account).await,
+        }
+    }
+
+    async fn onboarding_link(&self, account: &str, return_url: &str, refresh_url: &str) -> domain::Result<String> {
+        match self {
+            Gateway::Test(gateway) => gateway.onboarding_link(account, return_url, refresh_url).await,
+            Gateway::Stripe(gateway) => gateway.onboarding_link(account, return_url, refresh_url).await,
+        }
+    }
+
+    async fn dashboard_link(&self, account: &str) -> domain::Result<String> {
+        match self {
+            Gateway::Test(gateway) => gateway.dashboard_link(account).await,
+            Gateway::Stripe(gateway) => gateway.dashboard_link(account).await,
+        }
+    }
+
+    async fn transfer(&self, request: &TransferRequest<'_>) -> domain::Result<String> {
+        match self {
+            Gateway::Test(gateway) => gateway.transfer(request).await,
+            Gateway::Stripe(gateway) => gateway.transfer(request).await,
+        }
+    }
+
+    async fn transfer_of(&self, order: &str) -> domain::Result<Option<String>> {
+        match self {
+            Gateway::Test(gateway) => gateway.transfer_of(order).await,
+            Gateway::Stripe(gateway) => gateway.transfer_of(order).await,
+        }
+    }
+
+    async fn reverse(&self, transfer: &str, amount: Money, key: &str) -> domain::Result<Reversal> {
+        match self {
+            Gateway::Test(gateway) => gateway.reverse(transfer, amount, key).await,
+            Gateway::Stripe(gateway) => gateway.reverse(transfer, amount, key).await,
+        }
+    }
+
+    async fn reversals_of(&self, transfer: &str) -> domain::Result<Vec<Reversal>> {
+        match self {
+            Gateway::Test(gateway) => gateway.reversals_of(transfer).await,
+            Gateway::Stripe(gateway) => gateway.reversals_of(transfer).await,
+        }
+    }
+}
+
 impl Functions {
     pub fn new(store: EmbeddedStore, config: &LocalConfig) -> anyhow::Result<Self> {
         let gateway = match &config.stripe {
@@ -100,6 +162,7 @@ impl Functions {
             reservation_timeout: config.reservation_timeout,
             reservation_rules: ReservationRules { limit: config.reservation_limit, cooldown: config.reorder_cooldown },
             payout_terms: config.payout_terms,
+            public_origin: config.public_origin.clone(),
             webhook_secret: config.webhook_secret.clone(),
             client_config: config.client.clone(),
         })
@@ -108,6 +171,11 @@ impl Functions {
     /// The embedded store every function works over.
     pub fn store(&self) -> &EmbeddedStore {
         &self.store
+    }
+
+    /// Where the web client is served, for links that leave the API.
+    pub fn public_origin(&self) -> &PublicOrigin {
+        &self.public_origin
     }
 
     /// The payment gateway in use.
@@ -153,6 +221,10 @@ impl Functions {
             "client-config" => client_config::handle(&self.client_config, req).await,
             "payments-list" => payments_list::handle(store, sessions, req).await,
             "payouts-list" => payouts_list::handle(store, sessions, req).await,
+            "payouts-account-get" => payouts_account_get::handle(store, gateway, sessions, req).await,
+            "payouts-account-link" => {
+                payouts_account_link::handle(store, gateway, sessions, &self.public_origin, req).await
+            }
             "payments-webhook" => payments_webhook::handle(store, gateway, store, &self.webhook_secret, req).await,
             "not-found" => not_found::handle(req).await,
             _ => return None,

@@ -16,7 +16,7 @@ pub use bus::{DurableBus, Retry, SqsHandler, Subscription, deliver};
 pub use config::{LOCAL_WEBHOOK_SECRET, LocalConfig, Storage};
 pub use functions::{Functions, Gateway};
 pub use relay::relay_outbox;
-pub use routes::{DEAD_LETTERS, FALLBACK, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
+pub use routes::{DEAD_LETTERS, FALLBACK, ONBOARDING, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
 pub use scheduler::{run_schedules, sweep_every};
 
 use domain::expiry::{self, ExpiryInput};
@@ -55,6 +55,9 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
     ]
 }
 
+/// How often the runner releases the payouts due.
+pub const RELEASE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How often the runner reconciles with the payment gateway (deployed: every hour).
 pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
@@ -62,7 +65,8 @@ pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// events are relayed to a durable bus that queues them for `subscriptions` and delivers
 /// them with retries; the scheduler fires each order's expiry on time (the overdue ones at
 /// once after a restart); a sweep expires, every minute, the open orders whose expiry never
-/// ran; and every [`RECONCILE_EVERY`] the gateway's events are reconciled.
+/// ran; every [`RELEASE_EVERY`] the payouts due are released; and every [`RECONCILE_EVERY`]
+/// the gateway's events are reconciled.
 pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>, retry: Retry) {
     let store = functions.store().clone();
     // This process is the store's one user: a claim in progress was a killed process's.
@@ -101,6 +105,16 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
         })
         .await
     });
+    // Payouts: each payout's schedule and the sweep at once, every second (a hold of a few
+    // seconds is paid within one more).
+    let releaser = functions.clone();
+    tokio::spawn(sweep_every(RELEASE_EVERY, move || {
+        let functions = releaser.clone();
+        async move {
+            let swept = domain::payouts::sweep(functions.store(), functions.gateway(), chrono::Utc::now()).await?;
+            Ok(swept.done)
+        }
+    }));
     let sweeper = functions.clone();
     tokio::spawn(sweep_every(std::time::Duration::from_secs(60), move || {
         let functions = sweeper.clone();

@@ -41,6 +41,8 @@ pub fn router(functions: Functions) -> axum::Router {
         .route("/", axum::routing::get(|| async { web("index.html") }))
         .route("/{asset}", axum::routing::get(|Path(name): Path<String>| async move { web(&name) }))
         .route(AUTHENTICATE, axum::routing::post(authenticate))
+        .route(ONBOARDING, axum::routing::get(onboarding_page).post(complete_onboarding))
+        .route(TEST_ACCOUNT, axum::routing::get(test_account))
         .route(OPENAPI, axum::routing::get(openapi))
         .route(DOCS, axum::routing::get(|| async { asset("index.html") }))
         .route("/api/docs/{asset}", axum::routing::get(|Path(name): Path<String>| async move { asset(&name) }))
@@ -117,6 +119,111 @@ async fn authenticate(State(functions): State<Functions>, body: axum::body::Byte
         let delivered = functions.invoke("payments-webhook", request).await;
         tracing::info!(status = ?delivered.map(|response| response.status()), "3-D Secure passed; webhook delivered");
         Ok(serde_json::json!({ "authenticated": true }))
+    };
+    local_response(outcome.await)
+}
+
+/// The payment provider's hosted onboarding of a seller's payout account, as the local test
+/// gateway plays it: a page whose button completes onboarding, then tells the API as
+/// Stripe's `account.updated` would, and sends the seller back to where the link said (on
+/// this runner's public origin only).
+pub const ONBOARDING: &str = "/_local/test-gateway/onboarding";
+/// A payout account as the provider's dashboard shows it.
+pub const TEST_ACCOUNT: &str = "/_local/test-gateway/accounts/{id}";
+
+#[derive(serde::Deserialize)]
+struct Onboarding {
+    account: String,
+    #[serde(rename = "return")]
+    return_url: String,
+}
+
+/// Text safe inside HTML, attribute values included.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn form<T: serde::de::DeserializeOwned>(query: &str) -> Option<T> {
+    let uri = format!("/?{query}").parse().ok()?;
+    axum::extract::Query::<T>::try_from_uri(&uri).ok().map(|axum::extract::Query(value)| value)
+}
+
+async fn onboarding_page(State(functions): State<Functions>, RawQuery(query): RawQuery) -> axum::response::Response {
+    let found = match (functions.test_gateway(), form::<Onboarding>(query.as_deref().unwrap_or(""))) {
+        (Some(gateway), Some(onboarding)) => {
+            gateway.test_account(&onboarding.account).ok().flatten().map(|account| (account, onboarding))
+        }
+        _ => None,
+    };
+    let Some((account, onboarding)) = found else {
+        return edge_response(edge::http::error_response(domain::Error::NotFound("No such account")));
+    };
+    let page = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Payout account onboarding (test mode)</title><link rel="stylesheet" href="/style.css"></head>
+<body><main>
+<h1>Set up payouts</h1>
+<p>Test mode: this page stands in for the payment provider's hosted onboarding, where a seller gives their identity and bank account. Nothing is asked here.</p>
+<p>Account <code>{account}</code>: {state}.</p>
+<form method="post" action="{action}">
+<input type="hidden" name="account" value="{account}">
+<input type="hidden" name="return" value="{back}">
+<button type="submit">Complete onboarding</button>
+</form>
+<p><a href="{back}">Leave without finishing</a></p>
+</main></body></html>"#,
+        account = escape(&account.id),
+        state = if account.onboarded { "onboarding is complete" } else { "onboarding is not finished" },
+        action = ONBOARDING,
+        back = escape(&same_origin(&functions, &onboarding.return_url)),
+    );
+    axum::response::Response::builder()
+        .header("content-type", "text/html; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
+        .body(axum::body::Body::from(page))
+        .expect("a page")
+}
+
+/// `url` if it is on this runner's public origin, else the web client's payouts page there.
+fn same_origin(functions: &Functions, url: &str) -> String {
+    let origin = functions.public_origin().0.trim_end_matches('/');
+    match url.strip_prefix(origin) {
+        Some(rest) if rest.starts_with('/') => url.to_owned(),
+        _ => format!("{origin}/#/payouts"),
+    }
+}
+
+async fn complete_onboarding(State(functions): State<Functions>, body: axum::body::Bytes) -> axum::response::Response {
+    let outcome = async {
+        let onboarding: Onboarding = form(&String::from_utf8_lossy(&body))
+            .ok_or_else(|| domain::Error::BadRequest("Expected account and return".to_owned()))?;
+        let gateway = functions.test_gateway().ok_or(domain::Error::NotFound("Not found"))?;
+        gateway.complete_onboarding(&onboarding.account)?;
+        // As Stripe's `account.updated` tells the API.
+        let store = functions.store();
+        domain::payouts::updated(store, gateway, &onboarding.account, true, chrono::Utc::now()).await?;
+        tracing::info!(account = %onboarding.account, "payout account onboarded");
+        Ok(same_origin(&functions, &onboarding.return_url))
+    };
+    match outcome.await {
+        Ok(back) => axum::response::Response::builder()
+            .status(303)
+            .header("location", back)
+            .body(axum::body::Body::empty())
+            .expect("a redirect"),
+        Err(error) => edge_response(edge::http::error_response(error)),
+    }
+}
+
+async fn test_account(State(functions): State<Functions>, Path(id): Path<String>) -> axum::response::Response {
+    let outcome = async {
+        let gateway = functions.test_gateway().ok_or(domain::Error::NotFound("Not found"))?;
+        let account = gateway.test_account(&id)?.ok_or(domain::Error::NotFound("No such account"))?;
+        Ok(serde_json::json!({
+            "id": account.id, "payoutsEnabled": account.onboarded, "balance": account.balance.to_string(),
+        }))
     };
     local_response(outcome.await)
 }

@@ -66,7 +66,10 @@ pub async fn spawn_app_with(extra: Vec<Subscription>) -> TestApp {
 }
 
 /// The local runner with `config`, e.g. a reservation timeout of seconds.
-pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>) -> TestApp {
+pub async fn spawn_app_configured(mut config: LocalConfig, extra: Vec<Subscription>) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let address = format!("http://{}", listener.local_addr().expect("bound address"));
+    config.public_origin = domain::payouts::PublicOrigin(address.clone());
     let store = config.open_store().expect("in-memory store");
     let functions = Functions::new(store.clone(), &config).expect("the local functions start");
     let gateway = functions.test_gateway().cloned();
@@ -74,8 +77,6 @@ pub async fn spawn_app_configured(config: LocalConfig, extra: Vec<Subscription>)
     let mut subscriptions = local::subscriptions(&functions);
     subscriptions.extend(extra);
     local::start_event_flow(&functions, subscriptions, retry);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let address = format!("http://{}", listener.local_addr().expect("bound address"));
     tokio::spawn(local::serve(listener, functions));
     TestApp { address, client: reqwest::Client::new(), gateway }
 }

@@ -154,10 +154,12 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         }));
     }
     change.payments.push(Write::Insert(payment(PAID_ORDER, PAID_INTENT, PaymentStatus::Succeeded)));
-    // The sale of the complete order, to be paid out to its ticket's seller.
+    // The sale of the complete order, due to be paid out to its ticket's seller, who has no
+    // payout account: its release holds it.
     let paid = change.orders.iter().map(Write::record).find(|order| order.id.as_str() == PAID_ORDER).expect("paid");
     let sold = change.tickets.iter().map(Write::record).find(|ticket| ticket.id == paid.ticket.id).expect("sold");
-    change.payouts.push(Write::Insert(Payout::for_sale(paid, sold, PAID_INTENT, Utc::now())));
+    let payout = Payout::for_sale(paid, sold, PAID_INTENT, Utc::now() - chrono::Duration::days(4));
+    change.payouts.push(Write::Insert(payout));
     change.payments.push(Write::Insert(payment(PAYING_ORDER, PAYING_INTENT, PaymentStatus::Processing)));
     store.commit(&change).await.unwrap();
 }
@@ -165,7 +167,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
 /// them, the outbox relay's stream events, and the consumers', the expiry's and the
 /// scheduled functions' inputs.
-pub const OTHER_SAMPLES: [&str; 7] = [
+pub const OTHER_SAMPLES: [&str; 9] = [
     "bus",
     "outbox-relay",
     "expiration-fire",
@@ -173,6 +175,8 @@ pub const OTHER_SAMPLES: [&str; 7] = [
     "expiration-sweep",
     "notifications-consumer",
     "payments-reconcile",
+    "payouts-release",
+    "payouts-sweep",
 ];
 
 /// The HTTP functions' samples, by function.

@@ -59,6 +59,31 @@ impl OrderWrites {
     }
 }
 
+/// What changes payouts and payout accounts: the payouts table (their changes announce
+/// nothing).
+#[derive(Debug, Clone)]
+pub struct PayoutWrites {
+    pub payouts: PayoutsTable,
+}
+
+impl FromEnv for PayoutWrites {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { payouts: env.load()? })
+    }
+}
+
+impl PayoutWrites {
+    pub fn stores(&self, client: Client) -> Stores<(), (), (), DynamoChanges, DynamoPayouts> {
+        Stores {
+            tickets: (),
+            orders: (),
+            payments: (),
+            changes: DynamoChanges::announcing_nothing(client.clone()).with_payouts(&self.payouts),
+            payouts: DynamoPayouts::new(client, &self.payouts),
+        }
+    }
+}
+
 /// What changes payments, the orders and tickets they complete, and the payouts of those
 /// sales: those four tables and the outbox.
 #[derive(Debug, Clone)]

@@ -7,7 +7,9 @@
 
 #![allow(dead_code)] // The operations below exist for their attributes.
 
-use domain::entities::{Email, Notification, OrderView, PaymentView, PayoutView, ReservationState, TicketView};
+use domain::entities::{
+    AccountView, Email, Notification, OnboardingLink, OrderView, PaymentView, PayoutView, ReservationState, TicketView,
+};
 use domain::money::Money;
 use edge::auth::{CurrentUserBody, PublicUser};
 use edge::body::{NewAccount, OrderRequest, PaymentRequest, SignIn, TicketDraftBody};
@@ -96,7 +98,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         create_order, list_orders, get_order, cancel_order, get_expiration,
         list_notifications,
         create_payment, list_payments, stripe_webhook,
-        list_payouts,
+        list_payouts, get_payout_account, link_payout_account,
         get_config,
     ),
     components(schemas(ErrorBody)),
@@ -541,6 +543,38 @@ fn list_payments() {}
     security(("session" = []), ("bearer" = [])),
 )]
 fn list_payouts() {}
+
+#[utoipa::path(
+    get, path = "/api/payouts/account", operation_id = "getPayoutAccount", tag = "payouts",
+    summary = "One's payout account",
+    description = "`none` until the seller asks for an onboarding link, `pending` until the payment \
+        provider can pay out to it, then `enabled`, with a link to the account's own dashboard.",
+    responses(
+        (status = 200, description = "Where it stands", body = AccountView),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn get_payout_account() {}
+
+#[utoipa::path(
+    post, path = "/api/payouts/account", operation_id = "linkPayoutAccount", tag = "payouts",
+    summary = "A link to set up one's payout account",
+    description = "Creates the seller's payout account at the payment provider the first time (once, \
+        however many requests race) and answers a fresh link to the provider's onboarding, which \
+        sends the seller back to the web client's payouts page. Sales held for want of an account \
+        are paid once it can receive payouts.",
+    request_body(content = Empty, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Where to send the seller", body = OnboardingLink),
+        (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn link_payout_account() {}
 
 /// A Stripe event, as Stripe posts it.
 #[derive(utoipa::ToSchema)]

@@ -31,6 +31,8 @@ pub const ROUTES: &[Route] = &[
     Route { function: "payments-list", method: "GET", path: "/api/payments" },
     Route { function: "payments-webhook", method: "POST", path: "/api/payments/webhook" },
     Route { function: "payouts-list", method: "GET", path: "/api/payouts" },
+    Route { function: "payouts-account-get", method: "GET", path: "/api/payouts/account" },
+    Route { function: "payouts-account-link", method: "POST", path: "/api/payouts/account" },
     Route { function: "client-config", method: "GET", path: "/api/config" },
 ];
 

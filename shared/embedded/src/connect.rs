@@ -136,6 +136,17 @@ impl TestGateway {
     }
 }
 
+/// `value` as a query parameter: every byte but the unreserved ones percent-encoded.
+fn percent_encoded(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 fn account_key(seller: &UserId) -> String {
     format!("account-{seller}")
 }
@@ -172,11 +183,10 @@ impl PayoutGateway for TestGateway {
             let host = rest.split('/').next().unwrap_or_default();
             &return_url[..scheme.len() + 3 + host.len()]
         });
-        let query = |value: &str| value.replace('%', "%25").replace('&', "%26").replace('?', "%3F").replace('=', "%3D");
         Ok(format!(
             "{origin}/_local/test-gateway/onboarding?account={account}&return={}&refresh={}",
-            query(return_url),
-            query(refresh_url)
+            percent_encoded(return_url),
+            percent_encoded(refresh_url)
         ))
     }
 

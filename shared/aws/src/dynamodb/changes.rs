@@ -25,12 +25,13 @@ use super::table::{Item, encode, n, s};
 use super::tickets::DynamoTickets;
 use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, PayoutsTable, TicketsTable};
 
-/// The tables a function's changes write: always the outbox, and those of the records it
-/// changes. A change touching a table the function was not given is an internal error.
+/// The tables a function's changes write: the outbox (unless its changes never announce
+/// anything), and those of the records it changes. A change touching a table the function
+/// was not given is an internal error.
 #[derive(Clone)]
 pub struct DynamoChanges {
     client: Client,
-    outbox: Outbox,
+    outbox: Option<Outbox>,
     tickets: Option<String>,
     orders: Option<String>,
     payments: Option<String>,
@@ -39,7 +40,12 @@ pub struct DynamoChanges {
 
 impl DynamoChanges {
     pub fn new(client: Client, outbox: &OutboxTable) -> Self {
-        Self { client, outbox: Outbox::new(outbox), tickets: None, orders: None, payments: None, payouts: None }
+        Self { outbox: Some(Outbox::new(outbox)), ..Self::announcing_nothing(client) }
+    }
+
+    /// For a function whose changes announce no event: no outbox.
+    pub fn announcing_nothing(client: Client) -> Self {
+        Self { client, outbox: None, tickets: None, orders: None, payments: None, payouts: None }
     }
 
     pub fn with_tickets(self, table: &TicketsTable) -> Self {
@@ -99,7 +105,10 @@ impl DynamoChanges {
             items.push(conditional(table, key, write, DynamoPayouts::account_item)?);
         }
         for event in &change.events {
-            items.push(self.outbox.put(event)?);
+            let outbox = self.outbox.as_ref().ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("a change announces events, and this function was given no outbox"))
+            })?;
+            items.push(outbox.put(event)?);
         }
         Ok(items)
     }

@@ -54,6 +54,13 @@ pub struct AccountView {
     pub dashboard_url: Option<String>,
 }
 
+/// Where to send a seller to onboard their payout account (the provider's hosted pages).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnboardingLink {
+    pub url: String,
+}
+
 /// What the provider reports of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AccountState {

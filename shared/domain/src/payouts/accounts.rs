@@ -20,12 +20,12 @@ pub struct PublicOrigin(pub String);
 impl PublicOrigin {
     /// The page onboarding returns to.
     pub fn return_url(&self) -> String {
-        format!("{}/payouts", self.0.trim_end_matches('/'))
+        format!("{}/#/payouts", self.0.trim_end_matches('/'))
     }
 
     /// The page an expired onboarding link sends the seller to (it asks for a fresh one).
     pub fn refresh_url(&self) -> String {
-        format!("{}/payouts?refresh=1", self.0.trim_end_matches('/'))
+        format!("{}/#/payouts?refresh=1", self.0.trim_end_matches('/'))
     }
 }
 

@@ -1,0 +1,29 @@
+//! `POST /api/payouts/account` (signed in) `{}`: 201 `{url}`, a fresh link to the payment
+//! provider's onboarding of the caller's payout account, which is created first if they have
+//! none (once, however many requests race). Onboarding sends the seller back to the web
+//! client's payouts page on the configured public origin.
+
+use aws_adapters::PayoutWrites;
+use chrono::Utc;
+use domain::entities::OnboardingLink;
+use domain::payouts::{self, PublicOrigin};
+use domain::ports::{ChangeStore, PayoutGateway, PayoutStore};
+use edge::auth::SessionVerifier;
+use edge::body::JsonFields;
+use edge::{Request, Response, Result, http};
+use stripe_adapter::StripeKey;
+
+pub type Config = (SessionVerifier, PayoutWrites, StripeKey, PublicOrigin);
+
+pub async fn handle(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    sessions: &SessionVerifier,
+    origin: &PublicOrigin,
+    req: Request,
+) -> Result<Response> {
+    let seller = sessions.require_user(&req)?;
+    JsonFields::from_request(&req)?;
+    let url = payouts::connect(store, gateway, &seller, origin, Utc::now()).await?;
+    http::json(201, &OnboardingLink { url })
+}
