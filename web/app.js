@@ -334,6 +334,40 @@ function draft(values) {
   };
 }
 
+/// What a seller receives of a price written in dollars, at the payout terms of listings made
+/// now (`GET /api/config`): the fee is `feeBps` hundredths of a percent of the price, rounded
+/// half up to the cent, plus `feeFixed`, never more than the price. `null` for no price.
+function youReceive(priceText) {
+  const terms = config?.payouts;
+  const number = Number(priceText);
+  if (!terms || priceText.trim() === "" || !Number.isFinite(number) || number <= 0) return null;
+  const cents = Math.round(number * 100);
+  const fee = Math.min(cents, Math.floor((cents * terms.feeBps + 5000) / 10000) + Math.round(terms.feeFixed * 100));
+  return { fee: fee / 100, net: (cents - fee) / 100 };
+}
+
+const holdText = (seconds) => {
+  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+};
+
+/// "You receive …" under a form's price, following what is typed.
+function receiveNote(create) {
+  const note = h("p", { class: "hint", id: "you-receive", "aria-live": "polite" });
+  const input = create.querySelector('input[name="price"]');
+  const update = () => {
+    const terms = config?.payouts;
+    const share = youReceive(input.value);
+    note.textContent = share
+      ? `You receive ${price(share.net)} (fee ${price(share.fee)}), paid out ${holdText(terms.holdSeconds)} after the event.`
+      : terms ? `The fee is ${(terms.feeBps / 100).toFixed(2)} % of the price plus ${price(terms.feeFixed)}.` : "";
+  };
+  input.addEventListener("input", update);
+  update();
+  input.closest(".field").append(note);
+}
+
 async function sellPage(show) {
   if (!me) return signInFirst();
   const create = form({
@@ -345,8 +379,9 @@ async function sellPage(show) {
       go(`#/tickets/${ticket.id}`);
     },
   });
+  receiveNote(create);
   const mine = await listing("Your tickets", `/api/tickets?userId=${encodeURIComponent(me.id)}&limit=12`, null);
-  show("Sell a ticket", create, h("h2", {}, "Your tickets"), mine);
+  show("Sell a ticket", create, h("p", {}, h("a", { href: "#/payouts" }, "Your payouts")), h("h2", {}, "Your tickets"), mine);
 }
 
 async function editPage(show, id) {
@@ -639,6 +674,73 @@ async function stripePayment(order, feedback) {
   return element;
 }
 
+// --- payouts ------------------------------------------------------------------------
+
+const payoutStatus = (payout) => ({
+  scheduled: "Scheduled",
+  held: "Held",
+  paid: "Paid",
+  reversed: "Partly taken back",
+  cancelled: "Cancelled",
+})[payout.status] || payout.status;
+
+const holdReason = (reason) => ({
+  dispute: "the buyer's bank contests the charge",
+  problem: "the buyer reported a problem",
+  no_account: "connect a payout account",
+})[reason] || reason;
+
+async function connectPayouts(event) {
+  event.target.disabled = true;
+  try {
+    const { data } = await api("POST", "/api/payouts/account", {});
+    location.assign(data.url);
+  } catch (error) {
+    say(error.message);
+    event.target.disabled = false;
+  }
+}
+
+async function payoutsPage(show) {
+  if (!me) return signInFirst();
+  const [{ data: account }, { data: payouts }] = await Promise.all([
+    api("GET", "/api/payouts/account"),
+    api("GET", "/api/payouts?limit=50"),
+  ]);
+  const state = h("section", { class: "note", id: "payout-account", "aria-labelledby": "payout-account-title" },
+    h("h2", { id: "payout-account-title" }, "Payout account"));
+  if (account.status === "enabled") {
+    state.append(h("p", {}, "Payouts are enabled: each sale is paid out after its event."),
+      account.dashboardUrl ? h("p", {}, h("a", { href: account.dashboardUrl }, "Your payout dashboard")) : null);
+  } else {
+    state.append(
+      h("p", {}, account.status === "pending"
+        ? "Your payout account is not finished yet: sales are held until it is."
+        : "Connect a payout account to be paid for what you sell."),
+      h("button", { type: "button", onclick: connectPayouts }, account.status === "pending" ? "Finish setting up payouts" : "Set up payouts"));
+  }
+  const rows = payouts.map((payout) =>
+    h("tr", { "data-order": payout.orderId },
+      h("td", {}, h("a", { href: `#/tickets/${payout.ticketId}` }, "Ticket")),
+      h("td", {}, price(payout.amount)),
+      h("td", {}, price(payout.fee)),
+      h("td", { class: "price" }, price(payout.net)),
+      h("td", {}, h("span", { class: "badge" }, payoutStatus(payout)),
+        payout.heldFor.length ? h("span", { class: "hint" }, ` (${payout.heldFor.map(holdReason).join("; ")})`) : null,
+        payout.reversed > 0 ? h("span", { class: "hint" }, ` (${price(payout.reversed)} taken back)`) : null),
+      h("td", {}, when(payout.releaseAt))));
+  show("Payouts", state, h("h2", {}, "Your sales"), payouts.length
+    ? h("table", {}, h("caption", { class: "hint" }, "Newest first: the price, less the fee, is what you receive."),
+        h("thead", {}, h("tr", {}, ...["Ticket", "Amount", "Fee", "You receive", "Status", "Paid out from"].map((name) => h("th", { scope: "col" }, name)))),
+        h("tbody", {}, rows))
+    : h("p", { class: "note" }, "No sales yet. ", h("a", { href: "#/sell" }, "Sell a ticket")));
+  if (payouts.some((payout) => payout.status === "scheduled" && new Date(payout.releaseAt) - Date.now() < 60000)) {
+    // A release due within the minute: look again, as the seller would.
+    const timer = setTimeout(() => route(), 2000);
+    leaving.push(() => clearTimeout(timer));
+  }
+}
+
 // --- notifications ------------------------------------------------------------------
 
 async function notificationsPage(show) {
@@ -660,6 +762,7 @@ const routes = [
   [/^#\/orders$/, ordersPage],
   [/^#\/orders\/([^/]+)$/, orderPage],
   [/^#\/notifications$/, notificationsPage],
+  [/^#\/payouts$/, payoutsPage],
   [/^#\/signin$/, signInPage],
   [/^#\/signup$/, signUpPage],
 ];

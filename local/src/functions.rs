@@ -164,7 +164,7 @@ impl Functions {
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
             webhook_secret: config.webhook_secret.clone(),
-            client_config: config.client.clone(),
+            client_config: config.client.clone().with_payouts(config.payout_terms),
         })
     }
 

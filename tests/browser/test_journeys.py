@@ -277,3 +277,65 @@ def test_with_stripe_js_the_order_completes_through_stripes_webhook(runner, pers
     buyer.get_by_role("button", name="Complete authentication").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid", timeout=20_000)
     expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00")
+
+
+def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner, person):
+    api = runner(PAYOUT_HOLD_SECONDS=3)
+    seller = person(api.base)
+    sign_up(seller, "seller@example.com")
+    seller.get_by_role("link", name="Payouts").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
+    seller.get_by_role("button", name="Set up payouts").click()
+    # The runner's stand-in of the payment provider's hosted onboarding.
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Set up payouts")
+    seller.get_by_role("button", name="Complete onboarding").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
+    expect(seller.locator("#payout-account")).to_contain_text("Payouts are enabled")
+
+    seller.get_by_role("link", name="Sell", exact=True).click()
+    seller.get_by_label("Title").fill("Indie night")
+    seller.get_by_label("Price (USD)").fill("45")
+    # 5 % of 45.00 is 2.25, plus 0.50.
+    expect(seller.locator("#you-receive")).to_contain_text("You receive $42.25 (fee $2.75)")
+    seller.get_by_role("button", name="List the ticket").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Indie night")
+
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Indie night")
+    buyer.get_by_label(re.compile("succeeds")).check()
+    buyer.get_by_role("button", name="Pay $45.00").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
+
+    seller.get_by_role("link", name="Payouts").click()
+    sale = seller.get_by_role("row").filter(has_text="$42.25")
+    expect(sale).to_contain_text("$45.00")
+    expect(sale).to_contain_text("$2.75")
+    expect(sale).to_contain_text(re.compile("Scheduled|Paid"))
+    expect(sale).to_contain_text("Paid", timeout=15_000)
+    assert not violations(seller)
+
+
+def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner, person):
+    api = runner(PAYOUT_HOLD_SECONDS=1)
+    list_ticket(api, "Folk night", 20)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Folk night")
+    buyer.get_by_label(re.compile("succeeds")).check()
+    buyer.get_by_role("button", name="Pay $20.00").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
+
+    seller = person(api.base)
+    seller.goto("/#/signin")
+    seller.get_by_label("Email").fill("seller-folk-night@example.com")
+    seller.get_by_label("Password").fill(PASSWORD)
+    seller.get_by_role("button", name="Sign in").click()
+    expect(seller.locator("#account")).to_contain_text("seller-folk-night@example.com")
+    seller.goto("/#/payouts")
+    sale = seller.get_by_role("row").filter(has_text="$20.00")
+    expect(sale).to_contain_text("connect a payout account", timeout=15_000)
+    seller.get_by_role("button", name="Set up payouts").click()
+    seller.get_by_role("button", name="Complete onboarding").click()
+    expect(seller.locator("#payout-account")).to_contain_text("Payouts are enabled")
+    expect(seller.get_by_role("row").filter(has_text="$20.00")).to_contain_text("Paid")

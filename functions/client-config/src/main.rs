@@ -1,5 +1,6 @@
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let config: client_config::Config = edge::start()?;
+    let (client, terms): client_config::Config = edge::start()?;
+    let config = client.with_payouts(terms);
     edge::serve_http(|req| client_config::handle(&config, req)).await
 }

@@ -1,6 +1,7 @@
 //! What a browser client needs to know to take payments: `GET /api/config`.
 
 use domain::config::{ConfigError, Env, FromEnv};
+use domain::entities::PayoutTerms;
 use serde::Serialize;
 
 /// How the client takes a card.
@@ -20,6 +21,23 @@ pub struct ClientConfig {
     /// The cards the test gateway knows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub test_cards: Vec<TestCard>,
+    /// What a seller listing now agrees to: how much of a sale they receive, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payouts: Option<SellerTerms>,
+}
+
+/// The payout terms of a listing made now: the platform's fee is `feeBps` hundredths of a
+/// percent of the price, rounded half up to the cent, plus `feeFixed`, never more than the
+/// price; the rest is paid out `holdSeconds` after the event (or the sale, without a date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SellerTerms {
+    pub fee_bps: u32,
+    #[serde(serialize_with = "domain::money::serialize_decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 0.5))]
+    pub fee_fixed: domain::money::Money,
+    pub hold_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,12 +60,20 @@ pub struct TestCard {
 pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 
 impl ClientConfig {
+    /// With the payout terms of listings made now.
+    pub fn with_payouts(self, terms: PayoutTerms) -> Self {
+        let terms =
+            SellerTerms { fee_bps: terms.fee_bps, fee_fixed: terms.fee_fixed, hold_seconds: terms.hold_seconds };
+        Self { payouts: Some(terms), ..self }
+    }
+
     pub fn stripe(publishable_key: String, stripe_js_url: String) -> Self {
         Self {
             payments: PaymentsMode::Stripe,
             publishable_key: Some(publishable_key),
             stripe_js_url: Some(stripe_js_url),
             test_cards: Vec::new(),
+            payouts: None,
         }
     }
 
@@ -63,6 +89,7 @@ impl ClientConfig {
                 card("pm_card_chargeDeclined", "Visa 4000 0000 0000 0002 (declined)"),
                 card("pm_card_authenticationRequired", "Visa 4000 0027 6000 3184 (asks for 3-D Secure)"),
             ],
+            payouts: None,
         }
     }
 }
