@@ -76,6 +76,11 @@ macro_rules! order_store_conformance {
             }
 
             #[tokio::test]
+            async fn the_backfill_gives_each_sale_without_a_payout_one_once() {
+                payouts::the_backfill_gives_each_sale_without_a_payout_one_once($store).await;
+            }
+
+            #[tokio::test]
             async fn a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id() {
                 payouts::a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id($store).await;
             }
@@ -85,3 +90,31 @@ macro_rules! order_store_conformance {
 
 order_store_conformance!(embedded, EmbeddedStore::in_memory());
 order_store_conformance!(dynamodb, ticketing_tests::moto::stores().await.0);
+
+/// What the payouts backfill reads on AWS: every order, page after page, and none of the
+/// buyers' holds that share their table.
+#[tokio::test]
+async fn the_dynamodb_orders_scan_reads_every_order_and_no_holds() {
+    let (stores, _) = ticketing_tests::moto::stores().await;
+    let mut placed = Vec::new();
+    for buyer in ["buyer-1", "buyer-2", "buyer-2"] {
+        let ticket = domain::testing::orders::listed(&stores).await;
+        let limit = domain::orders::ReservationLimit(3);
+        let timeout = std::time::Duration::from_secs(60);
+        let order =
+            domain::orders::place(&stores, buyer.into(), ticket.id.as_str(), timeout, limit, chrono::Utc::now());
+        placed.push(order.await.unwrap().id);
+    }
+    let (mut read, mut after) = (Vec::new(), None);
+    loop {
+        let (orders, next) = stores.orders.scan(after.as_deref()).await.unwrap();
+        read.extend(orders.into_iter().map(|order| order.id));
+        match next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    read.sort();
+    placed.sort();
+    assert_eq!(read, placed);
+}

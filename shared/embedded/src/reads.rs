@@ -154,6 +154,13 @@ impl PayoutStore for EmbeddedStore {
     }
 }
 
+impl EmbeddedStore {
+    /// Every order (the payouts backfill reads them all).
+    pub async fn all_orders(&self) -> Result<Vec<Order>> {
+        self.read(|txn| all(txn, ORDERS)).await
+    }
+}
+
 /// Every record of `table`.
 fn all<T: serde::de::DeserializeOwned>(txn: &ReadTransaction, table: Table) -> Result<Vec<T>> {
     let Some(records) = open_readable(txn, table)? else { return Ok(Vec::new()) };

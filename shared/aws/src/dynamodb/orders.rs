@@ -57,6 +57,35 @@ impl DynamoOrders {
     }
 }
 
+impl DynamoOrders {
+    /// One page of a scan of every order (holds are skipped), after the order `after`; the
+    /// last order's id when more follow. For one-off passes over all orders (the payouts
+    /// backfill), never for a request.
+    pub async fn scan(&self, after: Option<&str>) -> Result<(Vec<Order>, Option<String>)> {
+        let start = after.map(|id| std::collections::HashMap::from([(Self::KEY.to_owned(), s(id))]));
+        let output = self
+            .0
+            .client
+            .scan()
+            .table_name(&self.0.name)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .context("scanning the orders")?;
+        let mut orders = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let holds =
+                item.get(Self::KEY).and_then(|key| key.as_s().ok()).is_some_and(|key| key.starts_with("holds#"));
+            if !holds {
+                orders.push(serde_dynamo::from_item(item).context("decoding an order").map_err(Error::Internal)?);
+            }
+        }
+        let next = output.last_evaluated_key.and_then(|key| key.get(Self::KEY).and_then(|id| id.as_s().ok().cloned()));
+        Ok((orders, next))
+    }
+}
+
 impl OrderStore for DynamoOrders {
     async fn get(&self, id: &OrderId) -> Result<Option<Order>> {
         self.0.get((Self::KEY, id.as_str()), "an order").await

@@ -6,9 +6,11 @@
 //! less what was refunded.
 
 mod accounts;
+mod backfill;
 mod release;
 
 pub use accounts::{PublicOrigin, connect, show, updated};
+pub use backfill::backfill;
 pub use release::{SWEEP_LIMIT, Swept, release, sweep};
 
 use crate::config::{ConfigError, Env, FromEnv};

@@ -135,3 +135,61 @@ pub async fn a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id(st
         store.due(Utc::now() + chrono::Duration::days(3650), 100).await.unwrap().iter().all(|p| p.seller != seller)
     );
 }
+
+/// A sale completed before payouts existed: ticket sold, order `status`, payment succeeded
+/// (`refunded` of it back), and no payout.
+async fn sold_before_payouts(
+    store: &impl ChangeStore,
+    status: crate::entities::OrderStatus,
+    refunded: i64,
+) -> (Order, Ticket) {
+    let listed =
+        Ticket { payout_terms: crate::entities::PayoutTerms::before_fees(), ..ticket("old-seller", "Concert") };
+    let order = Order::place(UserId::from("buyer"), &listed, Utc::now(), Duration::from_secs(60)).unwrap();
+    let intent = crate::entities::Intent {
+        id: format!("pi_{}", order.id),
+        status: crate::entities::IntentStatus::Succeeded,
+        amount: 4500,
+        currency: "usd".to_owned(),
+        client_secret: None,
+        succeeded_at: None,
+        livemode: false,
+    };
+    let paid = crate::entities::Payment::start(&order, intent, Utc::now()).succeed();
+    let paid = if refunded > 0 { paid.refund_partly(None, crate::money::Money::from_minor(refunded)) } else { paid };
+    let sold = Ticket { version: 1, ..listed.sell_to(&order.id) };
+    let order = crate::entities::Order { status, version: 2, ..order };
+    let change = Change {
+        tickets: vec![Write::Insert(sold.clone())],
+        orders: vec![Write::Insert(order.clone())],
+        payments: vec![Write::Insert(paid)],
+        ..Change::default()
+    };
+    store.commit(&change).await.unwrap();
+    (order, sold)
+}
+
+pub async fn the_backfill_gives_each_sale_without_a_payout_one_once(
+    store: impl PayoutStore + crate::ports::PaymentStore + TicketStore + ChangeStore,
+) {
+    use crate::entities::OrderStatus;
+    let now = Utc::now();
+    let (complete, _) = sold_before_payouts(&store, OrderStatus::Complete, 0).await;
+    let (partly, _) = sold_before_payouts(&store, OrderStatus::Complete, 1000).await;
+    let (disputed, _) = sold_before_payouts(&store, OrderStatus::Disputed, 0).await;
+    let (open, _) = sold_before_payouts(&store, OrderStatus::AwaitingPayment, 0).await;
+    for order in [&complete, &partly, &disputed] {
+        assert!(crate::payouts::backfill(&store, order, now).await.unwrap(), "{:?} gets one", order.status);
+        assert!(!crate::payouts::backfill(&store, order, now).await.unwrap(), "once");
+    }
+    assert!(!crate::payouts::backfill(&store, &open, now).await.unwrap(), "not a sale");
+    assert_eq!(store.payout(&open.id).await.unwrap(), None);
+
+    let payout = store.payout(&complete.id).await.unwrap().unwrap();
+    assert_eq!((payout.amount.minor(), payout.fee.minor(), payout.net.minor()), (4500, 0, 4500), "listed before fees");
+    assert_eq!((payout.status, payout.version, payout.seller.as_str()), (PayoutStatus::Scheduled, 0, "old-seller"));
+    assert_eq!(payout.intent, format!("pi_{}", complete.id));
+    assert_eq!(store.payout(&partly.id).await.unwrap().unwrap().net.minor(), 3500, "what is left of the charge");
+    let held = store.payout(&disputed.id).await.unwrap().unwrap();
+    assert_eq!((held.status, held.held_for), (PayoutStatus::Held, vec![HoldReason::Dispute]));
+}
