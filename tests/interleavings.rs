@@ -13,28 +13,36 @@
 //! - no ticket is held by an order that is not open, and a sold ticket's order is paid;
 //! - every refund in the ledger is recorded on its payment, and this service refunds only
 //!   an order that could not complete (it ends `cancelled`): never a sale, even one that
-//!   Stripe's later `charge.refunded` turns `refunded`.
+//!   Stripe's later `charge.refunded` turns `refunded`;
+//! - exactly one payout per order that completed, `net + fee` = what was charged less what
+//!   went back, cancelled once all of it went back, held while disputed; at most one
+//!   transfer per order; what the seller keeps of it (transfer less reversals) plus the fee
+//!   is what was charged less what went back; a payout whose seller's account is enabled and
+//!   that nothing holds is paid at rest.
 //!
 //! Everything runs on the embedded store and the test gateway, with explicit times (no
 //! waiting), so every interleaving is exact and repeatable.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use domain::change::Change;
+use domain::change::{Change, Write};
 use domain::entities::{
-    DisputeStatus, HoldReason, Holds, Intent, IntentRequest, IntentStatus, Order, OrderStatus, Payment, PaymentStatus,
-    Payout, PayoutAccount, PayoutStatus, Ticket, TicketDraft, TicketFilter, TicketStatus,
+    AccountState, DisputeStatus, HoldReason, Holds, Intent, IntentRequest, IntentStatus, Order, OrderStatus, Payment,
+    PaymentStatus, Payout, PayoutAccount, PayoutStatus, Reversal, Ticket, TicketDraft, TicketFilter, TicketStatus,
+    TransferRequest,
 };
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::money::Money;
 use domain::page::{Page, PageRequest};
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
-use domain::ports::{ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, PayoutStore, TicketStore};
-use domain::{Result, expiry, orders, tickets};
+use domain::ports::{
+    ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, PayoutGateway, PayoutStore, TicketStore,
+};
+use domain::{Result, expiry, orders, payouts, tickets};
 use embedded::{EmbeddedStore, TestGateway};
 
 type Later = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -162,6 +170,48 @@ impl Inbox for Stepped<EmbeddedStore> {
     }
 }
 
+impl PayoutGateway for Stepped<TestGateway> {
+    async fn create_account(&self, seller: &UserId) -> Result<String> {
+        self.point().await;
+        self.inner.create_account(seller).await
+    }
+
+    async fn account(&self, account: &str) -> Result<AccountState> {
+        self.point().await;
+        self.inner.account(account).await
+    }
+
+    async fn onboarding_link(&self, account: &str, return_url: &str, refresh_url: &str) -> Result<String> {
+        self.point().await;
+        self.inner.onboarding_link(account, return_url, refresh_url).await
+    }
+
+    async fn dashboard_link(&self, account: &str) -> Result<String> {
+        self.point().await;
+        self.inner.dashboard_link(account).await
+    }
+
+    async fn transfer(&self, request: &TransferRequest<'_>) -> Result<String> {
+        self.point().await;
+        self.inner.transfer(request).await
+    }
+
+    async fn transfer_of(&self, order: &str) -> Result<Option<String>> {
+        self.point().await;
+        self.inner.transfer_of(order).await
+    }
+
+    async fn reverse(&self, transfer: &str, amount: Money, key: &str) -> Result<Reversal> {
+        self.point().await;
+        self.inner.reverse(transfer, amount, key).await
+    }
+
+    async fn reversals_of(&self, transfer: &str) -> Result<Vec<Reversal>> {
+        self.point().await;
+        self.inner.reversals_of(transfer).await
+    }
+}
+
 impl PaymentGateway for Stepped<TestGateway> {
     async fn create_intent(&self, request: &IntentRequest<'_>) -> Result<Intent> {
         self.point().await;
@@ -209,9 +259,38 @@ struct World {
     lapsed: DateTime<Utc>,
     /// When the sweep finds it overdue.
     swept: DateTime<Utc>,
+    /// Past the payout's release.
+    payday: DateTime<Utc>,
+    /// A quarter of the charge was refunded in Stripe's dashboard.
+    partly_refunded: Arc<AtomicBool>,
+}
+
+/// Where the operations start.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// An order reserved, its payment started for the browser.
+    Reserved,
+    /// The order paid and complete, its payout scheduled; `onboarded`: its seller's payout
+    /// account is enabled.
+    Sold { onboarded: bool },
 }
 
 impl World {
+    /// The order paid in one step, its seller's payout account enabled: a sale waiting for
+    /// its payout's release.
+    async fn at(start: Start) -> World {
+        let w = World::new().await;
+        let Start::Sold { onboarded } = start else { return w };
+        let paid = payments::pay(&w.store, &w.gateway, &w.order.user_id, w.order.id.as_str(), None, w.now);
+        paid.await.unwrap();
+        w.gateway.complete_in_browser_at(&w.intent, w.now).unwrap();
+        deliver_success(&w, &w.ports(None)).await.unwrap();
+        if onboarded {
+            Op::Onboard.run(&w, &w.ports(None)).await.unwrap();
+        }
+        w
+    }
+
     async fn new() -> World {
         let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
         let ticket = domain::testing::orders::listed(&store).await;
@@ -233,6 +312,8 @@ impl World {
             now,
             lapsed,
             swept: lapsed + expiry::SWEEP_GRACE + Duration::seconds(1),
+            payday: now + Duration::days(30),
+            partly_refunded: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -263,8 +344,14 @@ enum Op {
     WebhookRedelivery,
     /// Someone refunds the charge in Stripe's dashboard; Stripe reports it.
     DashboardRefund,
+    /// Someone refunds a quarter of the charge in Stripe's dashboard; Stripe reports it.
+    PartialRefund,
     /// The buyer's bank disputes the charge and wins.
     DisputeLost,
+    /// The buyer's bank disputes the charge and loses.
+    DisputeWon,
+    /// The buyer's bank disputes the charge and has not decided.
+    DisputeOpened,
     /// The buyer cancels; the consumer of `order.cancelled` follows.
     Cancel,
     /// The order's schedule fires; the consumer of `order.cancelled` follows.
@@ -273,9 +360,13 @@ enum Op {
     ExpiryBySweep,
     /// The seller reprices the ticket once its reservation lapsed.
     SellerEdit,
+    /// The payout's schedule fires, past its release.
+    Release,
+    /// The seller finishes onboarding their payout account; the provider reports it.
+    Onboard,
 }
 
-const OPS: [Op; 9] = [
+const OPS: [Op; 11] = [
     Op::PayInOneStep,
     Op::ConfirmInBrowserThenWebhook,
     Op::WebhookRedelivery,
@@ -285,6 +376,20 @@ const OPS: [Op; 9] = [
     Op::ExpiryBySchedule,
     Op::ExpiryBySweep,
     Op::SellerEdit,
+    Op::Release,
+    Op::Onboard,
+];
+
+/// What can happen to a sale waiting for its payout.
+const SALE_OPS: [Op; 8] = [
+    Op::Release,
+    Op::DashboardRefund,
+    Op::PartialRefund,
+    Op::DisputeLost,
+    Op::DisputeWon,
+    Op::DisputeOpened,
+    Op::WebhookRedelivery,
+    Op::Onboard,
 ];
 
 /// Stripe's report that the intent succeeded (one event id: a second is a redelivery).
@@ -318,6 +423,45 @@ async fn deliver_refund(w: &World, p: &Ports) -> Result<()> {
     payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await.map(drop)
 }
 
+/// What the charge's partial refund leaves of `amount`.
+fn left_after_partial_refund(w: &World, amount: i64) -> i64 {
+    if w.partly_refunded.load(Ordering::SeqCst) { amount - amount / 4 } else { amount }
+}
+
+/// Stripe's report of the charge's partial refund, if there was one.
+async fn deliver_partial_refund(w: &World, p: &Ports) -> Result<()> {
+    if !w.partly_refunded.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    let price = w.order.ticket.price.minor();
+    let kind = GatewayEventKind::ChargeRefunded {
+        intent: w.intent.clone(),
+        refund: Some("re_partial".into()),
+        amount_refunded: Money::from_minor(price - left_after_partial_refund(w, price)),
+        full: false,
+    };
+    let event = GatewayEvent { id: "evt_partial_refund".into(), kind };
+    payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await.map(drop)
+}
+
+/// The buyer's bank disputes the charge (if there is one), and decides `won` (`None`: not yet).
+async fn dispute(w: &World, p: &Ports, won: Option<bool>) -> Result<()> {
+    if w.intent().await.status != IntentStatus::Succeeded {
+        return Ok(());
+    }
+    let opened = GatewayEventKind::DisputeOpened { intent: w.intent.clone(), dispute: "dp_1".into() };
+    let mut events = vec![("evt_dispute_opened", opened)];
+    if let Some(won) = won {
+        let closed = GatewayEventKind::DisputeClosed { intent: w.intent.clone(), dispute: "dp_1".into(), won };
+        events.push(("evt_dispute_closed", closed));
+    }
+    for (id, kind) in events {
+        let event = GatewayEvent { id: id.into(), kind };
+        payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await?;
+    }
+    Ok(())
+}
+
 /// The consumer of `order.cancelled`, once the order is cancelled.
 async fn after_cancellation(w: &World, p: &Ports) -> Result<()> {
     let order = OrderStore::get(&w.store, &w.order.id).await?.expect("the order");
@@ -347,29 +491,17 @@ impl Op {
                 }
                 deliver_refund(w, p).await
             }
-            Op::DisputeLost => {
-                if w.intent().await.status != IntentStatus::Succeeded {
-                    return Ok(());
+            Op::PartialRefund => {
+                let paid = w.intent().await.status == IntentStatus::Succeeded;
+                if !paid || w.gateway.refund_of(&w.intent).await?.is_some() {
+                    return Ok(()); // Nothing to refund.
                 }
-                for (id, kind) in [
-                    (
-                        "evt_dispute_opened",
-                        GatewayEventKind::DisputeOpened { intent: w.intent.clone(), dispute: "dp_1".into() },
-                    ),
-                    (
-                        "evt_dispute_lost",
-                        GatewayEventKind::DisputeClosed {
-                            intent: w.intent.clone(),
-                            dispute: "dp_1".into(),
-                            won: false,
-                        },
-                    ),
-                ] {
-                    let event = GatewayEvent { id: id.into(), kind };
-                    payments::handle_gateway_event(&p.store, &p.gateway, &p.store, &event, w.now).await?;
-                }
-                Ok(())
+                w.partly_refunded.store(true, Ordering::SeqCst);
+                deliver_partial_refund(w, p).await
             }
+            Op::DisputeLost => dispute(w, p, Some(false)).await,
+            Op::DisputeWon => dispute(w, p, Some(true)).await,
+            Op::DisputeOpened => dispute(w, p, None).await,
             Op::Cancel => match orders::cancel(&p.store, buyer, order, w.now).await {
                 Ok(()) => after_cancellation(w, p).await,
                 Err(domain::Error::Conflict(_)) => Ok(()), // Paid or refunded: it cannot be.
@@ -395,6 +527,20 @@ impl Op {
                     Err(other) => Err(other),
                 }
             }
+            Op::Release => payouts::release(&p.store, &p.gateway, &w.order.id, w.payday).await.map(drop),
+            Op::Onboard => {
+                let account = p.gateway.create_account(&w.ticket.user_id).await?;
+                if w.store.account(&w.ticket.user_id).await?.is_none() {
+                    let opened = PayoutAccount::open(w.ticket.user_id.clone(), account.clone(), w.now);
+                    let change = Change { accounts: vec![Write::Insert(opened)], ..Change::default() };
+                    match p.store.commit(&change).await {
+                        Ok(()) | Err(domain::Error::Conflict(_)) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+                w.gateway.complete_onboarding(&account)?;
+                payouts::updated(&p.store, &p.gateway, &account, true, w.payday).await.map(drop)
+            }
         }
     }
 }
@@ -406,9 +552,11 @@ async fn settle_at_rest(w: &World) {
     let p = w.ports(None);
     for _ in 0..3 {
         deliver_success(w, &p).await.unwrap();
+        deliver_partial_refund(w, &p).await.unwrap();
         deliver_refund(w, &p).await.unwrap();
         expiry::expire(&p.store, &p.gateway, &w.order.id, w.swept).await.unwrap();
         after_cancellation(w, &p).await.unwrap();
+        payouts::sweep(&p.store, &p.gateway, w.payday).await.unwrap();
     }
 }
 
@@ -463,13 +611,52 @@ async fn broken(w: &World) -> Vec<String> {
     // A lost dispute took the money back through the bank, not as a refund.
     let lost = payment.dispute.as_ref().is_some_and(|dispute| dispute.status == DisputeStatus::Lost);
     let payout = w.store.payout(&order.id).await.unwrap();
-    broken.extend(broken_payout(&order, payout, charged, *refunded || lost, intent.amount));
+    let left = left_after_partial_refund(w, intent.amount);
+    let due = if charged && !(*refunded || lost) { left } else { 0 };
+    broken.extend(broken_transfers(w, &order, payout.as_ref(), due).await);
+    broken.extend(broken_payout(&order, payout, charged, *refunded || lost, left));
+    broken
+}
+
+/// The transfer invariants: at most one transfer per order, and what the seller keeps of it
+/// plus the fee is the sale as it stands (`due`); a payout that nothing holds is paid at rest.
+async fn broken_transfers(w: &World, order: &Order, payout: Option<&Payout>, due: i64) -> Vec<String> {
+    let transfers: Vec<_> = w.gateway.transfers().into_iter().filter(|t| t.order == order.id.as_str()).collect();
+    let mut broken = Vec::new();
+    if transfers.len() > 1 {
+        broken.push(format!("{} transfers for one order", transfers.len()));
+    }
+    let Some(payout) = payout else {
+        if !transfers.is_empty() {
+            broken.push("a transfer without a payout".to_owned());
+        }
+        return broken;
+    };
+    if let Some(transfer) = transfers.first() {
+        let kept = transfer.amount.minor() - transfer.reversals.iter().map(|(_, amount)| amount.minor()).sum::<i64>();
+        if kept + payout.fee.minor() != due || payout.loss.minor() != 0 {
+            broken.push(format!("the seller keeps {kept} + fee {} for a sale of {due}", payout.fee));
+        }
+    }
+    let enabled = w.store.account(&payout.seller).await.unwrap().is_some_and(|account| account.payouts_enabled);
+    let releasable = payout.held_for.is_empty() || (enabled && payout.held_for == [HoldReason::NoAccount]);
+    if matches!(payout.status, PayoutStatus::Scheduled | PayoutStatus::Releasing | PayoutStatus::Reversing)
+        || (payout.status == PayoutStatus::Held && releasable)
+    {
+        broken.push(format!(
+            "at rest the payout is {:?} for {:?} (account enabled: {enabled})",
+            payout.status, payout.held_for
+        ));
+    }
+    if payout.held_for.contains(&HoldReason::NoAccount) && enabled {
+        broken.push("held for want of an account the seller has".to_owned());
+    }
     broken
 }
 
 /// The payout invariants: exactly one payout per order that completed, whose numbers are
 /// the sale as it stands (net + fee = what was charged less what went back, `gone`), cancelled once
-/// all of it went back, held while disputed.
+/// all of it went back, held while disputed before its release.
 fn broken_payout(order: &Order, payout: Option<Payout>, charged: bool, gone: bool, amount: i64) -> Vec<String> {
     let Some(payout) = payout else {
         return match order.status {
@@ -485,18 +672,26 @@ fn broken_payout(order: &Order, payout: Option<Payout>, charged: bool, gone: boo
     if payout.amount.minor() != due || payout.net.minor() + payout.fee.minor() != due || payout.fee > payout.amount {
         broken.push(format!("payout {} = {} + {} for a sale of {due}", payout.amount, payout.net, payout.fee));
     }
-    if (due == 0) != (payout.status == PayoutStatus::Cancelled) {
+    // All of it back: cancelled before release, reversed after it (the transfer's own check
+    // tells that the seller kept nothing).
+    let ended = matches!(payout.status, PayoutStatus::Cancelled | PayoutStatus::Reversed);
+    if (due == 0 && !ended) || (due != 0 && payout.status == PayoutStatus::Cancelled) {
         broken.push(format!("payout {:?} for a sale of {due}", payout.status));
     }
-    if order.status == OrderStatus::Disputed && !payout.held_for.contains(&HoldReason::Dispute) {
+    // A dispute holds what is not transferred yet; one that comes after the transfer is
+    // reversed if lost.
+    if order.status == OrderStatus::Disputed
+        && payout.transferred.is_zero()
+        && !payout.held_for.contains(&HoldReason::Dispute)
+    {
         broken.push(format!("disputed, its payout {:?} for {:?}", payout.status, payout.held_for));
     }
     broken
 }
 
 /// How many port calls `op` makes when it runs alone on a fresh world.
-async fn calls_of(op: Op) -> usize {
-    let w = World::new().await;
+async fn calls_of(op: Op, start: Start) -> usize {
+    let w = World::at(start).await;
     let hook = Arc::new(Hook { k: usize::MAX, calls: AtomicUsize::new(0), other: Mutex::new(None) });
     let _ = op.run(&w, &w.ports(Some(hook.clone()))).await;
     hook.calls.load(Ordering::SeqCst)
@@ -504,8 +699,8 @@ async fn calls_of(op: Op) -> usize {
 
 /// A runs, B runs to completion before A's k-th port call, A's retries, the system at rest;
 /// what broke.
-async fn interleave(a: Op, b: Op, k: usize) -> Vec<String> {
-    let w = World::new().await;
+async fn interleave(a: Op, b: Op, k: usize, start: Start) -> Vec<String> {
+    let w = World::at(start).await;
     let (other_world, other) = (w.clone(), b);
     let later: Later = Box::pin(async move {
         let _ = other.run(&other_world, &other_world.ports(None)).await;
@@ -522,29 +717,61 @@ async fn interleave(a: Op, b: Op, k: usize) -> Vec<String> {
     broken(&w).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_pair_of_money_operations_at_every_call_point_keeps_the_money_invariants() {
+/// Every pair of `ops` at every call point of the first, each on a fresh world from
+/// `start`; what broke, and how many interleavings ran.
+async fn every_pair(ops: &[Op], start: Start) -> (usize, Vec<String>) {
     let mut runs = 0;
     let mut failures = Vec::new();
-    for a in OPS {
-        let points = calls_of(a).await;
-        for b in OPS {
+    for &a in ops {
+        let points = calls_of(a, start).await;
+        for &b in ops {
             // Before each of A's calls, and after its last.
             for k in 1..=points + 1 {
                 runs += 1;
-                let broken = interleave(a, b, k).await;
+                let broken = interleave(a, b, k, start).await;
                 if !broken.is_empty() {
                     failures.push(format!("{a:?} with {b:?} before call {k} of {points}: {}", broken.join("; ")));
                 }
             }
         }
     }
-    println!("{runs} interleavings ({} pairs of operations x the call points of the first)", OPS.len() * OPS.len());
+    println!(
+        "{start:?}: {runs} interleavings ({} pairs of operations x the call points of the first)",
+        ops.len() * ops.len()
+    );
+    assert!(runs > ops.len() * ops.len(), "each pair ran at more than one point");
+    (runs, failures)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pair_of_money_operations_at_every_call_point_keeps_the_money_invariants() {
+    let (runs, failures) = every_pair(&OPS, Start::Reserved).await;
     assert!(
         failures.is_empty(),
         "{} of {runs} interleavings broke an invariant:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    assert!(runs > OPS.len() * OPS.len(), "each pair ran at more than one point");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pair_of_operations_on_a_sale_at_every_call_point_keeps_the_payout_invariants() {
+    let (runs, failures) = every_pair(&SALE_OPS, Start::Sold { onboarded: true }).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} interleavings broke an invariant:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pair_of_operations_on_a_sale_of_a_seller_not_onboarded_keeps_the_payout_invariants() {
+    let (runs, failures) = every_pair(&SALE_OPS, Start::Sold { onboarded: false }).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} interleavings broke an invariant:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

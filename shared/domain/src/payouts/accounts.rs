@@ -8,7 +8,7 @@ use super::release::release;
 use crate::change::{Change, Write};
 use crate::entities::{AccountStatus, AccountView, HoldReason, PayoutAccount, PayoutStatus};
 use crate::error::{Error, Result};
-use crate::ids::UserId;
+use crate::ids::{OrderId, UserId};
 use crate::page::PageRequest;
 use crate::ports::{ChangeStore, PayoutGateway, PayoutStore};
 
@@ -122,6 +122,33 @@ pub async fn updated(
     Ok(Some(account))
 }
 
+/// Takes the want of an account off `order`'s payout, read again (the list it was found in
+/// may be stale), and releases it if it is due; a concurrent change (a dispute, a refund)
+/// reads it again.
+async fn unhold(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    order: &OrderId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for _ in 0..3 {
+        let Some(payout) = store.payout(order).await? else { return Ok(()) };
+        if !payout.held_for.contains(&HoldReason::NoAccount) {
+            return Ok(());
+        }
+        let unheld = payout.unhold(HoldReason::NoAccount);
+        match store.commit(&Change { payouts: vec![Write::Update(unheld.clone())], ..Change::default() }).await {
+            Err(Error::Conflict(_)) => continue,
+            other => other?,
+        }
+        if unheld.status == PayoutStatus::Scheduled && unheld.is_due(now) {
+            release(store, gateway, order, now).await?;
+        }
+        return Ok(());
+    }
+    Err(Error::Internal(anyhow::anyhow!("taking the hold off the payout of {order} kept conflicting")))
+}
+
 /// Takes the want of an account off `seller`'s held payouts, and releases those due.
 async fn release_held(
     store: &(impl PayoutStore + ChangeStore),
@@ -133,15 +160,7 @@ async fn release_held(
     loop {
         let found = store.payouts(seller, &page).await?;
         for payout in found.items.iter().filter(|payout| payout.held_for.contains(&HoldReason::NoAccount)) {
-            let unheld = payout.unhold(HoldReason::NoAccount);
-            match store.commit(&Change { payouts: vec![Write::Update(unheld.clone())], ..Change::default() }).await {
-                // Changed meanwhile: its next release or the sweep sees the account.
-                Err(Error::Conflict(_)) => continue,
-                other => other?,
-            }
-            if unheld.status == PayoutStatus::Scheduled && unheld.is_due(now) {
-                release(store, gateway, &unheld.order_id, now).await?;
-            }
+            unhold(store, gateway, &payout.order_id, now).await?;
         }
         match found.next {
             Some(next) => page.after = Some(next),

@@ -46,6 +46,13 @@ async fn step(
             let Some(account) = account else {
                 let held = payout.hold(HoldReason::NoAccount);
                 save(store, &held).await?;
+                // The seller may have onboarded since their account was read, and onboarding
+                // looked for held payouts before this hold was written: read it again now.
+                if store.account(&payout.seller).await?.is_some_and(|account| account.payouts_enabled) {
+                    let unheld = held.unhold(HoldReason::NoAccount);
+                    save(store, &unheld).await?;
+                    return Box::pin(step(store, gateway, unheld, now)).await;
+                }
                 tracing::info!(order = %payout.order_id, seller = %payout.seller, "a payout is held until its seller connects a payout account");
                 return Ok(held);
             };
