@@ -364,6 +364,8 @@ enum Op {
     Release,
     /// The seller finishes onboarding their payout account; the provider reports it.
     Onboard,
+    /// The buyer reports a problem with the complete order ("ticket not received").
+    ReportProblem,
 }
 
 const OPS: [Op; 11] = [
@@ -381,7 +383,7 @@ const OPS: [Op; 11] = [
 ];
 
 /// What can happen to a sale waiting for its payout.
-const SALE_OPS: [Op; 8] = [
+const SALE_OPS: [Op; 9] = [
     Op::Release,
     Op::DashboardRefund,
     Op::PartialRefund,
@@ -390,6 +392,7 @@ const SALE_OPS: [Op; 8] = [
     Op::DisputeOpened,
     Op::WebhookRedelivery,
     Op::Onboard,
+    Op::ReportProblem,
 ];
 
 /// Stripe's report that the intent succeeded (one event id: a second is a redelivery).
@@ -527,6 +530,10 @@ impl Op {
                     Err(other) => Err(other),
                 }
             }
+            Op::ReportProblem => match payouts::report(&p.store, buyer, order, "Not received".into(), w.now).await {
+                Ok(_) | Err(domain::Error::Conflict(_)) => Ok(()), // Not complete, or paid out already.
+                Err(other) => Err(other),
+            },
             Op::Release => payouts::release(&p.store, &p.gateway, &w.order.id, w.payday).await.map(drop),
             Op::Onboard => {
                 let account = p.gateway.create_account(&w.ticket.user_id).await?;
@@ -626,6 +633,9 @@ async fn broken_transfers(w: &World, order: &Order, payout: Option<&Payout>, due
     if transfers.len() > 1 {
         broken.push(format!("{} transfers for one order", transfers.len()));
     }
+    if order.has_open_problem() && !transfers.is_empty() {
+        broken.push("a transfer while the buyer's problem is open".to_owned());
+    }
     let Some(payout) = payout else {
         if !transfers.is_empty() {
             broken.push("a transfer without a payout".to_owned());
@@ -677,6 +687,12 @@ fn broken_payout(order: &Order, payout: Option<Payout>, charged: bool, gone: boo
     let ended = matches!(payout.status, PayoutStatus::Cancelled | PayoutStatus::Reversed);
     if (due == 0 && !ended) || (due != 0 && payout.status == PayoutStatus::Cancelled) {
         broken.push(format!("payout {:?} for a sale of {due}", payout.status));
+    }
+    if order.status == OrderStatus::Complete
+        && order.has_open_problem()
+        && !payout.held_for.contains(&HoldReason::Problem)
+    {
+        broken.push(format!("a problem is open, its payout {:?} for {:?}", payout.status, payout.held_for));
     }
     // A dispute holds what is not transferred yet; one that comes after the transfer is
     // reversed if lost.

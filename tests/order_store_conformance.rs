@@ -81,6 +81,11 @@ macro_rules! order_store_conformance {
             }
 
             #[tokio::test]
+            async fn a_problem_holds_the_payout_until_it_is_resolved() {
+                payouts::a_problem_holds_the_payout_until_it_is_resolved($store).await;
+            }
+
+            #[tokio::test]
             async fn a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id() {
                 payouts::a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id($store).await;
             }

@@ -882,3 +882,56 @@ async fn concurrent_requests_for_an_onboarding_link_make_one_payout_account() {
     let unsigned = app.post_json("/api/payouts/account", &json!({})).await;
     assert_eq!(unsigned.status, 401);
 }
+
+#[tokio::test]
+async fn a_buyers_problem_report_holds_the_payout_past_its_release_and_a_refund_then_cancels_it() {
+    let terms = domain::entities::PayoutTerms { hold_seconds: 2, ..Default::default() };
+    let config = local::LocalConfig { payout_terms: terms, ..local::LocalConfig::for_tests() };
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let seller = app.session("seller@example.com").await;
+    let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
+    assert_eq!(onboard(&app, link.body["url"].as_str().unwrap()).await.status(), 303);
+    let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+    let buyer = app.session("buyer@example.com").await;
+    let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
+    let order_id = order.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/orders/{order_id}/problem");
+    let report = json!({ "message": "  The seller never sent the ticket.  " });
+    let open = app.with_session(Method::POST, &path, &buyer, Some(&report)).await;
+    assert_eq!(
+        (open.status, open.body["errors"][0]["message"].as_str()),
+        (409, Some("Only a complete order can have a problem reported"))
+    );
+    let intent = pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.body["stripeId"].as_str().unwrap().to_owned();
+
+    let reported = app.with_session(Method::POST, &path, &buyer, Some(&report)).await;
+    assert_eq!(reported.status, 200, "{}", reported.body);
+    assert_eq!(reported.body["problem"]["message"], "The seller never sent the ticket.");
+    assert!(reported.body["problem"]["reportedAt"].is_string() && reported.body["problem"].get("resolvedAt").is_none());
+    assert_eq!(order_of(&app, &buyer, &order_id).await["problem"], reported.body["problem"], "the order shows it");
+    let again = app.with_session(Method::POST, &path, &buyer, Some(&json!({ "message": "Hello?" }))).await;
+    assert_eq!((again.status, &again.body["problem"]), (200, &reported.body["problem"]), "one open problem");
+    for (body, field) in [
+        (json!({}), "message"),
+        (json!({ "message": " " }), "message"),
+        (json!({ "message": "x".repeat(1001) }), "message"),
+    ] {
+        let bad = app.with_session(Method::POST, &path, &buyer, Some(&body)).await;
+        assert_eq!((bad.status, bad.body["errors"][0]["field"].as_str()), (400, Some(field)), "{body}");
+    }
+    let stranger = app.with_session(Method::POST, &path, &seller, Some(&report)).await;
+    assert_eq!(stranger.status, 403);
+
+    // Past the release time, and then some: still held, nothing transferred.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let held = payout_status(&app, &seller, &order_id).await;
+    assert_eq!((held["status"].as_str(), &held["heldFor"]), (Some("held"), &json!(["problem"])), "{held}");
+    assert!(app.gateway.as_ref().unwrap().transfers().is_empty());
+
+    // Upheld: the operator refunds the charge; the payout is cancelled, never paid.
+    assert_eq!(deliver_signed(&app, &charge_refunded("evt_upheld", &intent, 4500)).await.status, 200);
+    let cancelled = payout_status(&app, &seller, &order_id).await;
+    assert_eq!((cancelled["status"].as_str(), &cancelled["net"]), (Some("cancelled"), &json!(0.0)), "{cancelled}");
+    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "refunded");
+    assert!(app.gateway.as_ref().unwrap().transfers().is_empty());
+}

@@ -331,6 +331,7 @@ fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'stat
         notifications_consumer,
         notifications_list,
         orders_cancel,
+        orders_problem,
         orders_create,
         orders_get,
         orders_list,

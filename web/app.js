@@ -492,6 +492,30 @@ function countdown(seconds, onEnd) {
   return clock;
 }
 
+/// A complete order's problem as reported, or the form to report one.
+function problemSection(order) {
+  if (order.problem) {
+    const { message, reportedAt, resolvedAt } = order.problem;
+    return h("div", { class: "note", id: "problem", role: "status" },
+      h("h2", {}, "Your problem report"),
+      h("p", {}, `“${message}”, reported ${when(reportedAt)}.`),
+      h("p", {}, resolvedAt
+        ? `It was looked into and resolved ${when(resolvedAt)}.`
+        : "The seller is not paid while we look into it; if the problem is upheld, your payment is refunded."));
+  }
+  const report = form({
+    fields: [{ name: "message", label: "What went wrong?", required: true,
+      hint: "For example: the ticket never arrived. The seller is not paid until this is looked into." }],
+    submit: "Report a problem",
+    onsubmit: async (values) => {
+      await api("POST", `/api/orders/${order.id}/problem`, { message: values.message });
+      say("Problem reported: the seller is not paid until it is looked into.");
+      route();
+    },
+  });
+  return h("details", { id: "report-problem" }, h("summary", {}, "A problem with this ticket?"), report);
+}
+
 async function orderPage(show, id) {
   if (!me) return signInFirst();
   const { data: order } = await api("GET", `/api/orders/${encodeURIComponent(id)}`);
@@ -520,6 +544,7 @@ async function orderPage(show, id) {
       h("h2", {}, "Receipt"),
       h("p", {}, `Paid ${price(paid ? paid.amount : order.ticket.price)} for “${order.ticket.title}”.`),
       paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null));
+    parts.push(problemSection(order));
   } else if (order.status === "disputed") {
     parts.push(h("p", { class: "alert", role: "status" },
       "Your bank disputes this payment. The order is on hold until the bank decides: if it decides for you, the payment is refunded; otherwise the order is complete again."));

@@ -215,6 +215,7 @@ impl Functions {
             "orders-list" => orders_list::handle(store, sessions, req).await,
             "orders-get" => orders_get::handle(store, sessions, req).await,
             "orders-cancel" => orders_cancel::handle(store, sessions, req).await,
+            "orders-problem" => orders_problem::handle(store, sessions, req).await,
             "expiration-get" => expiration_get::handle(store, sessions, req).await,
             "notifications-list" => notifications_list::handle(store, sessions, req).await,
             "payments-create" => payments_create::handle(store, gateway, sessions, req).await,

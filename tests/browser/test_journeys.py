@@ -339,3 +339,32 @@ def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner
     seller.get_by_role("button", name="Complete onboarding").click()
     expect(seller.locator("#payout-account")).to_contain_text("Payouts are enabled")
     expect(seller.get_by_role("row").filter(has_text="$20.00")).to_contain_text("Paid")
+
+
+def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, person):
+    api = runner(PAYOUT_HOLD_SECONDS=3600)
+    list_ticket(api, "Jazz night", 30)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Jazz night")
+    buyer.get_by_label(re.compile("succeeds")).check()
+    buyer.get_by_role("button", name="Pay $30.00").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
+
+    buyer.get_by_text("A problem with this ticket?").click()
+    buyer.get_by_role("button", name="Report a problem").click()
+    expect(buyer.locator("#field-message-error")).to_contain_text("message must not be empty")
+    buyer.get_by_label("What went wrong?").fill("The ticket never arrived.")
+    buyer.get_by_role("button", name="Report a problem").click()
+    expect(buyer.locator("#problem")).to_contain_text("“The ticket never arrived.”")
+    expect(buyer.locator("#problem")).to_contain_text("The seller is not paid while we look into it")
+    assert not violations(buyer)
+
+    seller = person(api.base)
+    seller.goto("/#/signin")
+    seller.get_by_label("Email").fill("seller-jazz-night@example.com")
+    seller.get_by_label("Password").fill(PASSWORD)
+    seller.get_by_role("button", name="Sign in").click()
+    expect(seller.locator("#account")).to_contain_text("seller-jazz-night@example.com")
+    seller.goto("/#/payouts")
+    expect(seller.get_by_role("row").filter(has_text="$30.00")).to_contain_text("the buyer reported a problem")

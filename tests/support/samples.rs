@@ -149,6 +149,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
             expires_at: until.parse().expect("a time"),
             cancel_reason: None,
             refunded_at: None,
+            problem: None,
             version: 0,
             created_at: Utc::now(),
         }));

@@ -19,7 +19,7 @@ pub use resources::{
 };
 pub use scheduler::EventBridgeScheduler;
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
-pub use stores::{OrderWrites, PaymentStores, PaymentWrites, PayoutWrites, TicketWrites};
+pub use stores::{OrderWrites, PaymentStores, PaymentWrites, PayoutWrites, ProblemWrites, TicketWrites};
 
 /// The AWS configuration of a function (region, credentials, endpoints), loaded once per
 /// cold start and shared by every client the function builds.

@@ -33,6 +33,34 @@ impl TicketWrites {
     }
 }
 
+/// What a buyer's problem report and its resolution change: the order and its payout (they
+/// announce nothing).
+#[derive(Debug, Clone)]
+pub struct ProblemWrites {
+    pub orders: OrdersTable,
+    pub payouts: PayoutsTable,
+}
+
+impl FromEnv for ProblemWrites {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { orders: env.load()?, payouts: env.load()? })
+    }
+}
+
+impl ProblemWrites {
+    pub fn stores(&self, client: Client) -> Stores<(), DynamoOrders, (), DynamoChanges, DynamoPayouts> {
+        Stores {
+            tickets: (),
+            orders: DynamoOrders::new(client.clone(), &self.orders),
+            payments: (),
+            changes: DynamoChanges::announcing_nothing(client.clone())
+                .with_orders(&self.orders)
+                .with_payouts(&self.payouts),
+            payouts: DynamoPayouts::new(client, &self.payouts),
+        }
+    }
+}
+
 /// What changes orders and the tickets they hold: orders, tickets and the outbox.
 #[derive(Debug, Clone)]
 pub struct OrderWrites {

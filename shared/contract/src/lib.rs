@@ -12,7 +12,7 @@ use domain::entities::{
 };
 use domain::money::Money;
 use edge::auth::{CurrentUserBody, PublicUser};
-use edge::body::{NewAccount, OrderRequest, PaymentRequest, SignIn, TicketDraftBody};
+use edge::body::{NewAccount, OrderRequest, PaymentRequest, ProblemReport, SignIn, TicketDraftBody};
 use edge::client::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
@@ -95,7 +95,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
     paths(
         sign_up, sign_in, sign_out, current_user,
         create_ticket, list_tickets, get_ticket, update_ticket, delete_ticket,
-        create_order, list_orders, get_order, cancel_order, get_expiration,
+        create_order, list_orders, get_order, cancel_order, report_problem, get_expiration,
         list_notifications,
         create_payment, list_payments, stripe_webhook,
         list_payouts, get_payout_account, link_payout_account,
@@ -147,6 +147,12 @@ impl Modify for Conventions {
             {
                 email.pattern = Some(Email::PATTERN.to_owned());
             }
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("ProblemReport")
+            && let Some(RefOr::T(Schema::Object(message))) = object.properties.get_mut("message")
+        {
+            message.min_length = Some(1);
+            message.max_length = Some(domain::payouts::PROBLEM_MESSAGE_MAX);
         }
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("TicketDraftBody") {
             object.properties.insert("price".to_owned(), price().into());
@@ -450,6 +456,28 @@ Cancelling a cancelled order again changes nothing.",
     security(("session" = []), ("bearer" = [])),
 )]
 fn cancel_order() {}
+
+#[utoipa::path(
+    post, path = "/api/orders/{id}/problem", operation_id = "reportProblem", tag = "orders",
+    summary = "Report a problem with one's complete order",
+    description = "For a complete order whose seller is not paid yet (\"ticket not received\"): the order \
+records the problem and the seller's payout is held until an operator resolves it (refunding the \
+buyer, or releasing the payout). Reporting again while a problem is open changes nothing.",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body(content = ProblemReport, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The order, with its `problem`", body = OrderView),
+        (status = 400, description = "No `message`, a longer one than allowed, or an id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's order", body = ErrorBody),
+        (status = 404, description = "`Order not found`", body = ErrorBody),
+        (status = 409, description = "Not a complete order, or its seller already paid", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn report_problem() {}
 
 #[utoipa::path(
     get, path = "/api/expiration/{orderId}", operation_id = "getExpiration", tag = "orders",

@@ -246,6 +246,29 @@ pub fn payment_request(req: &Request) -> Result<PaymentRequest> {
     fields.finish(order_id.zip(token).map(|(order_id, token)| PaymentRequest { order_id, token }))
 }
 
+/// `{message}`: what went wrong with a complete order, in at most
+/// [`domain::payouts::PROBLEM_MESSAGE_MAX`] characters (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProblemReport {
+    // Its length limit is set by the contract crate, from the domain's.
+    #[cfg_attr(feature = "openapi", schema(example = "The seller never sent the ticket."))]
+    pub message: String,
+}
+
+/// A [`ProblemReport`].
+pub fn problem_report(req: &Request) -> Result<ProblemReport> {
+    let mut fields = JsonFields::from_request(req)?;
+    let message = fields.string("message", |raw| {
+        let message = non_empty(raw).map_err(|reason| format!("message {reason}"))?;
+        if message.chars().count() > domain::payouts::PROBLEM_MESSAGE_MAX {
+            return Err(format!("message must be at most {} characters", domain::payouts::PROBLEM_MESSAGE_MAX));
+        }
+        Ok(message)
+    });
+    fields.finish(message.map(|message| ProblemReport { message }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

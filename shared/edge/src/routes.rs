@@ -25,6 +25,7 @@ pub const ROUTES: &[Route] = &[
     Route { function: "orders-list", method: "GET", path: "/api/orders" },
     Route { function: "orders-get", method: "GET", path: "/api/orders/{id}" },
     Route { function: "orders-cancel", method: "DELETE", path: "/api/orders/{id}" },
+    Route { function: "orders-problem", method: "POST", path: "/api/orders/{id}/problem" },
     Route { function: "expiration-get", method: "GET", path: "/api/expiration/{orderId}" },
     Route { function: "notifications-list", method: "GET", path: "/api/notifications" },
     Route { function: "payments-create", method: "POST", path: "/api/payments" },

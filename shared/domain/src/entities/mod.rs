@@ -18,8 +18,8 @@ pub use gateway_event::{GatewayEvent, GatewayEventKind};
 pub use holds::{Hold, Holds};
 pub use notification::Notification;
 pub use order::{
-    CancelReason, Order, OrderEventData, OrderStatus, OrderView, OrderedTicket, ReservationState, TicketSummary,
-    TicketSummaryData,
+    CancelReason, Order, OrderEventData, OrderStatus, OrderView, OrderedTicket, Problem, ProblemView, ReservationState,
+    TicketSummary, TicketSummaryData,
 };
 pub use payment::{
     Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, Payment, PaymentStatus, PaymentView,

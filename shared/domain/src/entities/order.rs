@@ -72,6 +72,9 @@ pub struct Order {
     /// When its payment went back in full (the order is `refunded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<DateTime<Utc>>,
+    /// A problem its buyer reported once it was complete ("ticket not received").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
 }
@@ -95,6 +98,7 @@ impl Order {
             expires_at: now + timeout,
             cancel_reason: None,
             refunded_at: None,
+            problem: None,
             version: 0,
             created_at: now,
         })
@@ -129,6 +133,23 @@ impl Order {
         Order { status: OrderStatus::Refunded, refunded_at: Some(at), version: self.version + 1, ..self.clone() }
     }
 
+    /// Its buyer reports a problem with it, described by `message`, at `now`.
+    pub fn report_problem(&self, message: String, now: DateTime<Utc>) -> Order {
+        let problem = Problem { message, reported_at: now, resolved_at: None };
+        Order { problem: Some(problem), version: self.version + 1, ..self.clone() }
+    }
+
+    /// Its problem was looked into and resolved at `now`.
+    pub fn resolve_problem(&self, now: DateTime<Utc>) -> Order {
+        let problem = self.problem.clone().map(|problem| Problem { resolved_at: Some(now), ..problem });
+        Order { problem, version: self.version + 1, ..self.clone() }
+    }
+
+    /// A problem reported and not resolved yet.
+    pub fn has_open_problem(&self) -> bool {
+        self.problem.as_ref().is_some_and(|problem| problem.resolved_at.is_none())
+    }
+
     /// Neither paid nor cancelled.
     pub fn is_open(&self) -> bool {
         matches!(self.status, OrderStatus::Created | OrderStatus::AwaitingPayment)
@@ -147,6 +168,11 @@ impl Order {
             expires_at: timestamp(&self.expires_at),
             cancel_reason: self.cancel_reason,
             refunded_at: self.refunded_at.as_ref().map(timestamp),
+            problem: self.problem.as_ref().map(|problem| ProblemView {
+                message: &problem.message,
+                reported_at: timestamp(&problem.reported_at),
+                resolved_at: problem.resolved_at.as_ref().map(timestamp),
+            }),
             version: self.version,
             created_at: timestamp(&self.created_at),
             ticket: TicketSummary {
@@ -174,6 +200,31 @@ impl Order {
     }
 }
 
+/// A problem a buyer reported with a complete order: until an operator resolves it, the
+/// seller's payout is held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    pub message: String,
+    pub reported_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A [`Problem`] as its buyer sees it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProblemView<'a> {
+    #[cfg_attr(feature = "openapi", schema(example = "The seller never sent the ticket."))]
+    pub message: &'a str,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub reported_at: String,
+    /// When an operator resolved it (the payout is no longer held for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    pub resolved_at: Option<String>,
+}
+
 /// An order as clients and event consumers see it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -189,6 +240,9 @@ pub struct OrderView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub refunded_at: Option<String>,
+    /// A problem its buyer reported (`POST /api/orders/{id}/problem`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ProblemView<'a>>,
     pub version: u64,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,

@@ -7,10 +7,12 @@
 
 mod accounts;
 mod backfill;
+mod problems;
 mod release;
 
 pub use accounts::{PublicOrigin, connect, show, updated};
 pub use backfill::backfill;
+pub use problems::{PROBLEM_MESSAGE_MAX, report, resolve};
 pub use release::{SWEEP_LIMIT, Swept, release, sweep};
 
 use crate::config::{ConfigError, Env, FromEnv};

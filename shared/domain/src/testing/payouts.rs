@@ -193,3 +193,39 @@ pub async fn the_backfill_gives_each_sale_without_a_payout_one_once(
     let held = store.payout(&disputed.id).await.unwrap().unwrap();
     assert_eq!((held.status, held.held_for), (PayoutStatus::Held, vec![HoldReason::Dispute]));
 }
+
+/// A buyer's problem report holds the payout in the change that records it on the order;
+/// the payout is no longer due while it is open, and due again once it is resolved.
+pub async fn a_problem_holds_the_payout_until_it_is_resolved(
+    store: impl PayoutStore + OrderStore + TicketStore + ChangeStore,
+) {
+    let (order, payout) = sold(&store, "seller").await;
+    let now = Utc::now();
+    let due = Payout { release_at: now - chrono::Duration::minutes(1), version: payout.version + 1, ..payout };
+    store.commit(&Change { payouts: vec![Write::Update(due.clone())], ..Change::default() }).await.unwrap();
+    let id = order.id.as_str();
+
+    let stranger = crate::payouts::report(&store, &UserId::from("seller"), id, "Not received".into(), now).await;
+    assert!(matches!(stranger, Err(Error::Forbidden(_))), "{stranger:?}");
+    let reported = crate::payouts::report(&store, &order.user_id, id, "Not received".into(), now).await.unwrap();
+    assert!(reported.has_open_problem());
+    let again = crate::payouts::report(&store, &order.user_id, id, "Still nothing".into(), now).await.unwrap();
+    assert_eq!(again, reported, "one open problem: a second report changes nothing");
+    assert_eq!(OrderStore::get(&store, &order.id).await.unwrap(), Some(reported.clone()));
+    let held = store.payout(&order.id).await.unwrap().unwrap();
+    assert_eq!((held.status, held.held_for.as_slice()), (PayoutStatus::Held, [HoldReason::Problem].as_slice()));
+    assert!(store.due(now, 10).await.unwrap().iter().all(|payout| payout.order_id != order.id), "held: not due");
+
+    assert!(crate::payouts::resolve(&store, &order.id, now).await.unwrap());
+    assert!(!crate::payouts::resolve(&store, &order.id, now).await.unwrap(), "resolved once");
+    let resolved = OrderStore::get(&store, &order.id).await.unwrap().unwrap();
+    assert_eq!(resolved.problem.as_ref().and_then(|problem| problem.resolved_at), Some(now));
+    let released = store.payout(&order.id).await.unwrap().unwrap();
+    assert_eq!((released.status, released.held_for.len()), (PayoutStatus::Scheduled, 0));
+    assert!(store.due(now, 10).await.unwrap().iter().any(|payout| payout.order_id == order.id), "due again");
+
+    let claimed = released.claim_transfer("acct_1", now);
+    store.commit(&Change { payouts: vec![Write::Update(claimed.clone())], ..Change::default() }).await.unwrap();
+    let late = crate::payouts::report(&store, &order.user_id, id, "Not received".into(), now).await;
+    assert!(matches!(late, Err(Error::Conflict(_))), "the transfer is claimed: {late:?}");
+}
