@@ -3,17 +3,19 @@
 
 use std::time::Duration;
 
-use aws_adapters::{EventBridgeScheduler, NotificationsQueue, ScheduleTarget, SqsNotificationSender};
+use aws_adapters::{
+    EventBridgeScheduler, NotificationsQueue, PayoutScheduler, ReleaseTarget, ScheduleTarget, SqsNotificationSender,
+};
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use domain::change::{Change, Write};
-use domain::entities::{CancelReason, Notification, Order, OrderStatus};
+use domain::entities::{CancelReason, HoldReason, Notification, Order, OrderStatus, Payout, PayoutStatus, Ticket};
 use domain::events::{Event, EventType};
 use domain::expiry::{Expiry, ExpiryInput};
 use domain::ids::{OrderId, UserId};
 use domain::orders::{self, ReservationTimeout};
 use domain::page::PageRequest;
-use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, NotificationStore, OrderStore};
+use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, NotificationStore, OrderStore, PayoutStore};
 use domain::testing::notifications as notification_store_suite;
 use embedded::{EmbeddedStore, TestGateway};
 use local::run_schedules;
@@ -234,7 +236,7 @@ async fn the_local_scheduler_keeps_schedules_across_a_restart_and_fires_the_over
     assert_eq!(scheduler.schedules().await.unwrap().len(), 3, "pending schedules survived the restart");
 
     let (fired, mut firings) = tokio::sync::mpsc::unbounded_channel();
-    let runner = tokio::spawn(run_schedules(scheduler.clone(), move |order| {
+    let runner = tokio::spawn(run_schedules(scheduler.expiries(), move |order| {
         let fired = fired.clone();
         async move {
             fired.send(order).unwrap();
@@ -255,4 +257,98 @@ async fn the_local_scheduler_keeps_schedules_across_a_restart_and_fires_the_over
     let _ = runner.await;
     drop(scheduler);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A sale stored complete with its payout, released `release_in` from now; its
+/// `order.completed`.
+async fn sale(store: &impl ChangeStore, release_in: chrono::Duration) -> (Payout, Event) {
+    let listed = domain::testing::ticket("seller", "Concert");
+    let order = Order::place(UserId::from("buyer"), &listed, Utc::now(), Duration::from_secs(60)).unwrap();
+    let ticket = Ticket { version: 1, ..listed.sell_to(&order.id) };
+    let complete = order.complete();
+    let payout = Payout::for_sale(&complete, &ticket, "pi_sold", Utc::now());
+    let payout = Payout { release_at: Utc::now() + release_in, ..payout };
+    let change = Change {
+        tickets: vec![Write::Insert(ticket)],
+        orders: vec![Write::Insert(complete.clone())],
+        payouts: vec![Write::Insert(payout.clone())],
+        ..Change::default()
+    };
+    store.commit(&change).await.unwrap();
+    (payout, order_event(EventType::OrderCompleted, &complete))
+}
+
+#[tokio::test]
+async fn the_payouts_consumer_schedules_each_release_on_scheduler_at_its_time_once() {
+    let config = moto::sdk_config().await;
+    let client = aws_sdk_scheduler::Client::new(&config);
+    let group = unique_name("payouts");
+    client.create_schedule_group().name(&group).send().await.expect("moto creates the group");
+    let target = ScheduleTarget {
+        group: group.clone(),
+        target_arn: "arn:aws:lambda:us-east-1:123456789012:function:payouts-release".into(),
+        role_arn: "arn:aws:iam::123456789012:role/scheduler".into(),
+        dead_letter_arn: "arn:aws:sqs:us-east-1:123456789012:schedule-dlq".into(),
+    };
+    let scheduler = PayoutScheduler::new(client.clone(), ReleaseTarget(target.clone()));
+    let (store, _) = moto::stores().await;
+    let (payout, completed) = sale(&store, chrono::Duration::days(3)).await;
+    let (soon, completed_soon) = sale(&store, chrono::Duration::seconds(5)).await;
+    for event in [&completed, &completed, &completed_soon] {
+        let response = edge::sqs::handle_batch(sqs_batch(event), |event| {
+            payouts_schedule::handle(&scheduler, &store.payouts, event)
+        })
+        .await;
+        assert!(response.batch_item_failures.is_empty(), "a redelivery is harmless");
+    }
+    let schedule = |order: &OrderId| client.get_schedule().name(order.as_str()).group_name(&group).send();
+    let scheduled = schedule(&payout.order_id).await.expect("the payout's schedule");
+    assert_eq!(scheduled.schedule_expression(), Some(EventBridgeScheduler::expression(payout.release_at).as_str()));
+    assert_eq!(scheduled.action_after_completion().map(|a| a.as_str()), Some("DELETE"));
+    let invoked = scheduled.target().expect("a target");
+    assert_eq!((invoked.arn(), invoked.role_arn()), (target.target_arn.as_str(), target.role_arn.as_str()));
+    assert_eq!(invoked.dead_letter_config().and_then(|d| d.arn()), Some(target.dead_letter_arn.as_str()));
+    let input: payouts_release::ReleaseInput = serde_json::from_str(invoked.input().expect("an input")).unwrap();
+    assert_eq!(input.order_id, payout.order_id.as_str(), "what the release function reads");
+    // Due within the minute: scheduled a minute ahead, as a one-time schedule fires within
+    // the minute of its time.
+    let expression = schedule(&soon.order_id).await.unwrap().schedule_expression().unwrap().to_owned();
+    let at = chrono::NaiveDateTime::parse_from_str(&expression, "at(%Y-%m-%dT%H:%M:%S)").unwrap().and_utc();
+    let lead = at - soon.release_at;
+    assert!(lead > chrono::Duration::seconds(50) && lead <= chrono::Duration::seconds(62), "{expression}");
+}
+
+#[tokio::test]
+async fn on_the_runner_a_payouts_schedule_runs_its_release_at_its_time_once() {
+    let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
+    let (payout, completed) = sale(&store, chrono::Duration::milliseconds(300)).await;
+    for _ in 0..2 {
+        let response =
+            edge::sqs::handle_batch(sqs_batch(&completed), |event| payouts_schedule::handle(&store, &store, event))
+                .await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    let pending = store.releases().schedules().await.unwrap();
+    assert_eq!(
+        pending.iter().map(|(order, s)| (order, s.at)).collect::<Vec<_>>(),
+        [(&payout.order_id, payout.release_at)]
+    );
+
+    let releasing = (store.clone(), gateway.clone());
+    let runner = tokio::spawn(run_schedules(store.releases(), move |order| {
+        let (store, gateway) = releasing.clone();
+        async move {
+            let input = payouts_release::ReleaseInput { order_id: order.to_string() };
+            payouts_release::handle(&store, &gateway, input).await.map(|_| ())
+        }
+    }));
+    // The seller has no payout account: the release that ran holds it for one.
+    let held = eventually("the release", || async {
+        let stored = store.payout(&payout.order_id).await.unwrap().unwrap();
+        (stored.status == PayoutStatus::Held).then_some(stored)
+    })
+    .await;
+    runner.abort();
+    assert_eq!(held.held_for, [HoldReason::NoAccount]);
+    assert!(store.releases().schedules().await.unwrap().is_empty(), "a schedule fires once");
 }

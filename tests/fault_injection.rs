@@ -293,7 +293,7 @@ impl System {
             loops.push(tokio::spawn(deliver(raw.clone(), subscription, retry)));
         }
         let (expiring, expiring_gateway) = (store.clone(), gateway.clone());
-        loops.push(tokio::spawn(run_schedules(raw.clone(), move |order| {
+        loops.push(tokio::spawn(run_schedules(raw.expiries(), move |order| {
             let (store, gateway) = (expiring.clone(), expiring_gateway.clone());
             async move {
                 let input = domain::expiry::ExpiryInput { order_id: order.to_string() };

@@ -4,14 +4,14 @@
 use domain::entities::{CancelReason, OrderStatus};
 use domain::ids::{OrderId, UserId};
 use domain::page::PageRequest;
-use domain::ports::{NotificationStore, OrderStore};
+use domain::ports::{NotificationStore, OrderStore, PayoutStore};
 use edge::auth::SessionVerifier;
 use embedded::{EmbeddedStore, TestGateway};
 use local::{FALLBACK, Functions, LocalConfig, ROUTES};
 use serde_json::Value;
 use ticketing_tests::repo_root;
 use ticketing_tests::samples::{
-    LAPSED_ORDER, SAMPLE_USER, expected_status, functions_with_samples, sam_local_env, seed, signed_now,
+    LAPSED_ORDER, PAID_ORDER, SAMPLE_USER, expected_status, functions_with_samples, sam_local_env, seed, signed_now,
 };
 
 /// An embedded store holding what the samples expect to find.
@@ -108,6 +108,20 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     let _: Value = serde_json::from_str(&sample("payments-reconcile/scheduled.json")).expect("a scheduled event");
     let found = payments_reconcile::handle(&store, &gateway, &store).await.unwrap();
     assert_eq!((found.applied, found.failed), (0, 0));
+
+    // The sale's payout is scheduled for its release time, once however often it is told.
+    for _ in 0..2 {
+        let batch = serde_json::from_str(&sample("payouts-schedule/order-completed.json")).expect("an SQS event");
+        let response = edge::sqs::handle_batch(batch, |event| payouts_schedule::handle(&store, &store, event)).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    let paid = OrderId::parse(PAID_ORDER).unwrap();
+    let release_at = store.payout(&paid).await.unwrap().unwrap().release_at;
+    let releases = store.releases().schedules().await.unwrap();
+    assert_eq!(
+        releases.iter().map(|(order, schedule)| (order, schedule.at)).collect::<Vec<_>>(),
+        [(&paid, release_at)]
+    );
 
     // Its schedule fires for the same order: expired already, nothing more happens.
     let input = serde_json::from_str(&sample("expiration-fire/expire-order.json")).expect("an expiry input");

@@ -198,6 +198,7 @@ fn each_consumer_gets_exactly_its_event_types_through_its_own_queue_with_a_dead_
     let consumers = [
         ("Expiration", "expiration-schedule", domain::expiry::CONSUMES.to_vec()),
         ("Notifications", "notifications-consumer", domain::notifications::CONSUMES.to_vec()),
+        ("Payouts", "payouts-schedule", domain::payouts::CONSUMES.to_vec()),
     ];
     for (name, binary_name, types) in consumers {
         let expected: BTreeSet<String> = types.iter().map(|kind| kind.as_str().to_owned()).collect();
@@ -223,7 +224,7 @@ fn each_consumer_gets_exactly_its_event_types_through_its_own_queue_with_a_dead_
 }
 
 #[test]
-fn the_scheduler_role_may_invoke_only_the_expiry_function() {
+fn the_scheduler_role_may_invoke_only_the_expiry_and_release_functions() {
     let template = template();
     let statements =
         &template["Resources"]["SchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
@@ -233,9 +234,14 @@ fn the_scheduler_role_may_invoke_only_the_expiry_function() {
         .iter()
         .filter(|statement| statement["Action"].as_str() == Some("lambda:InvokeFunction"))
         .collect();
-    assert_eq!(invoke.len(), 1);
-    let Value::Tagged(resource) = &invoke[0]["Resource"] else { panic!("a !GetAtt") };
-    assert_eq!(resource.value.as_str(), Some("ExpirationFireFunction.Arn"));
+    let targets: Vec<&str> = invoke
+        .iter()
+        .map(|statement| {
+            let Value::Tagged(resource) = &statement["Resource"] else { panic!("a !GetAtt") };
+            resource.value.as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(targets, ["ExpirationFireFunction.Arn", "PayoutsReleaseFunction.Arn"]);
 }
 
 #[test]
@@ -344,6 +350,7 @@ fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'stat
         payouts_account_link,
         payouts_list,
         payouts_release,
+        payouts_schedule,
         payouts_sweep,
         tickets_create,
         tickets_delete,
@@ -382,7 +389,7 @@ fn referenced(value: &Value, resources: &BTreeSet<String>, found: &mut BTreeSet<
 }
 
 /// Variables naming something a function hands to another service without touching it.
-const PASSED_ON: [&str; 2] = ["EXPIRY_FUNCTION_ARN", "SCHEDULE_DLQ_ARN"];
+const PASSED_ON: [&str; 3] = ["EXPIRY_FUNCTION_ARN", "PAYOUT_RELEASE_FUNCTION_ARN", "SCHEDULE_DLQ_ARN"];
 
 #[test]
 fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_their_resources() {

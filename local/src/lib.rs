@@ -24,7 +24,7 @@ use domain::expiry::{self, ExpiryInput};
 /// The event consumers, each with the event types its EventBridge rule routes to its
 /// queue in `template.yaml`.
 pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
-    let (expiration, notifications) = (functions.clone(), functions.clone());
+    let (expiration, notifications, payouts) = (functions.clone(), functions.clone(), functions.clone());
     vec![
         Subscription {
             consumer: "expiration-schedule".to_owned(),
@@ -52,6 +52,17 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
                 })
             }),
         },
+        Subscription {
+            consumer: "payouts-schedule".to_owned(),
+            types: domain::payouts::CONSUMES.to_vec(),
+            handler: Arc::new(move |batch| {
+                let functions = payouts.clone();
+                Box::pin(async move {
+                    let store = functions.store();
+                    edge::sqs::handle_batch(batch, |event| payouts_schedule::handle(store, store, event)).await
+                })
+            }),
+        },
     ]
 }
 
@@ -64,8 +75,9 @@ pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// Starts what AWS does on its own, as loops of this process: committed changes' outbox
 /// events are relayed to a durable bus that queues them for `subscriptions` and delivers
 /// them with retries; the scheduler fires each order's expiry on time (the overdue ones at
-/// once after a restart); a sweep expires, every minute, the open orders whose expiry never
-/// ran; every [`RELEASE_EVERY`] the payouts due are released; and every [`RECONCILE_EVERY`]
+/// once after a restart), and each payout's release; a sweep expires, every minute, the open
+/// orders whose expiry never ran; every [`RELEASE_EVERY`] the payouts' sweep releases and
+/// finishes what is due; and every [`RECONCILE_EVERY`]
 /// the gateway's events are reconciled.
 pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>, retry: Retry) {
     let store = functions.store().clone();
@@ -85,7 +97,15 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
         }
     });
     let expiries = functions.clone();
-    tokio::spawn(run_schedules(store, move |order| {
+    let releases = functions.clone();
+    tokio::spawn(run_schedules(store.releases(), move |order| {
+        let functions = releases.clone();
+        async move {
+            let input = payouts_release::ReleaseInput { order_id: order.to_string() };
+            payouts_release::handle(functions.store(), functions.gateway(), input).await.map(|_| ())
+        }
+    }));
+    tokio::spawn(run_schedules(store.expiries(), move |order| {
         let functions = expiries.clone();
         async move {
             let input = ExpiryInput { order_id: order.to_string() };
@@ -105,8 +125,8 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
         })
         .await
     });
-    // Payouts: each payout's schedule and the sweep at once, every second (a hold of a few
-    // seconds is paid within one more).
+    // Payouts: the sweep every second, not every ten minutes as deployed, so that what it
+    // finishes (a reversal after a refund, a release after a hold came off) shows at once.
     let releaser = functions.clone();
     tokio::spawn(sweep_every(RELEASE_EVERY, move || {
         let functions = releaser.clone();

@@ -1,5 +1,5 @@
-//! The local counterpart of EventBridge Scheduler: fires each pending schedule of the
-//! embedded store when it is due (the overdue ones at once, after a restart too), and runs
+//! The local counterpart of EventBridge Scheduler: fires each pending schedule of a group of
+//! the embedded store (the expiries, the payout releases) when it is due (the overdue ones at once, after a restart too), and runs
 //! the sweep on its rate, as the sweep function's schedule does.
 
 use std::future::Future;
@@ -8,22 +8,21 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::Result;
 use domain::ids::OrderId;
-use domain::ports::ExpiryScheduler;
-use embedded::{EmbeddedStore, Schedule};
+use embedded::{Schedule, ScheduleGroup};
 
 /// Fires each schedule when it is due by calling `fire` with its order id, and removes it
 /// once `fire` succeeds. A failure is retried with backoff, like Scheduler's retry policy,
 /// and dropped with an error log after the last attempt.
-pub async fn run_schedules<F, Fut>(store: EmbeddedStore, fire: F)
+pub async fn run_schedules<F, Fut>(group: ScheduleGroup, fire: F)
 where
     F: Fn(OrderId) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
     const ATTEMPTS: u32 = 10;
-    let mut changes = store.changes();
+    let mut changes = group.store().changes();
     loop {
         changes.borrow_and_update();
-        let next = match store.schedules().await {
+        let next = match group.schedules().await {
             Ok(schedules) => schedules.into_iter().next(),
             Err(error) => {
                 tracing::error!(error = ?error, "reading schedules failed");
@@ -44,17 +43,17 @@ where
             continue;
         }
         let outcome = match fire(order.clone()).await {
-            Ok(()) => store.cancel(&order).await,
+            Ok(()) => group.remove(&order).await,
             Err(error) if schedule.attempts + 1 < ATTEMPTS => {
-                tracing::warn!(error = ?error, order = %order, "expiry failed; retrying");
+                tracing::warn!(error = ?error, order = %order, "a schedule's target failed; retrying");
                 let backoff = chrono::Duration::milliseconds(100 << schedule.attempts.min(10));
-                store
+                group
                     .put_schedule(&order, &Schedule { at: Utc::now() + backoff, attempts: schedule.attempts + 1 })
                     .await
             }
             Err(error) => {
-                tracing::error!(error = ?error, order = %order, "expiry failed {ATTEMPTS} times; dropped");
-                store.cancel(&order).await
+                tracing::error!(error = ?error, order = %order, "a schedule's target failed {ATTEMPTS} times; dropped");
+                group.remove(&order).await
             }
         };
         if let Err(error) = outcome {

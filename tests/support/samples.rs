@@ -168,7 +168,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
 /// them, the outbox relay's stream events, and the consumers', the expiry's and the
 /// scheduled functions' inputs.
-pub const OTHER_SAMPLES: [&str; 9] = [
+pub const OTHER_SAMPLES: [&str; 10] = [
     "bus",
     "outbox-relay",
     "expiration-fire",
@@ -177,6 +177,7 @@ pub const OTHER_SAMPLES: [&str; 9] = [
     "notifications-consumer",
     "payments-reconcile",
     "payouts-release",
+    "payouts-schedule",
     "payouts-sweep",
 ];
 

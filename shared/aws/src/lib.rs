@@ -15,9 +15,9 @@ pub use dynamodb::{
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
     EventBusName, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable, PaymentsTable,
-    PayoutsTable, RelayDeadLetterQueue, ScheduleTarget, SignInAttemptsTable, TicketsTable, UsersTable,
+    PayoutsTable, RelayDeadLetterQueue, ReleaseTarget, ScheduleTarget, SignInAttemptsTable, TicketsTable, UsersTable,
 };
-pub use scheduler::EventBridgeScheduler;
+pub use scheduler::{EventBridgeScheduler, PayoutScheduler};
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
 pub use stores::{OrderWrites, PaymentStores, PaymentWrites, PayoutWrites, ProblemWrites, TicketWrites};
 

@@ -99,6 +99,23 @@ pub struct ScheduleTarget {
     pub dead_letter_arn: String,
 }
 
+/// Where the payouts' schedules live and what they invoke: `PAYOUT_SCHEDULE_GROUP`,
+/// `PAYOUT_RELEASE_FUNCTION_ARN` (the release function), `SCHEDULER_ROLE_ARN` and
+/// `SCHEDULE_DLQ_ARN` (shared with the expiries').
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseTarget(pub ScheduleTarget);
+
+impl FromEnv for ReleaseTarget {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self(ScheduleTarget {
+            group: env.required("PAYOUT_SCHEDULE_GROUP")?,
+            target_arn: env.required("PAYOUT_RELEASE_FUNCTION_ARN")?,
+            role_arn: env.required("SCHEDULER_ROLE_ARN")?,
+            dead_letter_arn: env.required("SCHEDULE_DLQ_ARN")?,
+        }))
+    }
+}
+
 impl FromEnv for ScheduleTarget {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {

@@ -1,5 +1,7 @@
 //! EventBridge Scheduler: one one-shot schedule per order, named after it, that invokes the
-//! expiry function with `{"orderId": ...}` at the order's `expires_at`.
+//! expiry function with `{"orderId": ...}` at the order's `expires_at`; and, in a group of
+//! their own, one per payout that invokes the release function with the same input at the
+//! payout's release time.
 
 use anyhow::Context;
 use aws_sdk_scheduler::Client;
@@ -12,10 +14,10 @@ use aws_sdk_scheduler::types::{
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use domain::expiry::ExpiryInput;
 use domain::ids::OrderId;
-use domain::ports::ExpiryScheduler;
+use domain::ports::{ExpiryScheduler, ReleaseScheduler};
 use domain::{Error, Result};
 
-use crate::resources::ScheduleTarget;
+use crate::resources::{ReleaseTarget, ScheduleTarget};
 
 #[derive(Clone)]
 pub struct EventBridgeScheduler {
@@ -42,6 +44,45 @@ impl EventBridgeScheduler {
 
 impl ExpiryScheduler for EventBridgeScheduler {
     async fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
+        self.create(order, at).await
+    }
+
+    async fn cancel(&self, order: &OrderId) -> Result<()> {
+        let outcome = self.client.delete_schedule().name(order.as_str()).group_name(&self.target.group).send().await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), DeleteScheduleError::ResourceNotFoundException(_)) => {
+                Ok(())
+            }
+            Err(e) => Err(Error::internal(e, format!("deleting the schedule of {order}"))),
+        }
+    }
+}
+
+/// The payouts' schedules: an [`EventBridgeScheduler`] on the release target.
+#[derive(Clone)]
+pub struct PayoutScheduler(EventBridgeScheduler);
+
+impl PayoutScheduler {
+    /// How far ahead a release is scheduled at the least: a one-time schedule fires within
+    /// the minute of its time, and one due already is released by the sweep or this.
+    pub const LEAD_SECONDS: i64 = 60;
+
+    pub fn new(client: Client, target: ReleaseTarget) -> Self {
+        Self(EventBridgeScheduler::new(client, target.0))
+    }
+}
+
+impl ReleaseScheduler for PayoutScheduler {
+    async fn schedule_release(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
+        self.0.create(order, at.max(Utc::now() + TimeDelta::seconds(Self::LEAD_SECONDS))).await
+    }
+}
+
+impl EventBridgeScheduler {
+    /// The one-shot schedule named after `order` in the target's group, invoking the target
+    /// with `{"orderId": ...}` at `at`; one that exists already is left as it is.
+    async fn create(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
         let input = serde_json::to_string(&ExpiryInput { order_id: order.to_string() })
             .map_err(|e| Error::internal(e, "encoding a schedule's input"))?;
         let target = Target::builder()
@@ -72,20 +113,9 @@ impl ExpiryScheduler for EventBridgeScheduler {
             .await;
         match outcome {
             Ok(_) => Ok(()),
-            // Scheduled already: a redelivered order.created.
+            // Scheduled already: a redelivered event.
             Err(SdkError::ServiceError(e)) if matches!(e.err(), CreateScheduleError::ConflictException(_)) => Ok(()),
-            Err(e) => Err(Error::internal(e, format!("scheduling the expiry of {order}"))),
-        }
-    }
-
-    async fn cancel(&self, order: &OrderId) -> Result<()> {
-        let outcome = self.client.delete_schedule().name(order.as_str()).group_name(&self.target.group).send().await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), DeleteScheduleError::ResourceNotFoundException(_)) => {
-                Ok(())
-            }
-            Err(e) => Err(Error::internal(e, format!("deleting the expiry of {order}"))),
+            Err(e) => Err(Error::internal(e, format!("scheduling {order} in {}", self.target.group))),
         }
     }
 }

@@ -184,6 +184,12 @@ pub trait ExpiryScheduler: Send + Sync {
     fn cancel(&self, order: &OrderId) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// One-shot schedules that release payouts (EventBridge Scheduler's, or the local runner's).
+pub trait ReleaseScheduler: Send + Sync {
+    /// Schedules the release of `order`'s payout at `at`; scheduling it again is harmless.
+    fn schedule_release(&self, order: &OrderId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// Per-user notifications, newest first. Adding one twice (same id) keeps one.
 pub trait NotificationStore: Send + Sync {
     fn add(&self, notification: &Notification) -> impl Future<Output = Result<()>> + Send;

@@ -24,5 +24,5 @@ mod users;
 pub use connect::{TestAccount, TestTransfer};
 pub use deliveries::{DeadLetter, Delivery};
 pub use gateway::TestGateway;
-pub use schedules::Schedule;
+pub use schedules::{Schedule, ScheduleGroup};
 pub use store::EmbeddedStore;

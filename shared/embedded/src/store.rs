@@ -22,6 +22,8 @@ pub(crate) const PAYOUTS: Table = TableDefinition::new("payouts");
 pub(crate) const PAYOUT_ACCOUNTS: Table = TableDefinition::new("payout_accounts");
 /// Pending expiry schedules, keyed by order id.
 pub(crate) const SCHEDULES: Table = TableDefinition::new("schedules");
+/// Pending payout release schedules, keyed by order id.
+pub(crate) const RELEASE_SCHEDULES: Table = TableDefinition::new("release_schedules");
 /// Notifications, keyed `user id/notification id`.
 pub(crate) const NOTIFICATIONS: Table = TableDefinition::new("notifications");
 /// Events each consumer processed, keyed `consumer/event id`.

@@ -9,11 +9,13 @@ mod accounts;
 mod backfill;
 mod problems;
 mod release;
+mod schedules;
 
 pub use accounts::{PublicOrigin, connect, show, updated};
 pub use backfill::backfill;
 pub use problems::{PROBLEM_MESSAGE_MAX, report, resolve};
 pub use release::{SWEEP_LIMIT, Swept, release, sweep};
+pub use schedules::{CONSUMES, schedule};
 
 use crate::config::{ConfigError, Env, FromEnv};
 use crate::entities::{DEFAULT_HOLD_SECONDS, Payout, PayoutTerms};
