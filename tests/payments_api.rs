@@ -935,3 +935,77 @@ async fn a_buyers_problem_report_holds_the_payout_past_its_release_and_a_refund_
     assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "refunded");
     assert!(app.gateway.as_ref().unwrap().transfers().is_empty());
 }
+
+/// `body` to the Connect webhook, signed with `secret`.
+async fn deliver_connect(app: &TestApp, body: &str, secret: &str) -> Reply {
+    let signature = stripe_webhook::sign(body.as_bytes(), &Secret::new(secret), chrono::Utc::now().timestamp());
+    let request = app
+        .client
+        .post(app.url("/api/payouts/webhook"))
+        .header("content-type", "application/json; charset=utf-8")
+        .header("stripe-signature", signature)
+        .body(body.to_owned());
+    app.send(request).await
+}
+
+fn account_event(id: &str, kind: &str, account: &str, object: Value) -> String {
+    json!({ "id": id, "object": "event", "type": kind, "account": account, "created": chrono::Utc::now().timestamp(),
+            "livemode": false, "pending_webhooks": 1, "data": { "object": object } })
+    .to_string()
+}
+
+/// A sale of `seller`'s, paid; its order id.
+async fn sale_of(app: &TestApp, seller: &str, buyer: &str) -> String {
+    let ticket = app.create_ticket(seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+    let order = app.with_session(Method::POST, "/api/orders", buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
+    let order_id = order.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(pay(app, buyer, &order_id, Some("pm_card_visa")).await.status, 201);
+    order_id
+}
+
+/// `order_id`'s payout once it is `status`.
+async fn payout_once(app: &TestApp, seller: &str, order_id: &str, status: &str) -> Value {
+    eventually(status, || async {
+        let payout = payout_status(app, seller, order_id).await;
+        (payout["status"] == status).then_some(payout)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_connect_webhook_takes_its_own_signature_each_event_once_and_a_disconnected_account_holds_payouts() {
+    let app = paying_out_at_once().await;
+    let seller = app.session("seller@example.com").await;
+    let buyer = app.session("buyer@example.com").await;
+    let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
+    let url = link.body["url"].as_str().unwrap().to_owned();
+    let query = url.split_once('?').unwrap().1.to_owned();
+    let account = url_form(&query).into_iter().find(|(name, _)| name == "account").unwrap().1;
+    assert_eq!(onboard(&app, &url).await.status(), 303, "the stand-in page tells the webhook");
+
+    let object = |enabled: bool| json!({ "id": account, "object": "account", "payouts_enabled": enabled });
+    let restricted = account_event("evt_restricted", "account.updated", &account, object(false));
+    let enabled = account_event("evt_enabled", "account.updated", &account, object(true));
+    let wrong = deliver_connect(&app, &restricted, local::LOCAL_WEBHOOK_SECRET).await;
+    assert_eq!(wrong.status, 400, "the payments endpoint's secret is not this one's");
+    for event in [&restricted, &enabled, &restricted] {
+        assert_eq!(deliver_connect(&app, event, local::LOCAL_CONNECT_WEBHOOK_SECRET).await.status, 200);
+    }
+    // The redelivered restriction changed nothing: the next sale is paid, not held.
+    let first = sale_of(&app, &seller, &buyer).await;
+    assert_eq!(payout_once(&app, &seller, &first, "paid").await["net"], json!(42.25));
+
+    let application = json!({ "id": "ca_platform", "object": "application" });
+    let gone = account_event("evt_gone", "account.application.deauthorized", &account, application);
+    assert_eq!(deliver_connect(&app, &gone, local::LOCAL_CONNECT_WEBHOOK_SECRET).await.status, 200);
+    let late = account_event("evt_late", "account.updated", &account, object(true));
+    assert_eq!(deliver_connect(&app, &late, local::LOCAL_CONNECT_WEBHOOK_SECRET).await.status, 200);
+    let view = app.with_session(Method::GET, "/api/payouts/account", &seller, None).await;
+    assert_eq!(view.body, json!({ "status": "pending", "payoutsEnabled": false, "disconnected": true }));
+    let again = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
+    assert_eq!((again.status, again.body["errors"][0]["message"].as_str()), (409, Some(domain::payouts::DISCONNECTED)));
+
+    let second = sale_of(&app, &seller, &buyer).await;
+    assert_eq!(payout_once(&app, &seller, &second, "held").await["heldFor"], json!(["no_account"]));
+    assert_eq!(app.gateway.as_ref().unwrap().transfers().len(), 1, "nothing paid to a disconnected account");
+}

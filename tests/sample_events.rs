@@ -11,7 +11,8 @@ use local::{FALLBACK, Functions, LocalConfig, ROUTES};
 use serde_json::Value;
 use ticketing_tests::repo_root;
 use ticketing_tests::samples::{
-    LAPSED_ORDER, PAID_ORDER, SAMPLE_USER, expected_status, functions_with_samples, sam_local_env, seed, signed_now,
+    LAPSED_ORDER, PAID_ORDER, SAMPLE_USER, WEBHOOKS, expected_status, functions_with_samples, sam_local_env, seed,
+    signed_now,
 };
 
 /// An embedded store holding what the samples expect to find.
@@ -43,8 +44,8 @@ async fn every_sample_event_gets_the_status_its_name_expects() {
         for sample in samples {
             let db = seeded_store().await;
             let mut event = std::fs::read_to_string(&sample).unwrap();
-            if function == "payments-webhook" && expected_status(&sample) == 200 {
-                event = signed_now(&event);
+            if WEBHOOKS.iter().any(|(name, ..)| *name == function) && expected_status(&sample) == 200 {
+                event = signed_now(&function, &event);
             }
             let request = lambda_http::request::from_str(&event)
                 .unwrap_or_else(|e| panic!("{}: not an API Gateway HTTP API event: {e}", sample.display()));

@@ -351,6 +351,7 @@ fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'stat
         payouts_list,
         payouts_release,
         payouts_schedule,
+        payouts_webhook,
         payouts_sweep,
         tickets_create,
         tickets_delete,

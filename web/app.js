@@ -737,6 +737,9 @@ async function payoutsPage(show) {
   if (account.status === "enabled") {
     state.append(h("p", {}, "Payouts are enabled: each sale is paid out after its event."),
       account.dashboardUrl ? h("p", {}, h("a", { href: account.dashboardUrl }, "Your payout dashboard")) : null);
+  } else if (account.disconnected) {
+    state.append(h("p", { class: "alert" },
+      "Your payout account was disconnected from this marketplace: your sales are held. Contact support to connect another."));
   } else {
     state.append(
       h("p", {}, account.status === "pending"

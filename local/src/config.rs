@@ -11,7 +11,7 @@ use domain::payouts::PublicOrigin;
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use embedded::EmbeddedStore;
-use stripe_adapter::{StripeKey, WebhookSecret};
+use stripe_adapter::{ConnectWebhookSecret, StripeKey, WebhookSecret};
 
 /// Where the local runner keeps its data.
 #[derive(Debug, Clone)]
@@ -45,10 +45,13 @@ pub struct LocalConfig {
     /// (and `STRIPE_JS_URL`) along with Stripe; the test gateway's cards otherwise.
     pub client: ClientConfig,
     pub webhook_secret: WebhookSecret,
+    pub connect_webhook_secret: ConnectWebhookSecret,
 }
 
 /// Verifies local webhook calls when `STRIPE_WEBHOOK_SECRET` is not set.
 pub const LOCAL_WEBHOOK_SECRET: &str = "whsec_local_development";
+/// Verifies local Connect webhook calls when `STRIPE_CONNECT_WEBHOOK_SECRET` is not set.
+pub const LOCAL_CONNECT_WEBHOOK_SECRET: &str = "whsec_local_connect";
 
 impl LocalConfig {
     /// `HOST` (127.0.0.1), `PORT` (3000), `LOCAL_DATA_DIR` (.local-data; `:memory:` keeps
@@ -107,6 +110,10 @@ impl LocalConfig {
             webhook_secret: WebhookSecret(Secret::new(
                 env.optional("STRIPE_WEBHOOK_SECRET").unwrap_or_else(|| LOCAL_WEBHOOK_SECRET.to_owned()),
             )),
+            connect_webhook_secret: ConnectWebhookSecret(Secret::new(
+                env.optional("STRIPE_CONNECT_WEBHOOK_SECRET")
+                    .unwrap_or_else(|| LOCAL_CONNECT_WEBHOOK_SECRET.to_owned()),
+            )),
         })
     }
 
@@ -128,6 +135,7 @@ impl LocalConfig {
             stripe: None,
             client: ClientConfig::test_gateway(),
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),
+            connect_webhook_secret: ConnectWebhookSecret(Secret::new(LOCAL_CONNECT_WEBHOOK_SECRET)),
         }
     }
 

@@ -12,7 +12,7 @@ use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
 use edge::{Request, Response};
 use embedded::{EmbeddedStore, TestGateway};
-use stripe_adapter::{StripeGateway, WebhookSecret};
+use stripe_adapter::{ConnectWebhookSecret, StripeGateway, WebhookSecret};
 
 use crate::config::LocalConfig;
 
@@ -27,6 +27,7 @@ pub struct Functions {
     payout_terms: PayoutTerms,
     public_origin: PublicOrigin,
     webhook_secret: WebhookSecret,
+    connect_webhook_secret: ConnectWebhookSecret,
     client_config: ClientConfig,
 }
 
@@ -164,6 +165,7 @@ impl Functions {
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
             webhook_secret: config.webhook_secret.clone(),
+            connect_webhook_secret: config.connect_webhook_secret.clone(),
             client_config: config.client.clone().with_payouts(config.payout_terms),
         })
     }
@@ -186,6 +188,11 @@ impl Functions {
     /// Signs a webhook body as Stripe would for this runner's endpoint secret.
     pub fn sign_webhook(&self, body: &[u8]) -> String {
         stripe_adapter::webhook::sign(body, &self.webhook_secret.0, chrono::Utc::now().timestamp())
+    }
+
+    /// The `Stripe-Signature` Stripe would send `body` to the Connect webhook with.
+    pub fn sign_connect_webhook(&self, body: &[u8]) -> String {
+        stripe_adapter::webhook::sign(body, &self.connect_webhook_secret.0, chrono::Utc::now().timestamp())
     }
 
     /// The built-in test gateway, when that is the one in use.
@@ -227,6 +234,9 @@ impl Functions {
                 payouts_account_link::handle(store, gateway, sessions, &self.public_origin, req).await
             }
             "payments-webhook" => payments_webhook::handle(store, gateway, store, &self.webhook_secret, req).await,
+            "payouts-webhook" => {
+                payouts_webhook::handle(store, gateway, store, &self.connect_webhook_secret, req).await
+            }
             "not-found" => not_found::handle(req).await,
             _ => return None,
         };

@@ -201,10 +201,27 @@ async fn complete_onboarding(State(functions): State<Functions>, body: axum::bod
             .ok_or_else(|| domain::Error::BadRequest("Expected account and return".to_owned()))?;
         let gateway = functions.test_gateway().ok_or(domain::Error::NotFound("Not found"))?;
         gateway.complete_onboarding(&onboarding.account)?;
-        // As Stripe's `account.updated` tells the API.
-        let store = functions.store();
-        domain::payouts::updated(store, gateway, &onboarding.account, true, chrono::Utc::now()).await?;
-        tracing::info!(account = %onboarding.account, "payout account onboarded");
+        // Stripe's `account.updated`, signed, to the Connect webhook, as Stripe sends it.
+        let event = serde_json::json!({
+            "id": format!("evt_local_{}", ulid::Ulid::new()),
+            "object": "event",
+            "type": "account.updated",
+            "account": onboarding.account,
+            "created": chrono::Utc::now().timestamp(),
+            "livemode": false,
+            "data": { "object": { "id": onboarding.account, "object": "account", "payouts_enabled": true } },
+        })
+        .to_string();
+        let request = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/api/payouts/webhook")
+            .header("content-type", "application/json")
+            .header("stripe-signature", functions.sign_connect_webhook(event.as_bytes()))
+            .body(Body::Text(event))
+            .map_err(|e| domain::Error::internal(e, "a webhook request"))?;
+        let delivered = functions.invoke("payouts-webhook", request).await;
+        let status = delivered.map(|response| response.status());
+        tracing::info!(account = %onboarding.account, ?status, "payout account onboarded; account.updated delivered");
         Ok(same_origin(&functions, &onboarding.return_url))
     };
     match outcome.await {

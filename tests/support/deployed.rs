@@ -64,8 +64,8 @@ pub struct Run {
 pub fn event_of(function: &str, sample: &Path) -> Value {
     let mut text = std::fs::read_to_string(sample).unwrap_or_else(|e| panic!("{}: {e}", sample.display()));
     let signed = text.contains("stripe-signature") && !sample.to_string_lossy().contains("stale");
-    if function == "payments-webhook" && signed {
-        text = samples::signed_now(&text);
+    if samples::WEBHOOKS.iter().any(|(name, ..)| *name == function) && signed {
+        text = samples::signed_now(function, &text);
     }
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", sample.display()))
 }

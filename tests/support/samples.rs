@@ -6,7 +6,8 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
-    Email, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, Ticket, TicketStatus,
+    Email, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount, Ticket,
+    TicketStatus,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
@@ -37,6 +38,8 @@ pub const PAYING_ORDER: &str = "01KB0SAMP1E00RDER00000000W";
 pub const LAPSED_ORDER: &str = "01KB0SAMP1E00RDER00000000X";
 
 /// The PaymentIntents of the paid order and of the one awaiting its webhook.
+/// Someone else's payout account at the provider (not onboarded).
+pub const SAMPLE_ACCOUNT: &str = "acct_1SAMPLE0000000001";
 pub const PAID_INTENT: &str = "pi_3SAMPLE0000000000000000P";
 pub const PAYING_INTENT: &str = "pi_3SAMPLE0000000000000000W";
 
@@ -162,6 +165,10 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
     let payout = Payout::for_sale(paid, sold, PAID_INTENT, Utc::now() - chrono::Duration::days(4));
     change.payouts.push(Write::Insert(payout));
     change.payments.push(Write::Insert(payment(PAYING_ORDER, PAYING_INTENT, PaymentStatus::Processing)));
+    // Someone else's payout account, not onboarded yet: what the Connect webhook's samples
+    // are about.
+    let account = PayoutAccount::open(UserId::from(OTHER_USER), SAMPLE_ACCOUNT.to_owned(), Utc::now());
+    change.accounts.push(Write::Insert(account));
     store.commit(&change).await.unwrap();
 }
 
@@ -213,15 +220,21 @@ pub fn sam_local_env(function: &str, name: &str) -> Secret {
     Secret::new(env[function][name].as_str().unwrap_or_else(|| panic!("{function} {name} in sam-local-env.json")))
 }
 
-/// A webhook sample's Stripe signature is good for five minutes: sign its body again now.
-pub fn signed_now(event: &str) -> String {
+/// The webhook functions, each with its configuration's name and its secret's variable.
+pub const WEBHOOKS: [(&str, &str, &str); 2] = [
+    ("payments-webhook", "PaymentsWebhookFunction", "STRIPE_WEBHOOK_SECRET"),
+    ("payouts-webhook", "PayoutsWebhookFunction", "STRIPE_CONNECT_WEBHOOK_SECRET"),
+];
+
+/// A webhook sample's Stripe signature is good for five minutes: sign its body again now,
+/// with `function`'s secret.
+pub fn signed_now(function: &str, event: &str) -> String {
+    let (_, configuration, variable) =
+        WEBHOOKS.iter().find(|(name, ..)| *name == function).unwrap_or_else(|| panic!("{function}: not a webhook"));
     let mut event: Value = serde_json::from_str(event).unwrap();
     let body = event["body"].as_str().unwrap().to_owned();
-    let signature = stripe_adapter::webhook::sign(
-        body.as_bytes(),
-        &sam_local_env("PaymentsWebhookFunction", "STRIPE_WEBHOOK_SECRET"),
-        Utc::now().timestamp(),
-    );
+    let signature =
+        stripe_adapter::webhook::sign(body.as_bytes(), &sam_local_env(configuration, variable), Utc::now().timestamp());
     event["headers"]["stripe-signature"] = Value::String(signature);
     event.to_string()
 }

@@ -98,7 +98,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         create_order, list_orders, get_order, cancel_order, report_problem, get_expiration,
         list_notifications,
         create_payment, list_payments, stripe_webhook,
-        list_payouts, get_payout_account, link_payout_account,
+        list_payouts, get_payout_account, link_payout_account, stripe_connect_webhook,
         get_config,
     ),
     components(schemas(ErrorBody)),
@@ -636,6 +636,27 @@ it `complete` again (won) or `refunded` (lost). Each event is processed once.",
     security(()),
 )]
 fn stripe_webhook() {}
+
+#[utoipa::path(
+    post, path = "/api/payouts/webhook", operation_id = "stripeConnectWebhook", tag = "payouts",
+    summary = "Stripe Connect's events",
+    description = "For Stripe only: an event of connected accounts, signed with this second endpoint's own \
+secret. `account.updated` records whether the account can receive payouts (enabled: the seller's \
+payouts held for want of an account are released); `account.application.deauthorized` records the \
+account disconnected (its payouts are held); `transfer.*` events are acknowledged. Each event is \
+processed once.",
+    params(("Stripe-Signature" = String, Header, description = "`t=<unix time>,v1=<HMAC-SHA256 hex>`, Stripe's signature; good for five minutes")),
+    request_body(content = StripeEvent, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Received (also for events this API does not act on)", body = Received),
+        (status = 400, description = "A missing, wrong or stale signature, or a body that is not a Stripe event", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+        (status = 500, description = "A transient failure: Stripe retries", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn stripe_connect_webhook() {}
 
 // --- client --------------------------------------------------------------------------
 

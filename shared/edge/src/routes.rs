@@ -34,6 +34,7 @@ pub const ROUTES: &[Route] = &[
     Route { function: "payouts-list", method: "GET", path: "/api/payouts" },
     Route { function: "payouts-account-get", method: "GET", path: "/api/payouts/account" },
     Route { function: "payouts-account-link", method: "POST", path: "/api/payouts/account" },
+    Route { function: "payouts-webhook", method: "POST", path: "/api/payouts/webhook" },
     Route { function: "client-config", method: "GET", path: "/api/config" },
 ];
 

@@ -19,6 +19,17 @@ impl FromEnv for StripeKey {
     }
 }
 
+/// `STRIPE_CONNECT_WEBHOOK_SECRET`: the signing secret of the Connect webhook endpoint (the
+/// one Stripe sends connected accounts' events to).
+#[derive(Debug, Clone)]
+pub struct ConnectWebhookSecret(pub Secret);
+
+impl FromEnv for ConnectWebhookSecret {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        env.required("STRIPE_CONNECT_WEBHOOK_SECRET").map(|secret| Self(Secret::new(secret)))
+    }
+}
+
 /// `STRIPE_WEBHOOK_SECRET`: the webhook endpoint's signing secret.
 #[derive(Debug, Clone)]
 pub struct WebhookSecret(pub Secret);

@@ -7,5 +7,5 @@ mod connect;
 mod gateway;
 pub mod webhook;
 
-pub use config::{StripeKey, WebhookSecret};
+pub use config::{ConnectWebhookSecret, StripeKey, WebhookSecret};
 pub use gateway::StripeGateway;

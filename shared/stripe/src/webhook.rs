@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use aws_lc_rs::hmac;
 use chrono::{DateTime, Utc};
 use domain::config::Secret;
+use domain::entities::{AccountEvent, AccountEventKind};
 use domain::ids::OrderId;
 use domain::money::Money;
 use domain::payments::{GatewayEvent, GatewayEventKind};
@@ -33,6 +34,9 @@ struct StripeEvent {
     created: i64,
     #[serde(default)]
     livemode: bool,
+    /// The connected account an event of Connect's is about.
+    #[serde(default)]
+    account: Option<String>,
     data: StripeEventData,
 }
 
@@ -108,6 +112,46 @@ fn invalid() -> Error {
 /// A body over [`MAX_BODY`], or a header with more than [`MAX_SIGNATURES`], is refused
 /// before any HMAC is computed.
 pub fn verify(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> Result<GatewayEvent> {
+    verified(payload, header, secret, now).map(translate)
+}
+
+/// Verifies an event of the Connect endpoint (its own secret) as [`verify`] does, then reads
+/// it as an account event.
+pub fn verify_account_event(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> Result<AccountEvent> {
+    verified(payload, header, secret, now).map(translate_account)
+}
+
+/// The fields of a connected Account the payouts service uses.
+#[derive(Debug, Deserialize)]
+struct AccountObject {
+    id: String,
+    #[serde(default)]
+    payouts_enabled: bool,
+}
+
+/// The fields of a Transfer the payouts service logs.
+#[derive(Debug, Deserialize)]
+struct TransferObject {
+    id: String,
+}
+
+/// What a verified Connect event says, in the domain's terms.
+fn translate_account(event: StripeEvent) -> AccountEvent {
+    let kind = match event.kind.as_str() {
+        "account.updated" => object::<AccountObject>(&event)
+            .map(|account| AccountEventKind::Updated { account: account.id, payouts_enabled: account.payouts_enabled }),
+        // Its object is the platform's application; the account is the event's.
+        "account.application.deauthorized" => {
+            event.account.clone().map(|account| AccountEventKind::Deauthorized { account })
+        }
+        kind if kind.starts_with("transfer.") => object::<TransferObject>(&event)
+            .map(|transfer| AccountEventKind::Transfer { transfer: transfer.id, kind: kind.to_owned() }),
+        _ => None,
+    };
+    AccountEvent { kind: kind.unwrap_or(AccountEventKind::Other { kind: event.kind.clone() }), id: event.id }
+}
+
+fn verified(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> Result<StripeEvent> {
     let header = header.ok_or_else(|| Error::BadRequest("Missing Stripe-Signature header".to_owned()))?;
     if payload.len() > MAX_BODY {
         return Err(Error::BadRequest("Webhook body is too large".to_owned()));
@@ -135,9 +179,7 @@ pub fn verify(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -
     if (now - timestamp).abs() > TOLERANCE_SECONDS {
         return Err(Error::BadRequest("Stripe signature is too old".to_owned()));
     }
-    let event: StripeEvent = serde_json::from_slice(payload)
-        .map_err(|_| Error::BadRequest("Webhook body is not a Stripe event".to_owned()))?;
-    Ok(translate(event))
+    serde_json::from_slice(payload).map_err(|_| Error::BadRequest("Webhook body is not a Stripe event".to_owned()))
 }
 
 /// An event as `GET /v1/events` lists it, in the domain's terms (`None`: not an event).
@@ -393,5 +435,49 @@ mod tests {
         let body = b"not json at all";
         let outcome = verify(body, Some(&sign(body, &secret(), 1_795_687_000)), &secret(), 1_795_687_000);
         assert!(matches!(outcome, Err(Error::BadRequest(_))), "{outcome:?}");
+    }
+
+    #[test]
+    fn each_connect_event_becomes_what_it_says_and_is_signed_like_the_others() {
+        let account_event = |kind: &str, object: serde_json::Value, account: Option<&str>| {
+            let mut event = serde_json::json!({ "id": "evt_c", "type": kind, "created": 1_795_687_000, "livemode": false,
+                "data": { "object": object } });
+            if let Some(account) = account {
+                event["account"] = account.into();
+            }
+            let body = event.to_string().into_bytes();
+            let header = sign(&body, &secret(), 1_795_687_000);
+            assert!(verify_account_event(&body, Some(&header), &Secret::new("whsec_other"), 1_795_687_000).is_err());
+            verify_account_event(&body, Some(&header), &secret(), 1_795_687_000).unwrap().kind
+        };
+        let enabled = serde_json::json!({ "id": "acct_1", "object": "account", "payouts_enabled": true });
+        assert_eq!(
+            account_event("account.updated", enabled, Some("acct_1")),
+            AccountEventKind::Updated { account: "acct_1".into(), payouts_enabled: true }
+        );
+        let restricted = serde_json::json!({ "id": "acct_1", "object": "account", "payouts_enabled": false });
+        assert_eq!(
+            account_event("account.updated", restricted, None),
+            AccountEventKind::Updated { account: "acct_1".into(), payouts_enabled: false }
+        );
+        let application = serde_json::json!({ "id": "ca_platform", "object": "application" });
+        assert_eq!(
+            account_event("account.application.deauthorized", application.clone(), Some("acct_1")),
+            AccountEventKind::Deauthorized { account: "acct_1".into() }
+        );
+        assert_eq!(
+            account_event("account.application.deauthorized", application, None),
+            AccountEventKind::Other { kind: "account.application.deauthorized".into() },
+            "no account named: nothing to act on"
+        );
+        let transfer = serde_json::json!({ "id": "tr_1", "object": "transfer" });
+        assert_eq!(
+            account_event("transfer.reversed", transfer, None),
+            AccountEventKind::Transfer { transfer: "tr_1".into(), kind: "transfer.reversed".into() }
+        );
+        assert_eq!(
+            account_event("payout.paid", serde_json::json!({ "id": "po_1" }), Some("acct_1")),
+            AccountEventKind::Other { kind: "payout.paid".into() }
+        );
     }
 }

@@ -27,8 +27,8 @@ pub use payment::{
 };
 pub use payout::{HoldReason, Payout, PayoutState, PayoutStatus, PayoutView};
 pub use payout_account::{
-    AccountState, AccountStatus, AccountView, OnboardingLink, PayoutAccount, Reversal, TransferRequest, reversal_key,
-    transfer_key,
+    AccountEvent, AccountEventKind, AccountState, AccountStatus, AccountView, OnboardingLink, PayoutAccount, Reversal,
+    TransferRequest, reversal_key, transfer_key,
 };
 pub use payout_terms::{DEFAULT_HOLD_SECONDS, PayoutTerms};
 pub use ticket::{LetGo, Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};

@@ -15,13 +15,28 @@ pub struct PayoutAccount {
     pub account_id: String,
     /// The provider says payouts can reach it.
     pub payouts_enabled: bool,
+    /// When the seller disconnected it from the platform: nothing is paid to it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disconnected_at: Option<DateTime<Utc>>,
     pub version: u64,
     pub created_at: DateTime<Utc>,
 }
 
 impl PayoutAccount {
     pub fn open(seller: UserId, account_id: String, now: DateTime<Utc>) -> PayoutAccount {
-        PayoutAccount { user_id: seller, account_id, payouts_enabled: false, version: 0, created_at: now }
+        PayoutAccount {
+            user_id: seller,
+            account_id,
+            payouts_enabled: false,
+            disconnected_at: None,
+            version: 0,
+            created_at: now,
+        }
+    }
+
+    /// The seller disconnected it at `now`: it can no longer receive payouts.
+    pub fn disconnected(&self, now: DateTime<Utc>) -> PayoutAccount {
+        PayoutAccount { payouts_enabled: false, disconnected_at: Some(now), version: self.version + 1, ..self.clone() }
     }
 
     /// As the provider now reports it.
@@ -52,6 +67,9 @@ pub struct AccountView {
     /// The account's dashboard at the provider, once enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dashboard_url: Option<String>,
+    /// The seller disconnected it from the platform: payouts are held (present only then).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disconnected: bool,
 }
 
 /// Where to send a seller to onboard their payout account (the provider's hosted pages).
@@ -59,6 +77,26 @@ pub struct AccountView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnboardingLink {
     pub url: String,
+}
+
+/// What the provider reports about connected accounts and transfers (Stripe's Connect
+/// webhook), as far as payouts care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountEvent {
+    pub id: String,
+    pub kind: AccountEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountEventKind {
+    /// The account can (or can no longer) receive payouts.
+    Updated { account: String, payouts_enabled: bool },
+    /// The seller disconnected the account from the platform.
+    Deauthorized { account: String },
+    /// A transfer was made, changed or reversed (`kind`: the provider's type).
+    Transfer { transfer: String, kind: String },
+    /// Anything else: acknowledged.
+    Other { kind: String },
 }
 
 /// What the provider reports of an account.

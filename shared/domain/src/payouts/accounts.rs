@@ -6,11 +6,13 @@ use chrono::{DateTime, Utc};
 
 use super::release::release;
 use crate::change::{Change, Write};
-use crate::entities::{AccountStatus, AccountView, HoldReason, PayoutAccount, PayoutStatus};
+use crate::entities::{
+    AccountEvent, AccountEventKind, AccountStatus, AccountView, HoldReason, PayoutAccount, PayoutStatus,
+};
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UserId};
 use crate::page::PageRequest;
-use crate::ports::{ChangeStore, PayoutGateway, PayoutStore};
+use crate::ports::{ChangeStore, Inbox, PayoutGateway, PayoutStore};
 
 /// Where the provider's pages send a seller back to: the web client's payouts page, on the
 /// configured public origin (never a request's `Host`).
@@ -74,6 +76,9 @@ pub async fn connect(
             }
         }
     };
+    if account.disconnected_at.is_some() {
+        return Err(Error::Conflict(DISCONNECTED));
+    }
     gateway.onboarding_link(&account.account_id, &origin.return_url(), &origin.refresh_url()).await
 }
 
@@ -86,15 +91,30 @@ pub async fn show(
     now: DateTime<Utc>,
 ) -> Result<AccountView> {
     let Some(mut account) = store.account(seller).await? else {
-        return Ok(AccountView { status: AccountStatus::None, payouts_enabled: false, dashboard_url: None });
+        return Ok(AccountView {
+            status: AccountStatus::None,
+            payouts_enabled: false,
+            dashboard_url: None,
+            disconnected: false,
+        });
     };
+    if account.disconnected_at.is_some() {
+        // The provider no longer lets the platform ask about it.
+        let view = AccountView {
+            status: AccountStatus::Pending,
+            payouts_enabled: false,
+            dashboard_url: None,
+            disconnected: true,
+        };
+        return Ok(view);
+    }
     if !account.payouts_enabled && gateway.account(&account.account_id).await?.payouts_enabled {
         account = updated(store, gateway, &account.account_id, true, now).await?.unwrap_or(account);
     }
     let dashboard_url =
         if account.payouts_enabled { Some(gateway.dashboard_link(&account.account_id).await?) } else { None };
     let status = if account.payouts_enabled { AccountStatus::Enabled } else { AccountStatus::Pending };
-    Ok(AccountView { status, payouts_enabled: account.payouts_enabled, dashboard_url })
+    Ok(AccountView { status, payouts_enabled: account.payouts_enabled, dashboard_url, disconnected: false })
 }
 
 /// The provider reports that `account_id` can (or no longer can) receive payouts. Enabled:
@@ -108,7 +128,7 @@ pub async fn updated(
     now: DateTime<Utc>,
 ) -> Result<Option<PayoutAccount>> {
     let Some(account) = store.account_by_id(account_id).await? else { return Ok(None) };
-    let account = if account.payouts_enabled == payouts_enabled {
+    let account = if account.payouts_enabled == payouts_enabled || account.disconnected_at.is_some() {
         account
     } else {
         let next = account.enabled(payouts_enabled);
@@ -121,6 +141,61 @@ pub async fn updated(
     }
     Ok(Some(account))
 }
+
+/// What a seller whose payout account was disconnected is told when asking for a link.
+pub const DISCONNECTED: &str =
+    "Your payout account was disconnected from this marketplace: contact support to connect another";
+
+/// The seller disconnected `account_id` from the platform: it can no longer receive
+/// payouts, so the next ones are held for want of an account (one in flight finishes or
+/// fails at the provider). Returns the account as recorded (`None`: not one of ours).
+pub async fn disconnected(
+    store: &(impl PayoutStore + ChangeStore),
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<PayoutAccount>> {
+    let Some(account) = store.account_by_id(account_id).await? else { return Ok(None) };
+    if account.disconnected_at.is_some() {
+        return Ok(Some(account));
+    }
+    let next = account.disconnected(now);
+    store.commit(&Change { accounts: vec![Write::Update(next.clone())], ..Change::default() }).await?;
+    tracing::warn!(seller = %account.user_id, account = account_id, "a seller disconnected their payout account: their payouts are held");
+    Ok(Some(next))
+}
+
+/// What the provider reports about connected accounts (Stripe's Connect webhook), each
+/// event once: an account enabled or restricted, an account disconnected, a transfer
+/// confirmed. Returns whether it was processed now (`false`: a redelivery).
+pub async fn handle_account_event(
+    store: &(impl PayoutStore + ChangeStore),
+    gateway: &impl PayoutGateway,
+    inbox: &impl Inbox,
+    event: &AccountEvent,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = crate::inbox::once(inbox, ACCOUNT_EVENTS, &event.id, now, || async {
+        match &event.kind {
+            AccountEventKind::Updated { account, payouts_enabled } => {
+                updated(store, gateway, account, *payouts_enabled, now).await.map(drop)
+            }
+            AccountEventKind::Deauthorized { account } => disconnected(store, account, now).await.map(drop),
+            AccountEventKind::Transfer { transfer, kind } => {
+                tracing::info!(transfer, kind, "the provider reports a transfer");
+                Ok(())
+            }
+            AccountEventKind::Other { kind } => {
+                tracing::info!(kind, "an account event acknowledged");
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    Ok(done.is_some())
+}
+
+/// The inbox's consumer name of the account events.
+pub const ACCOUNT_EVENTS: &str = "payouts-webhook";
 
 /// Takes the want of an account off `order`'s payout, read again (the list it was found in
 /// may be stale), and releases it if it is due; a concurrent change (a dispute, a refund)

@@ -11,7 +11,9 @@ mod problems;
 mod release;
 mod schedules;
 
-pub use accounts::{PublicOrigin, connect, show, updated};
+pub use accounts::{
+    ACCOUNT_EVENTS, DISCONNECTED, PublicOrigin, connect, disconnected, handle_account_event, show, updated,
+};
 pub use backfill::backfill;
 pub use problems::{PROBLEM_MESSAGE_MAX, report, resolve};
 pub use release::{SWEEP_LIMIT, Swept, release, sweep};

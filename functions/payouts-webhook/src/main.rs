@@ -1,0 +1,12 @@
+use aws_adapters::{Aws, DynamoInbox};
+use stripe_adapter::StripeGateway;
+
+#[tokio::main]
+async fn main() -> Result<(), edge::StartError> {
+    let (tables, inbox, stripe, secret): payouts_webhook::Config = edge::start()?;
+    let gateway = StripeGateway::new(&stripe)?;
+    let client = Aws::load().await.dynamodb();
+    let inbox = DynamoInbox::new(client.clone(), &inbox);
+    let store = tables.stores(client);
+    edge::serve_http(|req| payouts_webhook::handle(&store, &gateway, &inbox, &secret, req)).await
+}
