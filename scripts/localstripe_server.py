@@ -15,6 +15,7 @@ transfers from a charge and their reversals. A test finishes a seller's onboardi
 
 import os
 import sys
+import time
 import urllib.parse
 
 import aiohttp.web
@@ -189,13 +190,20 @@ def account_json(account):
             "metadata": account["metadata"]}
 
 
+def listed(data, url):
+    """A page as Stripe lists: every item, no more, and where it came from."""
+    return {"object": "list", "data": data, "has_more": False, "url": url}
+
+
 def transfer_json(transfer):
     reversed_ = sum(r["amount"] for r in transfer["reversals"])
     return {"id": transfer["id"], "object": "transfer", "amount": transfer["amount"], "currency": transfer["currency"],
+            "created": transfer["created"], "livemode": False, "metadata": {}, "description": None,
+            "balance_transaction": "txn_" + transfer["id"][3:], "destination_payment": "py_" + transfer["id"][3:],
             "destination": transfer["destination"], "transfer_group": transfer["transfer_group"],
-            "source_transaction": transfer["source_transaction"], "amount_reversed": reversed_,
-            "reversed": reversed_ == transfer["amount"],
-            "reversals": {"object": "list", "data": list(reversed(transfer["reversals"])), "has_more": False}}
+            "source_transaction": transfer["source_transaction"], "source_type": "card",
+            "amount_reversed": reversed_, "reversed": reversed_ == transfer["amount"],
+            "reversals": listed(list(reversed(transfer["reversals"])), "/v1/transfers/" + transfer["id"] + "/reversals")}
 
 
 def account_of(id):
@@ -218,14 +226,17 @@ async def create_account_link(request):
     account = account_of(str(data.get("account", "")))
     if data.get("type") != "account_onboarding" or not data.get("return_url") or not data.get("refresh_url"):
         raise errors.UserError(400, "An account link needs type, return_url and refresh_url")
-    return server.json_response({"object": "account_link", "url": "https://connect.stripe.com/setup/e/" + account["id"]})
+    created = int(time.time())
+    return server.json_response({"object": "account_link", "created": created, "expires_at": created + 300,
+                                 "url": "https://connect.stripe.com/setup/e/" + account["id"]})
 
 
 async def create_login_link(request):
     account = account_of(request.match_info["id"])
     if not account["onboarded"]:
         raise errors.UserError(400, "Cannot create a login link for an account that has not completed onboarding.")
-    return server.json_response({"object": "login_link", "url": "https://connect.stripe.com/express/" + account["id"]})
+    return server.json_response({"object": "login_link", "created": int(time.time()),
+                                 "url": "https://connect.stripe.com/express/" + account["id"]})
 
 
 async def create_transfer(request):
@@ -241,7 +252,7 @@ async def create_transfer(request):
     id = new_id("tr")
     connect["transfers"][id] = {"id": id, "amount": amount, "currency": data.get("currency"),
                                 "destination": account["id"], "transfer_group": data.get("transfer_group"),
-                                "source_transaction": charge.id, "reversals": []}
+                                "source_transaction": charge.id, "reversals": [], "created": int(time.time())}
     account["balance"] += amount
     return server.json_response(transfer_json(connect["transfers"][id]))
 
@@ -249,8 +260,7 @@ async def create_transfer(request):
 async def list_transfers(request):
     group = request.query.get("transfer_group")
     found = [t for t in connect["transfers"].values() if group is None or t["transfer_group"] == group]
-    return server.json_response({"object": "list", "data": [transfer_json(t) for t in reversed(found)],
-                                 "has_more": False})
+    return server.json_response(listed([transfer_json(t) for t in reversed(found)], "/v1/transfers"))
 
 
 def transfer_of(id):
@@ -269,7 +279,10 @@ async def create_reversal(request):
         error = errors.UserError(400, "Insufficient funds in the destination account to reverse this transfer.")
         error.body["error"]["code"] = "balance_insufficient"
         raise error
-    reversal = {"id": new_id("trr"), "object": "transfer_reversal", "amount": amount, "transfer": transfer["id"]}
+    reversal = {"id": new_id("trr"), "object": "transfer_reversal", "amount": amount, "transfer": transfer["id"],
+                "currency": transfer["currency"], "created": int(time.time()), "metadata": {},
+                "balance_transaction": "txn_" + new_id("rev")[4:], "destination_payment_refund": None,
+                "source_refund": None}
     transfer["reversals"].append(reversal)
     account["balance"] -= amount
     return server.json_response(reversal)
@@ -277,7 +290,7 @@ async def create_reversal(request):
 
 async def list_reversals(request):
     transfer = transfer_of(request.match_info["id"])
-    return server.json_response({"object": "list", "data": list(reversed(transfer["reversals"])), "has_more": False})
+    return server.json_response(listed(list(reversed(transfer["reversals"])), "/v1/transfers/" + transfer["id"] + "/reversals"))
 
 
 async def onboard(request):

@@ -91,8 +91,12 @@ fn only_the_adapters_depend_on_aws_sdks_and_stripe() {
                 assert_eq!(name, adapter, "{name} depends on {external}");
             }
         }
+        // The test harness checks localstripe's answers against Stripe's own types.
         let stripe = dependencies.iter().filter(|d| d.starts_with("async-stripe")).count();
-        assert!(stripe == 0 || name == "stripe-adapter", "{name} depends on a Stripe crate");
+        assert!(
+            stripe == 0 || name == "stripe-adapter" || name == "ticketing-tests",
+            "{name} depends on a Stripe crate"
+        );
     }
 }
 

@@ -97,3 +97,70 @@ macro_rules! payout_gateway_conformance {
 
 payout_gateway_conformance!(test_gateway, TestGateway::new(), TestProvider);
 payout_gateway_conformance!(stripe, ticketing_tests::localstripe::gateway(), StripeProvider);
+
+/// What the shim answers at `path` (`form`: a POST of it, else a GET), as text.
+async fn shim(path: &str, form: Option<&[(&str, &str)]>) -> String {
+    let url = format!("{}{path}", ticketing_tests::localstripe::endpoint());
+    let client = reqwest::Client::new();
+    let request = match form {
+        Some(form) => client.post(url).form(form),
+        None => client.get(url),
+    };
+    let reply = request.bearer_auth("sk_test_localstripe").send().await.unwrap();
+    let (status, text) = (reply.status(), reply.text().await.unwrap());
+    assert!(status.is_success(), "{path}: {status} {text}");
+    text
+}
+
+/// `json` read into Stripe's own type `T`, every field it requires and every value it knows.
+fn typed<T: miniserde::Deserialize>(what: &str, json: &str) -> T {
+    miniserde::json::from_str(json).unwrap_or_else(|_| panic!("{what} does not decode into Stripe's type: {json}"))
+}
+
+#[tokio::test]
+async fn the_shims_connect_answers_decode_into_stripes_own_types() {
+    use stripe_connect::{AccountLink, LoginLink};
+    use stripe_shared::{Account, Transfer, TransferReversal};
+    use stripe_types::List;
+
+    let account: Account =
+        typed("an account", &shim("/v1/accounts", Some(&[("type", "express"), ("metadata[user_id]", "seller")])).await);
+    let id = account.id.as_str().to_owned();
+    assert_eq!(account.payouts_enabled, Some(false));
+    let form = [
+        ("account", id.as_str()),
+        ("type", "account_onboarding"),
+        ("return_url", "https://x/r"),
+        ("refresh_url", "https://x/f"),
+    ];
+    let link: AccountLink = typed("an account link", &shim("/v1/account_links", Some(&form)).await);
+    assert!(link.url.starts_with("https://"));
+    shim(&format!("/_config/accounts/{id}/onboard"), Some(&[])).await;
+    let onboarded: Account = typed("an account", &shim(&format!("/v1/accounts/{id}"), None).await);
+    assert_eq!(onboarded.payouts_enabled, Some(true));
+    let login: LoginLink = typed("a login link", &shim(&format!("/v1/accounts/{id}/login_links"), Some(&[])).await);
+    assert!(login.url.starts_with("https://"));
+
+    let gateway = StripeGateway::new(&ticketing_tests::localstripe::key()).unwrap();
+    let intent = charged(&gateway, 4500).await;
+    let paid: serde_json::Value =
+        serde_json::from_str(&shim(&format!("/v1/payment_intents/{intent}"), None).await).unwrap();
+    let charge = paid["latest_charge"].as_str().expect("a charge").to_owned();
+    let form = [
+        ("amount", "4000"),
+        ("currency", "usd"),
+        ("destination", id.as_str()),
+        ("transfer_group", "order-1"),
+        ("source_transaction", charge.as_str()),
+    ];
+    let transfer: Transfer = typed("a transfer", &shim("/v1/transfers", Some(&form)).await);
+    assert_eq!((transfer.amount, transfer.transfer_group.as_deref()), (4000, Some("order-1")));
+    let transfers: List<Transfer> =
+        typed("a list of transfers", &shim("/v1/transfers?transfer_group=order-1", None).await);
+    assert_eq!(transfers.data.len(), 1);
+    let path = format!("/v1/transfers/{}/reversals", transfer.id.as_str());
+    let reversal: TransferReversal = typed("a reversal", &shim(&path, Some(&[("amount", "1000")])).await);
+    assert_eq!(reversal.amount, 1000);
+    let reversals: List<TransferReversal> = typed("a list of reversals", &shim(&path, None).await);
+    assert_eq!(reversals.data.len(), 1);
+}

@@ -1,12 +1,20 @@
 //! Stripe Connect behind the payout port: Express accounts (one per seller, created with a
 //! key derived from the seller), hosted onboarding through Account Links, login links to the
 //! Express dashboard, and separate transfers (from the buyer's charge, grouped by order) and
-//! their reversals, each with its idempotency key. Requests are written by hand and their
-//! answers read into the few fields used, as for payments.
+//! their reversals, each with its idempotency key. Requests are built with async-stripe's
+//! Connect request builders (generated from Stripe's API description); their answers are
+//! read into the few fields used, as for payments, so that the typed objects' decoders stay
+//! out of the functions.
 
-use serde::Serialize;
+use std::str::FromStr;
+
 use stripe::StripeError;
-use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_client_core::{RequestBuilder, StripeMethod, StripeRequest};
+use stripe_connect::account::{CreateAccount, CreateAccountType, RetrieveAccount};
+use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
+use stripe_connect::login_link::CreateAccountLoginLink;
+use stripe_connect::transfer::{CreateTransfer, ListTransfer};
+use stripe_connect::transfer_reversal::{CreateIdTransferReversal, ListIdTransferReversal};
 
 use domain::entities::{AccountState, Reversal, TransferRequest};
 use domain::ids::UserId;
@@ -20,57 +28,15 @@ fn failed(doing: &str) -> impl FnOnce(StripeError) -> Error + '_ {
     move |error| Error::Internal(anyhow::anyhow!("{doing}: {error}"))
 }
 
-#[derive(Serialize)]
-struct CreateAccount<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "metadata[user_id]")]
-    user_id: &'a str,
-}
-
 #[derive(miniserde::Deserialize)]
 struct AccountFields {
     id: String,
     payouts_enabled: Option<bool>,
 }
 
-#[derive(Serialize)]
-struct CreateAccountLink<'a> {
-    account: &'a str,
-    refresh_url: &'a str,
-    return_url: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
 #[derive(miniserde::Deserialize)]
 struct Link {
     url: String,
-}
-
-#[derive(Serialize)]
-struct CreateTransfer<'a> {
-    amount: i64,
-    currency: &'a str,
-    destination: &'a str,
-    transfer_group: &'a str,
-    source_transaction: &'a str,
-}
-
-#[derive(Serialize)]
-struct TransfersOf<'a> {
-    transfer_group: &'a str,
-    limit: u8,
-}
-
-#[derive(Serialize)]
-struct CreateReversal {
-    amount: i64,
-}
-
-#[derive(Serialize)]
-struct Listed {
-    limit: u8,
 }
 
 #[derive(miniserde::Deserialize)]
@@ -99,18 +65,18 @@ struct ChargeOf {
     latest_charge: Option<String>,
 }
 
-/// No parameters.
-#[derive(Serialize)]
-struct Empty {}
-
 fn account_key(seller: &UserId) -> String {
     format!("account-{seller}")
 }
 
 impl PayoutGateway for StripeGateway {
     async fn create_account(&self, seller: &UserId) -> Result<String> {
-        let account = RequestBuilder::new(StripeMethod::Post, "/accounts")
-            .form(&CreateAccount { kind: "express", user_id: seller.as_str() })
+        let metadata =
+            [("user_id".to_owned(), seller.to_string())].into_iter().collect::<std::collections::HashMap<_, _>>();
+        let account = CreateAccount::new()
+            .type_(CreateAccountType::Express)
+            .metadata(metadata)
+            .build()
             .customize::<AccountFields>()
             .request_strategy(idempotent(account_key(seller))?)
             .send(self.client())
@@ -120,7 +86,8 @@ impl PayoutGateway for StripeGateway {
     }
 
     async fn account(&self, account: &str) -> Result<AccountState> {
-        let found = RequestBuilder::new(StripeMethod::Get, format!("/accounts/{account}"))
+        let found = RetrieveAccount::new(account)
+            .build()
             .customize::<AccountFields>()
             .send(self.client())
             .await
@@ -129,9 +96,10 @@ impl PayoutGateway for StripeGateway {
     }
 
     async fn onboarding_link(&self, account: &str, return_url: &str, refresh_url: &str) -> Result<String> {
-        let form = CreateAccountLink { account, refresh_url, return_url, kind: "account_onboarding" };
-        let link = RequestBuilder::new(StripeMethod::Post, "/account_links")
-            .form(&form)
+        let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding)
+            .refresh_url(refresh_url)
+            .return_url(return_url)
+            .build()
             .customize::<Link>()
             .send(self.client())
             .await
@@ -140,8 +108,8 @@ impl PayoutGateway for StripeGateway {
     }
 
     async fn dashboard_link(&self, account: &str) -> Result<String> {
-        let link = RequestBuilder::new(StripeMethod::Post, format!("/accounts/{account}/login_links"))
-            .form(&Empty {})
+        let link = CreateAccountLoginLink::new(account)
+            .build()
             .customize::<Link>()
             .send(self.client())
             .await
@@ -159,15 +127,13 @@ impl PayoutGateway for StripeGateway {
         let charge = intent
             .latest_charge
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("{} has no charge to transfer from", request.source)))?;
-        let form = CreateTransfer {
-            amount: request.amount.minor(),
-            currency: request.currency,
-            destination: request.account,
-            transfer_group: request.order,
-            source_transaction: &charge,
-        };
-        let transfer = RequestBuilder::new(StripeMethod::Post, "/transfers")
-            .form(&form)
+        let currency = stripe_types::Currency::from_str(request.currency)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("a transfer in {:?}", request.currency)))?;
+        let transfer = CreateTransfer::new(currency, request.account)
+            .amount(request.amount.minor())
+            .transfer_group(request.order)
+            .source_transaction(charge)
+            .build()
             .customize::<Identified>()
             .request_strategy(idempotent(request.key())?)
             .send(self.client())
@@ -177,8 +143,10 @@ impl PayoutGateway for StripeGateway {
     }
 
     async fn transfer_of(&self, order: &str) -> Result<Option<String>> {
-        let transfers = RequestBuilder::new(StripeMethod::Get, "/transfers")
-            .query(&TransfersOf { transfer_group: order, limit: 1 })
+        let transfers = ListTransfer::new()
+            .transfer_group(order)
+            .limit(1)
+            .build()
             .customize::<IdentifiedList>()
             .send(self.client())
             .await
@@ -187,8 +155,9 @@ impl PayoutGateway for StripeGateway {
     }
 
     async fn reverse(&self, transfer: &str, amount: Money, key: &str) -> Result<Reversal> {
-        let reversal = RequestBuilder::new(StripeMethod::Post, format!("/transfers/{transfer}/reversals"))
-            .form(&CreateReversal { amount: amount.minor() })
+        let reversal = CreateIdTransferReversal::new(transfer)
+            .amount(amount.minor())
+            .build()
             .customize::<ReversalFields>()
             .request_strategy(idempotent(key.to_owned())?)
             .send(self.client())
@@ -206,8 +175,9 @@ impl PayoutGateway for StripeGateway {
     }
 
     async fn reversals_of(&self, transfer: &str) -> Result<Vec<Reversal>> {
-        let reversals = RequestBuilder::new(StripeMethod::Get, format!("/transfers/{transfer}/reversals"))
-            .query(&Listed { limit: 100 })
+        let reversals = ListIdTransferReversal::new(transfer)
+            .limit(100)
+            .build()
             .customize::<ReversalList>()
             .send(self.client())
             .await
