@@ -8,11 +8,19 @@ in with what Stripe itself would send. Its stand-in of Stripe.js (`/js.stripe.co
 gains the browser's confirmation of an intent with a card (scripts/localstripe_confirm.js),
 it honours `Idempotency-Key` as Stripe does, and it plays the part of Stripe Connect the
 marketplace uses (localstripe has none): Express accounts, account and login links,
-transfers from a charge and their reversals. A test finishes a seller's onboarding with
-`POST /_config/accounts/{id}/onboard` and pays an account's balance out to its bank with
-`POST /_config/accounts/{id}/withdraw` (`amount`).
+transfers from a charge and their reversals. An account link opens a stand-in of Stripe's
+hosted onboarding (`/_config/connect/onboarding/{id}`) whose button completes it. A test finishes a
+seller's onboarding with `POST /_config/accounts/{id}/onboard`, disconnects an account with
+`POST /_config/accounts/{id}/deauthorize`, and pays an account's balance out to its bank with
+`POST /_config/accounts/{id}/withdraw` (`amount`). Connect endpoints are registered with
+`POST /_config/connect_webhooks/{id}` (`url`, `secret`): onboarding sends them a signed
+`account.updated`, a disconnection `account.application.deauthorized`, before it answers.
 """
 
+import hashlib
+import hmac
+import html
+import json
 import os
 import sys
 import time
@@ -173,7 +181,42 @@ async def idempotency(request, handler):
 
 
 # Stripe Connect, in memory: what the marketplace asks of it, as Stripe answers.
-connect = {"accounts": {}, "transfers": {}}
+connect = {"accounts": {}, "transfers": {}, "webhooks": {}}
+
+
+async def config_connect_webhook(request):
+    """Registers an endpoint for connected accounts' events (`url`, `secret`), as a Connect
+    endpoint in Stripe's dashboard is."""
+    data = await server.get_post_data(request) or {}
+    if not data.get("url") or not data.get("secret"):
+        raise errors.UserError(400, "A Connect webhook needs url and secret")
+    connect["webhooks"][request.match_info["id"]] = (data["url"], data["secret"])
+    return server.json_response({"id": request.match_info["id"]})
+
+
+async def send_connect_event(kind, account_id, data_object):
+    """Sends a Connect event about `account_id`, signed as Stripe signs, to every registered
+    Connect endpoint, once each (no retries), before answering: the caller sees its effect."""
+    created = int(time.time())
+    event = {"id": new_id("evt"), "object": "event", "api_version": "2025-09-30.clover", "account": account_id,
+             "created": created, "livemode": False, "pending_webhooks": len(connect["webhooks"]),
+             "request": {"id": None, "idempotency_key": None}, "type": kind, "data": {"object": data_object}}
+    payload = json.dumps(event).encode()
+    async with aiohttp.ClientSession() as session:
+        for url, secret in list(connect["webhooks"].values()):
+            signature = hmac.new(secret.encode(), b"%d.%s" % (created, payload), hashlib.sha256).hexdigest()
+            headers = {"Content-Type": "application/json; charset=utf-8",
+                       "Stripe-Signature": "t=%d,v1=%s" % (created, signature)}
+            try:
+                async with session.post(url, data=payload, headers=headers) as reply:
+                    await reply.read()
+            except aiohttp.ClientError:
+                pass
+
+
+async def onboarded(account):
+    account["onboarded"] = True
+    await send_connect_event("account.updated", account["id"], account_json(account))
 
 
 def new_id(prefix):
@@ -227,8 +270,32 @@ async def create_account_link(request):
     if data.get("type") != "account_onboarding" or not data.get("return_url") or not data.get("refresh_url"):
         raise errors.UserError(400, "An account link needs type, return_url and refresh_url")
     created = int(time.time())
+    # Stripe's hosted onboarding, played by a page of this server.
+    query = urllib.parse.urlencode({"return_url": data["return_url"], "refresh_url": data["refresh_url"]})
+    url = "%s://%s/_config/connect/onboarding/%s?%s" % (request.scheme, request.host, account["id"], query)
     return server.json_response({"object": "account_link", "created": created, "expires_at": created + 300,
-                                 "url": "https://connect.stripe.com/setup/e/" + account["id"]})
+                                 "url": url})
+
+
+ONBOARDING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Set up payouts</title></head>
+<body><main><h1>Set up payouts</h1>
+<p>Stripe's hosted onboarding, as this test server plays it: no details are asked.</p>
+<form method="post"><input type="hidden" name="return_url" value="%s">
+<button type="submit">Complete onboarding</button></form></main></body></html>"""
+
+
+async def onboarding_page(request):
+    account_of(request.match_info["id"])
+    back = html.escape(request.query.get("return_url", ""), quote=True)
+    return aiohttp.web.Response(text=ONBOARDING_PAGE % back, content_type="text/html")
+
+
+async def complete_onboarding(request):
+    account = account_of(request.match_info["id"])
+    data = await request.post()
+    await onboarded(account)
+    raise aiohttp.web.HTTPSeeOther(str(data.get("return_url") or "/"))
 
 
 async def create_login_link(request):
@@ -294,8 +361,18 @@ async def list_reversals(request):
 
 
 async def onboard(request):
-    account_of(request.match_info["id"])["onboarded"] = True
-    return server.json_response(account_json(account_of(request.match_info["id"])))
+    account = account_of(request.match_info["id"])
+    await onboarded(account)
+    return server.json_response(account_json(account))
+
+
+async def deauthorize(request):
+    """The seller disconnects the account from the platform."""
+    account = account_of(request.match_info["id"])
+    account["onboarded"] = False
+    application = {"id": "ca_localstripe", "object": "application", "name": "localstripe"}
+    await send_connect_event("account.application.deauthorized", account["id"], application)
+    return server.json_response(account_json(account))
 
 
 async def withdraw(request):
@@ -316,6 +393,10 @@ for method, path, handler in (
     ("GET", "/v1/transfers/{id}/reversals", list_reversals),
     ("POST", "/_config/accounts/{id}/onboard", onboard),
     ("POST", "/_config/accounts/{id}/withdraw", withdraw),
+    ("POST", "/_config/accounts/{id}/deauthorize", deauthorize),
+    ("POST", "/_config/connect_webhooks/{id}", config_connect_webhook),
+    ("GET", "/_config/connect/onboarding/{id}", onboarding_page),
+    ("POST", "/_config/connect/onboarding/{id}", complete_onboarding),
 ):
     server.app.router.add_route(method, path, handler)
 

@@ -1009,3 +1009,83 @@ async fn the_connect_webhook_takes_its_own_signature_each_event_once_and_a_disco
     assert_eq!(payout_once(&app, &seller, &second, "held").await["heldFor"], json!(["no_account"]));
     assert_eq!(app.gateway.as_ref().unwrap().transfers().len(), 1, "nothing paid to a disconnected account");
 }
+
+#[tokio::test]
+async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_after_a_refund_and_held_once_disconnected()
+ {
+    let endpoint = ticketing_tests::localstripe::endpoint();
+    let (secret, connect_secret) = (format!("whsec_{}", ulid::Ulid::new()), format!("whsec_{}", ulid::Ulid::new()));
+    let mut config = local::LocalConfig::for_tests();
+    config.stripe = Some(ticketing_tests::localstripe::key());
+    config.webhook_secret = stripe_adapter::WebhookSecret(Secret::new(secret.clone()));
+    config.connect_webhook_secret = stripe_adapter::ConnectWebhookSecret(Secret::new(connect_secret.clone()));
+    config.payout_terms = domain::entities::PayoutTerms { hold_seconds: 1, ..Default::default() };
+    let app = spawn_app_configured(config, Vec::new()).await;
+    let stripe = reqwest::Client::new();
+    let hook = format!("{endpoint}/_config/connect_webhooks/{}", ulid::Ulid::new());
+    let url = app.url("/api/payouts/webhook");
+    let registered = stripe.post(hook).form(&[("url", url.as_str()), ("secret", connect_secret.as_str())]);
+    assert!(registered.send().await.unwrap().status().is_success());
+
+    // Onboarding on the stand-in of Stripe's hosted page, which tells the Connect webhook.
+    let seller = app.session("seller@example.com").await;
+    let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
+    assert_eq!(link.status, 201, "{}", link.body);
+    let onboarding = link.body["url"].as_str().unwrap().to_owned();
+    assert!(onboarding.starts_with(&format!("{endpoint}/_config/connect/onboarding/acct_")), "{onboarding}");
+    let page = stripe.get(&onboarding).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Complete onboarding"));
+    let back = format!("{}/#/payouts", app.address);
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let done = no_redirects.post(onboarding.split('?').next().unwrap()).form(&[("return_url", back.as_str())]);
+    let done = done.send().await.unwrap();
+    assert_eq!((done.status().as_u16(), done.headers()["location"].to_str().unwrap()), (303, back.as_str()));
+    let account = app.with_session(Method::GET, "/api/payouts/account", &seller, None).await;
+    assert_eq!(account.body["status"], "enabled", "{}", account.body);
+    let account_id = onboarding.rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
+
+    // A sale, paid out after the hold by a Transfer from its charge, for the net.
+    let buyer = app.session("buyer@example.com").await;
+    let order_id = sale_of(&app, &seller, &buyer).await;
+    payout_once(&app, &seller, &order_id, "paid").await;
+    let listed = stripe
+        .get(format!("{endpoint}/v1/transfers?transfer_group={order_id}"))
+        .bearer_auth("sk_test_localstripe")
+        .send()
+        .await
+        .unwrap();
+    let transfers: Value = listed.json().await.unwrap();
+    let transfer = &transfers["data"][0];
+    assert_eq!(transfers["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (transfer["amount"].as_i64(), transfer["destination"].as_str()),
+        (Some(4225), Some(account_id.as_str()))
+    );
+    assert!(transfer["source_transaction"].as_str().unwrap().starts_with("ch_"), "from the buyer's charge");
+
+    // 10.00 refunded after the release: 9.50 of the transfer is reversed.
+    let intent = payments_of(&app, &buyer, &order_id).await[0]["stripeId"].as_str().unwrap().to_owned();
+    let refunded = charge_refunded("evt_after_release", &intent, 1000);
+    let signature = stripe_webhook::sign(refunded.as_bytes(), &Secret::new(secret), chrono::Utc::now().timestamp());
+    assert_eq!(deliver(&app, &refunded, Some(signature)).await.status, 200);
+    assert_eq!(payout_once(&app, &seller, &order_id, "reversed").await["reversed"], json!(9.5));
+    let transfer_id = transfer["id"].as_str().unwrap();
+    let reversals: Value = stripe
+        .get(format!("{endpoint}/v1/transfers/{transfer_id}/reversals"))
+        .bearer_auth("sk_test_localstripe")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reversals["data"][0]["amount"], 950);
+
+    // The seller disconnects: the next sale is held.
+    let gone = stripe.post(format!("{endpoint}/_config/accounts/{account_id}/deauthorize")).send().await.unwrap();
+    assert!(gone.status().is_success());
+    let view = app.with_session(Method::GET, "/api/payouts/account", &seller, None).await;
+    assert_eq!(view.body["disconnected"], true, "{}", view.body);
+    let next = sale_of(&app, &seller, &buyer).await;
+    assert_eq!(payout_once(&app, &seller, &next, "held").await["heldFor"], json!(["no_account"]));
+}

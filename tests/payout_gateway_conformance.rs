@@ -1,7 +1,7 @@
 //! One suite, both payout gateways: the built-in test gateway (the local runner's) and the
 //! Stripe adapter (Connect) against localstripe's stand-in of Connect.
 
-use domain::entities::IntentRequest;
+use domain::entities::{AccountEventKind, IntentRequest};
 use domain::ids::{OrderId, UserId};
 use domain::money::Money;
 use domain::ports::{PaymentGateway, PayoutGateway};
@@ -134,7 +134,11 @@ async fn the_shims_connect_answers_decode_into_stripes_own_types() {
         ("refresh_url", "https://x/f"),
     ];
     let link: AccountLink = typed("an account link", &shim("/v1/account_links", Some(&form)).await);
-    assert!(link.url.starts_with("https://"));
+    assert!(
+        link.url.contains(&format!("/_config/connect/onboarding/{id}?")),
+        "the hosted onboarding's stand-in: {}",
+        link.url
+    );
     shim(&format!("/_config/accounts/{id}/onboard"), Some(&[])).await;
     let onboarded: Account = typed("an account", &shim(&format!("/v1/accounts/{id}"), None).await);
     assert_eq!(onboarded.payouts_enabled, Some(true));
@@ -163,4 +167,52 @@ async fn the_shims_connect_answers_decode_into_stripes_own_types() {
     assert_eq!(reversal.amount, 1000);
     let reversals: List<TransferReversal> = typed("a list of reversals", &shim(&path, None).await);
     assert_eq!(reversals.data.len(), 1);
+}
+
+/// An endpoint of this test that keeps what is posted to it: body and `Stripe-Signature`.
+async fn listening() -> (String, tokio::sync::mpsc::UnboundedReceiver<(String, String)>) {
+    let (sent, received) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let sent = sent.clone();
+            async move {
+                let signature = headers["stripe-signature"].to_str().unwrap().to_owned();
+                sent.send((body, signature)).unwrap();
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn the_shims_connect_events_are_signed_as_stripe_signs_and_decode_into_stripes_event() {
+    use stripe_adapter::webhook::verify_account_event;
+    use stripe_shared::Event;
+
+    let (url, mut received) = listening().await;
+    let secret = format!("whsec_{}", ulid::Ulid::new());
+    let id = ulid::Ulid::new().to_string();
+    shim(&format!("/_config/connect_webhooks/{id}"), Some(&[("url", &url), ("secret", &secret)])).await;
+    let account: stripe_shared::Account =
+        typed("an account", &shim("/v1/accounts", Some(&[("type", "express")])).await);
+    let account = account.id.as_str().to_owned();
+
+    let secret = domain::config::Secret::new(secret);
+    let mut next = async || {
+        let (body, signature) = received.recv().await.expect("an event");
+        let event: Event = typed("an event", &body);
+        let read = verify_account_event(body.as_bytes(), Some(&signature), &secret, chrono::Utc::now().timestamp());
+        (event, read.expect("signed with the endpoint's secret").kind)
+    };
+    shim(&format!("/_config/accounts/{account}/onboard"), Some(&[])).await;
+    let (event, kind) = next().await;
+    assert_eq!(event.account.as_deref(), Some(account.as_str()));
+    assert_eq!(kind, AccountEventKind::Updated { account: account.clone(), payouts_enabled: true });
+    shim(&format!("/_config/accounts/{account}/deauthorize"), Some(&[])).await;
+    let (_, kind) = next().await;
+    assert_eq!(kind, AccountEventKind::Deauthorized { account });
 }

@@ -368,3 +368,52 @@ def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, 
     expect(seller.locator("#account")).to_contain_text("seller-jazz-night@example.com")
     seller.goto("/#/payouts")
     expect(seller.get_by_role("row").filter(has_text="$30.00")).to_contain_text("the buyer reported a problem")
+
+
+def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after_a_sale(runner, person):
+    stripe = os.environ["LOCALSTRIPE_ENDPOINT"]
+    secret, connect_secret = "whsec_browser_payouts", "whsec_browser_connect"
+    api = runner(
+        STRIPE_SECRET_KEY="sk_test_browser",
+        STRIPE_API_BASE=stripe,
+        STRIPE_PUBLISHABLE_KEY="pk_test_browser",
+        STRIPE_JS_URL=f"{stripe}/js.stripe.com/v3/",
+        STRIPE_WEBHOOK_SECRET=secret,
+        STRIPE_CONNECT_WEBHOOK_SECRET=connect_secret,
+        PAYOUT_HOLD_SECONDS=3,
+    )
+    for kind, path, key in (("webhooks", "payments", secret), ("connect_webhooks", "payouts", connect_secret)):
+        hook = urllib.request.Request(f"{stripe}/_config/{kind}/browser-payouts-{api.port}", method="POST")
+        urllib.request.urlopen(hook, f"url={api.base}/api/{path}/webhook&secret={key}".encode()).close()
+
+    seller = person(api.base)
+    sign_up(seller, "seller@example.com")
+    seller.get_by_role("link", name="Payouts").click()
+    seller.get_by_role("button", name="Set up payouts").click()
+    # Stripe's hosted onboarding (here the Stripe test server's stand-in), on its own origin.
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Set up payouts")
+    assert seller.url.startswith(stripe)
+    seller.get_by_role("button", name="Complete onboarding").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
+    expect(seller.locator("#payout-account")).to_contain_text("Payouts are enabled")
+    seller.get_by_role("link", name="Sell", exact=True).click()
+    seller.get_by_label("Title").fill("Connect night")
+    seller.get_by_label("Price (USD)").fill("45")
+    seller.get_by_role("button", name="List the ticket").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Connect night")
+
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Connect night")
+    card = buyer.locator("#card-element")
+    card.get_by_placeholder("number").fill("4242424242424242")
+    card.get_by_placeholder("exp_month").fill("12")
+    card.get_by_placeholder("exp_year").fill("34")
+    card.get_by_placeholder("cvc").fill("123")
+    card.get_by_placeholder("postal_code").fill("10001")
+    buyer.get_by_role("button", name="Pay $45.00").click()
+    expect(buyer.locator("#order-status")).to_have_text("Paid", timeout=20_000)
+
+    seller.get_by_role("link", name="Payouts").click()
+    sale = seller.get_by_role("row").filter(has_text="$42.25")
+    expect(sale).to_contain_text("Paid", timeout=20_000)
