@@ -47,6 +47,25 @@ def fill_in(cls, defaults):
     cls._export = _export
 
 
+def with_transfer_group(cls):
+    """Stripe's `transfer_group` on a PaymentIntent (localstripe refuses it): kept and shown."""
+    init, export = cls.__init__, cls._export
+
+    def __init__(self, transfer_group=None, **kwargs):
+        init(self, **kwargs)
+        self.transfer_group = transfer_group
+
+    def _export(self, expand=None):
+        data = export(self, expand=expand)
+        data["transfer_group"] = getattr(self, "transfer_group", None)
+        return data
+
+    cls.__init__, cls._export = __init__, _export
+
+
+with_transfer_group(resources.PaymentIntent)
+
+
 fill_in(resources.PaymentIntent, lambda pi, data: {
     "amount_capturable": 0,
     "amount_received": pi.amount if data.get("status") == "succeeded" else 0,

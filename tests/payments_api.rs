@@ -1062,9 +1062,19 @@ async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_af
         (Some(4225), Some(account_id.as_str()))
     );
     assert!(transfer["source_transaction"].as_str().unwrap().starts_with("ch_"), "from the buyer's charge");
+    let intent = payments_of(&app, &buyer, &order_id).await[0]["stripeId"].as_str().unwrap().to_owned();
+    let charged: Value = stripe
+        .get(format!("{endpoint}/v1/payment_intents/{intent}"))
+        .bearer_auth("sk_test_localstripe")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(charged["transfer_group"], order_id.as_str(), "the charge and its transfer share the order's group");
 
     // 10.00 refunded after the release: 9.50 of the transfer is reversed.
-    let intent = payments_of(&app, &buyer, &order_id).await[0]["stripeId"].as_str().unwrap().to_owned();
     let refunded = charge_refunded("evt_after_release", &intent, 1000);
     let signature = stripe_webhook::sign(refunded.as_bytes(), &Secret::new(secret), chrono::Utc::now().timestamp());
     assert_eq!(deliver(&app, &refunded, Some(signature)).await.status, 200);

@@ -125,6 +125,8 @@ struct CreateIntentForm<'a> {
     amount: i64,
     currency: &'a str,
     metadata: HashMap<&'static str, String>,
+    /// The order: the seller's transfer is made in the same group.
+    transfer_group: &'a str,
 }
 
 #[derive(Serialize)]
@@ -208,7 +210,12 @@ impl PaymentGateway for StripeGateway {
     async fn create_intent(&self, request: &IntentRequest<'_>) -> Result<Intent> {
         let metadata =
             HashMap::from([("order_id", request.order_id.to_string()), ("user_id", request.user_id.to_string())]);
-        let form = CreateIntentForm { amount: request.amount.minor(), currency: request.currency, metadata };
+        let form = CreateIntentForm {
+            amount: request.amount.minor(),
+            currency: request.currency,
+            metadata,
+            transfer_group: request.order_id.as_str(),
+        };
         let pi = RequestBuilder::new(StripeMethod::Post, "/payment_intents")
             .form(&form)
             .customize::<PaymentIntentFields>()
