@@ -9,7 +9,7 @@ use aws_adapters::{
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use domain::change::{Change, Write};
-use domain::entities::{CancelReason, HoldReason, Notification, Order, OrderStatus, Payout, PayoutStatus, Ticket};
+use domain::entities::{CancelReason, HoldReason, Notification, Order, OrderStatus, Payout, PayoutStatus};
 use domain::events::{Event, EventType};
 use domain::expiry::{Expiry, ExpiryInput};
 use domain::ids::{OrderId, UserId};
@@ -262,19 +262,9 @@ async fn the_local_scheduler_keeps_schedules_across_a_restart_and_fires_the_over
 /// A sale stored complete with its payout, released `release_in` from now; its
 /// `order.completed`.
 async fn sale(store: &impl ChangeStore, release_in: chrono::Duration) -> (Payout, Event) {
-    let listed = domain::testing::ticket("seller", "Concert");
-    let order = Order::place(UserId::from("buyer"), &listed, Utc::now(), Duration::from_secs(60)).unwrap();
-    let ticket = Ticket { version: 1, ..listed.sell_to(&order.id) };
-    let complete = order.complete();
-    let payout = Payout::for_sale(&complete, &ticket, "pi_sold", Utc::now());
-    let payout = Payout { release_at: Utc::now() + release_in, ..payout };
-    let change = Change {
-        tickets: vec![Write::Insert(ticket)],
-        orders: vec![Write::Insert(complete.clone())],
-        payouts: vec![Write::Insert(payout.clone())],
-        ..Change::default()
-    };
-    store.commit(&change).await.unwrap();
+    let (complete, payout) = domain::testing::payouts::sold(store, "seller").await;
+    let payout = Payout { release_at: Utc::now() + release_in, version: payout.version + 1, ..payout };
+    store.commit(&Change { payouts: vec![Write::Update(payout.clone())], ..Change::default() }).await.unwrap();
     (payout, order_event(EventType::OrderCompleted, &complete))
 }
 

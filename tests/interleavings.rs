@@ -759,35 +759,27 @@ async fn every_pair(ops: &[Op], start: Start) -> (usize, Vec<String>) {
     (runs, failures)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_pair_of_money_operations_at_every_call_point_keeps_the_money_invariants() {
-    let (runs, failures) = every_pair(&OPS, Start::Reserved).await;
+/// Fails with every interleaving that broke an invariant, if any did.
+fn none_broke((runs, failures): (usize, Vec<String>)) {
     assert!(
         failures.is_empty(),
         "{} of {runs} interleavings broke an invariant:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pair_of_money_operations_at_every_call_point_keeps_the_money_invariants() {
+    none_broke(every_pair(&OPS, Start::Reserved).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pair_of_operations_on_a_sale_at_every_call_point_keeps_the_payout_invariants() {
-    let (runs, failures) = every_pair(&SALE_OPS, Start::Sold { onboarded: true }).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {runs} interleavings broke an invariant:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    none_broke(every_pair(&SALE_OPS, Start::Sold { onboarded: true }).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pair_of_operations_on_a_sale_of_a_seller_not_onboarded_keeps_the_payout_invariants() {
-    let (runs, failures) = every_pair(&SALE_OPS, Start::Sold { onboarded: false }).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {runs} interleavings broke an invariant:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    none_broke(every_pair(&SALE_OPS, Start::Sold { onboarded: false }).await);
 }

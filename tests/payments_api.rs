@@ -1010,6 +1010,14 @@ async fn the_connect_webhook_takes_its_own_signature_each_event_once_and_a_disco
     assert_eq!(app.gateway.as_ref().unwrap().transfers().len(), 1, "nothing paid to a disconnected account");
 }
 
+/// What localstripe answers to a GET of `path`.
+async fn at_stripe(path: &str) -> Value {
+    let url = format!("{}{path}", ticketing_tests::localstripe::endpoint());
+    let reply = reqwest::Client::new().get(url).bearer_auth("sk_test_localstripe").send().await.unwrap();
+    assert!(reply.status().is_success(), "{path}");
+    reply.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_after_a_refund_and_held_once_disconnected()
  {
@@ -1048,13 +1056,7 @@ async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_af
     let buyer = app.session("buyer@example.com").await;
     let order_id = sale_of(&app, &seller, &buyer).await;
     payout_once(&app, &seller, &order_id, "paid").await;
-    let listed = stripe
-        .get(format!("{endpoint}/v1/transfers?transfer_group={order_id}"))
-        .bearer_auth("sk_test_localstripe")
-        .send()
-        .await
-        .unwrap();
-    let transfers: Value = listed.json().await.unwrap();
+    let transfers = at_stripe(&format!("/v1/transfers?transfer_group={order_id}")).await;
     let transfer = &transfers["data"][0];
     assert_eq!(transfers["data"].as_array().unwrap().len(), 1);
     assert_eq!(
@@ -1063,15 +1065,7 @@ async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_af
     );
     assert!(transfer["source_transaction"].as_str().unwrap().starts_with("ch_"), "from the buyer's charge");
     let intent = payments_of(&app, &buyer, &order_id).await[0]["stripeId"].as_str().unwrap().to_owned();
-    let charged: Value = stripe
-        .get(format!("{endpoint}/v1/payment_intents/{intent}"))
-        .bearer_auth("sk_test_localstripe")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let charged = at_stripe(&format!("/v1/payment_intents/{intent}")).await;
     assert_eq!(charged["transfer_group"], order_id.as_str(), "the charge and its transfer share the order's group");
 
     // 10.00 refunded after the release: 9.50 of the transfer is reversed.
@@ -1080,15 +1074,7 @@ async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_af
     assert_eq!(deliver(&app, &refunded, Some(signature)).await.status, 200);
     assert_eq!(payout_once(&app, &seller, &order_id, "reversed").await["reversed"], json!(9.5));
     let transfer_id = transfer["id"].as_str().unwrap();
-    let reversals: Value = stripe
-        .get(format!("{endpoint}/v1/transfers/{transfer_id}/reversals"))
-        .bearer_auth("sk_test_localstripe")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reversals = at_stripe(&format!("/v1/transfers/{transfer_id}/reversals")).await;
     assert_eq!(reversals["data"][0]["amount"], 950);
 
     // The seller disconnects: the next sale is held.

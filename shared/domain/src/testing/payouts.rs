@@ -14,7 +14,7 @@ use crate::page::PageRequest;
 use crate::ports::{ChangeStore, OrderStore, PayoutStore, TicketStore};
 
 /// A ticket of `seller` bought by an order, stored complete with its payout.
-async fn sold(store: &impl ChangeStore, seller: &str) -> (Order, Payout) {
+pub async fn sold(store: &impl ChangeStore, seller: &str) -> (Order, Payout) {
     let listed = ticket(seller, "Concert");
     let order = Order::place(UserId::from("buyer"), &listed, Utc::now(), Duration::from_secs(60)).unwrap();
     let ticket = Ticket { version: 1, ..listed.sell_to(&order.id) };
