@@ -11,7 +11,8 @@ marketplace uses (localstripe has none): Express accounts, account and login lin
 transfers from a charge and their reversals. An account link opens a stand-in of Stripe's
 hosted onboarding (`/_config/connect/onboarding/{id}`) whose button completes it. A test finishes a
 seller's onboarding with `POST /_config/accounts/{id}/onboard`, disconnects an account with
-`POST /_config/accounts/{id}/deauthorize`, and pays an account's balance out to its bank with
+`POST /_config/accounts/{id}/deauthorize` (after which a request on its behalf, with
+`Stripe-Account`, is refused as Stripe refuses it), and pays an account's balance out to its bank with
 `POST /_config/accounts/{id}/withdraw` (`amount`). Connect endpoints are registered with
 `POST /_config/connect_webhooks/{id}` (`url`, `secret`): onboarding sends them a signed
 `account.updated`, a disconnection `account.application.deauthorized`, before it answers.
@@ -168,6 +169,19 @@ async def stripe_js(request, handler):
 # running answers 409, as Stripe does. Answers of 500 and over are not kept.
 idempotent_answers = {}
 idempotent_running = set()
+
+
+@aiohttp.web.middleware
+async def stripe_account(request, handler):
+    """A request made on behalf of a connected account (`Stripe-Account`) is refused, as
+    Stripe refuses it, unless the account is one of the platform's and still connected."""
+    account = request.headers.get("Stripe-Account")
+    if account is not None and request.path.startswith("/v1/"):
+        known = connect["accounts"].get(account)
+        if known is None or known.get("disconnected"):
+            raise errors.UserError(403, "The provided key does not have access to account '" + account +
+                                   "' (or that account does not exist). Application access may have been revoked.")
+    return await handler(request)
 
 
 @aiohttp.web.middleware
@@ -388,7 +402,7 @@ async def onboard(request):
 async def deauthorize(request):
     """The seller disconnects the account from the platform."""
     account = account_of(request.match_info["id"])
-    account["onboarded"] = False
+    account["onboarded"], account["disconnected"] = False, True
     application = {"id": "ca_localstripe", "object": "application", "name": "localstripe"}
     await send_connect_event("account.application.deauthorized", account["id"], application)
     return server.json_response(account_json(account))
@@ -421,6 +435,7 @@ for method, path, handler in (
 
 server.app.middlewares.insert(0, stripe_js)
 server.app.middlewares.insert(2, idempotency)  # inside localstripe's error middleware
+server.app.middlewares.insert(3, stripe_account)
 server.app.router.add_post("/js.stripe.com/v3/payment_intents/{id}/confirm", confirm_in_browser)
 
 if __name__ == "__main__":

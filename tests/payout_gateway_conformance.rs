@@ -100,16 +100,25 @@ payout_gateway_conformance!(stripe, ticketing_tests::localstripe::gateway(), Str
 
 /// What the shim answers at `path` (`form`: a POST of it, else a GET), as text.
 async fn shim(path: &str, form: Option<&[(&str, &str)]>) -> String {
+    let (status, text) = shim_as(None, path, form).await;
+    assert!(status.is_success(), "{path}: {status} {text}");
+    text
+}
+
+/// The same, on behalf of connected account `account` (`Stripe-Account`): status and text.
+async fn shim_as(account: Option<&str>, path: &str, form: Option<&[(&str, &str)]>) -> (reqwest::StatusCode, String) {
     let url = format!("{}{path}", ticketing_tests::localstripe::endpoint());
     let client = reqwest::Client::new();
     let request = match form {
         Some(form) => client.post(url).form(form),
         None => client.get(url),
     };
+    let request = match account {
+        Some(account) => request.header("Stripe-Account", account),
+        None => request,
+    };
     let reply = request.bearer_auth("sk_test_localstripe").send().await.unwrap();
-    let (status, text) = (reply.status(), reply.text().await.unwrap());
-    assert!(status.is_success(), "{path}: {status} {text}");
-    text
+    (reply.status(), reply.text().await.unwrap())
 }
 
 /// `json` read into Stripe's own type `T`, every field it requires and every value it knows.
@@ -212,7 +221,13 @@ async fn the_shims_connect_events_are_signed_as_stripe_signs_and_decode_into_str
     let (event, kind) = next().await;
     assert_eq!(event.account.as_deref(), Some(account.as_str()));
     assert_eq!(kind, AccountEventKind::Updated { account: account.clone(), payouts_enabled: true });
+    let own = shim_as(Some(&account), &format!("/v1/accounts/{account}"), None).await;
+    assert!(own.0.is_success(), "on behalf of a connected account: {own:?}");
+    let (status, _) = shim_as(Some("acct_nobody"), "/v1/accounts/acct_nobody", None).await;
+    assert_eq!(status, 403, "on behalf of an account that is not the platform's");
     shim(&format!("/_config/accounts/{account}/deauthorize"), Some(&[])).await;
     let (_, kind) = next().await;
-    assert_eq!(kind, AccountEventKind::Deauthorized { account });
+    assert_eq!(kind, AccountEventKind::Deauthorized { account: account.clone() });
+    let (status, text) = shim_as(Some(&account), &format!("/v1/accounts/{account}"), None).await;
+    assert_eq!(status, 403, "access revoked: {text}");
 }
