@@ -16,6 +16,13 @@ use stripe_adapter::{ConnectWebhookSecret, StripeGateway, WebhookSecret};
 
 use crate::config::LocalConfig;
 
+/// Stripe's two webhook endpoints: payments', and Connect's (connected accounts).
+#[derive(Debug, Clone, Copy)]
+pub enum Webhook {
+    Payments,
+    Connect,
+}
+
 #[derive(Clone)]
 pub struct Functions {
     store: EmbeddedStore,
@@ -185,14 +192,30 @@ impl Functions {
         &self.gateway
     }
 
-    /// Signs a webhook body as Stripe would for this runner's endpoint secret.
-    pub fn sign_webhook(&self, body: &[u8]) -> String {
-        stripe_adapter::webhook::sign(body, &self.webhook_secret.0, chrono::Utc::now().timestamp())
+    /// Signs a webhook body as Stripe would for `webhook`'s endpoint secret of this runner.
+    fn sign_webhook(&self, webhook: Webhook, body: &[u8]) -> String {
+        let secret = match webhook {
+            Webhook::Payments => &self.webhook_secret.0,
+            Webhook::Connect => &self.connect_webhook_secret.0,
+        };
+        stripe_adapter::webhook::sign(body, secret, chrono::Utc::now().timestamp())
     }
 
-    /// The `Stripe-Signature` Stripe would send `body` to the Connect webhook with.
-    pub fn sign_connect_webhook(&self, body: &[u8]) -> String {
-        stripe_adapter::webhook::sign(body, &self.connect_webhook_secret.0, chrono::Utc::now().timestamp())
+    /// Sends Stripe's `event` to `webhook`, signed as Stripe signs it; the function's answer
+    /// (`None`: the function is not known).
+    pub async fn deliver_stripe_event(&self, webhook: Webhook, event: String) -> edge::Result<Option<Response>> {
+        let (function, path) = match webhook {
+            Webhook::Payments => ("payments-webhook", "/api/payments/webhook"),
+            Webhook::Connect => ("payouts-webhook", "/api/payouts/webhook"),
+        };
+        let request = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/json")
+            .header("stripe-signature", self.sign_webhook(webhook, event.as_bytes()))
+            .body(lambda_http::Body::Text(event))
+            .map_err(|e| domain::Error::internal(e, "a webhook request"))?;
+        Ok(self.invoke(function, request).await)
     }
 
     /// The built-in test gateway, when that is the one in use.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub use bus::{DurableBus, Retry, SqsHandler, Subscription, deliver};
 pub use config::{LOCAL_CONNECT_WEBHOOK_SECRET, LOCAL_WEBHOOK_SECRET, LocalConfig, Storage};
-pub use functions::{Functions, Gateway};
+pub use functions::{Functions, Gateway, Webhook};
 pub use relay::relay_outbox;
 pub use routes::{DEAD_LETTERS, FALLBACK, ONBOARDING, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
 pub use scheduler::{run_schedules, sweep_every};

@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, on};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
 
-use crate::functions::Functions;
+use crate::functions::{Functions, Webhook};
 pub use edge::routes::{FALLBACK, ROUTES, Route};
 
 /// API Gateway's payload limit.
@@ -109,14 +109,7 @@ async fn authenticate(State(functions): State<Functions>, body: axum::body::Byte
             } },
         })
         .to_string();
-        let request = lambda_http::http::Request::builder()
-            .method("POST")
-            .uri("/api/payments/webhook")
-            .header("content-type", "application/json")
-            .header("stripe-signature", functions.sign_webhook(event.as_bytes()))
-            .body(Body::Text(event))
-            .map_err(|e| domain::Error::internal(e, "a webhook request"))?;
-        let delivered = functions.invoke("payments-webhook", request).await;
+        let delivered = functions.deliver_stripe_event(Webhook::Payments, event).await?;
         tracing::info!(status = ?delivered.map(|response| response.status()), "3-D Secure passed; webhook delivered");
         Ok(serde_json::json!({ "authenticated": true }))
     };
@@ -212,14 +205,7 @@ async fn complete_onboarding(State(functions): State<Functions>, body: axum::bod
             "data": { "object": { "id": onboarding.account, "object": "account", "payouts_enabled": true } },
         })
         .to_string();
-        let request = lambda_http::http::Request::builder()
-            .method("POST")
-            .uri("/api/payouts/webhook")
-            .header("content-type", "application/json")
-            .header("stripe-signature", functions.sign_connect_webhook(event.as_bytes()))
-            .body(Body::Text(event))
-            .map_err(|e| domain::Error::internal(e, "a webhook request"))?;
-        let delivered = functions.invoke("payouts-webhook", request).await;
+        let delivered = functions.deliver_stripe_event(Webhook::Connect, event).await?;
         let status = delivered.map(|response| response.status());
         tracing::info!(account = %onboarding.account, ?status, "payout account onboarded; account.updated delivered");
         Ok(same_origin(&functions, &onboarding.return_url))
