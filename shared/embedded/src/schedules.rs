@@ -55,6 +55,21 @@ impl ScheduleGroup {
         Ok(all)
     }
 
+    /// Stores `schedule` for `order` unless it has one already, which is left as it is (as
+    /// Scheduler refuses a second schedule of one name).
+    pub async fn put_new(&self, order: &OrderId, schedule: &Schedule) -> Result<()> {
+        let (id, record, table) = (order.to_string(), encode(schedule)?, self.table);
+        self.store
+            .write(move |txn| {
+                let mut schedules = txn.open_table(table).map_err(storage)?;
+                if schedules.get(id.as_str()).map_err(storage)?.is_none() {
+                    schedules.insert(id.as_str(), record.as_slice()).map_err(storage)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
     /// Stores `schedule` for `order`, replacing any other.
     pub async fn put_schedule(&self, order: &OrderId, schedule: &Schedule) -> Result<()> {
         let (id, record, table) = (order.to_string(), encode(schedule)?, self.table);
@@ -107,10 +122,6 @@ impl ExpiryScheduler for EmbeddedStore {
 
 impl ReleaseScheduler for EmbeddedStore {
     async fn schedule_release(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
-        // Scheduled already (a redelivery): left as it is, as Scheduler does.
-        if self.releases().schedules().await?.iter().any(|(id, _)| id == order) {
-            return Ok(());
-        }
-        self.releases().put_schedule(order, &Schedule { at, attempts: 0 }).await
+        self.releases().put_new(order, &Schedule { at, attempts: 0 }).await
     }
 }
