@@ -891,10 +891,8 @@ async fn a_buyers_problem_report_holds_the_payout_past_its_release_and_a_refund_
     let seller = app.session("seller@example.com").await;
     let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
     assert_eq!(onboard(&app, link.body["url"].as_str().unwrap()).await.status(), 303);
-    let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
     let buyer = app.session("buyer@example.com").await;
-    let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
-    let order_id = order.body["id"].as_str().unwrap().to_owned();
+    let order_id = ordered_from(&app, &seller, &buyer).await;
     let path = format!("/api/orders/{order_id}/problem");
     let report = json!({ "message": "  The seller never sent the ticket.  " });
     let open = app.with_session(Method::POST, &path, &buyer, Some(&report)).await;
@@ -954,11 +952,16 @@ fn account_event(id: &str, kind: &str, account: &str, object: Value) -> String {
     .to_string()
 }
 
-/// A sale of `seller`'s, paid; its order id.
-async fn sale_of(app: &TestApp, seller: &str, buyer: &str) -> String {
+/// `buyer`'s order of a new ticket of `seller`'s at 45.00; its id.
+async fn ordered_from(app: &TestApp, seller: &str, buyer: &str) -> String {
     let ticket = app.create_ticket(seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
     let order = app.with_session(Method::POST, "/api/orders", buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
-    let order_id = order.body["id"].as_str().unwrap().to_owned();
+    order.body["id"].as_str().unwrap().to_owned()
+}
+
+/// A sale of `seller`'s, paid; its order id.
+async fn sale_of(app: &TestApp, seller: &str, buyer: &str) -> String {
+    let order_id = ordered_from(app, seller, buyer).await;
     assert_eq!(pay(app, buyer, &order_id, Some("pm_card_visa")).await.status, 201);
     order_id
 }

@@ -19,6 +19,16 @@ def list_ticket(runner, title, price):
     return ticket["id"]
 
 
+def signed_in(page, email):
+    """`page`, signed in on the sign-in page as `email` (an account made with PASSWORD)."""
+    page.goto("/#/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#account")).to_contain_text(email)
+    return page
+
+
 def order_from_the_listing(page, title):
     page.goto("/")
     page.get_by_role("link", name=title).click()
@@ -161,12 +171,7 @@ def test_a_seller_is_told_why_a_reserved_ticket_cannot_change(runner, person):
     buyer_session = api.signed_up("buyer@example.com")
     api.call("POST", "/api/orders", {"ticketId": ticket["id"]}, buyer_session)
 
-    seller = person(api.base)
-    seller.goto("/#/signin")
-    seller.get_by_label("Email").fill("seller@example.com")
-    seller.get_by_label("Password").fill(PASSWORD)
-    seller.get_by_role("button", name="Sign in").click()
-    expect(seller.locator("#account")).to_contain_text("seller@example.com")
+    seller = signed_in(person(api.base), "seller@example.com")
     seller.goto(f"/#/tickets/{ticket['id']}")
     expect(seller.locator("#ticket-status")).to_have_text("reserved")
     seller.get_by_role("button", name="Delete").click()
@@ -326,12 +331,7 @@ def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner
     buyer.get_by_role("button", name="Pay $20.00").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid")
 
-    seller = person(api.base)
-    seller.goto("/#/signin")
-    seller.get_by_label("Email").fill("seller-folk-night@example.com")
-    seller.get_by_label("Password").fill(PASSWORD)
-    seller.get_by_role("button", name="Sign in").click()
-    expect(seller.locator("#account")).to_contain_text("seller-folk-night@example.com")
+    seller = signed_in(person(api.base), "seller-folk-night@example.com")
     seller.goto("/#/payouts")
     sale = seller.get_by_role("row").filter(has_text="$20.00")
     expect(sale).to_contain_text("connect a payout account", timeout=15_000)
@@ -360,12 +360,7 @@ def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, 
     expect(buyer.locator("#problem")).to_contain_text("The seller is not paid while we look into it")
     assert not violations(buyer)
 
-    seller = person(api.base)
-    seller.goto("/#/signin")
-    seller.get_by_label("Email").fill("seller-jazz-night@example.com")
-    seller.get_by_label("Password").fill(PASSWORD)
-    seller.get_by_role("button", name="Sign in").click()
-    expect(seller.locator("#account")).to_contain_text("seller-jazz-night@example.com")
+    seller = signed_in(person(api.base), "seller-jazz-night@example.com")
     seller.goto("/#/payouts")
     expect(seller.get_by_role("row").filter(has_text="$30.00")).to_contain_text("the buyer reported a problem")
 
