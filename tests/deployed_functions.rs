@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 
 /// Permissions only a path no sample takes uses, each with the tests that take it. Any
 /// other permission no sample's calls use is an error: it is removed from the template.
-const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 25] = [
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 35] = [
     ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
@@ -42,7 +42,24 @@ const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 25] = [
     ("payouts-account-get", "dynamodb:PutItem", "PayoutsTable", ONBOARDED_BEFORE_THE_REPORT),
     ("payouts-account-get", "dynamodb:Query", "PayoutsTable/index/by-account", ONBOARDED_BEFORE_THE_REPORT),
     ("payouts-account-get", "dynamodb:Query", "PayoutsTable/index/by-seller", ONBOARDED_BEFORE_THE_REPORT),
+    ("tickets-file-upload", "s3:PutObject", "FilesBucket/tickets/*", PRESIGNED),
+    ("tickets-file-upload", "s3:PutObjectTagging", "FilesBucket/tickets/*", PRESIGNED),
+    ("tickets-file-get", "s3:GetObject", "FilesBucket/tickets/*", PRESIGNED),
+    ("orders-file-get", "s3:GetObject", "FilesBucket/tickets/*", PRESIGNED),
+    ("files-check", "s3:GetObject", "FilesBucket/tickets/*", A_FILE_PASSES),
+    ("files-check", "dynamodb:GetItem", "OrdersTable", A_FILE_PASSES),
+    ("files-check", "dynamodb:GetItem", "PayoutsTable", A_FILE_PASSES),
+    ("files-check", "dynamodb:PutItem", "TicketsTable", A_FILE_PASSES),
+    ("files-check", "dynamodb:PutItem", "PayoutsTable", A_FILE_PASSES),
+    ("files-check", "dynamodb:PutItem", "OutboxTable", A_FILE_PASSES),
 ];
+
+const PRESIGNED: &str = "the function signs a URL with its role's credentials and makes no call: the browser \
+    uses the permission through that URL (file_store_conformance.rs on moto, delivery_api.rs on the runner)";
+
+const A_FILE_PASSES: &str = "a stored file is read and checked against a pending upload, attached, and for a \
+    complete sale its payout released from awaiting delivery (file_store_conformance.rs on moto, delivery_api.rs); \
+    the sample's object was declared by no upload, and is deleted unread";
 
 const ONBOARDED_BEFORE_THE_REPORT: &str = "a seller's account that finished onboarding before the provider reported \
     it is recorded enabled at the seller's next look, and what was held for want of it released (payments_api.rs); \

@@ -14,6 +14,7 @@ use ticketing_tests::{Reply, TestApp, eventually, json, spawn_app, spawn_app_con
 async fn ordered(app: &TestApp) -> (String, String, String) {
     let seller = app.session("seller@example.com").await;
     let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+    app.attach_pdf(&seller, ticket["id"].as_str().unwrap()).await;
     let buyer = app.session("buyer@example.com").await;
     let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
     assert_eq!(order.status, 201);
@@ -246,23 +247,11 @@ fn intent_object(intent: &str, order_id: &str, status: &str) -> Value {
 }
 
 async fn deliver(app: &TestApp, body: &str, signature: Option<String>) -> Reply {
-    // As Stripe sends it.
-    let request = app
-        .client
-        .post(app.url("/api/payments/webhook"))
-        .header("content-type", "application/json; charset=utf-8")
-        .body(body.to_owned());
-    app.send(match signature {
-        Some(signature) => request.header("stripe-signature", signature),
-        None => request,
-    })
-    .await
+    app.deliver(body, signature).await
 }
 
 async fn deliver_signed(app: &TestApp, body: &str) -> Reply {
-    let now = chrono::Utc::now().timestamp();
-    deliver(app, body, Some(stripe_webhook::sign(body.as_bytes(), &Secret::new(local::LOCAL_WEBHOOK_SECRET), now)))
-        .await
+    app.deliver_signed(body).await
 }
 
 /// An order paid in the browser (Stripe.js): its intent succeeded; the webhook has not come yet.
@@ -834,6 +823,7 @@ async fn an_onboarded_sellers_sale_is_paid_after_the_hold_and_a_later_refund_rev
     let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
     assert_eq!(onboard(&app, link.body["url"].as_str().unwrap()).await.status(), 303);
     let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+    app.attach_pdf(&seller, ticket["id"].as_str().unwrap()).await;
     let buyer = app.session("buyer@example.com").await;
     let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
     let order_id = order.body["id"].as_str().unwrap().to_owned();
@@ -955,6 +945,7 @@ fn account_event(id: &str, kind: &str, account: &str, object: Value) -> String {
 /// `buyer`'s order of a new ticket of `seller`'s at 45.00; its id.
 async fn ordered_from(app: &TestApp, seller: &str, buyer: &str) -> String {
     let ticket = app.create_ticket(seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
+    app.attach_pdf(seller, ticket["id"].as_str().unwrap()).await;
     let order = app.with_session(Method::POST, "/api/orders", buyer, Some(&json!({ "ticketId": ticket["id"] }))).await;
     order.body["id"].as_str().unwrap().to_owned()
 }

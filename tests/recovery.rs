@@ -146,7 +146,9 @@ async fn a_lapsed_reservation_reads_available_everywhere_before_any_expiry_ran()
             params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         request.with_path_parameters(params)
     };
-    let shown = tickets_get::handle(&store, request("/api/tickets/x", &[("id", ticket.id.as_str())])).await.unwrap();
+    let sessions = edge::auth::SessionVerifier::development();
+    let shown =
+        tickets_get::handle(&store, &sessions, request("/api/tickets/x", &[("id", ticket.id.as_str())])).await.unwrap();
     let shown: Value = serde_json::from_slice(shown.body().as_ref()).unwrap();
     assert_eq!((shown["status"].as_str(), &shown["orderId"]), (Some("available"), &Value::Null));
     let listing = tickets_list::handle(&store, request("/api/tickets", &[])).await.unwrap();

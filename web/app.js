@@ -302,10 +302,112 @@ async function ticketPage(show, id) {
         }
       },
     }, me ? `Buy for ${price(ticket.price)}` : "Sign in to buy"));
+  } else if (ticket.file && ticket.orderId) {
+    actions.append(h("a", { class: "button", href: `/api/orders/${ticket.orderId}/file` }, "Download ticket"));
   } else {
     actions.append(h("p", { class: "note" }, ticket.status === "sold" ? "This ticket is sold." : "This ticket is reserved by someone else."));
   }
-  show(ticket.title, facts, feedback, actions, h("p", {}, h("a", { href: "#/" }, "Back to the tickets")));
+  show(ticket.title, facts, feedback, actions, mine ? fileSection(ticket) : null,
+    h("p", {}, h("a", { href: "#/" }, "Back to the tickets")));
+}
+
+// --- ticket files -------------------------------------------------------------------
+
+const FILE_TYPES = ["application/pdf", "image/png", "image/jpeg"];
+const fileSize = (bytes) => bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
+const fileKind = (type) => ({ "application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image" })[type] || type;
+
+/// A file input with its limits stated, the API's message under it and the upload's progress.
+function fileField(label) {
+  const id = "field-file";
+  const input = h("input", {
+    id, name: "file", type: "file", accept: FILE_TYPES.join(","), "aria-describedby": `${id}-hint ${id}-error`,
+  });
+  const error = h("p", { id: `${id}-error`, class: "field-error" });
+  const progress = h("progress", { id: "upload-progress", max: "100", value: "0", hidden: true, "aria-label": "Upload progress" });
+  const element = h("div", { class: "field" }, h("label", { for: id }, label), input,
+    h("p", { id: `${id}-hint`, class: "hint" },
+      "The ticket the venue issued: a PDF, PNG or JPEG of at most 5 MB. Only a buyer who has paid can download it."),
+    progress, error);
+  return { element, input, error, progress };
+}
+
+/// Uploads the file chosen in `field` as the ticket's: asks the API where, PUTs the bytes
+/// straight there (with the progress shown), then waits for the stored file to be checked.
+/// True once the ticket shows it; otherwise the reason is under the field.
+async function uploadTicketFile(ticketId, field) {
+  const file = field.input.files[0];
+  field.error.textContent = "";
+  field.input.removeAttribute("aria-invalid");
+  const fail = (message) => {
+    field.progress.hidden = true;
+    field.error.textContent = message;
+    field.input.setAttribute("aria-invalid", "true");
+    field.input.focus();
+    return false;
+  };
+  if (!file) return fail("Choose the ticket's file first.");
+  let upload;
+  try {
+    ({ data: upload } = await api("POST", `/api/tickets/${ticketId}/file`, { fileName: file.name, contentType: file.type, size: file.size }));
+  } catch (error) {
+    return fail(error.message);
+  }
+  field.progress.hidden = false;
+  field.progress.value = 0;
+  const stored = await new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open("PUT", upload.url);
+    // The browser sets the length itself; every other header is as signed.
+    for (const [name, value] of Object.entries(upload.headers)) if (name !== "content-length") request.setRequestHeader(name, value);
+    request.upload.onprogress = (event) => { if (event.lengthComputable) field.progress.value = Math.round((100 * event.loaded) / event.total); };
+    request.onload = () => resolve(request.status >= 200 && request.status < 300);
+    request.onerror = () => resolve(false);
+    request.send(file);
+  });
+  if (!stored) return fail("The upload did not go through. Please try again.");
+  field.progress.value = 100;
+  // The stored file is checked (its size and first bytes) before the ticket shows it.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { data: ticket } = await api("GET", `/api/tickets/${ticketId}`);
+    if (ticket.file && ticket.file.size === file.size && ticket.file.name === file.name.replace(/^ +| +$/g, "")) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return fail("The file was not accepted: it must really be the PDF, PNG or JPEG it says it is.");
+}
+
+/// The seller's view of their ticket's file: what is attached, and the upload while it may
+/// still change.
+function fileSection(ticket) {
+  const section = h("section", { id: "ticket-file", "aria-labelledby": "ticket-file-heading" },
+    h("h2", { id: "ticket-file-heading" }, "Ticket file"));
+  if (ticket.file) {
+    section.append(h("p", {}, `${ticket.file.name} (${fileKind(ticket.file.contentType)}, ${fileSize(ticket.file.size)}) `,
+      h("a", { href: `/api/tickets/${ticket.id}/file`, id: "download-own-file" }, "Download")));
+  } else if (ticket.status === "sold") {
+    section.append(h("p", { class: "alert", role: "status" },
+      "Sold without its file: upload it now so that the buyer gets the ticket and you get paid."));
+  } else {
+    section.append(h("p", { class: "note" }, "No file yet. Buyers are told when it is attached after their purchase."));
+  }
+  if (ticket.status === "sold" && ticket.file) return section;
+  const field = fileField(ticket.file ? "Replace the file" : "Attach the file");
+  const button = h("button", { type: "submit" }, "Upload");
+  const upload = h("form", { novalidate: true }, field.element, h("div", { class: "actions" }, button));
+  upload.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      if (await uploadTicketFile(ticket.id, field)) {
+        say("The ticket's file is attached.");
+        route();
+      }
+    } finally {
+      button.disabled = false;
+    }
+  });
+  section.append(upload);
+  return section;
 }
 
 function explainTicketChange(error) {
@@ -370,15 +472,21 @@ function receiveNote(create) {
 
 async function sellPage(show) {
   if (!me) return signInFirst();
+  const file = fileField("Ticket file (optional now)");
   const create = form({
     fields: ticketFields(),
     submit: "List the ticket",
     onsubmit: async (values) => {
       const { data: ticket } = await api("POST", "/api/tickets", draft(values));
-      say(`“${ticket.title}” is for sale.`);
+      if (file.input.files.length && !(await uploadTicketFile(ticket.id, file))) {
+        say(`“${ticket.title}” is for sale, but its file was not attached: ${file.error.textContent}`);
+      } else {
+        say(`“${ticket.title}” is for sale.`);
+      }
       go(`#/tickets/${ticket.id}`);
     },
   });
+  create.querySelector(".actions").before(file.element);
   receiveNote(create);
   const mine = await listing("Your tickets", `/api/tickets?userId=${encodeURIComponent(me.id)}&limit=12`, null);
   show("Sell a ticket", create, h("p", {}, h("a", { href: "#/payouts" }, "Your payouts")), h("h2", {}, "Your tickets"), mine);
@@ -387,6 +495,7 @@ async function sellPage(show) {
 async function editPage(show, id) {
   if (!me) return signInFirst();
   const { data: ticket } = await api("GET", `/api/tickets/${encodeURIComponent(id)}`);
+  const file = fileField(ticket.file ? `Replace the file (now ${ticket.file.name})` : "Ticket file");
   const edit = form({
     fields: ticketFields(ticket),
     submit: "Save",
@@ -397,10 +506,12 @@ async function editPage(show, id) {
         if (error.status === 409 || error.status === 403) throw new ApiError(error.status, [{ message: explainTicketChange(error) }]);
         throw error;
       }
+      if (file.input.files.length && !(await uploadTicketFile(ticket.id, file))) return;
       say("Saved.");
       go(`#/tickets/${ticket.id}`);
     },
   });
+  edit.querySelector(".actions").before(file.element);
   show(`Edit “${ticket.title}”`, edit);
 }
 
@@ -544,6 +655,12 @@ async function orderPage(show, id) {
       h("h2", {}, "Receipt"),
       h("p", {}, `Paid ${price(paid ? paid.amount : order.ticket.price)} for “${order.ticket.title}”.`),
       paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null));
+    const { data: ticket } = await api("GET", `/api/tickets/${encodeURIComponent(order.ticket.id)}`);
+    parts.push(ticket.file
+      ? h("p", { class: "actions" }, h("a", { class: "button", id: "download-ticket", href: `/api/orders/${order.id}/file` },
+          `Download ticket (${fileKind(ticket.file.contentType)}, ${fileSize(ticket.file.size)})`))
+      : h("p", { class: "note", id: "ticket-not-ready", role: "status" },
+          "The seller has not uploaded the ticket yet. You will be told as soon as it is ready, and the seller is not paid until then."));
     parts.push(problemSection(order));
   } else if (order.status === "disputed") {
     parts.push(h("p", { class: "alert", role: "status" },
@@ -713,6 +830,7 @@ const holdReason = (reason) => ({
   dispute: "the buyer's bank contests the charge",
   problem: "the buyer reported a problem",
   no_account: "connect a payout account",
+  awaiting_delivery: "upload the ticket's file for the buyer",
 })[reason] || reason;
 
 async function connectPayouts(event) {

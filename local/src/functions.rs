@@ -11,7 +11,7 @@ use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
 use edge::{Request, Response};
-use embedded::{EmbeddedStore, TestGateway};
+use embedded::{EmbeddedStore, LocalFiles, TestGateway};
 use stripe_adapter::{ConnectWebhookSecret, StripeGateway, WebhookSecret};
 
 use crate::config::LocalConfig;
@@ -26,6 +26,7 @@ pub enum Webhook {
 #[derive(Clone)]
 pub struct Functions {
     store: EmbeddedStore,
+    files: LocalFiles,
     gateway: Gateway,
     issuer: SessionIssuer,
     verifier: SessionVerifier,
@@ -163,6 +164,7 @@ impl Functions {
             Some(stripe) => Gateway::Stripe(Box::new(StripeGateway::new(stripe)?)),
         };
         Ok(Self {
+            files: LocalFiles::new(store.clone(), &config.public_origin.0),
             store,
             gateway,
             issuer: config.issuer.clone(),
@@ -180,6 +182,16 @@ impl Functions {
     /// The embedded store every function works over.
     pub fn store(&self) -> &EmbeddedStore {
         &self.store
+    }
+
+    /// The ticket files, as S3 would keep them.
+    pub fn files(&self) -> &LocalFiles {
+        &self.files
+    }
+
+    /// Runs the check of a stored ticket file, as S3's `Object Created` event does.
+    pub async fn check_file(&self, key: &str) -> domain::Result<domain::files::Checked> {
+        files_check::handle(&self.store, &self.files, files_check::ObjectCreated::of(key)).await
     }
 
     /// Where the web client is served, for links that leave the API.
@@ -236,7 +248,10 @@ impl Functions {
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
             "tickets-create" => tickets_create::handle(store, sessions, self.payout_terms, req).await,
             "tickets-list" => tickets_list::handle(store, req).await,
-            "tickets-get" => tickets_get::handle(store, req).await,
+            "tickets-get" => tickets_get::handle(store, sessions, req).await,
+            "tickets-file-upload" => tickets_file_upload::handle(store, &self.files, sessions, req).await,
+            "tickets-file-get" => tickets_file_get::handle(store, &self.files, sessions, req).await,
+            "orders-file-get" => orders_file_get::handle(store, &self.files, sessions, req).await,
             "tickets-update" => tickets_update::handle(store, sessions, req).await,
             "tickets-delete" => tickets_delete::handle(store, sessions, req).await,
             "orders-create" => {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, on};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
@@ -46,11 +47,91 @@ pub fn router(functions: Functions) -> axum::Router {
         .route(OPENAPI, axum::routing::get(openapi))
         .route(DOCS, axum::routing::get(|| async { asset("index.html") }))
         .route("/api/docs/{asset}", axum::routing::get(|Path(name): Path<String>| async move { asset(&name) }))
+        .route(
+            &format!("{}/{{*key}}", embedded::FILES_PATH),
+            axum::routing::put(upload_file)
+                .get(download_file)
+                .layer(axum::extract::DefaultBodyLimit::max(FILE_BODY_LIMIT)),
+        )
         .route(DEAD_LETTERS, axum::routing::get(dead_letters))
         .route(REDRIVE, axum::routing::post(redrive))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .with_state(functions)
+}
+
+/// What the file routes read of a body: more than any ticket file, so that the signature
+/// (which covers the exact size) is what refuses a larger one.
+const FILE_BODY_LIMIT: usize = domain::entities::FileDraft::MAX_SIZE as usize + 1024 * 1024;
+
+#[derive(serde::Deserialize)]
+struct Signed {
+    expires: i64,
+    signature: String,
+    name: Option<String>,
+}
+
+/// S3's answer to a request its signature refuses: 403 (404 for a missing file), as text.
+fn refused(refused: &embedded::Refused) -> axum::response::Response {
+    let status = match refused {
+        embedded::Refused::NotFound => axum::http::StatusCode::NOT_FOUND,
+        _ => axum::http::StatusCode::FORBIDDEN,
+    };
+    (status, refused.to_string()).into_response()
+}
+
+/// A presigned PUT, as S3 takes it: stored only with the signed key, type and size, before
+/// the expiry; then checked, as S3's `ObjectCreated` notification has the check function do.
+async fn upload_file(
+    State(functions): State<Functions>,
+    Path(key): Path<String>,
+    axum::extract::Query(signed): axum::extract::Query<Signed>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let upload = embedded::SignedUpload {
+        expires: signed.expires,
+        signature: &signed.signature,
+        content_type: header("content-type"),
+        tagging: header("x-amz-tagging"),
+    };
+    let now = chrono::Utc::now().timestamp();
+    let stored = functions.files().accept_upload(&key, &upload, body.to_vec(), now).await;
+    match stored {
+        Ok(Ok(())) => {}
+        Ok(Err(refusal)) => return refused(&refusal),
+        Err(error) => return edge_response(edge::http::error_response(error)),
+    }
+    if let Err(error) = functions.check_file(&key).await {
+        // S3 stored the file; its check is retried there, and fails here for good.
+        tracing::error!(error = format!("{error:#}"), key, "checking an uploaded file failed");
+    }
+    axum::http::StatusCode::OK.into_response()
+}
+
+/// A presigned GET: the file, saved under its name.
+async fn download_file(
+    State(functions): State<Functions>,
+    Path(key): Path<String>,
+    axum::extract::Query(signed): axum::extract::Query<Signed>,
+) -> axum::response::Response {
+    let now = chrono::Utc::now().timestamp();
+    let name = signed.name.unwrap_or_default();
+    match functions.files().download(&key, &name, signed.expires, &signed.signature, now).await {
+        Ok(Ok(file)) => {
+            let ascii: String =
+                file.name.chars().filter(|c| (c.is_ascii_graphic() || *c == ' ') && !matches!(c, '"' | '\\')).collect();
+            let disposition = format!("attachment; filename=\"{ascii}\"");
+            let headers = [
+                (axum::http::header::CONTENT_TYPE, file.content_type),
+                (axum::http::header::CONTENT_DISPOSITION, disposition),
+            ];
+            (headers, file.bytes).into_response()
+        }
+        Ok(Err(refusal)) => refused(&refusal),
+        Err(error) => edge_response(edge::http::error_response(error)),
+    }
 }
 
 /// The browser client (`web/`), served as the bucket behind CloudFront serves it on AWS.

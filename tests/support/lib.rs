@@ -53,6 +53,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The built-in payment gateway, to act as a browser running Stripe.js would.
     pub gateway: Option<embedded::TestGateway>,
+    /// The ticket files, as the runner keeps them.
+    pub files: embedded::LocalFiles,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -73,13 +75,19 @@ pub async fn spawn_app_configured(mut config: LocalConfig, extra: Vec<Subscripti
     let store = config.open_store().expect("in-memory store");
     let functions = Functions::new(store.clone(), &config).expect("the local functions start");
     let gateway = functions.test_gateway().cloned();
+    let files = functions.files().clone();
     let retry = Retry { attempts: 5, first_delay: std::time::Duration::from_millis(5) };
     let mut subscriptions = local::subscriptions(&functions);
     subscriptions.extend(extra);
     local::start_event_flow(&functions, subscriptions, retry);
     tokio::spawn(local::serve(listener, functions));
-    TestApp { address, client: reqwest::Client::new(), gateway }
+    TestApp { address, client: reqwest::Client::new(), gateway, files }
 }
+
+/// A small, well-formed one-page PDF.
+pub const SAMPLE_PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/MediaBox[0 0 200 100]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 /// A response, read whole.
 #[derive(Debug)]
@@ -167,6 +175,59 @@ impl TestApp {
         .await
     }
 
+    /// Asks to upload `bytes` as `content_type` for `ticket` (as its seller, `cookie`), then
+    /// PUTs them to the upload URL with the headers it came with, as a browser does: the
+    /// request's reply, and the PUT's status when there was an URL.
+    pub async fn upload_file(
+        &self,
+        cookie: &str,
+        ticket: &str,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> (Reply, Option<u16>) {
+        let declared = json!({ "fileName": name, "contentType": content_type, "size": bytes.len() });
+        let reply = self
+            .with_session(reqwest::Method::POST, &format!("/api/tickets/{ticket}/file"), cookie, Some(&declared))
+            .await;
+        let Some(url) = reply.body["url"].as_str() else { return (reply, None) };
+        let mut put = self.client.put(url).body(bytes.to_vec());
+        for (name, value) in reply.body["headers"].as_object().into_iter().flatten() {
+            if name != "content-length" {
+                put = put.header(name, value.as_str().unwrap_or_default());
+            }
+        }
+        let status = put.send().await.expect("the storage answers").status().as_u16();
+        (reply, Some(status))
+    }
+
+    /// Attaches [`SAMPLE_PDF`] to `ticket`, as its seller.
+    pub async fn attach_pdf(&self, cookie: &str, ticket: &str) {
+        let (reply, put) = self.upload_file(cookie, ticket, "ticket.pdf", "application/pdf", SAMPLE_PDF).await;
+        assert_eq!((reply.status, put), (201, Some(200)), "attaching a file to {ticket}: {}", reply.body);
+    }
+
+    /// Sends Stripe's `event` to the payments webhook, signed with the runner's secret.
+    pub async fn deliver_signed(&self, event: &str) -> Reply {
+        let now = chrono::Utc::now().timestamp();
+        let secret = domain::config::Secret::new(local::LOCAL_WEBHOOK_SECRET);
+        self.deliver(event, Some(stripe_adapter::webhook::sign(event.as_bytes(), &secret, now))).await
+    }
+
+    /// Sends `event` to the payments webhook as Stripe does, with `signature` if any.
+    pub async fn deliver(&self, event: &str, signature: Option<String>) -> Reply {
+        let request = self
+            .client
+            .post(self.url("/api/payments/webhook"))
+            .header("content-type", "application/json; charset=utf-8")
+            .body(event.to_owned());
+        self.send(match signature {
+            Some(signature) => request.header("stripe-signature", signature),
+            None => request,
+        })
+        .await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.client.get(self.url(path))).await
     }
@@ -229,6 +290,15 @@ pub mod moto {
 
     pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
         aws().await.dynamodb()
+    }
+
+    /// A new bucket of its own (the client and its name), and the ticket files in it.
+    pub async fn files() -> (aws_sdk_s3::Client, String, aws_adapters::S3Files) {
+        let client = aws().await.s3();
+        let bucket = super::unique_name("files").to_lowercase();
+        client.create_bucket().bucket(&bucket).send().await.expect("moto creates the bucket");
+        let files = aws_adapters::S3Files::new(client.clone(), &aws_adapters::FilesBucket(bucket.clone()));
+        (client, bucket, files)
     }
 
     fn key(name: &str, key_type: KeyType) -> KeySchemaElement {

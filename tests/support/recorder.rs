@@ -137,6 +137,17 @@ pub fn recognize(
     let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok());
     let operation = match (target, service.as_str()) {
         (Some(target), _) => target.rsplit('.').next()?.to_owned(),
+        // S3 (path style): the method says the operation; HEAD is authorized as GetObject.
+        (None, "s3") => {
+            let (bucket, key) = path.trim_start_matches('/').split_once('/')?;
+            let operation = match *method {
+                Method::PUT => "PutObject",
+                Method::DELETE => "DeleteObject",
+                _ => "GetObject",
+            };
+            let calls = vec![call(&format!("s3:{operation}"), format!("arn:aws:s3:::{bucket}/{key}"))];
+            return Some(Recorded { operation: format!("s3:{operation}"), calls, capacity: (0.0, 0.0), entries: 1 });
+        }
         (None, "scheduler") => match *method {
             Method::POST => "CreateSchedule",
             Method::PUT => "UpdateSchedule",

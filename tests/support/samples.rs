@@ -6,8 +6,8 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
-    Email, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount, Ticket,
-    TicketStatus,
+    Email, FileType, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount,
+    Ticket, TicketFile, TicketStatus,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
@@ -36,6 +36,8 @@ pub const OTHERS_ORDER: &str = "01KB0SAMP1E00RDER00000000B";
 pub const PAID_ORDER: &str = "01KB0SAMP1E00RDER00000000P";
 pub const PAYING_ORDER: &str = "01KB0SAMP1E00RDER00000000W";
 pub const LAPSED_ORDER: &str = "01KB0SAMP1E00RDER00000000X";
+/// The sample user's complete order of someone else's ticket F, whose file was delivered.
+pub const DELIVERED_ORDER: &str = "01KB0SAMP1E00RDER00000000D";
 
 /// The PaymentIntents of the paid order and of the one awaiting its webhook.
 /// Someone else's payout account at the provider (not onboarded).
@@ -45,21 +47,29 @@ pub const PAYING_INTENT: &str = "pi_3SAMPLE0000000000000000W";
 
 /// The tickets the samples refer to: the sample user's, someone else's, and three held by
 /// the orders above.
-pub const SAMPLE_TICKETS: [(&str, &str, Option<&str>); 5] = [
+pub const SAMPLE_TICKETS: [(&str, &str, Option<&str>); 6] = [
     ("01KB0SAMP1E0T1CKET0000000A", SAMPLE_USER, None),
     ("01KB0SAMP1E0T1CKET0000000B", OTHER_USER, None),
     ("01KB0SAMP1E0T1CKET0000000C", SAMPLE_USER, Some(OPEN_ORDER)),
     ("01KB0SAMP1E0T1CKET0000000D", OTHER_USER, Some(PAYING_ORDER)),
     ("01KB0SAMP1E0T1CKET0000000E", OTHER_USER, Some(LAPSED_ORDER)),
+    ("01KB0SAMP1E0T1CKET0000000F", OTHER_USER, Some(DELIVERED_ORDER)),
+];
+
+/// The tickets with a file (the sample user's A, and F, sold with it), and its key.
+pub const SAMPLE_FILES: [(&str, &str); 2] = [
+    ("01KB0SAMP1E0T1CKET0000000A", "tickets/01KB0SAMP1E0T1CKET0000000A/01KB0SAMP1E0F11E000000000A"),
+    ("01KB0SAMP1E0T1CKET0000000F", "tickets/01KB0SAMP1E0T1CKET0000000F/01KB0SAMP1E0F11E000000000F"),
 ];
 
 /// Each order: buyer, status, the ticket it holds, when its reservation ends.
-pub const SAMPLE_ORDERS: [(&str, &str, OrderStatus, &str, &str); 5] = [
+pub const SAMPLE_ORDERS: [(&str, &str, OrderStatus, &str, &str); 6] = [
     (OPEN_ORDER, SAMPLE_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
     (OTHERS_ORDER, OTHER_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
     (PAID_ORDER, SAMPLE_USER, OrderStatus::Complete, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
     (PAYING_ORDER, SAMPLE_USER, OrderStatus::AwaitingPayment, "01KB0SAMP1E0T1CKET0000000D", FAR_AWAY),
     (LAPSED_ORDER, SAMPLE_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000E", LAPSED),
+    (DELIVERED_ORDER, SAMPLE_USER, OrderStatus::Complete, "01KB0SAMP1E0T1CKET0000000F", FAR_AWAY),
 ];
 
 const FAR_AWAY: &str = "2100-01-01T00:00:00Z";
@@ -116,6 +126,16 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         until.parse().expect("a time")
     };
     for (id, seller, holder) in SAMPLE_TICKETS {
+        let sold = holder.is_some_and(|order| {
+            SAMPLE_ORDERS.iter().any(|(id, _, status, ..)| *id == order && *status == OrderStatus::Complete)
+        });
+        let file = SAMPLE_FILES.iter().find(|(ticket, _)| *ticket == id).map(|(_, key)| TicketFile {
+            key: (*key).to_owned(),
+            name: "ticket.pdf".to_owned(),
+            content_type: FileType::Pdf,
+            size: 48213,
+            attached_at: Utc::now(),
+        });
         let ticket = Ticket {
             id: ticket_id(id),
             title: "Sample concert".to_owned(),
@@ -124,13 +144,19 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
             date: None,
             venue: None,
             user_id: UserId::from(seller),
-            status: if holder.is_some() { TicketStatus::Reserved } else { TicketStatus::Available },
+            status: match holder {
+                _ if sold => TicketStatus::Sold,
+                Some(_) => TicketStatus::Reserved,
+                None => TicketStatus::Available,
+            },
             order_id: holder.map(order_id),
-            reserved_until: holder.map(until),
+            reserved_until: holder.filter(|_| !sold).map(until),
             version: 0,
             terms: 0,
             let_go: None,
             payout_terms: Default::default(),
+            file,
+            upload: None,
             created_at: Utc::now(),
         };
         change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());
@@ -162,7 +188,9 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
     // payout account: its release holds it.
     let paid = change.orders.iter().map(Write::record).find(|order| order.id.as_str() == PAID_ORDER).expect("paid");
     let sold = change.tickets.iter().map(Write::record).find(|ticket| ticket.id == paid.ticket.id).expect("sold");
-    let payout = Payout::for_sale(paid, sold, PAID_INTENT, Utc::now() - chrono::Duration::days(4));
+    // Its ticket was delivered (the payout is not held for want of the file).
+    let delivered = Ticket { file: Some(domain::testing::file_of(&sold.id)), ..sold.clone() };
+    let payout = Payout::for_sale(paid, &delivered, PAID_INTENT, Utc::now() - chrono::Duration::days(4));
     change.payouts.push(Write::Insert(payout));
     change.payments.push(Write::Insert(payment(PAYING_ORDER, PAYING_INTENT, PaymentStatus::Processing)));
     // Someone else's payout account, not onboarded yet: what the Connect webhook's samples
@@ -175,8 +203,9 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
 /// them, the outbox relay's stream events, and the consumers', the expiry's and the
 /// scheduled functions' inputs.
-pub const OTHER_SAMPLES: [&str; 10] = [
+pub const OTHER_SAMPLES: [&str; 11] = [
     "bus",
+    "files-check",
     "outbox-relay",
     "expiration-fire",
     "expiration-schedule",

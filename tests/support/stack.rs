@@ -173,6 +173,14 @@ impl Stack {
                     self.rest("scheduler", reqwest::Method::POST, &format!("/schedule-groups/{name}"), json!({})).await;
                     Physical { reference: name, attributes: BTreeMap::new() }
                 }
+                "AWS::S3::Bucket" => {
+                    let name = self.generated(id);
+                    let request = self.client.put(format!("{}/{name}", self.moto));
+                    let response = self.signed(request, "s3").send().await.expect("moto answers");
+                    assert!(response.status().is_success(), "creating bucket {name}: {}", response.status());
+                    let arn = format!("arn:aws:s3:::{name}");
+                    Physical { reference: name, attributes: BTreeMap::from([("Arn".to_owned(), arn)]) }
+                }
                 _ => continue,
             };
             self.resources.insert(id.clone(), physical);
@@ -330,6 +338,7 @@ impl Stack {
             ("AWS::SQS::Queue", "QueueName") => name,
             ("AWS::Lambda::Function", "Arn") => format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
             ("AWS::IAM::Role", "Arn") => format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
+            ("AWS::S3::Bucket", "Arn") => format!("arn:aws:s3:::{name}"),
             ("AWS::Scheduler::ScheduleGroup", "Arn") => {
                 format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{name}")
             }

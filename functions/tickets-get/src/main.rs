@@ -1,8 +1,8 @@
-use aws_adapters::{Aws, DynamoTickets};
+use aws_adapters::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let tickets: tickets_get::Config = edge::start()?;
-    let store = DynamoTickets::new(Aws::load().await.dynamodb(), &tickets);
-    edge::serve_http(|req| tickets_get::handle(&store, req)).await
+    let (sessions, tables): tickets_get::Config = edge::start()?;
+    let store = tables.stores(Aws::load().await.dynamodb());
+    edge::serve_http(|req| tickets_get::handle(&store, &sessions, req)).await
 }

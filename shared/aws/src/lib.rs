@@ -4,6 +4,7 @@
 pub mod dynamodb;
 pub mod eventbridge;
 pub mod resources;
+pub mod s3;
 pub mod scheduler;
 pub mod sqs;
 pub mod stores;
@@ -14,12 +15,16 @@ pub use dynamodb::{
 };
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
-    EventBusName, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable, PaymentsTable,
-    PayoutsTable, RelayDeadLetterQueue, ReleaseTarget, ScheduleTarget, SignInAttemptsTable, TicketsTable, UsersTable,
+    EventBusName, FilesBucket, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable,
+    PaymentsTable, PayoutsTable, RelayDeadLetterQueue, ReleaseTarget, ScheduleTarget, SignInAttemptsTable,
+    TicketsTable, UsersTable,
 };
+pub use s3::S3Files;
 pub use scheduler::{EventBridgeScheduler, PayoutScheduler};
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
-pub use stores::{OrderWrites, PaymentStores, PaymentWrites, PayoutWrites, ProblemWrites, TicketWrites};
+pub use stores::{
+    FileWrites, OrderWrites, PaymentStores, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites,
+};
 
 /// The AWS configuration of a function (region, credentials, endpoints), loaded once per
 /// cold start and shared by every client the function builds.
@@ -34,6 +39,7 @@ pub struct Aws {
 struct Endpoints {
     dynamodb: Option<String>,
     eventbridge: Option<String>,
+    s3: Option<String>,
     scheduler: Option<String>,
     sqs: Option<String>,
 }
@@ -56,6 +62,7 @@ impl Aws {
         let endpoints = Endpoints {
             dynamodb: var("AWS_ENDPOINT_URL_DYNAMODB"),
             eventbridge: var("AWS_ENDPOINT_URL_EVENTBRIDGE"),
+            s3: var("AWS_ENDPOINT_URL_S3"),
             scheduler: var("AWS_ENDPOINT_URL_SCHEDULER"),
             sqs: var("AWS_ENDPOINT_URL_SQS"),
         };
@@ -95,6 +102,19 @@ impl Aws {
             config.set_endpoint_url(Some(url.clone()));
         }
         aws_sdk_eventbridge::Client::from_conf(config.build())
+    }
+
+    /// S3; at an endpoint of one's own (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`), with the
+    /// bucket in the path rather than the host name.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let mut config = aws_sdk_s3::config::Builder::from(&self.config);
+        if let Some(url) = &self.endpoints.s3 {
+            config.set_endpoint_url(Some(url.clone()));
+        }
+        if self.endpoints.s3.is_some() || self.config.endpoint_url().is_some() {
+            config.set_force_path_style(Some(true));
+        }
+        aws_sdk_s3::Client::from_conf(config.build())
     }
 
     pub fn scheduler(&self) -> aws_sdk_scheduler::Client {

@@ -81,6 +81,11 @@ resource!(
     "RELAY_DLQ_URL"
 );
 resource!(
+    /// The private bucket of ticket files.
+    FilesBucket,
+    "FILES_BUCKET"
+);
+resource!(
     /// The EventBridge bus events are published to.
     EventBusName,
     "EVENT_BUS_NAME"

@@ -142,3 +142,56 @@ impl PaymentWrites {
         }
     }
 }
+
+/// What the check of a ticket file changes: the ticket, and for a complete sale its payout
+/// (and the outbox, for `ticket.delivered`); it reads the sale's order.
+#[derive(Debug, Clone)]
+pub struct FileWrites {
+    pub orders: OrderWrites,
+    pub payouts: PayoutsTable,
+}
+
+impl FromEnv for FileWrites {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { orders: env.load()?, payouts: env.load()? })
+    }
+}
+
+impl FileWrites {
+    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, (), DynamoChanges, DynamoPayouts> {
+        Stores {
+            tickets: DynamoTickets::new(client.clone(), &self.orders.tickets),
+            orders: DynamoOrders::new(client.clone(), &self.orders.orders),
+            payments: (),
+            changes: DynamoChanges::new(client.clone(), &self.orders.outbox)
+                .with_tickets(&self.orders.tickets)
+                .with_payouts(&self.payouts),
+            payouts: DynamoPayouts::new(client, &self.payouts),
+        }
+    }
+}
+
+/// What reads a ticket with the order that bought it: the tickets and orders tables.
+#[derive(Debug, Clone)]
+pub struct SaleReads {
+    pub tickets: TicketsTable,
+    pub orders: OrdersTable,
+}
+
+impl FromEnv for SaleReads {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { tickets: env.load()?, orders: env.load()? })
+    }
+}
+
+impl SaleReads {
+    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders> {
+        Stores {
+            tickets: DynamoTickets::new(client.clone(), &self.tickets),
+            orders: DynamoOrders::new(client, &self.orders),
+            payments: (),
+            changes: (),
+            payouts: (),
+        }
+    }
+}

@@ -11,8 +11,9 @@ use domain::entities::{
     AccountView, Email, Notification, OnboardingLink, OrderView, PaymentView, PayoutView, ReservationState, TicketView,
 };
 use domain::money::Money;
+use domain::ports::PresignedUpload;
 use edge::auth::{CurrentUserBody, PublicUser};
-use edge::body::{NewAccount, OrderRequest, PaymentRequest, ProblemReport, SignIn, TicketDraftBody};
+use edge::body::{FileUploadBody, NewAccount, OrderRequest, PaymentRequest, ProblemReport, SignIn, TicketDraftBody};
 use edge::client::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
@@ -94,8 +95,9 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
     ),
     paths(
         sign_up, sign_in, sign_out, current_user,
-        create_ticket, list_tickets, get_ticket, update_ticket, delete_ticket,
-        create_order, list_orders, get_order, cancel_order, report_problem, get_expiration,
+        create_ticket, list_tickets, get_ticket, update_ticket, delete_ticket, upload_ticket_file,
+        download_ticket_file,
+        create_order, list_orders, get_order, cancel_order, report_problem, download_order_ticket, get_expiration,
         list_notifications,
         create_payment, list_payments, stripe_webhook,
         list_payouts, get_payout_account, link_payout_account, stripe_connect_webhook,
@@ -335,15 +337,53 @@ fn list_tickets() {}
 #[utoipa::path(
     get, path = "/api/tickets/{id}", operation_id = "getTicket", tag = "tickets",
     summary = "One ticket, in any state",
+    description = "Its seller and, once the sale is complete, its buyer (signed in) also see its `file` (null while it has none); nobody else does.",
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView),
         (status = 400, description = "An id longer than any id", body = ErrorBody),
         (status = 404, description = "`Ticket not found`", body = ErrorBody),
     ),
-    security(()),
+    security((), ("session" = []), ("bearer" = [])),
 )]
 fn get_ticket() {}
+
+#[utoipa::path(
+    post, path = "/api/tickets/{id}/file", operation_id = "uploadTicketFile", tag = "tickets",
+    summary = "Attach the ticket's file (PDF, PNG or JPEG, at most 5 MB)",
+    description = "Answers where to upload the file: PUT its bytes to `url` with exactly `headers` within 15 minutes (the signature covers the key, the type and the exact size declared; the storage refuses anything else). The file never passes through the API. The ticket shows it once the stored bytes are checked against the declaration (size, and the first bytes against the type); a file that fails is deleted. A seller may attach or replace the file until the ticket is sold; a ticket sold without one may still get it, until its event. The buyer is told when it is ready.",
+    params(("id" = String, Path, description = "The ticket's id")),
+    request_body(content = FileUploadBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Where and how to upload the file", body = PresignedUpload),
+        (status = 400, description = "Another type, a size over 5 MB, a bad name, or an id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's ticket", body = ErrorBody),
+        (status = 404, description = "`Ticket not found`", body = ErrorBody),
+        (status = 409, description = "Sold with its file already, an event that took place, or changed meanwhile", body = ErrorBody),
+        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "A body that is not JSON", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn upload_ticket_file() {}
+
+#[utoipa::path(
+    get, path = "/api/tickets/{id}/file", operation_id = "downloadTicketFile", tag = "tickets",
+    summary = "Download one's ticket's file",
+    description = "For the ticket's seller: a redirect to a download address valid five minutes.",
+    params(("id" = String, Path, description = "The ticket's id")),
+    responses(
+        (status = 303, description = "The download address",
+            headers(("Location" = String, description = "A short-lived download address"))),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's ticket", body = ErrorBody),
+        (status = 404, description = "`Ticket not found`, or no file yet", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn download_ticket_file() {}
 
 #[utoipa::path(
     put, path = "/api/tickets/{id}", operation_id = "updateTicket", tag = "tickets",
@@ -478,6 +518,23 @@ buyer, or releasing the payout). Reporting again while a problem is open changes
     security(("session" = []), ("bearer" = [])),
 )]
 fn report_problem() {}
+
+#[utoipa::path(
+    get, path = "/api/orders/{id}/file", operation_id = "downloadOrderTicket", tag = "orders",
+    summary = "Download the ticket one bought",
+    description = "For the buyer of a complete order: a redirect to a download address of the ticket's file, valid five minutes. Before the order is complete, and after a refund, the file is not theirs.",
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 303, description = "The download address",
+            headers(("Location" = String, description = "A short-lived download address"))),
+        (status = 400, description = "An id longer than any id", body = ErrorBody),
+        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 403, description = "Someone else's order, or one that is not complete", body = ErrorBody),
+        (status = 404, description = "`Order not found`, or the seller has not uploaded the ticket yet", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])),
+)]
+fn download_order_ticket() {}
 
 #[utoipa::path(
     get, path = "/api/expiration/{orderId}", operation_id = "getExpiration", tag = "orders",

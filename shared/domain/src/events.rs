@@ -13,6 +13,10 @@ pub enum EventType {
     TicketUpdated,
     #[serde(rename = "ticket.deleted")]
     TicketDeleted,
+    /// A sold ticket's file is ready for its buyer (the sale completed with a file, or a
+    /// file arrived for a complete sale).
+    #[serde(rename = "ticket.delivered")]
+    TicketDelivered,
     #[serde(rename = "order.created")]
     OrderCreated,
     #[serde(rename = "order.cancelled")]
@@ -32,10 +36,11 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketDeleted,
+        EventType::TicketDelivered,
         EventType::OrderCreated,
         EventType::OrderCancelled,
         EventType::ExpirationComplete,
@@ -52,6 +57,7 @@ impl EventType {
             EventType::TicketCreated => "ticket.created",
             EventType::TicketUpdated => "ticket.updated",
             EventType::TicketDeleted => "ticket.deleted",
+            EventType::TicketDelivered => "ticket.delivered",
             EventType::OrderCreated => "order.created",
             EventType::OrderCancelled => "order.cancelled",
             EventType::ExpirationComplete => "expiration.complete",
@@ -66,7 +72,10 @@ impl EventType {
     /// The service that owns the event (the bus's `source`).
     pub fn source(self) -> &'static str {
         match self {
-            EventType::TicketCreated | EventType::TicketUpdated | EventType::TicketDeleted => "ticketing.tickets",
+            EventType::TicketCreated
+            | EventType::TicketUpdated
+            | EventType::TicketDeleted
+            | EventType::TicketDelivered => "ticketing.tickets",
             EventType::OrderCreated | EventType::OrderCancelled | EventType::OrderCompleted => "ticketing.orders",
             EventType::PaymentSucceeded
             | EventType::PaymentFailed

@@ -8,6 +8,7 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod expiry;
+pub mod files;
 pub mod ids;
 pub mod inbox;
 pub mod money;

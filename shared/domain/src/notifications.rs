@@ -14,8 +14,9 @@ use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 5] = [
+pub const CONSUMES: [EventType; 6] = [
     EventType::OrderCreated,
+    EventType::TicketDelivered,
     EventType::OrderCancelled,
     EventType::PaymentSucceeded,
     EventType::PaymentRefunded,
@@ -59,6 +60,11 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
                 _ => ("payment.refunded", format!("Your payment of {amount} was refunded.")),
             };
             notification(payment.user_id, payment.order_id, kind, message)
+        }
+        EventType::TicketDelivered => {
+            let delivery: crate::files::DeliveryEventData = event.data()?;
+            let message = format!("Your ticket for \"{}\" is ready: download it from your order.", delivery.title);
+            notification(delivery.user_id, delivery.order_id.to_string(), "ticket.ready", message)
         }
         EventType::OrderCreated => {
             let order: OrderEventData = event.data()?;
@@ -152,6 +158,10 @@ mod tests {
             ),
             (payment.declined(None).event(EventType::PaymentFailed, now), None),
             (order.complete().event(EventType::OrderCompleted, now), None),
+            (
+                crate::files::delivered(&ticket.sell_to(&order.id), &order.complete(), now),
+                Some(("ticket.ready", "Your ticket for \"Concert\" is ready: download it from your order.")),
+            ),
             (ticket.event(EventType::TicketCreated, now), None),
         ];
         for (event, expected) in cases {

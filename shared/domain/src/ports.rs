@@ -76,6 +76,56 @@ pub trait PasswordHasher: Send + Sync {
     fn verify(&self, candidate: Password, hash: Option<PasswordHash>) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// Private storage of ticket files: the bytes go straight between the browser and the
+/// storage through short-lived signed URLs, never through a function.
+pub trait FileStore: Send + Sync {
+    /// A URL the seller's browser PUTs `size` bytes of `content_type` to under `key`, with
+    /// exactly the returned headers, until `expires_in` from now; the signature covers the
+    /// key, the type, the size and the file's retention (`keep_days`, one of
+    /// [`crate::files::RETENTION_DAYS`]: the storage deletes it that many days after the
+    /// upload), so the storage refuses any other.
+    fn upload_url(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        keep_days: u32,
+        expires_in: std::time::Duration,
+    ) -> impl Future<Output = Result<PresignedUpload>> + Send;
+
+    /// A URL that downloads the file under `key` as `file_name`, until `expires_in` from now.
+    fn download_url(
+        &self,
+        key: &str,
+        file_name: &str,
+        expires_in: std::time::Duration,
+    ) -> impl Future<Output = Result<String>> + Send;
+
+    /// The stored file's size and its first `bytes` bytes (`None`: nothing under `key`).
+    fn head(&self, key: &str, bytes: usize) -> impl Future<Output = Result<Option<StoredFile>>> + Send;
+
+    /// Removes the file under `key` (nothing there is no error).
+    fn delete(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Where and how to upload a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PresignedUpload {
+    /// PUT the bytes here.
+    pub url: String,
+    /// With exactly these headers (their values are signed).
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// What the storage holds under a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub size: u64,
+    /// Its first bytes, as many as asked (fewer for a shorter file).
+    pub head: Vec<u8>,
+}
+
 /// Reads tickets. Every write goes through [`ChangeStore`].
 pub trait TicketStore: Send + Sync {
     /// A strongly consistent read.

@@ -101,6 +101,19 @@ impl JsonFields {
         outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
     }
 
+    /// A required whole number (a JSON integer, not negative), checked by `parse`.
+    pub fn integer<T>(&mut self, name: &str, parse: impl FnOnce(u64) -> Result<T, String>) -> Option<T> {
+        let outcome = match self.object.get(name) {
+            None | Some(Value::Null) => Err(format!("{name} is required")),
+            Some(Value::Number(number)) => match number.as_u64() {
+                Some(value) => parse(value),
+                None => Err(format!("{name} must be a whole number of bytes")),
+            },
+            Some(_) => Err(format!("{name} must be a number")),
+        };
+        outcome.map_err(|message| self.errors.push(FieldError::new(name, message))).ok()
+    }
+
     /// `parsed` when every field read was valid, otherwise 400 listing every bad field.
     pub fn finish<T>(self, parsed: Option<T>) -> Result<T> {
         match (self.errors.is_empty(), parsed) {
@@ -197,6 +210,39 @@ pub fn ticket_draft(req: &Request, now: DateTime<Utc>) -> Result<TicketDraft> {
         date,
         venue: venue.flatten(),
     });
+    fields.finish(draft)
+}
+
+/// `{fileName, contentType, size}`: the file a seller is about to upload for a ticket.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct FileUploadBody {
+    /// The name it is saved under when downloaded: 1 to 200 characters, no control
+    /// characters; folders before a `/` or `\` are dropped, and the spaces around it.
+    #[schema(
+        example = "ticket.pdf",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f/\\ ] *$"
+    )]
+    file_name: String,
+    content_type: domain::entities::FileType,
+    /// The exact size in bytes, at most 5 MB: the upload URL accepts this size only.
+    #[schema(example = 48213, minimum = 1, maximum = 5242880)]
+    size: u64,
+}
+
+/// A [`FileUploadBody`], validated.
+pub fn file_draft(req: &Request) -> Result<domain::entities::FileDraft> {
+    use domain::entities::FileDraft;
+    let mut fields = JsonFields::from_request(req)?;
+    let name = fields.string("fileName", FileDraft::parse_name);
+    let content_type = fields.string("contentType", FileDraft::parse_type);
+    let size = fields.integer("size", FileDraft::parse_size);
+    let draft =
+        name.zip(content_type).zip(size).map(|((name, content_type), size)| FileDraft { name, content_type, size });
     fields.finish(draft)
 }
 

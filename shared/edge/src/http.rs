@@ -46,6 +46,13 @@ pub fn no_content() -> Response {
     response
 }
 
+/// 303 to `location` (a download URL), with no body.
+pub fn see_other(location: &str) -> Result<Response> {
+    let mut response = lambda_http::Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    with_header(response, lambda_http::http::header::LOCATION, location)
+}
+
 /// Adds a header.
 pub fn with_header(mut response: Response, name: HeaderName, value: &str) -> Result<Response> {
     let value = HeaderValue::from_str(value).map_err(|e| Error::internal(e, "a response header"))?;

@@ -11,6 +11,7 @@ mod attempts;
 mod changes;
 mod connect;
 mod deliveries;
+mod files;
 mod gateway;
 mod inbox;
 mod notifications;
@@ -23,6 +24,7 @@ mod users;
 
 pub use connect::{TestAccount, TestTransfer};
 pub use deliveries::{DeadLetter, Delivery};
+pub use files::{Download, FILES_PATH, LocalFiles, Refused, SignedUpload};
 pub use gateway::TestGateway;
 pub use schedules::{Schedule, ScheduleGroup};
 pub use store::EmbeddedStore;

@@ -12,6 +12,7 @@ mod payout;
 mod payout_account;
 mod payout_terms;
 mod ticket;
+mod ticket_file;
 mod user;
 
 pub use gateway_event::{GatewayEvent, GatewayEventKind};
@@ -32,4 +33,7 @@ pub use payout_account::{
 };
 pub use payout_terms::{DEFAULT_HOLD_SECONDS, PayoutTerms};
 pub use ticket::{LetGo, Ticket, TicketDraft, TicketFilter, TicketStatus, TicketView};
+pub use ticket_file::{
+    FileDraft, FileType, FileView, HEAD_BYTES, KEY_PREFIX, PendingUpload, TicketFile, ticket_of_key,
+};
 pub use user::{Email, Password, PasswordHash, User, trim_ascii_space};

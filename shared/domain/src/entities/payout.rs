@@ -49,6 +49,8 @@ pub enum HoldReason {
     Problem,
     /// The seller has no payout account able to receive payouts: connect one.
     NoAccount,
+    /// The ticket's file has not been delivered to the buyer: the seller uploads it.
+    AwaitingDelivery,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,8 +165,9 @@ impl Payout {
             currency: order.ticket.currency.clone(),
             intent: intent.to_owned(),
             release_at: ticket.date.unwrap_or(now).checked_add_signed(hold).unwrap_or(DateTime::<Utc>::MAX_UTC),
-            status: PayoutStatus::Scheduled,
-            held_for: Vec::new(),
+            // Nothing is paid for a ticket the buyer has not received.
+            status: if ticket.file.is_some() { PayoutStatus::Scheduled } else { PayoutStatus::Held },
+            held_for: if ticket.file.is_some() { Vec::new() } else { vec![HoldReason::AwaitingDelivery] },
             account: None,
             transferred: Money::ZERO,
             transfer_id: None,
@@ -357,7 +360,39 @@ mod tests {
         let now: DateTime<Utc> = "2026-11-26T10:00:00Z".parse().unwrap();
         let ticket = Ticket::list(UserId::from("seller"), draft, terms(500, 50), now);
         let order = Order::place(UserId::from("buyer"), &ticket, now, std::time::Duration::from_secs(900)).unwrap();
-        Payout::for_sale(&order.complete(), &ticket.sell_to(&order.id), "pi_1", now)
+        let file =
+            crate::entities::FileDraft { name: "t.pdf".into(), content_type: crate::entities::FileType::Pdf, size: 9 };
+        let delivered = ticket.attach(crate::entities::PendingUpload::new(&ticket.id, file, now).checked(now));
+        Payout::for_sale(&order.complete(), &delivered.sell_to(&order.id), "pi_1", now)
+    }
+
+    #[test]
+    fn a_sale_without_the_ticket_file_is_held_until_it_is_delivered() {
+        let delivered = sale();
+        let ticket = Ticket {
+            file: None,
+            ..Ticket::list(
+                delivered.seller.clone(),
+                crate::entities::TicketDraft {
+                    title: "Concert".into(),
+                    price: Money::from_minor(4500),
+                    date: None,
+                    venue: None,
+                },
+                terms(500, 50),
+                delivered.created_at,
+            )
+        };
+        let order =
+            Order::place(UserId::from("buyer"), &ticket, delivered.created_at, std::time::Duration::from_secs(900))
+                .unwrap();
+        let held = Payout::for_sale(&order.complete(), &ticket.sell_to(&order.id), "pi_1", delivered.created_at);
+        assert_eq!((held.status, held.held_for.clone()), (PayoutStatus::Held, vec![HoldReason::AwaitingDelivery]));
+        assert!(!held.is_due(held.release_at), "not released at its time");
+        let unheld = held.unhold(HoldReason::AwaitingDelivery);
+        assert_eq!((unheld.status, unheld.version), (PayoutStatus::Scheduled, 1));
+        assert!(unheld.is_due(unheld.release_at));
+        assert_eq!((delivered.status, delivered.held_for.len()), (PayoutStatus::Scheduled, 0));
     }
 
     #[test]

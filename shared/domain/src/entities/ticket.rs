@@ -11,6 +11,7 @@ use crate::money::{self, Money};
 use crate::time::timestamp;
 
 use super::payout_terms::PayoutTerms;
+use super::ticket_file::{FileView, PendingUpload, TicketFile};
 use super::user::trim_ascii_space;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +57,12 @@ pub struct Ticket {
     /// The fee and hold its seller agreed to when listing it: its sale is paid out on them.
     #[serde(default = "PayoutTerms::before_fees")]
     pub payout_terms: PayoutTerms,
+    /// The ticket's file, once its upload passed the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<TicketFile>,
+    /// The upload the seller was last given a URL for, until its bytes are checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<PendingUpload>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -131,6 +138,11 @@ pub struct TicketView<'a> {
     pub version: u64,
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+    /// The ticket's file (null: none yet), shown to its seller and, once the sale is
+    /// complete, its buyer only; absent for everyone else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<FileView>))]
+    pub file: Option<Option<FileView>>,
 }
 
 impl Ticket {
@@ -151,6 +163,8 @@ impl Ticket {
             terms: 0,
             let_go: None,
             payout_terms: terms,
+            file: None,
+            upload: None,
             created_at: now,
         }
     }
@@ -242,6 +256,31 @@ impl Ticket {
         self.status == TicketStatus::Reserved && self.reserved_until.is_some_and(|until| until <= now)
     }
 
+    /// Waiting for the bytes of `upload` (an earlier upload not checked yet is forgotten).
+    pub fn awaiting(&self, upload: PendingUpload) -> Ticket {
+        Ticket { upload: Some(upload), version: self.version + 1, ..self.clone() }
+    }
+
+    /// With the file its pending upload became (replacing any earlier one).
+    pub fn attach(&self, file: TicketFile) -> Ticket {
+        Ticket { file: Some(file), upload: None, version: self.version + 1, ..self.clone() }
+    }
+
+    /// Its pending upload failed the check: none is pending.
+    pub fn upload_failed(&self) -> Ticket {
+        Ticket { upload: None, version: self.version + 1, ..self.clone() }
+    }
+
+    /// Sold, with a file: what its buyer came for can be delivered.
+    pub fn is_delivered(&self) -> bool {
+        self.status == TicketStatus::Sold && self.file.is_some()
+    }
+
+    /// The view with its file, for the seller or the buyer.
+    pub fn view_with_file(&self) -> TicketView<'_> {
+        TicketView { file: Some(self.file.as_ref().map(TicketFile::view)), ..self.view() }
+    }
+
     pub fn view(&self) -> TicketView<'_> {
         TicketView {
             id: &self.id,
@@ -255,6 +294,7 @@ impl Ticket {
             order_id: self.order_id.as_ref(),
             version: self.version,
             created_at: timestamp(&self.created_at),
+            file: None,
         }
     }
 

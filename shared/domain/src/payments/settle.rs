@@ -117,13 +117,17 @@ async fn complete(
     if payment.is_disputed() {
         payout = Payout { status: PayoutStatus::Held, held_for: vec![HoldReason::Dispute], ..payout };
     }
+    let mut events = vec![
+        succeeded.event(EventType::PaymentSucceeded, now)?,
+        paid.event(EventType::OrderCompleted, now)?,
+        sold.event(EventType::TicketUpdated, now)?,
+    ];
+    if sold.is_delivered() {
+        events.push(crate::files::delivered(&sold, &paid, now)?);
+    }
     let change = Change {
         payouts: vec![Write::Insert(payout)],
-        events: vec![
-            succeeded.event(EventType::PaymentSucceeded, now)?,
-            paid.event(EventType::OrderCompleted, now)?,
-            sold.event(EventType::TicketUpdated, now)?,
-        ],
+        events,
         orders: vec![Write::Update(paid)],
         tickets: vec![Write::Update(sold)],
         payments: vec![Write::Update(succeeded.clone())],

@@ -92,10 +92,14 @@ fn unreachable() -> Error {
     Error::Internal(anyhow::anyhow!("this suite reaches no payment gateway"))
 }
 
-/// An available ticket of `seller`, priced 45.00, as the tickets service lists it.
+/// An available ticket of `seller`, priced 45.00, with its file, as the tickets service
+/// lists it.
 pub fn ticket(seller: &str, title: &str) -> Ticket {
+    let id = TicketId::generate();
     Ticket {
-        id: TicketId::generate(),
+        file: Some(file_of(&id)),
+        upload: None,
+        id,
         title: title.to_owned(),
         price: Money::from_minor(4500),
         currency: money::CURRENCY.to_owned(),
@@ -111,4 +115,11 @@ pub fn ticket(seller: &str, title: &str) -> Ticket {
         payout_terms: Default::default(),
         created_at: Utc::now(),
     }
+}
+
+/// A checked PDF file of `ticket`.
+pub fn file_of(ticket: &TicketId) -> crate::entities::TicketFile {
+    let draft =
+        crate::entities::FileDraft { name: "ticket.pdf".into(), content_type: crate::entities::FileType::Pdf, size: 9 };
+    crate::entities::PendingUpload::new(ticket, draft, Utc::now()).checked(Utc::now())
 }
