@@ -18,7 +18,13 @@
 //!   went back, cancelled once all of it went back, held while disputed; at most one
 //!   transfer per order; what the seller keeps of it (transfer less reversals) plus the fee
 //!   is what was charged less what went back; a payout whose seller's account is enabled and
-//!   that nothing holds is paid at rest.
+//!   that nothing holds is paid at rest;
+//! - on a sale whose ticket had no file when ordered (`Start::Undelivered`), with the seller's
+//!   upload and its check among the operations: a payout is held `awaiting_delivery` exactly
+//!   while the ticket has no file, and nothing is transferred for a ticket without one; a
+//!   complete sale with a file announces `ticket.delivered` once, and none without; the buyer
+//!   can download the file exactly when the order is complete and it has one (a refund
+//!   revokes it).
 //!
 //! Everything runs on the embedded store and the test gateway, with explicit times (no
 //! waiting), so every interleaving is exact and repeatable.
@@ -35,6 +41,9 @@ use domain::entities::{
     PaymentStatus, Payout, PayoutAccount, PayoutStatus, Reversal, Ticket, TicketDraft, TicketFilter, TicketStatus,
     TransferRequest,
 };
+use domain::entities::{FileDraft, FileType};
+use domain::events::EventType;
+use domain::files;
 use domain::ids::{OrderId, TicketId, UserId};
 use domain::money::Money;
 use domain::page::{Page, PageRequest};
@@ -42,8 +51,9 @@ use domain::payments::{self, GatewayEvent, GatewayEventKind};
 use domain::ports::{
     ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, PayoutGateway, PayoutStore, TicketStore,
 };
+use domain::ports::{FileStore, PresignedUpload, StoredFile};
 use domain::{Result, expiry, orders, payouts, tickets};
-use embedded::{EmbeddedStore, TestGateway};
+use embedded::{EmbeddedStore, LocalFiles, SignedUpload, TestGateway};
 
 type Later = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -170,6 +180,35 @@ impl Inbox for Stepped<EmbeddedStore> {
     }
 }
 
+impl FileStore for Stepped<LocalFiles> {
+    async fn upload_url(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        keep_days: u32,
+        expires_in: std::time::Duration,
+    ) -> Result<PresignedUpload> {
+        self.point().await;
+        self.inner.upload_url(key, content_type, size, keep_days, expires_in).await
+    }
+
+    async fn download_url(&self, key: &str, file_name: &str, expires_in: std::time::Duration) -> Result<String> {
+        self.point().await;
+        self.inner.download_url(key, file_name, expires_in).await
+    }
+
+    async fn head(&self, key: &str, bytes: usize) -> Result<Option<StoredFile>> {
+        self.point().await;
+        self.inner.head(key, bytes).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.point().await;
+        self.inner.delete(key).await
+    }
+}
+
 impl PayoutGateway for Stepped<TestGateway> {
     async fn create_account(&self, seller: &UserId) -> Result<String> {
         self.point().await;
@@ -250,6 +289,7 @@ impl PaymentGateway for Stepped<TestGateway> {
 struct World {
     store: EmbeddedStore,
     gateway: TestGateway,
+    files: LocalFiles,
     ticket: Ticket,
     order: Order,
     intent: String,
@@ -273,13 +313,18 @@ enum Start {
     /// The order paid and complete, its payout scheduled; `onboarded`: its seller's payout
     /// account is enabled.
     Sold { onboarded: bool },
+    /// As `Reserved`, for a ticket that has no file yet; its seller's payout account enabled.
+    Undelivered,
 }
 
 impl World {
     /// The order paid in one step, its seller's payout account enabled: a sale waiting for
     /// its payout's release.
     async fn at(start: Start) -> World {
-        let w = World::new().await;
+        let w = World::new(!matches!(start, Start::Undelivered)).await;
+        if let Start::Undelivered = start {
+            Op::Onboard.run(&w, &w.ports(None)).await.unwrap();
+        }
         let Start::Sold { onboarded } = start else { return w };
         let paid = payments::pay(&w.store, &w.gateway, &w.order.user_id, w.order.id.as_str(), None, w.now);
         paid.await.unwrap();
@@ -291,9 +336,16 @@ impl World {
         w
     }
 
-    async fn new() -> World {
+    /// A ticket ordered, its payment started for the browser; `with_file`: the ticket has
+    /// its file.
+    async fn new(with_file: bool) -> World {
         let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
-        let ticket = domain::testing::orders::listed(&store).await;
+        let files = LocalFiles::new(store.clone(), "http://127.0.0.1:9");
+        let mut ticket = domain::testing::orders::listed(&store).await;
+        if !with_file {
+            ticket = Ticket { file: None, version: ticket.version + 1, ..ticket };
+            store.commit(&Change { tickets: vec![Write::Update(ticket.clone())], ..Change::default() }).await.unwrap();
+        }
         let now = Utc::now();
         let placed = now - Duration::minutes(14);
         let limit = orders::ReservationLimit(3);
@@ -306,6 +358,7 @@ impl World {
         World {
             store,
             gateway,
+            files,
             ticket,
             order,
             intent: payment.stripe_id,
@@ -320,7 +373,8 @@ impl World {
     fn ports(&self, hook: Option<Arc<Hook>>) -> Ports {
         Ports {
             store: Stepped { inner: self.store.clone(), hook: hook.clone() },
-            gateway: Stepped { inner: self.gateway.clone(), hook },
+            gateway: Stepped { inner: self.gateway.clone(), hook: hook.clone() },
+            files: Stepped { inner: self.files.clone(), hook },
         }
     }
 
@@ -332,6 +386,7 @@ impl World {
 struct Ports {
     store: Stepped<EmbeddedStore>,
     gateway: Stepped<TestGateway>,
+    files: Stepped<LocalFiles>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,6 +421,9 @@ enum Op {
     Onboard,
     /// The buyer reports a problem with the complete order ("ticket not received").
     ReportProblem,
+    /// The seller asks to upload the ticket's file, the browser stores it, and the check
+    /// that S3's event invokes runs.
+    AttachFile,
 }
 
 const OPS: [Op; 11] = [
@@ -394,6 +452,37 @@ const SALE_OPS: [Op; 9] = [
     Op::Onboard,
     Op::ReportProblem,
 ];
+
+/// What can happen to a sale whose ticket has no file yet: it is paid, refunded or released
+/// while the seller uploads the file.
+const DELIVERY_OPS: [Op; 7] = [
+    Op::PayInOneStep,
+    Op::ConfirmInBrowserThenWebhook,
+    Op::WebhookRedelivery,
+    Op::AttachFile,
+    Op::Release,
+    Op::DashboardRefund,
+    Op::Cancel,
+];
+
+/// The ticket's file.
+const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+
+/// The seller's browser PUTs the file to the upload URL with the headers it came with.
+async fn put_as_signed(w: &World, upload: &PresignedUpload) -> Result<String> {
+    let (path, query) = upload.url.split_once('?').expect("a query");
+    let key = path.split(embedded::FILES_PATH).nth(1).expect("a file path").trim_start_matches('/').to_owned();
+    let param = |name: &str| query.split('&').find_map(|pair| pair.strip_prefix(&format!("{name}="))).expect("signed");
+    let signed = SignedUpload {
+        expires: param("expires").parse().expect("a time"),
+        signature: param("signature"),
+        content_type: &upload.headers["content-type"],
+        tagging: &upload.headers["x-amz-tagging"],
+    };
+    let stored = w.files.accept_upload(&key, &signed, PDF.to_vec(), Utc::now().timestamp()).await?;
+    stored.expect("an upload as signed is stored");
+    Ok(key)
+}
 
 /// Stripe's report that the intent succeeded (one event id: a second is a redelivery).
 async fn deliver_success(w: &World, p: &Ports) -> Result<()> {
@@ -535,6 +624,19 @@ impl Op {
                 Err(other) => Err(other),
             },
             Op::Release => payouts::release(&p.store, &p.gateway, &w.order.id, w.payday).await.map(drop),
+            Op::AttachFile => {
+                let draft =
+                    FileDraft { name: "ticket.pdf".into(), content_type: FileType::Pdf, size: PDF.len() as u64 };
+                let seller = &w.ticket.user_id;
+                let upload =
+                    match files::request_upload(&p.store, &p.files, seller, w.ticket.id.as_str(), draft, w.now).await {
+                        Ok(upload) => upload,
+                        Err(domain::Error::Conflict(_)) => return Ok(()), // Sold with a file, or changed meanwhile.
+                        Err(other) => return Err(other),
+                    };
+                let key = put_as_signed(w, &upload).await?;
+                files::check(&p.store, &p.files, &key, w.now).await.map(drop)
+            }
             Op::Onboard => {
                 let account = p.gateway.create_account(&w.ticket.user_id).await?;
                 if w.store.account(&w.ticket.user_id).await?.is_none() {
@@ -620,8 +722,42 @@ async fn broken(w: &World) -> Vec<String> {
     let payout = w.store.payout(&order.id).await.unwrap();
     let left = left_after_partial_refund(w, intent.amount);
     let due = if charged && !(*refunded || lost) { left } else { 0 };
+    broken.extend(broken_delivery(w, &order, &ticket, payout.as_ref()).await);
     broken.extend(broken_transfers(w, &order, payout.as_ref(), due).await);
     broken.extend(broken_payout(&order, payout, charged, *refunded || lost, left));
+    broken
+}
+
+/// The delivery invariants: a payout waits for the file exactly while the ticket has none,
+/// nothing is transferred for a ticket without it, a complete sale with a file is announced
+/// delivered once (and none without), and the buyer can download exactly a complete order's
+/// file.
+async fn broken_delivery(w: &World, order: &Order, ticket: &Ticket, payout: Option<&Payout>) -> Vec<String> {
+    let mut broken = Vec::new();
+    let has_file = ticket.file.is_some();
+    if let Some(payout) = payout
+        && payout.is_before_release()
+        && payout.held_for.contains(&HoldReason::AwaitingDelivery) == has_file
+    {
+        broken.push(format!("file {has_file}, its payout {:?} for {:?}", payout.status, payout.held_for));
+    }
+    let transferred = w.gateway.transfers().iter().any(|transfer| transfer.order == order.id.as_str());
+    if transferred && !has_file {
+        broken.push("a transfer for a ticket never delivered".to_owned());
+    }
+    let events = w.store.outbox_pending(usize::MAX).await.unwrap();
+    let delivered = events.iter().filter(|event| event.kind == EventType::TicketDelivered).count();
+    // A sale refunded before its file came was never delivered; one refunded after was, once.
+    let sold = matches!(order.status, OrderStatus::Complete | OrderStatus::Disputed)
+        && ticket.order_id.as_ref() == Some(&order.id);
+    let expected = if order.status == OrderStatus::Refunded { delivered.min(1) } else { usize::from(sold && has_file) };
+    if delivered != expected {
+        broken.push(format!("{delivered} ticket.delivered for a {:?} order, file {has_file}", order.status));
+    }
+    let download = files::buyer_download(&w.store, &w.files, &order.user_id, order.id.as_str()).await;
+    if download.is_ok() != (order.status == OrderStatus::Complete && has_file) {
+        broken.push(format!("the buyer of a {:?} order, file {has_file}, downloads: {download:?}", order.status));
+    }
     broken
 }
 
@@ -777,6 +913,11 @@ async fn every_pair_of_money_operations_at_every_call_point_keeps_the_money_inva
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pair_of_operations_on_a_sale_at_every_call_point_keeps_the_payout_invariants() {
     none_broke(every_pair(&SALE_OPS, Start::Sold { onboarded: true }).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pair_of_operations_on_a_sale_whose_file_comes_late_keeps_the_delivery_invariants() {
+    none_broke(every_pair(&DELIVERY_OPS, Start::Undelivered).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

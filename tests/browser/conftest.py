@@ -66,6 +66,17 @@ class Runner:
             cookie = response.headers.get("set-cookie", "")
             return json.loads(response.read() or b"null"), cookie
 
+    def attach(self, ticket, data, session, name="ticket.pdf", content_type="application/pdf"):
+        """Uploads `data` as `ticket`'s file, as its seller's browser does."""
+        declared = {"fileName": name, "contentType": content_type, "size": len(data)}
+        upload, _ = self.call("POST", f"/api/tickets/{ticket}/file", declared, session)
+        request = urllib.request.Request(upload["url"], data=data, method="PUT")
+        for header, value in upload["headers"].items():
+            if header != "content-length":
+                request.add_header(header, value)
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 200
+
     def signed_up(self, email):
         """A new account's session token."""
         _, cookie = self.call("POST", "/api/users/signup", {"email": email, "password": PASSWORD})
@@ -123,6 +134,13 @@ def person(browser, request):
     for context in contexts:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+# A small, well-formed one-page PDF: what a venue's ticket file is.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/MediaBox[0 0 200 100]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def sign_up(page, email):

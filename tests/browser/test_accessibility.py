@@ -2,7 +2,7 @@
 a phone screen: no serious or critical violation, and nothing wider than the phone."""
 
 import pytest
-from conftest import PASSWORD, violations
+from conftest import PASSWORD, PDF, violations
 from playwright.sync_api import expect
 
 
@@ -33,6 +33,8 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(runner, perso
     cancelled_order = api.call("POST", "/api/orders", {"ticketId": tickets[2]}, buyer)[0]["id"]
     api.call("DELETE", f"/api/orders/{cancelled_order}", None, buyer)
     own = api.call("POST", "/api/tickets", {"title": "My spare", "price": 9}, buyer)[0]["id"]
+    api.attach(own, PDF, buyer)
+    api.attach(tickets[1], PDF, seller)
 
     page = person(api.base, phone=phone)
     problems = []

@@ -6,7 +6,7 @@ import re
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from conftest import PASSWORD, sign_up, violations
+from conftest import PASSWORD, PDF, sign_up, violations
 from playwright.sync_api import expect
 
 NEXT_YEAR = (datetime.now(timezone.utc) + timedelta(days=365)).strftime("%Y-%m-%dT20:00")
@@ -412,3 +412,77 @@ def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after
     seller.get_by_role("link", name="Payouts").click()
     sale = seller.get_by_role("row").filter(has_text="$42.25")
     expect(sale).to_contain_text("Paid", timeout=20_000)
+
+
+def test_a_seller_attaches_a_pdf_and_only_the_paying_buyer_downloads_the_same_bytes(runner, person, tmp_path):
+    api = runner()
+    seller = person(api.base)
+    sign_up(seller, "seller@example.com")
+    seller.get_by_role("link", name="Sell").click()
+    seller.get_by_label("Title").fill("Opera night")
+    seller.get_by_label("Price (USD)").fill("60")
+    seller.get_by_label("Ticket file (optional now)").set_input_files(
+        {"name": "opera-night.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    seller.get_by_role("button", name="List the ticket").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Opera night")
+    expect(seller.locator("#ticket-file")).to_contain_text("opera-night.pdf (PDF, 1 KB)")
+    assert not violations(seller), violations(seller)
+
+    # A file of another type is refused with the API's message next to the field.
+    seller.get_by_label("Replace the file").set_input_files(
+        {"name": "seat.gif", "mimeType": "image/gif", "buffer": b"GIF89a"}
+    )
+    seller.get_by_role("button", name="Upload").click()
+    expect(seller.locator("#field-file-error")).to_have_text(
+        "Content type must be application/pdf, image/png or image/jpeg"
+    )
+    assert not violations(seller), violations(seller)
+
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+    order_from_the_listing(buyer, "Opera night")
+    order_id = buyer.url.rsplit("/", 1)[-1]
+    assert buyer.get_by_role("link", name=re.compile("Download ticket")).count() == 0
+    early = buyer.request.get(f"/api/orders/{order_id}/file", max_redirects=0)
+    assert early.status == 403, early.status
+
+    buyer.get_by_label(re.compile("succeeds")).check()
+    buyer.get_by_role("button", name="Pay $60.00").click()
+    expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_be_visible()
+    download_link = buyer.get_by_role("link", name=re.compile("Download ticket"))
+    expect(download_link).to_contain_text("PDF")
+    assert not violations(buyer), violations(buyer)
+    with buyer.expect_download() as download:
+        download_link.click()
+    saved = tmp_path / "ticket.pdf"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "opera-night.pdf"
+    assert saved.read_bytes() == PDF
+
+    stranger = person(api.base)
+    sign_up(stranger, "stranger@example.com")
+    assert stranger.request.get(f"/api/orders/{order_id}/file", max_redirects=0).status == 403
+
+
+def test_a_seller_who_sold_without_the_file_uploads_it_and_the_payout_is_no_longer_held(runner, person):
+    api = runner()
+    seller_session = api.signed_up("seller@example.com")
+    ticket, _ = api.call("POST", "/api/tickets", {"title": "Jazz brunch", "price": 30}, seller_session)
+    buyer = api.signed_up("buyer@example.com")
+    order, _ = api.call("POST", "/api/orders", {"ticketId": ticket["id"]}, buyer)
+    api.call("POST", "/api/payments", {"orderId": order["id"], "token": "pm_card_visa"}, buyer)
+
+    seller = signed_in(person(api.base), "seller@example.com")
+    seller.goto("/#/payouts")
+    expect(seller.locator("tbody tr").first).to_contain_text("upload the ticket's file")
+    seller.goto(f"/#/tickets/{ticket['id']}")
+    expect(seller.get_by_text("Sold without its file")).to_be_visible()
+    seller.get_by_label("Attach the file").set_input_files(
+        {"name": "brunch.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    seller.get_by_role("button", name="Upload").click()
+    expect(seller.locator("#ticket-file")).to_contain_text("brunch.pdf")
+    expect(seller.get_by_label("Attach the file")).to_have_count(0)
+    seller.goto("/#/payouts")
+    expect(seller.locator("tbody tr").first).to_contain_text("Scheduled")
