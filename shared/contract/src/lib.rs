@@ -153,8 +153,11 @@ impl Modify for Conventions {
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("ProblemReport")
             && let Some(RefOr::T(Schema::Object(message))) = object.properties.get_mut("message")
         {
-            message.min_length = Some(1);
-            message.max_length = Some(domain::payouts::PROBLEM_MESSAGE_MAX);
+            // 1 to the most characters once spaces, tabs and line breaks around them are trimmed.
+            message.pattern = Some(format!(
+                r"^[ \t\n\r]*[^ \t\n\r]([\s\S]{{0,{}}}[^ \t\n\r])?[ \t\n\r]*$",
+                domain::payouts::PROBLEM_MESSAGE_MAX - 2
+            ));
         }
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("TicketDraftBody") {
             object.properties.insert("price".to_owned(), price().into());

@@ -105,9 +105,11 @@ impl JsonFields {
     pub fn integer<T>(&mut self, name: &str, parse: impl FnOnce(u64) -> Result<T, String>) -> Option<T> {
         let outcome = match self.object.get(name) {
             None | Some(Value::Null) => Err(format!("{name} is required")),
-            Some(Value::Number(number)) => match number.as_u64() {
+            // A whole number however written (`48213`, `48213.0`, `4.8213e4`), as JSON Schema's
+            // `integer` reads it.
+            Some(Value::Number(number)) => match number.as_u64().or_else(|| whole(number.as_f64()?)) {
                 Some(value) => parse(value),
-                None => Err(format!("{name} must be a whole number of bytes")),
+                None => Err(format!("{name} must be a whole number")),
             },
             Some(_) => Err(format!("{name} must be a number")),
         };
@@ -124,6 +126,12 @@ impl JsonFields {
     }
 }
 
+/// `value` if it is a whole number that a `u64` holds exactly.
+fn whole(value: f64) -> Option<u64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    (value.fract() == 0.0 && (0.0..=EXACT).contains(&value)).then_some(value as u64)
+}
+
 /// An id as sent: non-empty, no longer than any id ([`crate::http::MAX_ID_LEN`]).
 pub fn id(raw: &str) -> Result<String, String> {
     match raw.len() {
@@ -131,12 +139,6 @@ pub fn id(raw: &str) -> Result<String, String> {
         len if len > crate::http::MAX_ID_LEN => Err("is too long to be an id".to_owned()),
         _ => Ok(raw.to_owned()),
     }
-}
-
-/// A non-empty string, trimmed.
-pub fn non_empty(raw: &str) -> Result<String, String> {
-    let value = raw.trim();
-    if value.is_empty() { Err("must not be empty".to_owned()) } else { Ok(value.to_owned()) }
 }
 
 /// `{email, password}` of a new account.
@@ -306,11 +308,15 @@ pub struct ProblemReport {
 pub fn problem_report(req: &Request) -> Result<ProblemReport> {
     let mut fields = JsonFields::from_request(req)?;
     let message = fields.string("message", |raw| {
-        let message = non_empty(raw).map_err(|reason| format!("message {reason}"))?;
+        // Spaces, tabs and line breaks around it, as the contract's pattern says.
+        let message = domain::entities::trim_ascii_space(raw);
+        if message.is_empty() {
+            return Err("message must not be empty".to_owned());
+        }
         if message.chars().count() > domain::payouts::PROBLEM_MESSAGE_MAX {
             return Err(format!("message must be at most {} characters", domain::payouts::PROBLEM_MESSAGE_MAX));
         }
-        Ok(message)
+        Ok(message.to_owned())
     });
     fields.finish(message.map(|message| ProblemReport { message }))
 }
@@ -318,6 +324,11 @@ pub fn problem_report(req: &Request) -> Result<ProblemReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn non_empty(raw: &str) -> Result<String, String> {
+        let value = raw.trim();
+        if value.is_empty() { Err("must not be empty".to_owned()) } else { Ok(value.to_owned()) }
+    }
 
     fn fields(body: &str) -> Result<JsonFields> {
         JsonFields::from_body(&Body::Text(body.to_owned()))
@@ -378,6 +389,20 @@ mod tests {
 
     fn draft(json: &str) -> Result<TicketDraft> {
         ticket_draft(&json_request(Some("application/json"), json), "2026-11-26T00:00:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn a_files_size_is_a_whole_number_however_it_is_written() {
+        let size = |json: &str| {
+            let body = format!(r#"{{"fileName":"t.pdf","contentType":"application/pdf","size":{json}}}"#);
+            file_draft(&json_request(Some("application/json"), &body)).map(|draft| draft.size)
+        };
+        for written in ["48213", "48213.0", "4.8213e4"] {
+            assert_eq!(size(written).unwrap(), 48213, "{written}");
+        }
+        for bad in ["48213.5", "-1", "0", "5242881", "\"48213\"", "1e300"] {
+            assert!(size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
