@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::Value;
-use ticketing_tests::{Reply, SAMPLE_PDF, TestApp, eventually, json, spawn_app};
+use ticketing_tests::{Reply, SAMPLE_PDF, TestApp, charge_refunded, eventually, json, spawn_app};
 
 /// A seller's new ticket: (seller's cookie, ticket id).
 async fn listed(app: &TestApp, seller: &str) -> (String, String) {
@@ -74,7 +74,10 @@ async fn the_buyer_downloads_the_sellers_very_file_once_paid_and_nobody_else_can
     assert_eq!(ticket_as(&app, &seller, &ticket).await["file"], file, "the seller sees it");
     assert!(app.get(&format!("/api/tickets/{ticket}")).await.body.get("file").is_none(), "anyone else does not");
     let (disposition, bytes) = downloaded(&app, &seller, &format!("/api/tickets/{ticket}/file")).await;
-    assert_eq!((disposition.as_str(), bytes.as_slice()), ("attachment; filename=\"ticket.pdf\"", SAMPLE_PDF));
+    assert_eq!(
+        (disposition.as_str(), bytes.as_slice()),
+        ("attachment; filename=\"ticket.pdf\"; filename*=UTF-8''ticket.pdf", SAMPLE_PDF)
+    );
 
     let buyer = app.session("buyer@example.com").await;
     let order = app.with_session(Method::POST, "/api/orders", &buyer, Some(&json!({ "ticketId": ticket }))).await;
@@ -193,11 +196,7 @@ async fn a_refunded_buyer_loses_access_to_the_file() {
 
     let payments = app.with_session(Method::GET, &format!("/api/payments?orderId={order_id}"), &buyer, None).await;
     let intent = payments.body[0]["stripeId"].as_str().unwrap();
-    let refunded = json!({ "id": "evt_refund", "object": "event", "type": "charge.refunded",
-        "created": chrono::Utc::now().timestamp(), "livemode": false, "data": { "object": {
-            "id": "ch_1", "object": "charge", "payment_intent": intent, "amount": 4500, "amount_refunded": 4500,
-            "refunded": true, "refunds": { "data": [{ "id": "re_1" }] } } } });
-    assert_eq!(app.deliver_signed(&refunded.to_string()).await.status, 200);
+    assert_eq!(app.deliver_signed(&charge_refunded("evt_refund", intent, 4500)).await.status, 200);
     assert_eq!(download_link(&app, &buyer, &format!("/api/orders/{order_id}/file")).await.0, 403);
     assert!(ticket_as(&app, &buyer, &ticket).await.get("file").is_none(), "no longer shown to them");
     assert_eq!(

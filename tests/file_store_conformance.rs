@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_adapters::S3Files;
 use domain::change::{Change, Write};
 use domain::entities::{FileDraft, FileType, PendingUpload, Ticket};
-use domain::files::{self, Checked};
+use domain::files::Checked;
 use domain::ports::{ChangeStore, FileStore, StoredFile, TicketStore};
 use ticketing_tests::{SAMPLE_PDF, json, moto, spawn_app};
 
@@ -95,8 +95,9 @@ async fn stored(client: &aws_sdk_s3::Client, bucket: &str, key: &str, bytes: &[u
     client.put_object().bucket(bucket).key(key).body(body).send().await.unwrap();
 }
 
+/// The check function, on S3's `Object Created` event of `key`.
 async fn check(store: &moto::AllStores, files: &S3Files, key: &str) -> Checked {
-    files::check(store, files, key, chrono::Utc::now()).await.unwrap()
+    files_check::handle(store, files, files_check::ObjectCreated::of(key)).await.unwrap()
 }
 
 #[tokio::test]

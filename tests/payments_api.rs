@@ -8,7 +8,9 @@ use domain::orders::ReservationTimeout;
 use reqwest::Method;
 use serde_json::Value;
 use stripe_adapter::webhook as stripe_webhook;
-use ticketing_tests::{Reply, TestApp, eventually, json, spawn_app, spawn_app_configured};
+use ticketing_tests::{
+    Reply, TestApp, charge_refunded, eventually, json, spawn_app, spawn_app_configured, stripe_event,
+};
 
 /// A seller's ticket ordered by a buyer: (buyer's cookie, order id, ticket id).
 async fn ordered(app: &TestApp) -> (String, String, String) {
@@ -235,12 +237,6 @@ async fn a_lapsed_reservation_cannot_be_paid() {
 
 // Webhooks.
 
-fn stripe_event(id: &str, kind: &str, created: i64, object: Value) -> String {
-    json!({ "id": id, "object": "event", "type": kind, "created": created, "livemode": false,
-            "pending_webhooks": 1, "data": { "object": object } })
-    .to_string()
-}
-
 fn intent_object(intent: &str, order_id: &str, status: &str) -> Value {
     json!({ "id": intent, "object": "payment_intent", "amount": 4500, "currency": "usd", "status": status,
             "metadata": { "order_id": order_id, "user_id": "someone" } })
@@ -416,13 +412,6 @@ fn succeeded_now(id: &str, intent: &str, order_id: &str) -> String {
         chrono::Utc::now().timestamp(),
         intent_object(intent, order_id, "succeeded"),
     )
-}
-
-fn charge_refunded(id: &str, intent: &str, amount_refunded: i64) -> String {
-    let object = json!({ "id": "ch_1", "object": "charge", "payment_intent": intent, "amount": 4500,
-        "amount_refunded": amount_refunded, "refunded": amount_refunded == 4500,
-        "refunds": { "data": [{ "id": format!("re_{id}") }] } });
-    stripe_event(id, "charge.refunded", chrono::Utc::now().timestamp(), object)
 }
 
 #[tokio::test]

@@ -120,9 +120,7 @@ async fn download_file(
     let name = signed.name.unwrap_or_default();
     match functions.files().download(&key, &name, signed.expires, &signed.signature, now).await {
         Ok(Ok(file)) => {
-            let ascii: String =
-                file.name.chars().filter(|c| (c.is_ascii_graphic() || *c == ' ') && !matches!(c, '"' | '\\')).collect();
-            let disposition = format!("attachment; filename=\"{ascii}\"");
+            let disposition = domain::files::disposition(&file.name);
             let headers = [
                 (axum::http::header::CONTENT_TYPE, file.content_type),
                 (axum::http::header::CONTENT_DISPOSITION, disposition),

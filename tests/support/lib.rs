@@ -84,6 +84,21 @@ pub async fn spawn_app_configured(mut config: LocalConfig, extra: Vec<Subscripti
     TestApp { address, client: reqwest::Client::new(), gateway, files }
 }
 
+/// Stripe's event of `kind` about `object`, as its webhook sends it.
+pub fn stripe_event(id: &str, kind: &str, created: i64, object: Value) -> String {
+    json!({ "id": id, "object": "event", "type": kind, "created": created, "livemode": false,
+            "pending_webhooks": 1, "data": { "object": object } })
+    .to_string()
+}
+
+/// Stripe's `charge.refunded` for the 45.00 charge of `intent`, `amount_refunded` of it back.
+pub fn charge_refunded(id: &str, intent: &str, amount_refunded: i64) -> String {
+    let object = json!({ "id": "ch_1", "object": "charge", "payment_intent": intent, "amount": 4500,
+        "amount_refunded": amount_refunded, "refunded": amount_refunded == 4500,
+        "refunds": { "data": [{ "id": format!("re_{id}") }] } });
+    stripe_event(id, "charge.refunded", chrono::Utc::now().timestamp(), object)
+}
+
 /// A small, well-formed one-page PDF.
 pub const SAMPLE_PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\

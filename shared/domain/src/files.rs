@@ -74,6 +74,17 @@ pub fn delivered(ticket: &Ticket, order: &Order, now: DateTime<Utc>) -> Result<E
     Event::new(EventType::TicketDelivered, ticket.version, &data, now)
 }
 
+/// The `Content-Disposition` a download is served with: saved as `file_name`, given as
+/// ASCII (quotes and backslashes dropped, anything else `_`) and in full (RFC 8187).
+pub fn disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\\'))
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::encoding::percent_encode(file_name))
+}
+
 /// Whether a file may be attached to `ticket` at `now`: until it is sold, or, sold without
 /// one, until its event.
 fn may_attach(ticket: &Ticket, now: DateTime<Utc>) -> std::result::Result<(), &'static str> {
@@ -258,6 +269,14 @@ mod tests {
     use super::*;
     use crate::entities::TicketDraft;
     use crate::money::Money;
+
+    #[test]
+    fn the_download_is_saved_under_the_file_name() {
+        assert_eq!(
+            disposition("Row 5 \"VIP\" ü.pdf"),
+            "attachment; filename=\"Row 5 VIP _.pdf\"; filename*=UTF-8''Row%205%20%22VIP%22%20%C3%BC.pdf"
+        );
+    }
 
     #[test]
     fn a_file_is_kept_until_some_days_after_its_event() {

@@ -4,6 +4,7 @@
 
 pub mod change;
 pub mod config;
+pub mod encoding;
 pub mod entities;
 pub mod error;
 pub mod events;

@@ -41,20 +41,10 @@ fn decode_cursor(cursor: &str) -> Option<String> {
 /// `<path?params&limit=..&cursor=..>; rel="next"` for the page after `next`.
 pub fn next_link(path: &str, params: &[(&str, &str)], limit: usize, next: &str) -> String {
     let mut query: Vec<String> =
-        params.iter().map(|(name, value)| format!("{name}={}", percent_encode(value))).collect();
+        params.iter().map(|(name, value)| format!("{name}={}", domain::encoding::percent_encode(value))).collect();
     query.push(format!("limit={limit}"));
     query.push(format!("cursor={}", encode_cursor(next)));
     format!("<{path}?{}>; rel=\"next\"", query.join("&"))
-}
-
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ impl FileStore for LocalFiles {
         Ok(format!(
             "{}{FILES_PATH}/{key}?expires={expires}&name={}&signature={signature}",
             self.origin,
-            percent_encode(file_name)
+            domain::encoding::percent_encode(file_name)
         ))
     }
 
@@ -192,16 +192,6 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     (0..text.len()).step_by(2).map(|at| u8::from_str_radix(&text[at..at + 2], 16).ok()).collect()
-}
-
-/// `text` for a URL's query: everything but unreserved characters percent-encoded.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
