@@ -590,6 +590,64 @@ fn the_client_and_the_api_share_one_cloudfront_origin_and_only_it_reads_the_buck
     }
 }
 
+#[test]
+fn ticket_files_are_private_encrypted_reached_over_tls_put_from_the_client_only_and_deleted_in_time() {
+    let template = template();
+    let bucket = &template["Resources"]["FilesBucket"]["Properties"];
+    let block = &bucket["PublicAccessBlockConfiguration"];
+    for setting in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+        assert_eq!(block[setting].as_bool(), Some(true), "{setting}");
+    }
+    assert_eq!(bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"].as_str(), Some("BucketOwnerEnforced"));
+    let encryption = &bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
+    assert_eq!(encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"].as_str(), Some("AES256"));
+
+    let policy = &template["Resources"]["FilesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    let statements = policy.as_sequence().unwrap();
+    assert!(statements.iter().all(|s| s["Effect"].as_str() == Some("Deny")), "the policy only denies");
+    let tls = statements.iter().find(|s| s["Sid"].as_str() == Some("TlsOnly")).expect("TLS only");
+    assert_eq!(tls["Condition"]["Bool"]["aws:SecureTransport"].as_str(), Some("false"));
+
+    // The client's origin is the parameter, never a request's; only PUT, with the signed headers.
+    let [cors] = bucket["CorsConfiguration"]["CorsRules"].as_sequence().unwrap().as_slice() else {
+        panic!("one CORS rule")
+    };
+    assert_eq!(serde_norway::to_string(&cors["AllowedOrigins"]).unwrap().trim(), "- !Ref PublicOrigin");
+    let methods: Vec<&str> = cors["AllowedMethods"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(methods, ["PUT"]);
+    let headers: BTreeSet<&str> =
+        cors["AllowedHeaders"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(headers, BTreeSet::from(["content-type", domain::files::RETENTION_TAG_HEADER]));
+
+    // One lifecycle rule per retention an upload's signed tag may name, deleting after it.
+    let rules = bucket["LifecycleConfiguration"]["Rules"].as_sequence().unwrap();
+    let expiring: BTreeMap<String, u64> = rules
+        .iter()
+        .filter_map(|rule| {
+            let filter = &rule["TagFilters"][0];
+            (filter["Key"].as_str() == Some(domain::files::RETENTION_TAG)).then(|| {
+                assert_eq!(rule["Status"].as_str(), Some("Enabled"));
+                (filter["Value"].as_str().unwrap().to_owned(), rule["ExpirationInDays"].as_u64().unwrap())
+            })
+        })
+        .collect();
+    let expected: BTreeMap<String, u64> =
+        domain::files::RETENTION_DAYS.iter().map(|days| (days.to_string(), u64::from(*days))).collect();
+    assert_eq!(expiring, expected);
+
+    // The check runs on every object stored under the tickets' prefix.
+    let check = &template["Resources"]["FilesCheckFunction"]["Properties"]["Events"]["Stored"];
+    assert_eq!(check["Type"].as_str(), Some("EventBridgeRule"));
+    let pattern = &check["Properties"]["Pattern"];
+    assert_eq!(pattern["source"][0].as_str(), Some("aws.s3"));
+    assert_eq!(pattern["detail-type"][0].as_str(), Some("Object Created"));
+    assert_eq!(pattern["detail"]["object"]["key"][0]["prefix"].as_str(), Some(domain::entities::KEY_PREFIX));
+    assert_eq!(
+        bucket["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"].as_bool(),
+        Some(true)
+    );
+}
+
 /// Every statement of every function's role: its actions, resources and condition.
 fn statements(template: &Value) -> Vec<(String, Vec<String>, Vec<String>, Value)> {
     let text = |value: &Value| match value {

@@ -94,7 +94,7 @@ async fn upload_file(
         expires: signed.expires,
         signature: &signed.signature,
         content_type: header("content-type"),
-        tagging: header("x-amz-tagging"),
+        tagging: header(domain::files::RETENTION_TAG_HEADER),
     };
     let now = chrono::Utc::now().timestamp();
     let stored = functions.files().accept_upload(&key, &upload, body.to_vec(), now).await;

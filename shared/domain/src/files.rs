@@ -32,6 +32,8 @@ pub const DOWNLOAD_EXPIRY: Duration = Duration::from_secs(5 * 60);
 pub const RETENTION_DAYS: [u32; 4] = [30, 90, 180, 400];
 /// The tag that says which lifecycle rule deletes a file.
 pub const RETENTION_TAG: &str = "expire-after-days";
+/// The header an upload carries its tags in (signed, as its type and size are).
+pub const RETENTION_TAG_HEADER: &str = "x-amz-tagging";
 /// How long after its event a ticket's file is kept (the buyer may still need it at the door
 /// late, and a problem report may come in the following days).
 const AFTER_EVENT_DAYS: i64 = 14;

@@ -144,7 +144,7 @@ impl FileStore for LocalFiles {
             headers: [
                 ("content-type".to_owned(), content_type.to_owned()),
                 ("content-length".to_owned(), size.to_string()),
-                ("x-amz-tagging".to_owned(), tagging),
+                (domain::files::RETENTION_TAG_HEADER.to_owned(), tagging),
             ]
             .into(),
         })
