@@ -13,9 +13,10 @@ NEXT_YEAR = (datetime.now(timezone.utc) + timedelta(days=365)).strftime("%Y-%m-%
 
 
 def list_ticket(runner, title, price):
-    """A seller, signed up through the API, with one ticket for sale; its id."""
+    """A seller, signed up through the API, with one ticket (and its file) for sale; its id."""
     seller = runner.signed_up(f"seller-{title.lower().replace(' ', '-')}@example.com")
     ticket, _ = runner.call("POST", "/api/tickets", {"title": title, "price": price}, seller)
+    runner.attach(ticket["id"], PDF, seller)
     return ticket["id"]
 
 
@@ -302,6 +303,9 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
     seller.get_by_label("Price (USD)").fill("45")
     # 5 % of 45.00 is 2.25, plus 0.50.
     expect(seller.locator("#you-receive")).to_contain_text("You receive $42.25 (fee $2.75)")
+    seller.get_by_label("Ticket file (optional now)").set_input_files(
+        {"name": "indie-night.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Indie night")
 
@@ -394,6 +398,9 @@ def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after
     seller.get_by_role("link", name="Sell", exact=True).click()
     seller.get_by_label("Title").fill("Connect night")
     seller.get_by_label("Price (USD)").fill("45")
+    seller.get_by_label("Ticket file (optional now)").set_input_files(
+        {"name": "connect-night.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Connect night")
 

@@ -11,7 +11,7 @@
 //! Prints one JSON object per line for scripts/bench_report.py.
 //!
 //!     bench-invocations --binaries target/release --tls https://127.0.0.1:PORT --ca cert.pem \
-//!         [--cold 7] [--warm 1000]
+//!         [--cold 7] [--warm 1000] [--only function,function]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -26,18 +26,21 @@ struct Options {
     ca: String,
     cold: usize,
     warm: usize,
+    /// These functions only (all by default).
+    only: Option<Vec<String>>,
 }
 
 fn options() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |name: &str| args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1)).cloned();
-    let usage = "usage: bench-invocations --binaries DIR --tls URL --ca FILE [--cold N] [--warm N]";
+    let usage = "usage: bench-invocations --binaries DIR --tls URL --ca FILE [--cold N] [--warm N] [--only F,F]";
     Options {
         binaries: PathBuf::from(value("--binaries").expect(usage)),
         tls: value("--tls").expect(usage),
         ca: value("--ca").expect(usage),
         cold: value("--cold").map_or(7, |n| n.parse().expect(usage)),
         warm: value("--warm").map_or(1000, |n| n.parse().expect(usage)),
+        only: value("--only").map(|names| names.split(',').map(str::to_owned).collect()),
     }
 }
 
@@ -61,12 +64,12 @@ fn samples() -> Vec<(String, Vec<PathBuf>)> {
     functions
 }
 
-/// The first sample that succeeds: a 2xx HTTP sample, or an event.
+/// The first sample that succeeds: a 2xx (or a download's 303) HTTP sample, or an event.
 fn successful(samples: &[PathBuf]) -> Option<&PathBuf> {
     samples.iter().find(|sample| {
         let name = sample.file_name().and_then(|name| name.to_str()).unwrap_or_default();
         match name.split('-').next().and_then(|status| status.parse::<u16>().ok()) {
-            Some(status) => (200..300).contains(&status),
+            Some(status) => (200..300).contains(&status) || status == 303,
             None => true,
         }
     })
@@ -75,7 +78,7 @@ fn successful(samples: &[PathBuf]) -> Option<&PathBuf> {
 fn ok(outcome: &Outcome) -> bool {
     match outcome {
         Outcome::Response(response) => match response.get("statusCode").and_then(Value::as_u64) {
-            Some(status) => (200..300).contains(&status),
+            Some(status) => (200..300).contains(&status) || status == 303,
             None => response["batchItemFailures"].as_array().is_none_or(Vec::is_empty),
         },
         _ => false,
@@ -136,8 +139,11 @@ async fn main() {
     let baseline = successful(&tickets_list.1).expect("a tickets-list sample").clone();
     eprintln!("== cold and warm invocations ({} cold, {} warm each)", options.cold, options.warm);
     invocations(&options, "one-call", &options.binaries.join("one-call"), "users-signup", &baseline).await;
-    let samples: Vec<_> =
-        samples.into_iter().filter(|(function, _)| options.binaries.join(function).is_file()).collect();
+    let wanted = |function: &str| options.only.as_ref().is_none_or(|only| only.iter().any(|name| name == function));
+    let samples: Vec<_> = samples
+        .into_iter()
+        .filter(|(function, _)| options.binaries.join(function).is_file() && wanted(function))
+        .collect();
     for (function, files) in &samples {
         let Some(sample) = successful(files) else { continue };
         eprintln!("   {function}");
