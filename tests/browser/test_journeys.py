@@ -20,6 +20,11 @@ def list_ticket(runner, title, price):
     return ticket["id"]
 
 
+def choose_pdf(page, label, name):
+    """Chooses a real PDF named `name` in the file field labelled `label`."""
+    page.get_by_label(label).set_input_files({"name": name, "mimeType": "application/pdf", "buffer": PDF})
+
+
 def signed_in(page, email):
     """`page`, signed in on the sign-in page as `email` (an account made with PASSWORD)."""
     page.goto("/#/signin")
@@ -303,9 +308,7 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
     seller.get_by_label("Price (USD)").fill("45")
     # 5 % of 45.00 is 2.25, plus 0.50.
     expect(seller.locator("#you-receive")).to_contain_text("You receive $42.25 (fee $2.75)")
-    seller.get_by_label("Ticket file (optional now)").set_input_files(
-        {"name": "indie-night.pdf", "mimeType": "application/pdf", "buffer": PDF}
-    )
+    choose_pdf(seller, "Ticket file (optional now)", "indie-night.pdf")
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Indie night")
 
@@ -398,9 +401,7 @@ def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after
     seller.get_by_role("link", name="Sell", exact=True).click()
     seller.get_by_label("Title").fill("Connect night")
     seller.get_by_label("Price (USD)").fill("45")
-    seller.get_by_label("Ticket file (optional now)").set_input_files(
-        {"name": "connect-night.pdf", "mimeType": "application/pdf", "buffer": PDF}
-    )
+    choose_pdf(seller, "Ticket file (optional now)", "connect-night.pdf")
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Connect night")
 
@@ -428,9 +429,7 @@ def test_a_seller_attaches_a_pdf_and_only_the_paying_buyer_downloads_the_same_by
     seller.get_by_role("link", name="Sell").click()
     seller.get_by_label("Title").fill("Opera night")
     seller.get_by_label("Price (USD)").fill("60")
-    seller.get_by_label("Ticket file (optional now)").set_input_files(
-        {"name": "opera-night.pdf", "mimeType": "application/pdf", "buffer": PDF}
-    )
+    choose_pdf(seller, "Ticket file (optional now)", "opera-night.pdf")
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Opera night")
     expect(seller.locator("#ticket-file")).to_contain_text("opera-night.pdf (PDF, 1 KB)")
@@ -485,9 +484,7 @@ def test_a_seller_who_sold_without_the_file_uploads_it_and_the_payout_is_no_long
     expect(seller.locator("tbody tr").first).to_contain_text("upload the ticket's file")
     seller.goto(f"/#/tickets/{ticket['id']}")
     expect(seller.get_by_text("Sold without its file")).to_be_visible()
-    seller.get_by_label("Attach the file").set_input_files(
-        {"name": "brunch.pdf", "mimeType": "application/pdf", "buffer": PDF}
-    )
+    choose_pdf(seller, "Attach the file", "brunch.pdf")
     seller.get_by_role("button", name="Upload").click()
     expect(seller.locator("#ticket-file")).to_contain_text("brunch.pdf")
     expect(seller.get_by_label("Attach the file")).to_have_count(0)
