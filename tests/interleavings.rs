@@ -453,15 +453,16 @@ const SALE_OPS: [Op; 9] = [
     Op::ReportProblem,
 ];
 
-/// What can happen to a sale whose ticket has no file yet: it is paid, refunded or released
-/// while the seller uploads the file.
-const DELIVERY_OPS: [Op; 7] = [
+/// What can happen to a sale whose ticket has no file yet: it is paid, disputed, refunded or
+/// released while the seller uploads the file.
+const DELIVERY_OPS: [Op; 8] = [
     Op::PayInOneStep,
     Op::ConfirmInBrowserThenWebhook,
     Op::WebhookRedelivery,
     Op::AttachFile,
     Op::Release,
     Op::DashboardRefund,
+    Op::DisputeOpened,
     Op::Cancel,
 ];
 

@@ -118,6 +118,12 @@ impl Order {
         Order { status: OrderStatus::Complete, cancel_reason: None, version: self.version + 1, ..self.clone() }
     }
 
+    /// Paid, its charge contested already (the dispute was reported before the payment's
+    /// news): one version on, as any transition.
+    pub fn complete_disputed(&self) -> Order {
+        Order { status: OrderStatus::Disputed, ..self.complete() }
+    }
+
     /// Its charge is contested.
     pub fn dispute(&self) -> Order {
         Order { status: OrderStatus::Disputed, version: self.version + 1, ..self.clone() }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Write};
 use crate::entities::{
-    CancelReason, Charge, DisputeStatus, HoldReason, Order, OrderStatus, Payment, PaymentStatus, Payout, PayoutStatus,
-    Ticket, TicketStatus,
+    CancelReason, Charge, DisputeStatus, HoldReason, Order, OrderStatus, Payment, PaymentStatus, Payout, Ticket,
+    TicketStatus,
 };
 use crate::error::{Error, Result};
 use crate::events::EventType;
@@ -110,12 +110,13 @@ async fn complete(
     now: DateTime<Utc>,
 ) -> Result<Payment> {
     // A dispute reported before the success's news: the sale is made, and on hold.
-    let paid = if payment.is_disputed() { order.complete().dispute() } else { order.complete() };
+    let paid = if payment.is_disputed() { order.complete_disputed() } else { order.complete() };
     let sold = ticket.sell_to(&order.id);
     let succeeded = payment.succeed();
     let mut payout = Payout::for_sale(order, ticket, &payment.stripe_id, now);
     if payment.is_disputed() {
-        payout = Payout { status: PayoutStatus::Held, held_for: vec![HoldReason::Dispute], ..payout };
+        // Held for the dispute too (beside the ticket's file, when it has none): a new payout.
+        payout = Payout { version: 0, ..payout.hold(HoldReason::Dispute) };
     }
     let mut events = vec![
         succeeded.event(EventType::PaymentSucceeded, now)?,
