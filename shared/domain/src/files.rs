@@ -47,9 +47,7 @@ pub fn retention_days(ticket: &Ticket, now: DateTime<Utc>) -> u32 {
     RETENTION_DAYS.into_iter().find(|&days| i64::from(days) >= needed).unwrap_or(longest)
 }
 
-const NOT_YOURS: Error = Error::Forbidden("You do not own this ticket");
 const NO_FILE: Error = Error::NotFound("The ticket has no file yet");
-const CHANGED: Error = Error::Conflict("Ticket was changed by another request");
 
 /// The data of `ticket.delivered`: whose ticket is ready, for which order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,10 +107,7 @@ pub async fn request_upload(
     draft: FileDraft,
     now: DateTime<Utc>,
 ) -> Result<PresignedUpload> {
-    let ticket = tickets::get(store, id).await?;
-    if &ticket.user_id != user {
-        return Err(NOT_YOURS);
-    }
+    let ticket = tickets::owned(store, user, id).await?;
     may_attach(&ticket, now).map_err(Error::Conflict)?;
     let expires_at = now + chrono::Duration::from_std(UPLOAD_EXPIRY).unwrap_or_default();
     let upload = PendingUpload::new(&ticket.id, draft, expires_at);
@@ -120,12 +115,7 @@ pub async fn request_upload(
     let content_type = upload.content_type.content_type();
     let url = files.upload_url(&upload.key, content_type, upload.size, keep_days, UPLOAD_EXPIRY).await?;
     let awaiting = ticket.awaiting(upload);
-    store.commit(&Change { tickets: vec![Write::Update(awaiting)], ..Change::default() }).await.map_err(|error| {
-        match error {
-            Error::Conflict(_) => CHANGED,
-            other => other,
-        }
-    })?;
+    tickets::commit(store, &Change { tickets: vec![Write::Update(awaiting)], ..Change::default() }).await?;
     Ok(url)
 }
 
@@ -229,11 +219,7 @@ pub async fn seller_download(
     user: &UserId,
     id: &str,
 ) -> Result<String> {
-    let ticket = tickets::get(store, id).await?;
-    if &ticket.user_id != user {
-        return Err(NOT_YOURS);
-    }
-    let file = ticket.file.ok_or(NO_FILE)?;
+    let file = tickets::owned(store, user, id).await?.file.ok_or(NO_FILE)?;
     files.download_url(&file.key, &file.name, DOWNLOAD_EXPIRY).await
 }
 

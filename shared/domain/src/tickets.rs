@@ -42,13 +42,19 @@ pub async fn show(store: &impl TicketStore, id: &str, now: DateTime<Utc>) -> Res
     Ok(get(store, id).await?.effective(now))
 }
 
-/// The ticket `user` may change at `now`: it exists, is theirs, and is neither sold nor
-/// held by a live reservation. Returns it as stored.
-async fn editable(store: &impl TicketStore, user: &UserId, id: &str, now: DateTime<Utc>) -> Result<Ticket> {
+/// The ticket `user` sells, as stored: 404 when there is none, 403 when it is someone else's.
+pub async fn owned(store: &impl TicketStore, user: &UserId, id: &str) -> Result<Ticket> {
     let ticket = get(store, id).await?;
     if &ticket.user_id != user {
         return Err(Error::Forbidden("You do not own this ticket"));
     }
+    Ok(ticket)
+}
+
+/// The ticket `user` may change at `now`: it exists, is theirs, and is neither sold nor
+/// held by a live reservation. Returns it as stored.
+async fn editable(store: &impl TicketStore, user: &UserId, id: &str, now: DateTime<Utc>) -> Result<Ticket> {
+    let ticket = owned(store, user, id).await?;
     if ticket.effective(now).status != TicketStatus::Available {
         return Err(Error::Conflict("Cannot edit a reserved ticket"));
     }
@@ -92,7 +98,8 @@ pub async fn delete(
     commit(store, &change).await
 }
 
-async fn commit(store: &impl ChangeStore, change: &Change) -> Result<()> {
+/// Commits a change of tickets; a conflict says the ticket changed meanwhile.
+pub(crate) async fn commit(store: &impl ChangeStore, change: &Change) -> Result<()> {
     store.commit(change).await.map_err(|error| match error {
         Error::Conflict(_) => CHANGED,
         other => other,
