@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
+use domain::encoding::{hex, unhex};
 use domain::ports::{FileStore, PresignedUpload, StoredFile};
 use domain::{Error, Result};
 
@@ -181,17 +182,6 @@ impl FileStore for LocalFiles {
 fn expiry(expires_in: Duration) -> Result<i64> {
     let seconds = i64::try_from(expires_in.as_secs()).map_err(|e| Error::internal(e, "an expiry"))?;
     Ok(chrono::Utc::now().timestamp() + seconds)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|at| u8::from_str_radix(&text[at..at + 2], 16).ok()).collect()
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ fn verified(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> 
                 if signatures.len() == MAX_SIGNATURES {
                     return Err(invalid());
                 }
-                signatures.extend(decode_hex(value));
+                signatures.extend(domain::encoding::unhex(value));
             }
             _ => {}
         }
@@ -252,15 +252,7 @@ fn order_of(intent: &IntentObject) -> Option<OrderId> {
 pub fn sign(payload: &[u8], secret: &Secret, timestamp: i64) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.expose().as_bytes());
     let tag = hmac::sign(&key, &[timestamp.to_string().as_bytes(), b".", payload].concat());
-    let hex: String = tag.as_ref().iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    format!("t={timestamp},v1={}", domain::encoding::hex(tag.as_ref()))
 }
 
 #[cfg(test)]
