@@ -111,18 +111,23 @@ impl LocalFiles {
         if let Err(refused) = self.verify(&["GET", key, name, &expires.to_string()], expires, signature, now) {
             return Ok(Err(refused));
         }
-        let Some(record) = self.record(key).await? else { return Ok(Err(Refused::NotFound)) };
-        let split = record.iter().position(|&byte| byte == b'\n').unwrap_or(0);
-        let content_type = String::from_utf8_lossy(&record[..split]).into_owned();
-        Ok(Ok(Download { content_type, name: name.to_owned(), bytes: record[split + 1..].to_vec() }))
+        let Some((content_type, bytes)) = self.stored(key).await? else { return Ok(Err(Refused::NotFound)) };
+        Ok(Ok(Download { content_type, name: name.to_owned(), bytes }))
     }
 
-    async fn record(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    /// The file under `key`: its content type and its bytes.
+    async fn stored(&self, key: &str) -> Result<Option<(String, Vec<u8>)>> {
         let key = key.to_owned();
         self.store
             .read(move |txn| {
                 let Some(files) = open_readable(txn, FILES)? else { return Ok(None) };
-                Ok(files.get(key.as_str()).map_err(storage)?.map(|record| record.value().to_vec()))
+                let record = files.get(key.as_str()).map_err(storage)?;
+                Ok(record.map(|record| {
+                    let record = record.value();
+                    let split = record.iter().position(|&byte| byte == b'\n').unwrap_or(record.len());
+                    let content_type = String::from_utf8_lossy(&record[..split]).into_owned();
+                    (content_type, record.get(split + 1..).unwrap_or_default().to_vec())
+                }))
             })
             .await
     }
@@ -162,10 +167,10 @@ impl FileStore for LocalFiles {
     }
 
     async fn head(&self, key: &str, bytes: usize) -> Result<Option<StoredFile>> {
-        Ok(self.record(key).await?.map(|record| {
-            let body = &record[record.iter().position(|&byte| byte == b'\n').map_or(0, |at| at + 1)..];
-            StoredFile { size: body.len() as u64, head: body[..bytes.min(body.len())].to_vec() }
-        }))
+        Ok(self
+            .stored(key)
+            .await?
+            .map(|(_, body)| StoredFile { size: body.len() as u64, head: body[..bytes.min(body.len())].to_vec() }))
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
