@@ -354,39 +354,28 @@ mod tests {
         assert_eq!(PayoutTerms::before_fees().fee_of(Money::from_minor(4500)), Money::ZERO);
     }
 
-    fn sale() -> Payout {
-        use crate::entities::TicketDraft;
+    /// The sale of a ticket listed at 45.00 on 5 % + 0.50, with its file or without.
+    fn sale_of(with_file: bool) -> Payout {
+        use crate::entities::{FileDraft, FileType, PendingUpload, TicketDraft};
         let draft = TicketDraft { title: "Concert".into(), price: Money::from_minor(4500), date: None, venue: None };
         let now: DateTime<Utc> = "2026-11-26T10:00:00Z".parse().unwrap();
-        let ticket = Ticket::list(UserId::from("seller"), draft, terms(500, 50), now);
+        let mut ticket = Ticket::list(UserId::from("seller"), draft, terms(500, 50), now);
+        if with_file {
+            let file = FileDraft { name: "t.pdf".into(), content_type: FileType::Pdf, size: 9 };
+            ticket = ticket.attach(PendingUpload::new(&ticket.id, file, now).checked(now));
+        }
         let order = Order::place(UserId::from("buyer"), &ticket, now, std::time::Duration::from_secs(900)).unwrap();
-        let file =
-            crate::entities::FileDraft { name: "t.pdf".into(), content_type: crate::entities::FileType::Pdf, size: 9 };
-        let delivered = ticket.attach(crate::entities::PendingUpload::new(&ticket.id, file, now).checked(now));
-        Payout::for_sale(&order.complete(), &delivered.sell_to(&order.id), "pi_1", now)
+        Payout::for_sale(&order.complete(), &ticket.sell_to(&order.id), "pi_1", now)
+    }
+
+    fn sale() -> Payout {
+        sale_of(true)
     }
 
     #[test]
     fn a_sale_without_the_ticket_file_is_held_until_it_is_delivered() {
         let delivered = sale();
-        let ticket = Ticket {
-            file: None,
-            ..Ticket::list(
-                delivered.seller.clone(),
-                crate::entities::TicketDraft {
-                    title: "Concert".into(),
-                    price: Money::from_minor(4500),
-                    date: None,
-                    venue: None,
-                },
-                terms(500, 50),
-                delivered.created_at,
-            )
-        };
-        let order =
-            Order::place(UserId::from("buyer"), &ticket, delivered.created_at, std::time::Duration::from_secs(900))
-                .unwrap();
-        let held = Payout::for_sale(&order.complete(), &ticket.sell_to(&order.id), "pi_1", delivered.created_at);
+        let held = sale_of(false);
         assert_eq!((held.status, held.held_for.clone()), (PayoutStatus::Held, vec![HoldReason::AwaitingDelivery]));
         assert!(!held.is_due(held.release_at), "not released at its time");
         let unheld = held.unhold(HoldReason::AwaitingDelivery);
