@@ -20,6 +20,14 @@ def list_ticket(runner, title, price):
     return ticket["id"]
 
 
+def fill_the_sell_form(seller, title, price, pdf_name):
+    """On the Sell page, a ticket's title and price, and a real PDF as its file."""
+    seller.get_by_role("link", name="Sell", exact=True).click()
+    seller.get_by_label("Title").fill(title)
+    seller.get_by_label("Price (USD)").fill(price)
+    choose_pdf(seller, "Ticket file (optional now)", pdf_name)
+
+
 def choose_pdf(page, label, name):
     """Chooses a real PDF named `name` in the file field labelled `label`."""
     page.get_by_label(label).set_input_files({"name": name, "mimeType": "application/pdf", "buffer": PDF})
@@ -303,12 +311,9 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
     expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
     expect(seller.locator("#payout-account")).to_contain_text("Payouts are enabled")
 
-    seller.get_by_role("link", name="Sell", exact=True).click()
-    seller.get_by_label("Title").fill("Indie night")
-    seller.get_by_label("Price (USD)").fill("45")
+    fill_the_sell_form(seller, "Indie night", "45", "indie-night.pdf")
     # 5 % of 45.00 is 2.25, plus 0.50.
     expect(seller.locator("#you-receive")).to_contain_text("You receive $42.25 (fee $2.75)")
-    choose_pdf(seller, "Ticket file (optional now)", "indie-night.pdf")
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Indie night")
 
@@ -398,10 +403,7 @@ def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after
     seller.get_by_role("button", name="Complete onboarding").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
     expect(seller.locator("#payout-account")).to_contain_text("Payouts are enabled")
-    seller.get_by_role("link", name="Sell", exact=True).click()
-    seller.get_by_label("Title").fill("Connect night")
-    seller.get_by_label("Price (USD)").fill("45")
-    choose_pdf(seller, "Ticket file (optional now)", "connect-night.pdf")
+    fill_the_sell_form(seller, "Connect night", "45", "connect-night.pdf")
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Connect night")
 
@@ -426,10 +428,7 @@ def test_a_seller_attaches_a_pdf_and_only_the_paying_buyer_downloads_the_same_by
     api = runner()
     seller = person(api.base)
     sign_up(seller, "seller@example.com")
-    seller.get_by_role("link", name="Sell").click()
-    seller.get_by_label("Title").fill("Opera night")
-    seller.get_by_label("Price (USD)").fill("60")
-    choose_pdf(seller, "Ticket file (optional now)", "opera-night.pdf")
+    fill_the_sell_form(seller, "Opera night", "60", "opera-night.pdf")
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Opera night")
     expect(seller.locator("#ticket-file")).to_contain_text("opera-night.pdf (PDF, 1 KB)")
