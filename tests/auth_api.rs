@@ -149,8 +149,12 @@ async fn without_a_session_the_current_user_is_null() {
 }
 
 fn token_for(issuer: &SessionIssuer, issued: chrono::DateTime<Utc>) -> String {
-    let id = UserId::from("01JSOMEONE");
-    issuer.issue(&id, &Email::parse("someone@example.com").unwrap(), issued).unwrap()
+    let session = domain::users::Session {
+        user: UserId::from("01JSOMEONE"),
+        email: Email::parse("someone@example.com").unwrap(),
+        generation: 0,
+    };
+    issuer.issue(&session, issued).unwrap()
 }
 
 #[tokio::test]
@@ -256,4 +260,48 @@ async fn an_authorization_header_that_does_not_verify_is_401_even_with_a_valid_s
         )
         .await;
     assert_eq!(me.body, json!({ "currentUser": null }), "nobody is signed in by it");
+}
+
+async fn payouts(app: &ticketing_tests::TestApp, cookie: &str) -> u16 {
+    app.with_session(reqwest::Method::GET, "/api/payouts", cookie, None).await.status
+}
+
+async fn pay(app: &ticketing_tests::TestApp, cookie: &str) -> ticketing_tests::Reply {
+    let body = json!({ "orderId": "01KB0SAMP1E00RDER000000000" });
+    app.with_session(reqwest::Method::POST, "/api/payments", cookie, Some(&body)).await
+}
+
+async fn sign_out(app: &ticketing_tests::TestApp, cookie: &str, body: serde_json::Value) -> ticketing_tests::Reply {
+    app.with_session(reqwest::Method::POST, "/api/users/signout", cookie, Some(&body)).await
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_on_the_routes_that_move_money_at_once() {
+    let app = spawn_app().await;
+    let phone = app.signup("ada@example.com", PASSWORD).await.session_cookie().unwrap();
+    let laptop = app.signin("ada@example.com", PASSWORD).await.session_cookie().unwrap();
+    assert_eq!((payouts(&app, &phone).await, pay(&app, &phone).await.status), (200, 404), "control");
+
+    let bad = sign_out(&app, &laptop, json!({ "everywhere": 1 })).await;
+    assert_eq!((bad.status, bad.fields()), (400, vec![Some("everywhere")]), "{}", bad.body);
+    let out = sign_out(&app, &laptop, json!({ "everywhere": true })).await;
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(out.set_cookie().is_some_and(|cookie| cookie.contains("Max-Age=0")), "the laptop's cookie is cleared");
+
+    for ended in [&phone, &laptop] {
+        let paid = pay(&app, ended).await;
+        assert_eq!((payouts(&app, ended).await, paid.status), (401, 401), "{}", paid.body);
+        assert_eq!(paid.messages(), vec!["Session ended; sign in again"]);
+    }
+    let again = sign_out(&app, &phone, json!({ "everywhere": true })).await;
+    assert_eq!(again.status, 401, "an ended session cannot end the new ones");
+    // The other routes trust a signed session until it expires (the guarantees table says so).
+    assert!(app.current_user(Some(&phone)).await.body["currentUser"]["id"].is_string());
+
+    let fresh = app.signin("ada@example.com", PASSWORD).await.session_cookie().unwrap();
+    assert_eq!((payouts(&app, &fresh).await, pay(&app, &fresh).await.status), (200, 404), "a new sign-in works");
+    let anonymous = app.post_json("/api/users/signout", &json!({ "everywhere": true })).await;
+    assert_eq!(anonymous.status, 401, "signing out everywhere needs a session");
+    assert_eq!(sign_out(&app, &fresh, json!({})).await.status, 200);
+    assert_eq!(payouts(&app, &fresh).await, 200, "a plain sign-out ends no other session");
 }

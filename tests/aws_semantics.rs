@@ -155,6 +155,7 @@ fn user(id: &str) -> domain::entities::User {
         email: domain::entities::Email::parse("ada@example.com").unwrap(),
         password_hash: domain::entities::PasswordHash::from_phc("$argon2id$x".into()),
         created_at: Utc::now(),
+        session_generation: 0,
     }
 }
 

@@ -32,6 +32,16 @@ macro_rules! user_store_conformance {
                 suite::distinct_emails_are_distinct_accounts($store, Argon2Passwords).await;
             }
 
+            #[tokio::test]
+            async fn ending_sessions_raises_the_generation_of_the_named_account_only() {
+                suite::ending_sessions_raises_the_generation_of_the_named_account_only($store, Argon2Passwords).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn concurrent_ends_of_sessions_each_count() {
+                suite::concurrent_ends_of_sessions_each_count($store, Argon2Passwords).await;
+            }
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn concurrent_sign_ups_with_one_email_let_exactly_one_through() {
                 suite::concurrent_sign_ups_with_one_email_let_exactly_one_through($store, Argon2Passwords).await;

@@ -100,9 +100,19 @@ function go(hash) {
 }
 
 /// Sends a signed-out visitor to sign in, and back here after.
-function signInFirst() {
-  say("Please sign in first.");
+function signInFirst(message = "Please sign in first.") {
+  say(message);
   go(`#/signin?next=${encodeURIComponent(location.hash || "#/")}`);
+}
+
+/// After a 401. A session ended by signing out everywhere is still signed and still in its
+/// cookie: clear the cookie too, then sign in.
+async function signInAgain(error) {
+  if (!error.message.startsWith("Session ended")) return signInFirst();
+  await api("POST", "/api/users/signout", {}).catch(() => {});
+  me = null;
+  renderAccount();
+  return signInFirst("Your sessions were ended on every device. Please sign in again.");
 }
 
 /// A form whose fields show the API's messages next to them.
@@ -181,7 +191,8 @@ function renderAccount() {
   if (me) {
     account.replaceChildren(
       h("span", {}, "Signed in as ", h("strong", {}, me.email)),
-      h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),
+      h("button", { type: "button", class: "secondary", onclick: () => signOut(false) }, "Sign out"),
+      h("button", { type: "button", class: "secondary", onclick: () => signOut(true) }, "Sign out everywhere"),
     );
   } else {
     account.replaceChildren(
@@ -191,16 +202,17 @@ function renderAccount() {
   }
 }
 
-async function signOut() {
+async function signOut(everywhere) {
   try {
-    await api("POST", "/api/users/signout", {});
+    await api("POST", "/api/users/signout", everywhere ? { everywhere: true } : {});
   } catch (error) {
+    if (error.status === 401) return signInAgain(error);
     say(error.message);
     return;
   }
   me = null;
   renderAccount();
-  say("You are signed out.");
+  say(everywhere ? "You are signed out on every device." : "You are signed out.");
   go("#/");
 }
 
@@ -296,7 +308,7 @@ async function ticketPage(show, id) {
           say("Reserved for you: pay before the time runs out.");
           go(`#/orders/${order.id}`);
         } catch (error) {
-          if (error.status === 401) return signInFirst();
+          if (error.status === 401) return signInAgain(error);
           feedback.replaceChildren(alertBox(error.message));
           event.target.disabled = false;
         }
@@ -934,7 +946,7 @@ async function route() {
   try {
     await view(show, ...path.match(pattern).slice(1).map(decodeURIComponent));
   } catch (error) {
-    if (error.status === 401) return signInFirst();
+    if (error.status === 401) return signInAgain(error);
     const message = error.status === 404 ? "There is nothing here: it may have been removed." : error.message;
     show(error.status === 404 ? "Not found" : "Something went wrong", alertBox(message), h("p", {}, h("a", { href: "#/" }, "Back to the tickets")));
   }

@@ -244,7 +244,7 @@ impl Functions {
         let outcome = match function {
             "users-signup" => users_signup::handle(store, &Argon2Passwords, issuer, req).await,
             "users-signin" => users_signin::handle(store, store, &Argon2Passwords, issuer, req).await,
-            "users-signout" => users_signout::handle(req).await,
+            "users-signout" => users_signout::handle(store, sessions, req).await,
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
             "tickets-create" => tickets_create::handle(store, sessions, self.payout_terms, req).await,
             "tickets-list" => tickets_list::handle(store, req).await,
@@ -263,13 +263,13 @@ impl Functions {
             "orders-problem" => orders_problem::handle(store, sessions, req).await,
             "expiration-get" => expiration_get::handle(store, sessions, req).await,
             "notifications-list" => notifications_list::handle(store, sessions, req).await,
-            "payments-create" => payments_create::handle(store, gateway, sessions, req).await,
+            "payments-create" => payments_create::handle(store, gateway, store, sessions, req).await,
             "client-config" => client_config::handle(&self.client_config, req).await,
             "payments-list" => payments_list::handle(store, sessions, req).await,
-            "payouts-list" => payouts_list::handle(store, sessions, req).await,
-            "payouts-account-get" => payouts_account_get::handle(store, gateway, sessions, req).await,
+            "payouts-list" => payouts_list::handle(store, store, sessions, req).await,
+            "payouts-account-get" => payouts_account_get::handle(store, gateway, store, sessions, req).await,
             "payouts-account-link" => {
-                payouts_account_link::handle(store, gateway, sessions, &self.public_origin, req).await
+                payouts_account_link::handle(store, gateway, store, sessions, &self.public_origin, req).await
             }
             "payments-webhook" => payments_webhook::handle(store, gateway, store, &self.webhook_secret, req).await,
             "payouts-webhook" => {

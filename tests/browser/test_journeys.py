@@ -215,12 +215,39 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_before_buying_and_comes_back(ru
     expect(visitor.locator("#order-status")).to_have_text("Reserved, waiting for payment")
     visitor.get_by_role("button", name="Cancel the order").click()
     expect(visitor.locator("#order-status")).to_have_text("Cancelled")
-    visitor.get_by_role("button", name="Sign out").click()
+    visitor.get_by_role("button", name="Sign out", exact=True).click()
     expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
     visitor.reload()
     expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
     visitor.goto("/#/orders")
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_signing_out_everywhere_ends_the_session_on_another_device(runner, person):
+    api = runner()
+    laptop = person(api.base)
+    sign_up(laptop, "ada@example.com")
+    phone = person(api.base)
+    phone.goto("/#/signin")
+    phone.get_by_label("Email").fill("ada@example.com")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in", exact=True).click()
+    expect(phone.locator("#account")).to_contain_text("ada@example.com")
+    phone.get_by_role("link", name="Payouts").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Payouts")
+
+    laptop.get_by_role("button", name="Sign out everywhere").click()
+    expect(laptop.get_by_role("status")).to_have_text("You are signed out on every device.")
+    laptop.reload()
+    expect(laptop.get_by_role("link", name="Sign in")).to_be_visible()
+
+    phone.get_by_role("link", name="Tickets", exact=True).click()
+    phone.get_by_role("link", name="Payouts").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(phone.get_by_role("status")).to_have_text("Your sessions were ended on every device. Please sign in again.")
+    phone.reload()
+    expect(phone.get_by_role("link", name="Sign in")).to_be_visible()
+    assert not violations(phone)
 
 
 def test_everything_works_with_the_keyboard(runner, person):

@@ -7,12 +7,12 @@ use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
     Email, FileType, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount,
-    Ticket, TicketFile, TicketStatus,
+    Ticket, TicketFile, TicketStatus, User,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
-use domain::ports::{ChangeStore, SignInAttempts, UserStore};
+use domain::ports::{ChangeStore, PasswordHasher, SignInAttempts, UserStore};
 use domain::users;
 use edge::passwords::Argon2Passwords;
 use serde_json::Value;
@@ -112,8 +112,17 @@ pub const LOCKED_EMAIL: &str = "locked@example.com";
 /// payments.
 pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, store: &impl ChangeStore) {
     let (email, password) = (Email::parse(SAMPLE_EMAIL).unwrap(), Password::parse(SAMPLE_PASSWORD).unwrap());
-    users::sign_up(users_store, &Argon2Passwords, email.clone(), password, Utc::now()).await.unwrap();
     let now = Utc::now();
+    // The account the sample sessions name (of generation 0, as theirs).
+    let password_hash = Argon2Passwords.hash(password).await.unwrap();
+    let account = User {
+        id: UserId::from(SAMPLE_USER),
+        email: email.clone(),
+        password_hash,
+        created_at: now,
+        session_generation: 0,
+    };
+    users_store.insert(&account).await.unwrap();
     let (opened_after, forget_at) = (now - users::SIGN_IN_WINDOW, now + users::SIGN_IN_WINDOW);
     attempts.reserve(&email, now, opened_after, forget_at, u32::MAX).await.unwrap();
     let locked = Email::parse(LOCKED_EMAIL).unwrap();

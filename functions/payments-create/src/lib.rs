@@ -1,24 +1,26 @@
 //! `POST /api/payments` (signed in) `{orderId, token?}`: with a token, charges it (201 paid,
 //! 202 when 3-D Secure is needed, 402 declined); without, returns the order's PaymentIntent
-//! for Stripe.js (201 with its `clientSecret`).
+//! for Stripe.js (201 with its `clientSecret`). A session ended by signing out everywhere is
+//! refused at once (401).
 
-use aws_adapters::PaymentWrites;
+use aws_adapters::{PaymentWrites, UsersTable};
 use chrono::Utc;
 use domain::payments::{self, Outcome};
-use domain::ports::{PaymentGateway, Store};
+use domain::ports::{PaymentGateway, Store, UserStore};
 use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, body, http};
 use stripe_adapter::StripeKey;
 
-pub type Config = (SessionVerifier, PaymentWrites, StripeKey);
+pub type Config = (SessionVerifier, UsersTable, PaymentWrites, StripeKey);
 
 pub async fn handle(
     store: &impl Store,
     gateway: &impl PaymentGateway,
+    users: &impl UserStore,
     sessions: &SessionVerifier,
     req: Request,
 ) -> Result<Response> {
-    let user = sessions.require_user(&req)?;
+    let user = sessions.require_live_session(&req, users).await?;
     let request = body::payment_request(&req)?;
     match payments::pay(store, gateway, &user, &request.order_id, request.token.as_deref(), Utc::now()).await? {
         Outcome::Started(payment) => http::json(201, &payment.view(true)),

@@ -1,10 +1,12 @@
-use aws_adapters::Aws;
+use aws_adapters::{Aws, DynamoUsers};
 use stripe_adapter::StripeGateway;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, tables, stripe): payouts_account_get::Config = edge::start()?;
+    let (sessions, users, tables, stripe): payouts_account_get::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;
-    let store = tables.stores(Aws::load().await.dynamodb());
-    edge::serve_http(|req| payouts_account_get::handle(&store, &gateway, &sessions, req)).await
+    let client = Aws::load().await.dynamodb();
+    let users = DynamoUsers::new(client.clone(), &users);
+    let store = tables.stores(client);
+    edge::serve_http(|req| payouts_account_get::handle(&store, &gateway, &users, &sessions, req)).await
 }

@@ -3,26 +3,27 @@
 //! none (once, however many requests race). Onboarding sends the seller back to the web
 //! client's payouts page on the configured public origin.
 
-use aws_adapters::PayoutWrites;
+use aws_adapters::{PayoutWrites, UsersTable};
 use chrono::Utc;
 use domain::entities::OnboardingLink;
 use domain::payouts::{self, PublicOrigin};
-use domain::ports::{ChangeStore, PayoutGateway, PayoutStore};
+use domain::ports::{ChangeStore, PayoutGateway, PayoutStore, UserStore};
 use edge::auth::SessionVerifier;
 use edge::body::JsonFields;
 use edge::{Request, Response, Result, http};
 use stripe_adapter::StripeKey;
 
-pub type Config = (SessionVerifier, PayoutWrites, StripeKey, PublicOrigin);
+pub type Config = (SessionVerifier, UsersTable, PayoutWrites, StripeKey, PublicOrigin);
 
 pub async fn handle(
     store: &(impl PayoutStore + ChangeStore),
     gateway: &impl PayoutGateway,
+    users: &impl UserStore,
     sessions: &SessionVerifier,
     origin: &PublicOrigin,
     req: Request,
 ) -> Result<Response> {
-    let seller = sessions.require_user(&req)?;
+    let seller = sessions.require_live_session(&req, users).await?;
     JsonFields::from_request(&req)?;
     let url = payouts::connect(store, gateway, &seller, origin, Utc::now()).await?;
     http::json(201, &OnboardingLink { url })

@@ -1,8 +1,10 @@
-use aws_adapters::{Aws, DynamoPayouts};
+use aws_adapters::{Aws, DynamoPayouts, DynamoUsers};
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, payouts): payouts_list::Config = edge::start()?;
-    let store = DynamoPayouts::new(Aws::load().await.dynamodb(), &payouts);
-    edge::serve_http(|req| payouts_list::handle(&store, &sessions, req)).await
+    let (sessions, users, payouts): payouts_list::Config = edge::start()?;
+    let client = Aws::load().await.dynamodb();
+    let users = DynamoUsers::new(client.clone(), &users);
+    let store = DynamoPayouts::new(client, &payouts);
+    edge::serve_http(|req| payouts_list::handle(&store, &users, &sessions, req)).await
 }

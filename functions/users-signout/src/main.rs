@@ -1,5 +1,8 @@
+use aws_adapters::{Aws, DynamoUsers};
+
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (): users_signout::Config = edge::start()?;
-    edge::serve_http(users_signout::handle).await
+    let (sessions, users): users_signout::Config = edge::start()?;
+    let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);
+    edge::serve_http(|req| users_signout::handle(&users, &sessions, req)).await
 }

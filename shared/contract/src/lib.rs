@@ -13,7 +13,9 @@ use domain::entities::{
 use domain::money::Money;
 use domain::ports::PresignedUpload;
 use edge::auth::{CurrentUserBody, PublicUser};
-use edge::body::{FileUploadBody, NewAccount, OrderRequest, PaymentRequest, ProblemReport, SignIn, TicketDraftBody};
+use edge::body::{
+    FileUploadBody, NewAccount, OrderRequest, PaymentRequest, ProblemReport, SignIn, SignOut, TicketDraftBody,
+};
 use edge::client::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
@@ -273,16 +275,20 @@ fn sign_in() {}
 #[utoipa::path(
     post, path = "/api/users/signout", operation_id = "signOut", tag = "users",
     summary = "Sign out",
-    description = "Takes a JSON object (`{}`), as every other write does: a cross-site form cannot sign anyone out.",
-    request_body(content = Empty, content_type = "application/json"),
+    description = "Takes a JSON object (`{}`), as every other write does: a cross-site form cannot sign anyone out. \
+        `{\"everywhere\": true}` (signed in) also ends every session of the account issued so far: \
+        payments and payouts refuse them at once (401 `Session ended; sign in again`), the other routes \
+        when they expire.",
+    request_body(content = SignOut, content_type = "application/json"),
     responses(
         (status = 200, description = "The session cookie is cleared.", body = Empty,
             headers(("Set-Cookie" = String, description = "`session=; Max-Age=0`"))),
-        (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
+        (status = 400, description = "A body that is not a JSON object, or `everywhere` not a boolean", body = ErrorBody),
+        (status = 401, description = "`everywhere` without a session that still stands", body = ErrorBody),
         (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON: nobody is signed out", body = ErrorBody),
     ),
-    security(()),
+    security((), ("session" = []), ("bearer" = [])),
 )]
 fn sign_out() {}
 
@@ -585,7 +591,7 @@ declined (the order stays payable). Without one, 201 with the order's PaymentInt
             links(("listPayments" = (operation_id = "listPayments", parameters(("orderId" = "$response.body#/orderId")))))),
         (status = 202, description = "Waiting for 3-D Secure in the browser", body = PaymentView),
         (status = 400, description = "A missing or malformed `orderId` or `token`", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
         (status = 402, description = "The card was declined; Stripe's message", body = ErrorBody),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
@@ -626,7 +632,7 @@ fn list_payments() {}
         (status = 200, description = "A page, newest order first", body = Vec<PayoutView>,
             headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows"))),
         (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])),
 )]
@@ -639,7 +645,7 @@ fn list_payouts() {}
         provider can pay out to it, then `enabled`, with a link to the account's own dashboard.",
     responses(
         (status = 200, description = "Where it stands", body = AccountView),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])),
 )]
@@ -656,7 +662,7 @@ fn get_payout_account() {}
     responses(
         (status = 201, description = "Where to send the seller", body = OnboardingLink),
         (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
+        (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
         (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),

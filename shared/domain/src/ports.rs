@@ -22,6 +22,11 @@ pub trait UserStore: Send + Sync {
     fn insert(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
 
     fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// Raises the session generation of the account `email` names, if it is `user`'s, by one,
+    /// atomically (of concurrent calls, each counts), and returns the new generation;
+    /// `Unauthorized` when there is no such account.
+    fn end_sessions(&self, email: &Email, user: &UserId) -> impl Future<Output = Result<u32>> + Send;
 }
 
 /// Failed sign-ins per email, counted in fixed windows that open with a first failure.

@@ -1,4 +1,4 @@
-//! Signing up and signing in.
+//! Signing up, signing in, and ending sessions.
 
 use chrono::{DateTime, Utc};
 
@@ -15,7 +15,8 @@ pub async fn sign_up(
     password: Password,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    let user = User { id: UserId::generate(), email, password_hash: hasher.hash(password).await?, created_at: now };
+    let password_hash = hasher.hash(password).await?;
+    let user = User { id: UserId::generate(), email, password_hash, created_at: now, session_generation: 0 };
     store.insert(&user).await?;
     Ok(user)
 }
@@ -61,4 +62,32 @@ pub async fn sign_in(
 fn too_many(failures: Failures, now: DateTime<Utc>) -> Error {
     let retry_after = crate::time::seconds_until(failures.since + SIGN_IN_WINDOW, now);
     Error::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after }
+}
+
+/// A session as its signed token states it: whose, and of which generation of its account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: UserId,
+    pub email: Email,
+    pub generation: u32,
+}
+
+const SESSION_ENDED: &str = "Session ended; sign in again";
+
+/// Whether `session` still stands: its account exists and has not ended its sessions since
+/// the session was issued. A read of the account: the routes that move money or credentials
+/// check it; the others trust a signed session until it expires.
+pub async fn check_session(store: &impl UserStore, session: &Session) -> Result<()> {
+    match store.find_by_email(&session.email).await? {
+        Some(user) if user.id == session.user && user.session_generation == session.generation => Ok(()),
+        _ => Err(Error::Unauthorized(SESSION_ENDED)),
+    }
+}
+
+/// Signs the user out everywhere: every session issued so far, `session` included, stops
+/// standing ([`check_session`] refuses it). Only a standing session can do it.
+pub async fn end_sessions(store: &impl UserStore, session: &Session) -> Result<()> {
+    check_session(store, session).await?;
+    store.end_sessions(&session.email, &session.user).await?;
+    Ok(())
 }

@@ -2,7 +2,10 @@
 //! Bearer` header. Only the functions that sign users in hold the private key
 //! ([`SessionIssuer`]); every other function verifies with public keys only
 //! ([`SessionVerifier`]), the current one and the previous one, told apart by the token's
-//! key id, so that a key rotation signs nobody out.
+//! key id, so that a key rotation signs nobody out. A session names the generation of its
+//! account it was issued at: the routes that move money or credentials check it against the
+//! account ([`SessionVerifier::require_live_session`]), so that signing out everywhere ends
+//! them at once; the others trust a signed session until it expires.
 
 use std::time::Duration;
 
@@ -13,6 +16,8 @@ use chrono::{DateTime, Utc};
 use domain::config::{ConfigError, Env, FromEnv};
 use domain::entities::{Email, User};
 use domain::ids::UserId;
+use domain::ports::UserStore;
+use domain::users::{self, Session};
 use domain::{Error, Result};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lambda_http::Request;
@@ -37,11 +42,21 @@ pub struct Claims {
     pub email: String,
     pub iat: i64,
     pub exp: i64,
+    /// The account's session generation at issue (absent in sessions issued before it
+    /// existed: 0).
+    #[serde(default, rename = "gen")]
+    pub generation: u32,
 }
 
 impl Claims {
     pub fn user_id(&self) -> UserId {
         UserId::from(self.sub.clone())
+    }
+
+    /// The session these claims state, if they name an email.
+    pub fn session(&self) -> Option<Session> {
+        let email = Email::parse(&self.email).ok()?;
+        Some(Session { user: self.user_id(), email, generation: self.generation })
     }
 }
 
@@ -133,14 +148,15 @@ impl SessionIssuer {
         format!("{}={}", self.key_id, self.public_key)
     }
 
-    /// A signed session token for `user`, valid from `now` for the configured lifetime.
-    pub fn issue(&self, id: &UserId, email: &Email, now: DateTime<Utc>) -> Result<String> {
+    /// A signed token for `session`, valid from `now` for the configured lifetime.
+    pub fn issue(&self, session: &Session, now: DateTime<Utc>) -> Result<String> {
         let iat = now.timestamp();
         let claims = Claims {
-            sub: id.to_string(),
-            email: email.as_str().to_owned(),
+            sub: session.user.to_string(),
+            email: session.email.as_str().to_owned(),
             iat,
             exp: iat.saturating_add(self.ttl_secs),
+            generation: session.generation,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.key_id.clone());
@@ -155,7 +171,8 @@ impl SessionIssuer {
 
     /// The response that starts a session for `user`: `{id, email}` and the session cookie.
     pub fn start(&self, status: u16, user: &User, now: DateTime<Utc>) -> Result<Response> {
-        let token = self.issue(&user.id, &user.email, now)?;
+        let session = Session { user: user.id.clone(), email: user.email.clone(), generation: user.session_generation };
+        let token = self.issue(&session, now)?;
         let body = PublicUser { id: user.id.as_str(), email: user.email.as_str() };
         http::with_cookie(http::json(status, &body)?, &self.cookie(&token))
     }
@@ -237,6 +254,19 @@ impl SessionVerifier {
     pub fn require_user(&self, req: &Request) -> Result<UserId> {
         self.current_user(req).map(|claims| claims.user_id()).ok_or(Error::Unauthorized("Not authorized"))
     }
+
+    /// The signed-in session, or 401 `Not authorized`.
+    pub fn require_session(&self, req: &Request) -> Result<Session> {
+        self.current_user(req).and_then(|claims| claims.session()).ok_or(Error::Unauthorized("Not authorized"))
+    }
+
+    /// The signed-in user of a session that still stands (its account has not ended its
+    /// sessions since), read from `users`: what the routes that move money or credentials ask.
+    pub async fn require_live_session(&self, req: &Request, users: &impl UserStore) -> Result<UserId> {
+        let session = self.require_session(req)?;
+        users::check_session(users, &session).await?;
+        Ok(session.user)
+    }
 }
 
 fn bearer_token(header: &lambda_http::http::HeaderValue) -> Option<&str> {
@@ -273,7 +303,8 @@ mod tests {
     }
 
     fn issue(issuer: &SessionIssuer, now: DateTime<Utc>) -> String {
-        issuer.issue(&UserId::from("01JADA"), &Email::parse("ada@example.com").unwrap(), now).unwrap()
+        let email = Email::parse("ada@example.com").unwrap();
+        issuer.issue(&Session { user: UserId::from("01JADA"), email, generation: 3 }, now).unwrap()
     }
 
     fn request(header: (&str, &str)) -> Request {
@@ -290,9 +321,11 @@ mod tests {
         assert_eq!((header.alg, header.kid.as_deref()), (Algorithm::EdDSA, Some("2026-11")));
         let claims = verifier.verify(&token).unwrap();
         assert_eq!(
-            (claims.sub.as_str(), claims.email.as_str(), claims.exp - claims.iat),
-            ("01JADA", "ada@example.com", 3600)
+            (claims.sub.as_str(), claims.email.as_str(), claims.exp - claims.iat, claims.generation),
+            ("01JADA", "ada@example.com", 3600, 3)
         );
+        let session = claims.session().unwrap();
+        assert_eq!((session.user.as_str(), session.generation), ("01JADA", 3));
     }
 
     #[test]

@@ -81,6 +81,18 @@ impl JsonFields {
         }
     }
 
+    /// An optional boolean field (absent or `null` is `false`).
+    pub fn flag(&mut self, name: &str) -> Option<bool> {
+        match self.object.get(name) {
+            None | Some(Value::Null) => Some(false),
+            Some(Value::Bool(value)) => Some(*value),
+            Some(_) => {
+                self.errors.push(FieldError::new(name, format!("{name} must be true or false")));
+                None
+            }
+        }
+    }
+
     /// A required decimal given as a JSON number, checked by `number` on its text as sent (a
     /// number is never read through a float), or as a JSON string, checked by `string`.
     pub fn decimal<T>(
@@ -174,6 +186,24 @@ pub fn credentials(req: &Request, password: fn(&str) -> Result<Password, String>
     let email = fields.string("email", Email::parse);
     let password = fields.string("password", password);
     fields.finish(email.zip(password))
+}
+
+/// `{everywhere?}` of a sign-out: `true` ends every session of the account, not only this one.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SignOut {
+    /// Sign out on every device: every session issued so far stops working for payments,
+    /// payouts and sign-out, at once, and everywhere else when it expires.
+    #[schema(default = false)]
+    everywhere: Option<bool>,
+}
+
+/// Whether a sign-out ([`SignOut`]) asks to end every session.
+pub fn sign_out(req: &Request) -> Result<bool> {
+    let mut fields = JsonFields::from_request(req)?;
+    let everywhere = fields.flag("everywhere");
+    fields.finish(everywhere)
 }
 
 /// `{title, price, date?, venue?}`: what a seller says about a ticket.

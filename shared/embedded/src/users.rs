@@ -1,12 +1,13 @@
 //! Users, keyed by their (lower-cased) email: the key makes an email unique.
 
 use domain::entities::{Email, User};
+use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
 
 use redb::ReadableTable;
 
-use crate::store::{EmbeddedStore, USERS, encode, storage};
+use crate::store::{EmbeddedStore, USERS, decode, encode, storage};
 
 impl UserStore for EmbeddedStore {
     async fn insert(&self, user: &User) -> Result<()> {
@@ -25,5 +26,24 @@ impl UserStore for EmbeddedStore {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
         self.get(USERS, email.as_str().to_owned()).await
+    }
+
+    async fn end_sessions(&self, email: &Email, user: &UserId) -> Result<u32> {
+        let (email, user) = (email.as_str().to_owned(), user.clone());
+        self.write(move |txn| {
+            let mut users = txn.open_table(USERS).map_err(storage)?;
+            let stored = users.get(email.as_str()).map_err(storage)?.map(|record| decode::<User>(record.value()));
+            let mut stored = match stored {
+                Some(stored) => stored?,
+                None => return Err(Error::Unauthorized("Not authorized")),
+            };
+            if stored.id != user {
+                return Err(Error::Unauthorized("Not authorized"));
+            }
+            stored.session_generation += 1;
+            users.insert(email.as_str(), encode(&stored)?.as_slice()).map_err(storage)?;
+            Ok(stored.session_generation)
+        })
+        .await
     }
 }

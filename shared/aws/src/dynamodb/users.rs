@@ -4,12 +4,13 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use domain::entities::{Email, User};
+use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
 
-use super::table::{Table, encode};
+use super::table::{Table, encode, n, s};
 use crate::resources::UsersTable;
 
 #[derive(Clone)]
@@ -17,6 +18,7 @@ pub struct DynamoUsers(Table);
 
 impl DynamoUsers {
     pub const KEY: &'static str = "email";
+    const SESSION_GENERATION: &'static str = "session_generation";
 
     pub fn new(client: Client, table: &UsersTable) -> Self {
         Self(Table::new(client, table.name()))
@@ -57,5 +59,33 @@ impl UserStore for DynamoUsers {
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
         self.0.get((Self::KEY, email.as_str()), "a user").await
+    }
+
+    async fn end_sessions(&self, email: &Email, user: &UserId) -> Result<u32> {
+        let outcome = self
+            .0
+            .client
+            .update_item()
+            .table_name(&self.0.name)
+            .key(Self::KEY, s(email.as_str()))
+            .update_expression("ADD #generation :one")
+            .condition_expression("#id = :id")
+            .expression_attribute_names("#generation", Self::SESSION_GENERATION)
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":id", s(user.as_str()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match outcome {
+            Ok(output) => output
+                .attributes()
+                .and_then(|item| item.get(Self::SESSION_GENERATION)?.as_n().ok()?.parse().ok())
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("an ended session without its generation"))),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Err(Error::Unauthorized("Not authorized"))
+            }
+            Err(e) => Err(Error::internal(e, "ending a user's sessions")),
+        }
     }
 }

@@ -130,6 +130,10 @@ pub struct User {
     pub email: Email,
     pub password_hash: PasswordHash,
     pub created_at: DateTime<Utc>,
+    /// Raised by ending every session ([`crate::users::end_sessions`]): a session issued at a
+    /// lower one no longer stands. Accounts stored before it existed are at 0.
+    #[serde(default)]
+    pub session_generation: u32,
 }
 
 #[cfg(test)]

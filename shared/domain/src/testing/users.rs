@@ -68,3 +68,52 @@ pub async fn concurrent_sign_ups_with_one_email_let_exactly_one_through(
     let stored = store.find_by_email(&email("race@example.com")).await.unwrap().unwrap();
     assert_eq!(stored.id, winners[0].id, "the stored account is the winner's");
 }
+
+fn session_of(user: &User) -> users::Session {
+    users::Session { user: user.id.clone(), email: user.email.clone(), generation: user.session_generation }
+}
+
+pub async fn ending_sessions_raises_the_generation_of_the_named_account_only(
+    store: impl UserStore,
+    hasher: impl PasswordHasher,
+) {
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let grace = sign_up(&store, &hasher, "grace@example.com").await.unwrap();
+    assert_eq!(ada.session_generation, 0);
+    let session = session_of(&ada);
+    users::check_session(&store, &session).await.expect("a fresh session stands");
+
+    assert_eq!(store.end_sessions(&ada.email, &ada.id).await.unwrap(), 1);
+    assert_eq!(store.end_sessions(&ada.email, &ada.id).await.unwrap(), 2);
+    let stored = store.find_by_email(&ada.email).await.unwrap().unwrap();
+    assert_eq!((stored.session_generation, &stored.id, &stored.password_hash), (2, &ada.id, &ada.password_hash));
+    let ended = users::check_session(&store, &session).await;
+    assert!(matches!(ended, Err(Error::Unauthorized(_))), "{ended:?}");
+    users::check_session(&store, &session_of(&stored)).await.expect("a session of the new generation stands");
+    users::check_session(&store, &session_of(&grace)).await.expect("another account's sessions stand");
+
+    let wrong_owner = store.end_sessions(&ada.email, &grace.id).await;
+    assert!(matches!(wrong_owner, Err(Error::Unauthorized(_))), "{wrong_owner:?}");
+    let unknown = store.end_sessions(&email("nobody@example.com"), &ada.id).await;
+    assert!(matches!(unknown, Err(Error::Unauthorized(_))), "{unknown:?}");
+    assert!(store.find_by_email(&email("nobody@example.com")).await.unwrap().is_none(), "nothing was created");
+    assert_eq!(store.find_by_email(&ada.email).await.unwrap().unwrap().session_generation, 2);
+    assert_eq!(store.find_by_email(&grace.email).await.unwrap().unwrap().session_generation, 0);
+}
+
+pub async fn concurrent_ends_of_sessions_each_count(
+    store: impl UserStore + Clone + 'static,
+    hasher: impl PasswordHasher,
+) {
+    const RACERS: u32 = 8;
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..RACERS {
+        let (store, ada) = (store.clone(), ada.clone());
+        racers.spawn(async move { store.end_sessions(&ada.email, &ada.id).await.unwrap() });
+    }
+    let mut generations = racers.join_all().await;
+    generations.sort_unstable();
+    assert_eq!(generations, (1..=RACERS).collect::<Vec<_>>(), "each call saw its own generation");
+    assert_eq!(store.find_by_email(&ada.email).await.unwrap().unwrap().session_generation, RACERS);
+}
