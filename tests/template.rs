@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_adapters::{
     DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoTickets, DynamoUsers, Outbox,
 };
-use domain::config::{Env, FromEnv};
+use domain::config::{COMMITTED_SECRETS, ConfigError, Env, FromEnv, LOCAL_RUN};
 use local::{FALLBACK, ROUTES};
 use serde_norway::Value;
 use ticketing_tests::repo_root;
@@ -319,14 +319,27 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
 
 const LONG_VALUE: &str = "a-value-long-enough-for-any-variable-0123456789";
 
-/// Each function crate's configuration, by binary name.
+/// Loads a function's configuration from the variables `lookup` gives.
+type Load = fn(&dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError>;
+
+fn load<T: FromEnv>(lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    Env::from_fn(lookup).load::<T>().map(|_| ())
+}
+
+/// Each function crate's configuration, by binary name: what it reads and requires, and its
+/// loader.
 macro_rules! configurations {
     ($($function:ident),* $(,)?) => {
-        BTreeMap::from([$((stringify!($function).replace('_', "-"), reads::<$function::Config>())),*])
+        BTreeMap::from([$((
+            stringify!($function).replace('_', "-"),
+            (reads::<$function::Config>(), load::<$function::Config> as Load),
+        )),*])
     };
 }
 
-fn configurations() -> BTreeMap<String, (BTreeSet<&'static str>, BTreeSet<&'static str>)> {
+type Reads = (BTreeSet<&'static str>, BTreeSet<&'static str>);
+
+fn configurations() -> BTreeMap<String, (Reads, Load)> {
     configurations!(
         client_config,
         expiration_fire,
@@ -410,7 +423,7 @@ fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_t
     assert_eq!(functions.len(), configurations.len(), "a configuration for every function");
     for (id, function) in functions {
         let name = binary(function);
-        let (reads, required) = &configurations[name];
+        let ((reads, required), _) = &configurations[name];
         let camel: String = name.split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect();
         assert_eq!(id, format!("{camel}Function"), "the logical id follows the binary's name");
 
@@ -699,4 +712,96 @@ fn no_role_may_query_an_index_it_does_not_name_or_pass_a_role_to_any_service() {
             assert_eq!(service, Some("scheduler.amazonaws.com"), "{id}: iam:PassRole to any service");
         }
     }
+}
+
+/// The variables that hold a key or a secret.
+const SECRET_VARIABLES: [&str; 6] = [
+    "SESSION_SIGNING_KEY",
+    "SESSION_PUBLIC_KEYS",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_CONNECT_WEBHOOK_SECRET",
+    "STRIPE_PUBLISHABLE_KEY",
+];
+
+#[test]
+fn no_function_starts_with_a_key_or_secret_committed_to_the_repository_unless_the_run_is_local() {
+    let template_text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
+    assert!(!template_text.contains(LOCAL_RUN), "the template never marks a run local");
+    let template = template();
+    let local_env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
+    // What a deployment gives instead: keys and secrets of its own.
+    let (private, public) = edge::auth::generate_key_pair();
+    let own: BTreeMap<&str, String> = BTreeMap::from([
+        ("SESSION_SIGNING_KEY", private),
+        ("SESSION_PUBLIC_KEYS", format!("samples={public}")),
+        ("STRIPE_SECRET_KEY", "sk_live_51OwnKey".to_owned()),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_own".to_owned()),
+        ("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_own_connect".to_owned()),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_live_51OwnKey".to_owned()),
+    ]);
+    let configurations = configurations();
+    let mut refused = 0;
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let (_, load) = &configurations[binary(function)];
+        let section = |name: &str| local_env[id][name].as_str().map(str::to_owned);
+        load(&|name| own.get(name).cloned().or_else(|| section(name))).unwrap_or_else(|e| panic!("{id}: {e}"));
+        for variable in SECRET_VARIABLES.into_iter().filter(|variable| section(variable).is_some()) {
+            let committed = |name: &str| {
+                if name == variable { section(name) } else { own.get(name).cloned().or_else(|| section(name)) }
+            };
+            let error = load(&committed).expect_err(&format!("{id} started with the committed {variable}"));
+            assert!(error.to_string().contains(variable), "{id}: {error}");
+            let local = |name: &str| if name == LOCAL_RUN { Some("true".to_owned()) } else { committed(name) };
+            load(&local).unwrap_or_else(|e| panic!("{id}, run locally: {e}"));
+            refused += 1;
+        }
+    }
+    assert!(refused >= 30, "the samples give {refused} committed secrets");
+
+    // The other committed keys: the samples' deploy-time parameters and the runner's defaults.
+    let samconfig = std::fs::read_to_string(repo_root().join("samconfig.toml")).unwrap();
+    let overrides = samconfig.lines().filter(|line| line.starts_with("parameter_overrides")).flat_map(|line| {
+        line.trim_start_matches("parameter_overrides = ")
+            .trim_matches('"')
+            .split(' ')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    });
+    let committed_parameters: Vec<String> = overrides
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            match name {
+                "StripePublishableKey" => Some(value.to_owned()),
+                "SessionPublicKeys" => value.split_once('=').map(|(_, key)| key.to_owned()),
+                _ => None,
+            }
+        })
+        .collect();
+    assert_eq!(committed_parameters.len(), 2, "{committed_parameters:?}");
+    for value in committed_parameters.iter().map(String::as_str).chain([
+        local::LOCAL_WEBHOOK_SECRET,
+        local::LOCAL_CONNECT_WEBHOOK_SECRET,
+        edge::auth::DEVELOPMENT_SIGNING_KEY,
+        edge::auth::DEVELOPMENT_PUBLIC_KEY,
+    ]) {
+        assert!(COMMITTED_SECRETS.contains(&value), "{value} is committed and not refused");
+    }
+}
+
+#[test]
+fn the_stack_is_not_created_with_a_committed_session_key() {
+    let template = template();
+    let assertions = template["Rules"]["SessionKeysAreNotCommitted"]["Assertions"].as_sequence().unwrap();
+    let text = serde_norway::to_string(assertions).unwrap();
+    for committed in [
+        format!("{}={}", edge::auth::DEVELOPMENT_KEY_ID, edge::auth::DEVELOPMENT_PUBLIC_KEY),
+        "samples=uqiPvoV8TrXyAb6TLQbtvxIrx122taeApYYb5wi_tm0".to_owned(),
+    ] {
+        assert!(text.contains(&committed), "the rule names {committed}");
+        let key = committed.split_once('=').unwrap().1;
+        assert!(COMMITTED_SECRETS.contains(&key));
+    }
+    assert!(text.contains("SessionKeyId") && text.contains("SessionPublicKeys"), "{text}");
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use domain::config::{ConfigError, Env, Secret};
+use domain::config::{ConfigError, Env, LOCAL_RUN, Secret};
 use domain::entities::PayoutTerms;
 use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
 use domain::payouts::PublicOrigin;
@@ -64,7 +64,11 @@ impl LocalConfig {
     /// `PLATFORM_FEE_CENTS` (50) and `PAYOUT_HOLD_SECONDS` (three days), `PUBLIC_ORIGIN` (this
     /// runner's own `http://HOST:PORT`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let env = Env::process();
+        // The runner is a local run: it takes the repository's committed keys and secrets.
+        let env = Env::from_fn(|name| match name {
+            LOCAL_RUN => Some("true".to_owned()),
+            _ => std::env::var(name).ok(),
+        });
         let port = match env.optional("PORT") {
             None => 3000,
             Some(raw) => raw

@@ -93,7 +93,8 @@ async fn init_error(State(api): State<Api>, body: Bytes) -> StatusCode {
     StatusCode::ACCEPTED
 }
 
-/// What Lambda sets for every function, whatever its template says.
+/// What Lambda sets for every function, whatever its template says, and the mark of a local
+/// run that SAM CLI adds.
 pub fn runtime_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
     [
         ("AWS_LAMBDA_RUNTIME_API", runtime_api),
@@ -108,6 +109,8 @@ pub fn runtime_environment(name: &str, runtime_api: &str) -> Vec<(String, String
         ("AWS_ACCESS_KEY_ID", "testing"),
         ("AWS_SECRET_ACCESS_KEY", "testing"),
         ("AWS_SESSION_TOKEN", "testing"),
+        // A local run, as SAM CLI marks one: the samples' committed secrets are taken.
+        (domain::config::LOCAL_RUN, "true"),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value.to_owned()))

@@ -17,6 +17,30 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
+/// The variable that marks a local run: SAM CLI sets it (`true`) in `sam local invoke`, and
+/// so do the tests, `scripts/invoke` and the benchmark when they run the functions' own
+/// binaries, and the local runner; `template.yaml` never does. Only a local run accepts the
+/// keys and secrets committed to the repository ([`COMMITTED_SECRETS`]).
+pub const LOCAL_RUN: &str = "AWS_SAM_LOCAL";
+
+/// Every key and secret committed to the repository, for local runs and the samples: public,
+/// so no deployed function starts with one. (`tests/template.rs` checks that the list holds
+/// every secret the repository's configuration files give a function.)
+pub const COMMITTED_SECRETS: &[&str] = &[
+    // The local runner's session key pair: `edge::auth::DEVELOPMENT_SIGNING_KEY` and its
+    // public key.
+    "MC4CAQAwBQYDK2VwBCIEID2xIYDnbxfjEHcl4p74ReeAi00OaAQrCeJI5hckPih6",
+    "dq716gH9qn35VolKDvM6cU0BwccjdD6Hsxn74cUwyGQ",
+    // The samples' key pair (`events/sam-local-env.json`, `samconfig.toml`).
+    "MC4CAQAwBQYDK2VwBCIEILavNxA7ylG6EOFaVmSxkuUORcpk03A9cLWHuVXZcn0n",
+    "uqiPvoV8TrXyAb6TLQbtvxIrx122taeApYYb5wi_tm0",
+    // Stripe's placeholders and the local webhook secrets.
+    "sk_test_your_stripe_test_key",
+    "pk_test_samples",
+    "whsec_local_development",
+    "whsec_local_connect",
+];
+
 /// A value that must never reach a log line.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -85,6 +109,33 @@ impl<'a> Env<'a> {
         self.get(name, false)
     }
 
+    /// Whether this is a local run ([`LOCAL_RUN`]). Not recorded as a read: no function is
+    /// given it.
+    pub fn is_local_run(&self) -> bool {
+        (self.lookup)(LOCAL_RUN).is_some_and(|value| value.trim() == "true")
+    }
+
+    /// Refuses `value`, read from `name`, when it is committed to the repository
+    /// ([`COMMITTED_SECRETS`]), unless this is a local run.
+    pub fn refuse_committed(&self, name: &'static str, value: &str) -> Result<(), ConfigError> {
+        if !self.is_local_run() && COMMITTED_SECRETS.contains(&value.trim()) {
+            return Err(ConfigError::Invalid {
+                name,
+                reason: format!(
+                    "this value is committed to the repository, so public: only a local run ({LOCAL_RUN}=true) takes it"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// A required key or secret, refused when committed to the repository.
+    pub fn secret(&self, name: &'static str) -> Result<String, ConfigError> {
+        let value = self.required(name)?;
+        self.refuse_committed(name, &value)?;
+        Ok(value)
+    }
+
     /// A positive number of seconds, or `default` when unset.
     pub fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         match self.optional(name) {
@@ -146,6 +197,29 @@ mod tests {
         fn from_env(env: &Env) -> Result<Self, ConfigError> {
             Ok(Self(env.required("TABLE")?))
         }
+    }
+
+    #[test]
+    fn a_committed_secret_is_refused_unless_the_run_is_local() {
+        let committed = COMMITTED_SECRETS[0];
+        let deployed = Env::from_fn(|name| (name == "KEY").then(|| format!(" {committed} ")));
+        let refused = deployed.secret("KEY").unwrap_err().to_string();
+        assert!(refused.contains("KEY") && refused.contains("committed"), "{refused}");
+        assert_eq!(deployed.reads(), [Read { name: "KEY", required: true }], "the marker is no read");
+        let local = Env::from_fn(|name| match name {
+            "KEY" => Some(committed.to_owned()),
+            LOCAL_RUN => Some("true".to_owned()),
+            _ => None,
+        });
+        assert_eq!(local.secret("KEY").unwrap(), committed);
+        let other = Env::from_fn(|name| (name == "KEY").then(|| "whsec_a_real_one".to_owned()));
+        assert_eq!(other.secret("KEY").unwrap(), "whsec_a_real_one");
+        let not_true = Env::from_fn(|name| match name {
+            "KEY" => Some(committed.to_owned()),
+            LOCAL_RUN => Some("false".to_owned()),
+            _ => None,
+        });
+        assert!(not_true.secret("KEY").is_err());
     }
 
     #[test]

@@ -28,8 +28,8 @@ use crate::http::{self, Response};
 
 pub const SESSION_COOKIE: &str = "session";
 
-/// The key pair the local runner signs with when none is configured: public, so refused by
-/// every deployed function.
+/// The key pair the local runner signs with when none is configured: committed, so refused
+/// by every deployed function (`domain::config::COMMITTED_SECRETS`).
 pub const DEVELOPMENT_KEY_ID: &str = "development";
 pub const DEVELOPMENT_SIGNING_KEY: &str = "MC4CAQAwBQYDK2VwBCIEID2xIYDnbxfjEHcl4p74ReeAi00OaAQrCeJI5hckPih6";
 pub const DEVELOPMENT_PUBLIC_KEY: &str = "dq716gH9qn35VolKDvM6cU0BwccjdD6Hsxn74cUwyGQ";
@@ -113,12 +113,8 @@ impl FromEnv for SessionIssuer {
             &env.required("SESSION_SIGNING_KEY")?,
             env.seconds("SESSION_TTL_SECONDS", 3600)?,
         )?;
-        if issuer.public_key == DEVELOPMENT_PUBLIC_KEY {
-            return Err(invalid(
-                "SESSION_SIGNING_KEY",
-                "the development key is public: generate one with session-keys",
-            ));
-        }
+        // Told by its public key, however the private key is written.
+        env.refuse_committed("SESSION_SIGNING_KEY", &issuer.public_key)?;
         Ok(issuer)
     }
 }
@@ -194,13 +190,11 @@ pub struct SessionVerifier {
 impl FromEnv for SessionVerifier {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let keys = env.required("SESSION_PUBLIC_KEYS")?;
-        if keys.contains(DEVELOPMENT_PUBLIC_KEY) {
-            return Err(invalid(
-                "SESSION_PUBLIC_KEYS",
-                "the development key is public: generate one with session-keys",
-            ));
+        let verifier = Self::new(&keys)?;
+        for key in keys.split(',').filter_map(|pair| pair.split_once('=')).map(|(_, key)| key) {
+            env.refuse_committed("SESSION_PUBLIC_KEYS", key)?;
         }
-        Self::new(&keys)
+        Ok(verifier)
     }
 }
 
@@ -382,14 +376,23 @@ mod tests {
         };
         assert!(Env::from_fn(&real).load::<SessionIssuer>().is_ok());
         assert!(Env::from_fn(&real).load::<SessionVerifier>().is_ok());
+        let (_, current) = generate_key_pair();
+        let rotated_to = format!("now={current},before={DEVELOPMENT_PUBLIC_KEY}");
+        let beside = |name: &str| (name == "SESSION_PUBLIC_KEYS").then(|| rotated_to.clone());
+        assert!(Env::from_fn(beside).load::<SessionVerifier>().is_err(), "a committed key in second place");
         assert!(SessionVerifier::new("k=not-a-key").is_err());
         assert!(SessionIssuer::new("k", "bm90IGEga2V5", Duration::from_secs(1)).is_err());
     }
 
     #[test]
-    fn the_development_pair_is_a_pair() {
-        let token = issue(&SessionIssuer::development(Duration::from_secs(60)), Utc::now());
+    fn the_development_pair_is_a_pair_and_committed() {
+        let issuer = SessionIssuer::development(Duration::from_secs(60));
+        let token = issue(&issuer, Utc::now());
         assert!(SessionVerifier::development().verify(&token).is_some());
+        assert_eq!(issuer.public_key(), format!("{DEVELOPMENT_KEY_ID}={DEVELOPMENT_PUBLIC_KEY}"));
+        for committed in [DEVELOPMENT_SIGNING_KEY, DEVELOPMENT_PUBLIC_KEY] {
+            assert!(domain::config::COMMITTED_SECRETS.contains(&committed));
+        }
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl ClientConfig {
 /// Deployed: `STRIPE_PUBLISHABLE_KEY` (`pk_...`), and `STRIPE_JS_URL` (Stripe's own by default).
 impl FromEnv for ClientConfig {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let key = env.required("STRIPE_PUBLISHABLE_KEY")?;
+        let key = env.secret("STRIPE_PUBLISHABLE_KEY")?;
         if !key.starts_with("pk_") {
             return Err(ConfigError::Invalid {
                 name: "STRIPE_PUBLISHABLE_KEY",

@@ -13,7 +13,7 @@ pub struct StripeKey {
 impl FromEnv for StripeKey {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            secret_key: Secret::new(env.required("STRIPE_SECRET_KEY")?),
+            secret_key: Secret::new(env.secret("STRIPE_SECRET_KEY")?),
             api_base: env.optional("STRIPE_API_BASE"),
         })
     }
@@ -26,7 +26,7 @@ pub struct ConnectWebhookSecret(pub Secret);
 
 impl FromEnv for ConnectWebhookSecret {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        env.required("STRIPE_CONNECT_WEBHOOK_SECRET").map(|secret| Self(Secret::new(secret)))
+        env.secret("STRIPE_CONNECT_WEBHOOK_SECRET").map(|secret| Self(Secret::new(secret)))
     }
 }
 
@@ -36,6 +36,6 @@ pub struct WebhookSecret(pub Secret);
 
 impl FromEnv for WebhookSecret {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        env.required("STRIPE_WEBHOOK_SECRET").map(|secret| Self(Secret::new(secret)))
+        env.secret("STRIPE_WEBHOOK_SECRET").map(|secret| Self(Secret::new(secret)))
     }
 }
