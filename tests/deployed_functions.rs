@@ -210,11 +210,16 @@ fn grants(template: &Value, function: &str) -> (Vec<Grant>, Vec<String>) {
     (grants, managed)
 }
 
-/// What Lambda itself does with a function's role: poll its queue or stream, and send
-/// what fails to the destinations the template names.
+/// What Lambda itself does with a function's role: poll its queue or stream, send what fails
+/// to the destinations the template names, and decrypt an environment encrypted with a key
+/// of the stack's.
 fn service_needs(template: &Value, function: &str) -> Vec<(String, Value)> {
     let is_this = |resource: &Value| resource["Properties"]["FunctionName"]["Ref"] == function;
     let mut needs = Vec::new();
+    let key = &template["Resources"][function]["Properties"]["KmsKeyArn"];
+    if !key.is_null() {
+        needs.push(("kms:Decrypt".to_owned(), key.clone()));
+    }
     for (_, mapping) in resources_of_type(template, "AWS::Lambda::EventSourceMapping") {
         if !is_this(mapping) {
             continue;

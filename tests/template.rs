@@ -298,6 +298,7 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
             "SESSION_SIGNING_KEY" => private.clone(),
             "SESSION_PUBLIC_KEYS" => format!("current={public}"),
             "STRIPE_PUBLISHABLE_KEY" => "pk_test_template".to_owned(),
+            "STRIPE_SECRET_KEY" => "rk_test_template".to_owned(),
             "PUBLIC_ORIGIN" => "https://tickets.example.com".to_owned(),
             _ if name.ends_with("_SECONDS")
                 || name == "RESERVATION_TIMEOUT"
@@ -468,6 +469,8 @@ fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_t
             referenced(&event["Properties"]["Stream"], &resources, &mut destinations);
         }
         referenced(&function["Properties"]["EventInvokeConfig"], &resources, &mut destinations);
+        // And the key Lambda decrypts its environment with.
+        referenced(&function["Properties"]["KmsKeyArn"], &resources, &mut destinations);
         let granted_beyond: Vec<_> = granted.difference(&accessed).filter(|r| !destinations.contains(*r)).collect();
         let ungranted: Vec<_> = accessed.difference(&granted).collect();
         assert!(
@@ -736,7 +739,7 @@ fn no_function_starts_with_a_key_or_secret_committed_to_the_repository_unless_th
     let own: BTreeMap<&str, String> = BTreeMap::from([
         ("SESSION_SIGNING_KEY", private),
         ("SESSION_PUBLIC_KEYS", format!("samples={public}")),
-        ("STRIPE_SECRET_KEY", "sk_live_51OwnKey".to_owned()),
+        ("STRIPE_SECRET_KEY", "rk_live_51OwnKey".to_owned()),
         ("STRIPE_WEBHOOK_SECRET", "whsec_own".to_owned()),
         ("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_own_connect".to_owned()),
         ("STRIPE_PUBLISHABLE_KEY", "pk_live_51OwnKey".to_owned()),
@@ -804,4 +807,68 @@ fn the_stack_is_not_created_with_a_committed_session_key() {
         assert!(COMMITTED_SECRETS.contains(&key));
     }
     assert!(text.contains("SessionKeyId") && text.contains("SessionPublicKeys"), "{text}");
+}
+
+/// Each Stripe-calling function's restricted key (a field of the Stripe secret), by what its
+/// code calls: the narrowest set of permissions (the README's table lists them).
+const STRIPE_KEYS: [(&str, &str); 11] = [
+    ("payments-create", "payments_key"),
+    ("expiration-fire", "payments_key"),
+    ("expiration-schedule", "payments_key"),
+    ("expiration-sweep", "payments_key"),
+    ("payments-webhook", "refunds_key"),
+    ("payments-reconcile", "reconcile_key"),
+    ("payouts-account-link", "onboarding_key"),
+    ("payouts-account-get", "payout_account_key"),
+    ("payouts-webhook", "transfers_key"),
+    ("payouts-release", "transfers_key"),
+    ("payouts-sweep", "transfers_key"),
+];
+
+#[test]
+fn secrets_are_encrypted_with_the_stacks_own_key_and_each_stripe_caller_has_its_restricted_key() {
+    let template = template();
+    let key = &template["Resources"]["SecretsKey"];
+    assert_eq!(key["Type"].as_str(), Some("AWS::KMS::Key"));
+    assert_eq!(key["Properties"]["EnableKeyRotation"].as_bool(), Some(true));
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let mut stripe_keys = BTreeMap::new();
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let properties = &function["Properties"];
+        let variables = &properties["Environment"]["Variables"];
+        let holds_secret = SECRET_VARIABLES
+            .iter()
+            .filter(|variable| **variable != "SESSION_PUBLIC_KEYS" && **variable != "STRIPE_PUBLISHABLE_KEY")
+            .any(|variable| variables.get(*variable).is_some());
+        let encrypted = properties["KmsKeyArn"].clone();
+        if !holds_secret {
+            assert!(encrypted.is_null(), "{id} holds no secret: the default key costs nothing");
+            continue;
+        }
+        let key_arn = serde_norway::to_string(&encrypted).unwrap();
+        assert!(key_arn.contains("SecretsKey.Arn"), "{id}: its environment is encrypted with SecretsKey: {key_arn}");
+        // Lambda decrypts it with the function's role.
+        let role_text = match properties["Role"].clone() {
+            Value::Null => serde_norway::to_string(&properties["Policies"]).unwrap(),
+            role => {
+                let role = serde_norway::to_string(&role).unwrap();
+                let role_id = role.split_whitespace().last().unwrap().trim_end_matches(".Arn");
+                serde_norway::to_string(&template["Resources"][role_id]["Properties"]["Policies"]).unwrap()
+            }
+        };
+        assert!(
+            role_text.contains("kms:Decrypt") && role_text.contains("SecretsKey.Arn"),
+            "{id}: its role may decrypt with SecretsKey"
+        );
+        if let Some(Value::Tagged(reference)) = variables.get("STRIPE_SECRET_KEY") {
+            let field = reference.value.as_str().unwrap().rsplit(':').next().unwrap().trim_end_matches("}}");
+            stripe_keys.insert(binary(function).to_owned(), field.to_owned());
+        }
+    }
+    let expected: BTreeMap<String, String> =
+        STRIPE_KEYS.iter().map(|(function, field)| ((*function).to_owned(), (*field).to_owned())).collect();
+    assert_eq!(stripe_keys, expected, "each Stripe-calling function's restricted key");
+    for field in expected.values() {
+        assert!(readme.contains(&format!("| `{field}` |")), "the README lists the permissions of {field}");
+    }
 }

@@ -339,6 +339,8 @@ impl Stack {
             ("AWS::Lambda::Function", "Arn") => format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
             ("AWS::IAM::Role", "Arn") => format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
             ("AWS::S3::Bucket", "Arn") => format!("arn:aws:s3:::{name}"),
+            // Not created on moto (nothing calls KMS: Lambda decrypts a function's environment).
+            ("AWS::KMS::Key", "Arn") => format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{name}"),
             ("AWS::Scheduler::ScheduleGroup", "Arn") => {
                 format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{name}")
             }
