@@ -5,7 +5,7 @@
 use reqwest::Method;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
-use ticketing_tests::{Reply, TestApp, json, spawn_app};
+use ticketing_tests::{Reply, TestApp, json, spawn_app, spawn_app_configured};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -87,6 +87,67 @@ async fn five_failed_sign_ins_for_an_email_lock_it_for_the_window_without_tellin
         }
     }
     assert_eq!(app.signin("grace@example.com", "wrong horse battery").await.status, 401, "other emails are not");
+}
+
+/// A sign-in as the distribution forwards it from a viewer at `viewer`, carrying `secret` in
+/// its origin header.
+async fn sign_in_via(app: &TestApp, secret: &str, viewer: &str, email: &str, password: &str) -> Reply {
+    let request = app
+        .client
+        .post(app.url("/api/users/signin"))
+        .header("x-origin-verify", secret)
+        .header("cloudfront-viewer-address", viewer)
+        .json(&json!({ "email": email, "password": password }));
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn a_guesser_at_one_address_does_not_lock_the_owner_out_at_another() {
+    let mut config = local::LocalConfig::for_tests();
+    config.origin = edge::address::OriginSecret::new(Some(domain::config::Secret::new("behind-the-distribution")));
+    let app = spawn_app_configured(config, Vec::new()).await;
+    assert_eq!(app.signup("ada@example.com", PASSWORD).await.status, 201);
+    let guesser = "198.51.100.66:51234";
+    for attempt in 1..=5 {
+        let reply = sign_in_via(&app, "behind-the-distribution", guesser, "ada@example.com", "wrong").await;
+        assert_eq!(reply.status, 401, "#{attempt}");
+    }
+    let locked = sign_in_via(&app, "behind-the-distribution", guesser, "ada@example.com", PASSWORD).await;
+    assert_eq!(locked.status, 429, "the guesser's address is locked, right password or not");
+    let owner = sign_in_via(&app, "behind-the-distribution", "2001:db8::7:443", "ada@example.com", PASSWORD).await;
+    assert_eq!(owner.status, 200, "the owner, elsewhere, signs in: {}", owner.body);
+
+    // Without the distribution's secret, the viewer header is anyone's to write: ignored.
+    for n in 1..=5 {
+        let forged = sign_in_via(&app, "a-guess", &format!("192.0.2.{n}:1"), "grace@example.com", "wrong").await;
+        assert_eq!(forged.status, 401);
+    }
+    let sixth = sign_in_via(&app, "a-guess", "192.0.2.99:1", "grace@example.com", "wrong").await;
+    assert_eq!(sixth.status, 429, "all six came from the runner's peer address");
+    let forwarded = app
+        .client
+        .post(app.url("/api/users/signin"))
+        .header("x-forwarded-for", "192.0.2.123")
+        .json(&json!({ "email": "grace@example.com", "password": "wrong" }));
+    assert_eq!(app.send(forwarded).await.status, 429, "X-Forwarded-For is never read");
+}
+
+#[tokio::test]
+async fn with_the_deployed_defaults_an_address_makes_ten_sign_ups_an_hour() {
+    let mut config = local::LocalConfig::for_tests();
+    config.throttles = domain::users::Throttles::default();
+    let app = spawn_app_configured(config, Vec::new()).await;
+    for n in 0..9 {
+        assert_eq!(app.signup(&format!("user{n}@example.com"), PASSWORD).await.status, 201);
+    }
+    assert_eq!(app.signup("user0@example.com", PASSWORD).await.status, 409, "a taken email counts too");
+    let eleventh = app.signup("late@example.com", PASSWORD).await;
+    assert_eq!((eleventh.status, one_error(&eleventh)), (429, "Too many sign-ups from this address; try again later"));
+    let retry_after: u64 = eleventh.headers[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((3590..=3600).contains(&retry_after), "{retry_after}");
+    assert!(eleventh.session_cookie().is_none());
+    assert_eq!(app.signin("late@example.com", PASSWORD).await.status, 401, "no account was made");
+    assert_eq!(app.signin("user1@example.com", PASSWORD).await.status, 200, "signing in is another limit");
 }
 
 async fn listed(app: &TestApp, seller: &str) -> String {

@@ -49,7 +49,9 @@ async fn every_sample_event_gets_the_status_its_name_expects() {
             }
             let request = lambda_http::request::from_str(&event)
                 .unwrap_or_else(|e| panic!("{}: not an API Gateway HTTP API event: {e}", sample.display()));
-            let config = LocalConfig { verifier: sessions.clone(), ..LocalConfig::for_tests() };
+            // The samples are what a deployed function answers: its limits.
+            let throttles = domain::users::Throttles::default();
+            let config = LocalConfig { verifier: sessions.clone(), throttles, ..LocalConfig::for_tests() };
             let response =
                 Functions::new(db, &config).unwrap().invoke(&function, request).await.expect("a known function");
 

@@ -1,5 +1,5 @@
 //! One suite, every `SignInAttempts` adapter: the embedded store and DynamoDB (against moto
-//! server), on their own and under sign-in.
+//! server), on their own and under signing in and up.
 
 use ::embedded::EmbeddedStore;
 use domain::testing::attempts as suite;
@@ -11,8 +11,8 @@ macro_rules! sign_in_attempts_conformance {
             use super::*;
 
             #[tokio::test]
-            async fn failures_are_counted_per_email_within_their_window() {
-                suite::failures_are_counted_per_email_within_their_window($attempts).await;
+            async fn attempts_are_counted_per_key_within_their_window() {
+                suite::attempts_are_counted_per_key_within_their_window($attempts).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -21,8 +21,8 @@ macro_rules! sign_in_attempts_conformance {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn concurrent_guesses_get_no_more_password_checks_than_the_limit() {
-                suite::concurrent_guesses_get_no_more_password_checks_than_the_limit(
+            async fn concurrent_guesses_get_no_more_password_checks_than_the_limits() {
+                suite::concurrent_guesses_get_no_more_password_checks_than_the_limits(
                     $users,
                     $attempts,
                     Argon2Passwords,
@@ -31,13 +31,18 @@ macro_rules! sign_in_attempts_conformance {
             }
 
             #[tokio::test]
-            async fn sign_in_answers_429_after_five_failures_until_the_window_passes() {
-                suite::sign_in_answers_429_after_five_failures_until_the_window_passes(
+            async fn a_guesser_is_locked_at_their_address_and_the_owner_is_not_until_the_emails_ceiling() {
+                suite::a_guesser_is_locked_at_their_address_and_the_owner_is_not_until_the_emails_ceiling(
                     $users,
                     $attempts,
                     Argon2Passwords,
                 )
                 .await;
+            }
+
+            #[tokio::test]
+            async fn an_address_makes_so_many_sign_ups_in_a_window() {
+                suite::an_address_makes_so_many_sign_ups_in_a_window($users, $attempts, Argon2Passwords).await;
             }
         }
     };

@@ -303,6 +303,8 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
             _ if name.ends_with("_SECONDS")
                 || name == "RESERVATION_TIMEOUT"
                 || name.starts_with("MAX_")
+                || name.starts_with("SIGN_IN_FAILURES_")
+                || name == "SIGN_UPS_PER_ADDRESS"
                 || name.starts_with("PLATFORM_FEE_") =>
             {
                 "60".to_owned()
@@ -718,7 +720,8 @@ fn no_role_may_query_an_index_it_does_not_name_or_pass_a_role_to_any_service() {
 }
 
 /// The variables that hold a key or a secret.
-const SECRET_VARIABLES: [&str; 6] = [
+const SECRET_VARIABLES: [&str; 7] = [
+    "ORIGIN_VERIFY_SECRET",
     "SESSION_SIGNING_KEY",
     "SESSION_PUBLIC_KEYS",
     "STRIPE_SECRET_KEY",
@@ -743,6 +746,7 @@ fn no_function_starts_with_a_key_or_secret_committed_to_the_repository_unless_th
         ("STRIPE_WEBHOOK_SECRET", "whsec_own".to_owned()),
         ("STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_own_connect".to_owned()),
         ("STRIPE_PUBLISHABLE_KEY", "pk_live_51OwnKey".to_owned()),
+        ("ORIGIN_VERIFY_SECRET", "generated-by-the-stack".to_owned()),
     ]);
     let configurations = configurations();
     let mut refused = 0;

@@ -8,6 +8,8 @@ use domain::config::{ConfigError, Env, LOCAL_RUN, Secret};
 use domain::entities::PayoutTerms;
 use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
 use domain::payouts::PublicOrigin;
+use domain::users::Throttles;
+use edge::address::OriginSecret;
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use embedded::EmbeddedStore;
@@ -34,6 +36,12 @@ pub struct LocalConfig {
     pub reservation_timeout: ReservationTimeout,
     pub reservation_limit: ReservationLimit,
     pub reorder_cooldown: ReorderCooldown,
+    /// The limits of signing in and up.
+    pub throttles: Throttles,
+    /// `ORIGIN_VERIFY_SECRET`: with it, a request carrying it in `x-origin-verify` is
+    /// believed about `CloudFront-Viewer-Address` (as behind the distribution); without it,
+    /// every request's address is the peer's.
+    pub origin: OriginSecret,
     /// The fee and hold new listings are paid out on.
     pub payout_terms: PayoutTerms,
     /// Where the web client is served: what links leaving the API (payout onboarding) send
@@ -57,7 +65,8 @@ impl LocalConfig {
     /// `HOST` (127.0.0.1), `PORT` (3000), `LOCAL_DATA_DIR` (.local-data; `:memory:` keeps
     /// nothing), `SESSION_KEY_ID`, `SESSION_SIGNING_KEY` and `SESSION_PUBLIC_KEYS` (the
     /// development key pair, which deployed functions refuse), `SESSION_TTL_SECONDS` (3600),
-    /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`, `MAX_OPEN_RESERVATIONS` (3),
+    /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`, `MAX_OPEN_RESERVATIONS` (3), the sign-in and sign-up limits
+    /// (`domain::users::Throttles`), `ORIGIN_VERIFY_SECRET` (unset),
     /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway) with
     /// `STRIPE_PUBLISHABLE_KEY` and `STRIPE_JS_URL` for the browser client,
     /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`), `PLATFORM_FEE_BPS` (500),
@@ -102,6 +111,8 @@ impl LocalConfig {
             reservation_timeout: env.load()?,
             reservation_limit: env.load()?,
             reorder_cooldown: env.load()?,
+            throttles: env.load()?,
+            origin: OriginSecret::new(env.optional("ORIGIN_VERIFY_SECRET").map(Secret::new)),
             payout_terms: env.load()?,
             public_origin: match env.optional("PUBLIC_ORIGIN") {
                 Some(_) => env.load()?,
@@ -133,6 +144,9 @@ impl LocalConfig {
             reservation_limit: ReservationLimit::default(),
             // The suites order, cancel and order again freely; one test runs the default.
             reorder_cooldown: ReorderCooldown(Duration::ZERO),
+            // The suites sign up many accounts from one address; one test runs the default.
+            throttles: Throttles { sign_ups_per_address: 100_000, ..Throttles::default() },
+            origin: OriginSecret::new(None),
             payout_terms: PayoutTerms::default(),
             // Set to the address the runner is bound to, once it is.
             public_origin: PublicOrigin("http://127.0.0.1".to_owned()),

@@ -7,6 +7,8 @@ use domain::orders::{ReservationRules, ReservationTimeout};
 use domain::payments::GatewayEvent;
 use domain::payouts::PublicOrigin;
 use domain::ports::{GatewayEvents, PaymentGateway, PayoutGateway};
+use domain::users::Throttles;
+use edge::address::{OriginSecret, Throttling};
 use edge::auth::{SessionIssuer, SessionVerifier};
 use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
@@ -32,6 +34,8 @@ pub struct Functions {
     verifier: SessionVerifier,
     reservation_timeout: ReservationTimeout,
     reservation_rules: ReservationRules,
+    throttles: Throttles,
+    origin: OriginSecret,
     payout_terms: PayoutTerms,
     public_origin: PublicOrigin,
     webhook_secret: WebhookSecret,
@@ -171,12 +175,18 @@ impl Functions {
             verifier: config.verifier.clone(),
             reservation_timeout: config.reservation_timeout,
             reservation_rules: ReservationRules { limit: config.reservation_limit, cooldown: config.reorder_cooldown },
+            throttles: config.throttles,
+            origin: config.origin.clone(),
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
             webhook_secret: config.webhook_secret.clone(),
             connect_webhook_secret: config.connect_webhook_secret.clone(),
             client_config: config.client.clone().with_payouts(config.payout_terms),
         })
+    }
+
+    fn throttling(&self) -> Throttling<'_> {
+        Throttling { limits: &self.throttles, origin: &self.origin }
     }
 
     /// The embedded store every function works over.
@@ -242,8 +252,12 @@ impl Functions {
     pub async fn invoke(&self, function: &str, req: Request) -> Option<Response> {
         let (store, issuer, sessions, gateway) = (&self.store, &self.issuer, &self.verifier, &self.gateway);
         let outcome = match function {
-            "users-signup" => users_signup::handle(store, &Argon2Passwords, issuer, req).await,
-            "users-signin" => users_signin::handle(store, store, &Argon2Passwords, issuer, req).await,
+            "users-signup" => {
+                users_signup::handle(store, store, &Argon2Passwords, issuer, self.throttling(), req).await
+            }
+            "users-signin" => {
+                users_signin::handle(store, store, &Argon2Passwords, issuer, self.throttling(), req).await
+            }
             "users-signout" => users_signout::handle(store, sessions, req).await,
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
             "tickets-create" => tickets_create::handle(store, sessions, self.payout_terms, req).await,

@@ -370,7 +370,8 @@ fn local_response(outcome: domain::Result<serde_json::Value>) -> axum::response:
 
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, functions: Functions) -> std::io::Result<()> {
-    axum::serve(listener, router(functions)).await
+    // Each request knows its peer: API Gateway's `sourceIp`.
+    axum::serve(listener, router(functions).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }
 
 /// The request as API Gateway hands it to the function, and its response back.
@@ -383,6 +384,7 @@ async fn invoke(
 ) -> axum::response::Response {
     let (parts, body) = req.into_parts();
     let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(bytes) => {
             let body = match String::from_utf8(bytes.to_vec()) {
@@ -390,9 +392,12 @@ async fn invoke(
                 Ok(text) => Body::Text(text),
                 Err(binary) => Body::Binary(binary.into_bytes()),
             };
-            let req = Request::from_parts(parts, body)
+            let mut req = Request::from_parts(parts, body)
                 .with_path_parameters(params)
                 .with_query_string_parameters(parse_query(query.as_deref().unwrap_or("")));
+            if let Some(peer) = peer {
+                req = edge::address::from_source_ip(req, peer);
+            }
             functions.invoke(function, req).await.expect("every route names a known function")
         }
         Err(_) => edge::http::error_response(domain::Error::BadRequest("Request body is too large".to_owned())),

@@ -40,8 +40,15 @@ class Runner:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         environment = {key: value for key, value in os.environ.items() if not key.startswith("STRIPE_")}
-        # The journeys set their limits themselves: no re-order cool-down unless a test asks.
-        defaults = {"PORT": str(self.port), "LOCAL_DATA_DIR": ":memory:", "RUST_LOG": "warn", "REORDER_COOLDOWN_SECONDS": "0"}
+        # The journeys set their limits themselves: no re-order cool-down unless a test asks,
+        # and sign-ups without a limit (every person signs up from 127.0.0.1).
+        defaults = {
+            "PORT": str(self.port),
+            "LOCAL_DATA_DIR": ":memory:",
+            "RUST_LOG": "warn",
+            "REORDER_COOLDOWN_SECONDS": "0",
+            "SIGN_UPS_PER_ADDRESS": "1000000",
+        }
         environment.update(defaults, **env)
         self.process = subprocess.Popen([RUNNER], env=environment, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15

@@ -13,7 +13,7 @@ use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
 use domain::ports::{ChangeStore, PasswordHasher, SignInAttempts, UserStore};
-use domain::users;
+use domain::users::{self, ClientAddress};
 use edge::passwords::Argon2Passwords;
 use serde_json::Value;
 
@@ -104,8 +104,13 @@ fn payment(order: &str, intent: &str, status: PaymentStatus) -> Payment {
     }
 }
 
-/// An email locked out of sign-in: five failures in the current window.
+/// An email locked out of sign-in at the samples' address: five failures from there in the
+/// current window.
 pub const LOCKED_EMAIL: &str = "locked@example.com";
+/// Where the samples come from (their `sourceIp`).
+pub const SAMPLE_ADDRESS: &str = "203.0.113.7";
+/// An address that has made its sign-ups of the hour.
+pub const SIGNED_UP_ADDRESS: &str = "198.51.100.66";
 
 /// Stores what the samples expect to find: the account, one failed sign-in of its own (so
 /// a successful sign-in clears it), the locked-out email's failures, tickets, orders and
@@ -124,10 +129,20 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
     };
     users_store.insert(&account).await.unwrap();
     let (opened_after, forget_at) = (now - users::SIGN_IN_WINDOW, now + users::SIGN_IN_WINDOW);
-    attempts.reserve(&email, now, opened_after, forget_at, u32::MAX).await.unwrap();
-    let locked = Email::parse(LOCKED_EMAIL).unwrap();
+    let here = ClientAddress::parse(SAMPLE_ADDRESS).unwrap();
+    for key in [users::email_from_key(&email, &here), users::email_key(&email)] {
+        attempts.reserve(&key, now, opened_after, forget_at, u32::MAX).await.unwrap();
+    }
+    let locked = users::email_from_key(&Email::parse(LOCKED_EMAIL).unwrap(), &here);
     for _ in 0..users::MAX_FAILED_SIGN_INS {
         attempts.reserve(&locked, now, opened_after, forget_at, u32::MAX).await.unwrap();
+    }
+    let asker = users::sign_ups_key(&ClientAddress::parse(SIGNED_UP_ADDRESS).unwrap());
+    for _ in 0..users::MAX_SIGN_UPS {
+        attempts
+            .reserve(&asker, now, now - users::SIGN_UP_WINDOW, now + users::SIGN_UP_WINDOW, u32::MAX)
+            .await
+            .unwrap();
     }
     let mut change = Change::default();
     let until = |order: &str| {

@@ -1,23 +1,29 @@
-//! `POST /api/users/signup` `{email, password}`: 201 `{id, email}` and a session cookie.
+//! `POST /api/users/signup` `{email, password}`: 201 `{id, email}` and a session cookie; 409
+//! for an email in use; 429 with `Retry-After` once the client's address has made its
+//! sign-ups of the hour (ten by default).
 
-use aws_adapters::UsersTable;
+use aws_adapters::{SignInAttemptsTable, UsersTable};
 use chrono::Utc;
 use domain::entities::Password;
-use domain::ports::{PasswordHasher, UserStore};
-use domain::users;
+use domain::ports::{PasswordHasher, SignInAttempts, UserStore};
+use domain::users::{self, Throttles};
+use edge::address::{OriginSecret, Throttling};
 use edge::auth::SessionIssuer;
 use edge::{Request, Response, Result, body};
 
-pub type Config = (SessionIssuer, UsersTable);
+pub type Config = (SessionIssuer, UsersTable, SignInAttemptsTable, Throttles, OriginSecret);
 
 pub async fn handle(
     store: &impl UserStore,
+    attempts: &impl SignInAttempts,
     hasher: &impl PasswordHasher,
     sessions: &SessionIssuer,
+    throttling: Throttling<'_>,
     req: Request,
 ) -> Result<Response> {
-    let (email, password) = body::credentials(&req, Password::parse)?;
+    let credentials = body::credentials(&req, Password::parse)?;
     let now = Utc::now();
-    let user = users::sign_up(store, hasher, email, password, now).await?;
+    let from = throttling.client_address(&req);
+    let user = users::sign_up_from(store, attempts, hasher, credentials, &from, throttling.limits, now).await?;
     sessions.start(201, &user, now)
 }

@@ -1,9 +1,16 @@
-use aws_adapters::{Aws, DynamoUsers};
+use aws_adapters::{Aws, DynamoSignInAttempts, DynamoUsers};
+use edge::address::Throttling;
 use edge::passwords::Argon2Passwords;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, users): users_signup::Config = edge::start()?;
-    let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);
-    edge::serve_http(|req| users_signup::handle(&users, &Argon2Passwords, &sessions, req)).await
+    let (sessions, users, attempts, throttles, origin): users_signup::Config = edge::start()?;
+    let client = Aws::load().await.dynamodb();
+    let attempts = DynamoSignInAttempts::new(client.clone(), &attempts);
+    let users = DynamoUsers::new(client, &users);
+    edge::serve_http(|req| {
+        let throttling = Throttling { limits: &throttles, origin: &origin };
+        users_signup::handle(&users, &attempts, &Argon2Passwords, &sessions, throttling, req)
+    })
+    .await
 }

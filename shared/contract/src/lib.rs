@@ -247,6 +247,8 @@ fn every_response_header(operation: &mut Operation) {
         (status = 409, description = "`Email in use`", body = ErrorBody),
         (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON", body = ErrorBody),
+        (status = 429, description = "The client's address made its sign-ups of the window (`SIGN_UPS_PER_ADDRESS`, 10 an hour)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
     ),
     security(()),
 )]
@@ -265,7 +267,7 @@ answers 429 until the window has passed, whether or not the email has an account
         (status = 401, description = "`Invalid credentials`: unknown email and wrong password alike", body = ErrorBody),
         (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON", body = ErrorBody),
-        (status = 429, description = "Too many failed sign-ins for this email", body = ErrorBody,
+        (status = 429, description = "Too many failed sign-ins for this email from the client's address (`SIGN_IN_FAILURES_PER_ADDRESS`, 5), or from anywhere (`SIGN_IN_FAILURES_PER_EMAIL`, 50), within the window (`SIGN_IN_WINDOW_SECONDS`, 900)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
     ),
     security(()),

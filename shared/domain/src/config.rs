@@ -39,6 +39,8 @@ pub const COMMITTED_SECRETS: &[&str] = &[
     "pk_test_samples",
     "whsec_local_development",
     "whsec_local_connect",
+    // The samples' origin header secret.
+    "origin-verify-samples",
 ];
 
 /// A value that must never reach a log line.
@@ -134,6 +136,20 @@ impl<'a> Env<'a> {
         let value = self.required(name)?;
         self.refuse_committed(name, &value)?;
         Ok(value)
+    }
+
+    /// A positive whole number, or `default` when unset.
+    pub fn count(&self, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(count) if count > 0 => Ok(count),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    reason: format!("expected a positive whole number, got {value:?}"),
+                }),
+            },
+        }
     }
 
     /// A positive number of seconds, or `default` when unset.

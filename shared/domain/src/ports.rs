@@ -29,31 +29,43 @@ pub trait UserStore: Send + Sync {
     fn end_sessions(&self, email: &Email, user: &UserId) -> impl Future<Output = Result<u32>> + Send;
 }
 
-/// Failed sign-ins per email, counted in fixed windows that open with a first failure.
+/// What an attempt is counted under: an email, an email from one client address, or the
+/// sign-ups from one address ([`crate::users`] makes them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AttemptKey(pub(crate) String);
+
+impl AttemptKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Attempts at signing in (failures) and signing up, per [`AttemptKey`], counted in fixed
+/// windows that open with a first attempt.
 pub trait SignInAttempts: Send + Sync {
-    /// The failures of `email` in its window, if a window opened after `opened_after`.
+    /// The attempts under `key` in its window, if a window opened after `opened_after`.
     fn failures(
         &self,
-        email: &Email,
+        key: &AttemptKey,
         opened_after: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Failures>>> + Send;
 
-    /// Reserves an attempt for `email`, counted as a failure until it is given back (by
-    /// [`SignInAttempts::clear`]): in `email`'s window if one opened after `opened_after` and
+    /// Reserves an attempt under `key`, counted until it is given back (by
+    /// [`SignInAttempts::clear`]): in `key`'s window if one opened after `opened_after` and
     /// it counts fewer than `limit`, else `Refused` with nothing counted; with no window, or
     /// an old one, in a new window opened at `now`. The record may be forgotten after
     /// `forget_at`. Decided atomically: of concurrent reservations, a window grants `limit`.
     fn reserve(
         &self,
-        email: &Email,
+        key: &AttemptKey,
         now: DateTime<Utc>,
         opened_after: DateTime<Utc>,
         forget_at: DateTime<Utc>,
         limit: u32,
     ) -> impl Future<Output = Result<Reserved>> + Send;
 
-    /// Forgets `email`'s failures.
-    fn clear(&self, email: &Email) -> impl Future<Output = Result<()>> + Send;
+    /// Forgets the attempts under `key`.
+    fn clear(&self, key: &AttemptKey) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// What reserving a sign-in attempt gave: the window as it now counts.

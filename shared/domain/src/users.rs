@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::config::{ConfigError, Env, FromEnv};
 use crate::entities::{Email, Password, User};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
-use crate::ports::{Failures, PasswordHasher, Reserved, SignInAttempts, UserStore};
+use crate::ports::{AttemptKey, PasswordHasher, Reserved, SignInAttempts, UserStore};
 
 /// Creates an account. The store's conditional write decides email uniqueness.
 pub async fn sign_up(
@@ -21,47 +22,161 @@ pub async fn sign_up(
     Ok(user)
 }
 
-/// How many failed sign-ins for one email a window allows, and how long a window lasts.
+/// Where a request came from: the client's IP address, as the edge establishes it (never
+/// from a header a client can set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(String);
+
+impl ClientAddress {
+    /// An IPv4 or IPv6 address, in its canonical form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        raw.trim().parse::<std::net::IpAddr>().ok().map(|ip| Self(ip.to_string()))
+    }
+
+    /// A request whose address is not known (all such share one count).
+    pub fn unknown() -> Self {
+        Self("unknown".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How many failed sign-ins a window allows for one email from one client address (the
+/// lock a guesser meets), and for one email from anywhere (a higher ceiling, against guesses
+/// spread over many addresses), and how long a window lasts.
 pub const MAX_FAILED_SIGN_INS: u32 = 5;
+pub const MAX_FAILED_SIGN_INS_PER_EMAIL: u32 = 50;
 pub const SIGN_IN_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+/// How many sign-ups a window allows from one client address (a 409 tells which emails have
+/// an account: this limits how fast anyone can ask), and how long that window lasts.
+pub const MAX_SIGN_UPS: u32 = 10;
+pub const SIGN_UP_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// The limits of signing in and up, each configurable: `SIGN_IN_FAILURES_PER_ADDRESS` (5),
+/// `SIGN_IN_FAILURES_PER_EMAIL` (50), `SIGN_IN_WINDOW_SECONDS` (900), `SIGN_UPS_PER_ADDRESS`
+/// (10) and `SIGN_UP_WINDOW_SECONDS` (3600).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttles {
+    pub sign_in_failures_per_address: u32,
+    pub sign_in_failures_per_email: u32,
+    pub sign_in_window: chrono::Duration,
+    pub sign_ups_per_address: u32,
+    pub sign_up_window: chrono::Duration,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Self {
+            sign_in_failures_per_address: MAX_FAILED_SIGN_INS,
+            sign_in_failures_per_email: MAX_FAILED_SIGN_INS_PER_EMAIL,
+            sign_in_window: SIGN_IN_WINDOW,
+            sign_ups_per_address: MAX_SIGN_UPS,
+            sign_up_window: SIGN_UP_WINDOW,
+        }
+    }
+}
+
+impl FromEnv for Throttles {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let seconds = |name, default: chrono::Duration| -> Result<chrono::Duration, ConfigError> {
+            let secs = env.seconds(name, default.num_seconds().unsigned_abs())?.as_secs();
+            Ok(chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)))
+        };
+        Ok(Self {
+            sign_in_failures_per_address: env
+                .count("SIGN_IN_FAILURES_PER_ADDRESS", defaults.sign_in_failures_per_address)?,
+            sign_in_failures_per_email: env.count("SIGN_IN_FAILURES_PER_EMAIL", defaults.sign_in_failures_per_email)?,
+            sign_in_window: seconds("SIGN_IN_WINDOW_SECONDS", defaults.sign_in_window)?,
+            sign_ups_per_address: env.count("SIGN_UPS_PER_ADDRESS", defaults.sign_ups_per_address)?,
+            sign_up_window: seconds("SIGN_UP_WINDOW_SECONDS", defaults.sign_up_window)?,
+        })
+    }
+}
+
+/// Failed sign-ins for `email`, from anywhere (the key it was counted under before client
+/// addresses were).
+pub fn email_key(email: &Email) -> AttemptKey {
+    AttemptKey(email.as_str().to_owned())
+}
+
+/// Failed sign-ins for `email` from `from` (an email has no space: the key is unambiguous).
+pub fn email_from_key(email: &Email, from: &ClientAddress) -> AttemptKey {
+    AttemptKey(format!("{} from {}", email.as_str(), from.as_str()))
+}
+
+/// Sign-ups from `from`.
+pub fn sign_ups_key(from: &ClientAddress) -> AttemptKey {
+    AttemptKey(format!("sign-ups from {}", from.as_str()))
+}
 
 const TOO_MANY_ATTEMPTS: &str = "Too many failed sign-ins for this email; try again later";
+const TOO_MANY_SIGN_UPS: &str = "Too many sign-ups from this address; try again later";
 
-/// Checks credentials. An unknown email costs the same verification as a wrong password,
-/// and both answer the same error. After [`MAX_FAILED_SIGN_INS`] failures for one email
-/// within [`SIGN_IN_WINDOW`], every attempt (even with the right password) answers 429
-/// until the window has passed, whether or not the email has an account. The attempt is
-/// reserved (counted) before the password is checked, atomically, so concurrent guesses
-/// get no more checks than the limit; a success gives it back with the window.
+/// Creates an account for a request from `from`, after counting it against the sign-ups
+/// that address may make in a window (429 once it has made them, before any hashing).
+pub async fn sign_up_from(
+    store: &impl UserStore,
+    attempts: &impl SignInAttempts,
+    hasher: &impl PasswordHasher,
+    (email, password): (Email, Password),
+    from: &ClientAddress,
+    throttles: &Throttles,
+    now: DateTime<Utc>,
+) -> Result<User> {
+    let window = throttles.sign_up_window;
+    let key = sign_ups_key(from);
+    if let Reserved::Refused(made) =
+        attempts.reserve(&key, now, now - window, now + window, throttles.sign_ups_per_address).await?
+    {
+        let retry_after = crate::time::seconds_until(made.since + window, now);
+        return Err(Error::TooManyRequests { message: TOO_MANY_SIGN_UPS, retry_after });
+    }
+    sign_up(store, hasher, email, password, now).await
+}
+
+/// Checks credentials offered from `from`. An unknown email costs the same verification as a
+/// wrong password, and both answer the same error. Failures are counted per email and
+/// client address, and per email from anywhere: once either reaches its limit within its
+/// window, every attempt it covers (even with the right password) answers 429 until the
+/// window has passed, whether or not the email has an account. So a guesser at one address
+/// is locked after a few guesses, while the account's owner, at another, signs in until the
+/// much higher ceiling of the email. Each attempt is reserved (counted) before the password
+/// is checked, atomically, so concurrent guesses get no more checks than the limits; a
+/// success gives both back with their windows.
 pub async fn sign_in(
     store: &impl UserStore,
     attempts: &impl SignInAttempts,
     hasher: &impl PasswordHasher,
-    email: &Email,
-    password: Password,
+    (email, password): (&Email, Password),
+    from: &ClientAddress,
+    throttles: &Throttles,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    let opened_after = now - SIGN_IN_WINDOW;
-    let reserved = attempts.reserve(email, now, opened_after, now + SIGN_IN_WINDOW, MAX_FAILED_SIGN_INS).await?;
-    if let Reserved::Refused(failures) = reserved {
-        return Err(too_many(failures, now));
+    let window = throttles.sign_in_window;
+    let (here, anywhere) = (email_from_key(email, from), email_key(email));
+    // The address's count first: a guesser refused there does not count against the email.
+    for (key, limit) in
+        [(&here, throttles.sign_in_failures_per_address), (&anywhere, throttles.sign_in_failures_per_email)]
+    {
+        if let Reserved::Refused(failures) = attempts.reserve(key, now, now - window, now + window, limit).await? {
+            let retry_after = crate::time::seconds_until(failures.since + window, now);
+            return Err(Error::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after });
+        }
     }
     let user = store.find_by_email(email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     match (hasher.verify(password, hash).await?, user) {
         (true, Some(user)) => {
-            attempts.clear(email).await?;
+            attempts.clear(&here).await?;
+            attempts.clear(&anywhere).await?;
             Ok(user)
         }
-        // The reserved attempt stays counted: it failed.
+        // The reserved attempts stay counted: they failed.
         _ => Err(Error::Unauthorized("Invalid credentials")),
     }
-}
-
-/// 429 until the window of `failures` has passed.
-fn too_many(failures: Failures, now: DateTime<Utc>) -> Error {
-    let retry_after = crate::time::seconds_until(failures.since + SIGN_IN_WINDOW, now);
-    Error::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after }
 }
 
 /// A session as its signed token states it: whose, and of which generation of its account.

@@ -3,6 +3,7 @@
 //! error shape, sessions from cookies and headers, password hashing, SQS batches as
 //! EventBridge delivers them, and serving a handler on the Lambda runtime.
 
+pub mod address;
 pub mod auth;
 pub mod body;
 pub mod client;

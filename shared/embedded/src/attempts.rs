@@ -1,10 +1,9 @@
-//! Failed sign-ins, keyed by (lower-cased) email: reserved inside one write transaction, so
+//! Attempts at signing in and up, keyed by `AttemptKey`: reserved inside one write transaction, so
 //! of concurrent reservations a window grants exactly its limit.
 
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::entities::Email;
-use domain::ports::{Failures, Reserved, SignInAttempts};
+use domain::ports::{AttemptKey, Failures, Reserved, SignInAttempts};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +16,8 @@ struct Window {
 }
 
 impl SignInAttempts for EmbeddedStore {
-    async fn failures(&self, email: &Email, opened_after: DateTime<Utc>) -> Result<Option<Failures>> {
-        let window: Option<Window> = self.get(SIGN_IN_FAILURES, email.as_str().to_owned()).await?;
+    async fn failures(&self, key: &AttemptKey, opened_after: DateTime<Utc>) -> Result<Option<Failures>> {
+        let window: Option<Window> = self.get(SIGN_IN_FAILURES, key.as_str().to_owned()).await?;
         Ok(window
             .filter(|window| window.since > opened_after)
             .map(|window| Failures { count: window.count, since: window.since }))
@@ -26,17 +25,16 @@ impl SignInAttempts for EmbeddedStore {
 
     async fn reserve(
         &self,
-        email: &Email,
+        key: &AttemptKey,
         now: DateTime<Utc>,
         opened_after: DateTime<Utc>,
         _forget_at: DateTime<Utc>,
         limit: u32,
     ) -> Result<Reserved> {
-        let email = email.as_str().to_owned();
+        let key = key.as_str().to_owned();
         self.write(move |txn| {
             let mut table = txn.open_table(SIGN_IN_FAILURES).map_err(storage)?;
-            let current =
-                table.get(email.as_str()).map_err(storage)?.map(|r| decode::<Window>(r.value())).transpose()?;
+            let current = table.get(key.as_str()).map_err(storage)?.map(|r| decode::<Window>(r.value())).transpose()?;
             let window = match current {
                 Some(window) if window.since > opened_after && window.count >= limit => {
                     return Ok(Reserved::Refused(Failures { count: window.count, since: window.since }));
@@ -44,16 +42,16 @@ impl SignInAttempts for EmbeddedStore {
                 Some(window) if window.since > opened_after => Window { count: window.count + 1, ..window },
                 _ => Window { count: 1, since: now },
             };
-            table.insert(email.as_str(), encode(&window)?.as_slice()).map_err(storage)?;
+            table.insert(key.as_str(), encode(&window)?.as_slice()).map_err(storage)?;
             Ok(Reserved::Granted(Failures { count: window.count, since: window.since }))
         })
         .await
     }
 
-    async fn clear(&self, email: &Email) -> Result<()> {
-        let email = email.as_str().to_owned();
+    async fn clear(&self, key: &AttemptKey) -> Result<()> {
+        let key = key.as_str().to_owned();
         self.write(move |txn| {
-            txn.open_table(SIGN_IN_FAILURES).map_err(storage)?.remove(email.as_str()).map_err(storage)?;
+            txn.open_table(SIGN_IN_FAILURES).map_err(storage)?.remove(key.as_str()).map_err(storage)?;
             Ok(())
         })
         .await

@@ -1,4 +1,5 @@
-//! Failed sign-ins, keyed by (lower-cased) email: an attempt is reserved by an atomic,
+//! Attempts at signing in and up, keyed by `AttemptKey` (in the key attribute `email`, its
+//! name since the key was the email alone): an attempt is reserved by an atomic,
 //! conditional `ADD` while the window is open and under its limit; a new window replaces an
 //! old one with a conditional put. The record expires (TTL) once its window has passed.
 
@@ -7,8 +8,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
-use domain::entities::Email;
-use domain::ports::{Failures, Reserved, SignInAttempts};
+use domain::ports::{AttemptKey, Failures, Reserved, SignInAttempts};
 use domain::{Error, Result};
 
 use super::table::{Item, Table, n, s};
@@ -36,13 +36,13 @@ fn failures(item: &Item) -> Option<Failures> {
 }
 
 impl SignInAttempts for DynamoSignInAttempts {
-    async fn failures(&self, email: &Email, opened_after: DateTime<Utc>) -> Result<Option<Failures>> {
+    async fn failures(&self, key: &AttemptKey, opened_after: DateTime<Utc>) -> Result<Option<Failures>> {
         let output = self
             .0
             .client
             .get_item()
             .table_name(&self.0.name)
-            .key(Self::KEY, s(email.as_str()))
+            .key(Self::KEY, s(key.as_str()))
             .consistent_read(true)
             .send()
             .await
@@ -52,7 +52,7 @@ impl SignInAttempts for DynamoSignInAttempts {
 
     async fn reserve(
         &self,
-        email: &Email,
+        key: &AttemptKey,
         now: DateTime<Utc>,
         opened_after: DateTime<Utc>,
         forget_at: DateTime<Utc>,
@@ -64,7 +64,7 @@ impl SignInAttempts for DynamoSignInAttempts {
                 .client
                 .update_item()
                 .table_name(&self.0.name)
-                .key(Self::KEY, s(email.as_str()))
+                .key(Self::KEY, s(key.as_str()))
                 .update_expression("ADD #count :one")
                 .condition_expression("since > :opened_after AND #count < :limit")
                 .expression_attribute_names("#count", "count")
@@ -90,7 +90,7 @@ impl SignInAttempts for DynamoSignInAttempts {
                 .client
                 .put_item()
                 .table_name(&self.0.name)
-                .item(Self::KEY, s(email.as_str()))
+                .item(Self::KEY, s(key.as_str()))
                 .item("count", n(1))
                 .item("since", n(now.timestamp_millis()))
                 .item(Self::TTL_ATTRIBUTE, n(forget_at.timestamp()))
@@ -105,19 +105,19 @@ impl SignInAttempts for DynamoSignInAttempts {
                 Err(e) => return Err(Error::internal(e, "opening a sign-in window")),
             }
             // Neither: the window is open and full (or a concurrent window just opened).
-            if let Some(full) = self.failures(email, opened_after).await?.filter(|failures| failures.count >= limit) {
+            if let Some(full) = self.failures(key, opened_after).await?.filter(|failures| failures.count >= limit) {
                 return Ok(Reserved::Refused(full));
             }
         }
         Err(Error::Internal(anyhow::anyhow!("reserving a sign-in attempt kept racing")))
     }
 
-    async fn clear(&self, email: &Email) -> Result<()> {
+    async fn clear(&self, key: &AttemptKey) -> Result<()> {
         self.0
             .client
             .delete_item()
             .table_name(&self.0.name)
-            .key(Self::KEY, s(email.as_str()))
+            .key(Self::KEY, s(key.as_str()))
             .send()
             .await
             .context("clearing failed sign-ins")?;

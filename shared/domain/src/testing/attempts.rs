@@ -1,22 +1,28 @@
-//! Every `SignInAttempts`: attempts are reserved per email in a window that opens with the
+//! Every `SignInAttempts`: attempts are reserved per key in a window that opens with the
 //! first one, up to a limit; an old window gives way to a new one; of concurrent
-//! reservations a window grants exactly its limit. And sign-in over it: the sixth attempt in
-//! a window answers 429 whatever the password, and concurrent guesses get no more password
-//! checks than the limit.
+//! reservations a window grants exactly its limit. And signing in and up over it: a guesser
+//! at one address is locked after five failures while the owner at another signs in, until
+//! the email's ceiling; concurrent guesses get no more password checks than the limits; an
+//! address makes so many sign-ups in a window.
 
 use chrono::{Duration, Utc};
 
 use crate::entities::{Email, Password};
 use crate::error::Error;
 use crate::ports::{PasswordHasher, Reserved, SignInAttempts, UserStore};
-use crate::users::{self, MAX_FAILED_SIGN_INS, SIGN_IN_WINDOW};
+use crate::users::{self, ClientAddress, SIGN_IN_WINDOW, Throttles};
 
 fn email(address: &str) -> Email {
     Email::parse(address).expect("a valid email")
 }
 
-pub async fn failures_are_counted_per_email_within_their_window(attempts: impl SignInAttempts) {
-    let (ada, grace) = (email("ada@example.com"), email("grace@example.com"));
+fn address(raw: &str) -> ClientAddress {
+    ClientAddress::parse(raw).expect("an IP address")
+}
+
+pub async fn attempts_are_counted_per_key_within_their_window(attempts: impl SignInAttempts) {
+    let ada = users::email_key(&email("ada@example.com"));
+    let ada_here = users::email_from_key(&email("ada@example.com"), &address("203.0.113.7"));
     let start = Utc::now();
     let window = |now| now - SIGN_IN_WINDOW;
     assert_eq!(attempts.failures(&ada, window(start)).await.unwrap(), None);
@@ -32,9 +38,9 @@ pub async fn failures_are_counted_per_email_within_their_window(attempts: impl S
     let full = attempts.reserve(&ada, later, window(later), later + SIGN_IN_WINDOW, 3).await.unwrap();
     assert_eq!(full, Reserved::Refused(seen), "the limit reached: nothing counted");
     assert_eq!(attempts.failures(&ada, window(later)).await.unwrap(), Some(seen));
-    assert_eq!(attempts.failures(&grace, window(later)).await.unwrap(), None, "per email");
+    assert_eq!(attempts.failures(&ada_here, window(later)).await.unwrap(), None, "per key");
 
-    // Once the window has passed, it no longer counts, and the next failure opens another.
+    // Once the window has passed, it no longer counts, and the next attempt opens another.
     let after = start + Duration::minutes(1) + SIGN_IN_WINDOW + Duration::seconds(1);
     assert_eq!(attempts.failures(&ada, window(after)).await.unwrap(), None);
     let fresh = attempts.reserve(&ada, after, window(after), after + SIGN_IN_WINDOW, 3).await.unwrap();
@@ -43,7 +49,7 @@ pub async fn failures_are_counted_per_email_within_their_window(attempts: impl S
 
     attempts.clear(&ada).await.unwrap();
     assert_eq!(attempts.failures(&ada, window(after)).await.unwrap(), None, "cleared");
-    attempts.clear(&grace).await.unwrap();
+    attempts.clear(&ada_here).await.unwrap();
 }
 
 pub async fn of_concurrent_reservations_a_window_grants_its_limit(attempts: impl SignInAttempts + Clone + 'static) {
@@ -54,8 +60,8 @@ pub async fn of_concurrent_reservations_a_window_grants_its_limit(attempts: impl
     for _ in 0..RACERS {
         let attempts = attempts.clone();
         racers.spawn(async move {
-            let ada = email("racing@example.com");
-            attempts.reserve(&ada, now, now - SIGN_IN_WINDOW, now + SIGN_IN_WINDOW, LIMIT).await.unwrap()
+            let key = users::email_key(&email("racing@example.com"));
+            attempts.reserve(&key, now, now - SIGN_IN_WINDOW, now + SIGN_IN_WINDOW, LIMIT).await.unwrap()
         });
     }
     let reserved = racers.join_all().await;
@@ -70,42 +76,68 @@ pub async fn of_concurrent_reservations_a_window_grants_its_limit(attempts: impl
     assert_eq!(granted, (1..=LIMIT).collect::<Vec<_>>(), "each granted once, up to the limit: {reserved:?}");
 }
 
-/// Sign-in over `attempts`: five failures for an email, then 429 with the time left, for
-/// the right password as for a wrong one and for an email without an account alike; a
-/// success clears what failures there were.
-pub async fn sign_in_answers_429_after_five_failures_until_the_window_passes(
+/// Limits small enough to reach in a test: five failures per address, eight per email.
+fn small() -> Throttles {
+    Throttles { sign_in_failures_per_email: 8, sign_ups_per_address: 3, ..Throttles::default() }
+}
+
+/// Sign-in over `attempts`: five failures for an email from one address, then 429 with the
+/// time left there, for the right password as for a wrong one and for an email without an
+/// account alike, while the owner at another address still signs in; the email's ceiling
+/// then locks every address; a success clears what failures there were.
+pub async fn a_guesser_is_locked_at_their_address_and_the_owner_is_not_until_the_emails_ceiling(
     store: impl UserStore,
     attempts: impl SignInAttempts,
     hasher: impl PasswordHasher,
 ) {
+    let throttles = small();
     let password = || Password::parse("correct horse battery").unwrap();
     let wrong = || Password::candidate("wrong horse battery").unwrap();
+    let (guesser, owner) = (address("198.51.100.66"), address("2001:db8::7"));
     let start = Utc::now();
     let ada = users::sign_up(&store, &hasher, email("ada@example.com"), password(), start).await.unwrap();
+    let sign_in = |target: &Email, candidate: Password, from: &ClientAddress, now| {
+        let (target, from) = (target.clone(), from.clone());
+        let (store, attempts, hasher) = (&store, &attempts, &hasher);
+        async move { users::sign_in(store, attempts, hasher, (&target, candidate), &from, &throttles, now).await }
+    };
 
     // A success after a failure forgets it.
-    assert!(matches!(
-        users::sign_in(&store, &attempts, &hasher, &ada.email, wrong(), start).await,
-        Err(Error::Unauthorized(_))
-    ));
-    users::sign_in(&store, &attempts, &hasher, &ada.email, password(), start).await.unwrap();
-    assert_eq!(attempts.failures(&ada.email, start - SIGN_IN_WINDOW).await.unwrap(), None);
+    assert!(matches!(sign_in(&ada.email, wrong(), &owner, start).await, Err(Error::Unauthorized(_))));
+    sign_in(&ada.email, password(), &owner, start).await.unwrap();
+    let here = users::email_from_key(&ada.email, &owner);
+    assert_eq!(attempts.failures(&here, start - SIGN_IN_WINDOW).await.unwrap(), None);
+    assert_eq!(attempts.failures(&users::email_key(&ada.email), start - SIGN_IN_WINDOW).await.unwrap(), None);
 
     for target in [ada.email.clone(), email("nobody@example.com")] {
-        for _ in 0..MAX_FAILED_SIGN_INS {
-            let outcome = users::sign_in(&store, &attempts, &hasher, &target, wrong(), start).await;
+        for _ in 0..throttles.sign_in_failures_per_address {
+            let outcome = sign_in(&target, wrong(), &guesser, start).await;
             assert!(matches!(outcome, Err(Error::Unauthorized(_))), "{target:?}: {outcome:?}");
         }
         let soon = start + Duration::minutes(10);
         for candidate in [wrong(), password()] {
-            match users::sign_in(&store, &attempts, &hasher, &target, candidate, soon).await {
+            match sign_in(&target, candidate, &guesser, soon).await {
                 Err(Error::TooManyRequests { retry_after, .. }) => assert_eq!(retry_after, 5 * 60),
                 other => panic!("{target:?}: {other:?}"),
             }
         }
     }
-    let passed = start + SIGN_IN_WINDOW + Duration::seconds(1);
-    let back = users::sign_in(&store, &attempts, &hasher, &ada.email, password(), passed).await.unwrap();
+    // The guesser's failures do not lock the owner out.
+    let signed_in = sign_in(&ada.email, password(), &owner, start + Duration::minutes(10)).await.unwrap();
+    assert_eq!(signed_in.id, ada.id, "the owner, at another address, signs in");
+
+    // Guesses spread over addresses stop at the email's ceiling, for every address.
+    let spread = start + Duration::minutes(11);
+    for n in 0..throttles.sign_in_failures_per_email {
+        let outcome = sign_in(&ada.email, wrong(), &address(&format!("192.0.2.{n}")), spread).await;
+        assert!(matches!(outcome, Err(Error::Unauthorized(_))), "{outcome:?}");
+    }
+    for from in [&owner, &address("192.0.2.200")] {
+        let outcome = sign_in(&ada.email, password(), from, spread).await;
+        assert!(matches!(outcome, Err(Error::TooManyRequests { .. })), "{from:?}: {outcome:?}");
+    }
+    let passed = spread + SIGN_IN_WINDOW + Duration::seconds(1);
+    let back = sign_in(&ada.email, password(), &owner, passed).await.unwrap();
     assert_eq!(back.id, ada.id, "the window passed");
 }
 
@@ -131,27 +163,67 @@ impl<H: PasswordHasher> PasswordHasher for Counting<H> {
     }
 }
 
-/// Twenty concurrent wrong sign-ins for one email: five password checks, five 401 and
-/// fifteen 429. The lock cannot be raced.
-pub async fn concurrent_guesses_get_no_more_password_checks_than_the_limit(
+/// Twenty concurrent wrong sign-ins for one email from one address get five password checks
+/// (five 401, fifteen 429); from twenty addresses, the email's ceiling (eight). The locks
+/// cannot be raced.
+pub async fn concurrent_guesses_get_no_more_password_checks_than_the_limits(
     store: impl UserStore + Clone + 'static,
     attempts: impl SignInAttempts + Clone + 'static,
     hasher: impl PasswordHasher + Clone + 'static,
 ) {
+    let throttles = small();
     let hasher = Counting { inner: hasher, checks: Default::default() };
-    let password = Password::parse("correct horse battery").unwrap();
-    let ada = users::sign_up(&store, &hasher, email("guessed@example.com"), password, Utc::now()).await.unwrap();
-    let mut guesses = tokio::task::JoinSet::new();
-    for n in 0..20 {
-        let (store, attempts, hasher, email) = (store.clone(), attempts.clone(), hasher.clone(), ada.email.clone());
-        guesses.spawn(async move {
-            let guess = Password::candidate(&format!("wrong guess {n}")).unwrap();
-            users::sign_in(&store, &attempts, &hasher, &email, guess, Utc::now()).await
-        });
+    for (raw, spread) in [("guessed@example.com", false), ("spread@example.com", true)] {
+        let password = Password::parse("correct horse battery").unwrap();
+        let ada = users::sign_up(&store, &hasher, email(raw), password, Utc::now()).await.unwrap();
+        hasher.checks.store(0, std::sync::atomic::Ordering::SeqCst);
+        let mut guesses = tokio::task::JoinSet::new();
+        for n in 0..20 {
+            let (store, attempts, hasher, email) = (store.clone(), attempts.clone(), hasher.clone(), ada.email.clone());
+            let from = address(&if spread { format!("192.0.2.{n}") } else { "198.51.100.66".to_owned() });
+            guesses.spawn(async move {
+                let guess = Password::candidate(&format!("wrong guess {n}")).unwrap();
+                users::sign_in(&store, &attempts, &hasher, (&email, guess), &from, &throttles, Utc::now()).await
+            });
+        }
+        let outcomes = guesses.join_all().await;
+        let unauthorized = outcomes.iter().filter(|outcome| matches!(outcome, Err(Error::Unauthorized(_)))).count();
+        let throttled = outcomes.iter().filter(|outcome| matches!(outcome, Err(Error::TooManyRequests { .. }))).count();
+        let limit =
+            if spread { throttles.sign_in_failures_per_email } else { throttles.sign_in_failures_per_address } as usize;
+        assert_eq!((unauthorized, throttled), (limit, 20 - limit), "{raw}");
+        assert_eq!(hasher.checks.load(std::sync::atomic::Ordering::SeqCst), limit, "{raw}: password checks");
     }
-    let outcomes = guesses.join_all().await;
-    let unauthorized = outcomes.iter().filter(|outcome| matches!(outcome, Err(Error::Unauthorized(_)))).count();
-    let throttled = outcomes.iter().filter(|outcome| matches!(outcome, Err(Error::TooManyRequests { .. }))).count();
-    assert_eq!((unauthorized, throttled), (MAX_FAILED_SIGN_INS as usize, 20 - MAX_FAILED_SIGN_INS as usize));
-    assert_eq!(hasher.checks.load(std::sync::atomic::Ordering::SeqCst), MAX_FAILED_SIGN_INS as usize, "checks");
+}
+
+/// An address makes its sign-ups in a window, a refused one (the email in use) included,
+/// then 429 before any hashing, until the window passes; another address is not held.
+pub async fn an_address_makes_so_many_sign_ups_in_a_window(
+    store: impl UserStore,
+    attempts: impl SignInAttempts,
+    hasher: impl PasswordHasher + Clone,
+) {
+    let throttles = small();
+    let hasher = Counting { inner: hasher, checks: Default::default() };
+    let (asker, other) = (address("198.51.100.66"), address("203.0.113.9"));
+    let start = Utc::now();
+    let sign_up = |raw: &str, from: &ClientAddress, now| {
+        let credentials = (email(raw), Password::parse("correct horse battery").unwrap());
+        let from = from.clone();
+        let (store, attempts, hasher) = (&store, &attempts, &hasher);
+        async move { users::sign_up_from(store, attempts, hasher, credentials, &from, &throttles, now).await }
+    };
+    sign_up("ada@example.com", &asker, start).await.unwrap();
+    assert!(matches!(sign_up("ada@example.com", &asker, start).await, Err(Error::Conflict(_))), "a 409 counts");
+    sign_up("grace@example.com", &asker, start).await.unwrap();
+    let minute = start + Duration::minutes(1);
+    match sign_up("alan@example.com", &asker, minute).await {
+        Err(Error::TooManyRequests { retry_after, .. }) => assert_eq!(retry_after, 59 * 60),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.find_by_email(&email("alan@example.com")).await.unwrap().is_none(), "nothing was created");
+    sign_up("alan@example.com", &other, minute).await.expect("another address is not held");
+    sign_up("edsger@example.com", &asker, start + throttles.sign_up_window + Duration::seconds(1))
+        .await
+        .expect("the window passed");
 }

@@ -37,7 +37,7 @@ pub struct NoThrottle;
 impl crate::ports::SignInAttempts for NoThrottle {
     async fn failures(
         &self,
-        _: &crate::entities::Email,
+        _: &crate::ports::AttemptKey,
         _: chrono::DateTime<Utc>,
     ) -> Result<Option<crate::ports::Failures>> {
         Ok(None)
@@ -45,7 +45,7 @@ impl crate::ports::SignInAttempts for NoThrottle {
 
     async fn reserve(
         &self,
-        _: &crate::entities::Email,
+        _: &crate::ports::AttemptKey,
         now: chrono::DateTime<Utc>,
         _: chrono::DateTime<Utc>,
         _: chrono::DateTime<Utc>,
@@ -54,7 +54,7 @@ impl crate::ports::SignInAttempts for NoThrottle {
         Ok(crate::ports::Reserved::Granted(crate::ports::Failures { count: 1, since: now }))
     }
 
-    async fn clear(&self, _: &crate::entities::Email) -> Result<()> {
+    async fn clear(&self, _: &crate::ports::AttemptKey) -> Result<()> {
         Ok(())
     }
 }

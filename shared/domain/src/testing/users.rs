@@ -22,7 +22,9 @@ pub async fn a_stored_user_is_found_by_email_with_every_field(store: impl UserSt
     let found = store.find_by_email(&email("ada@example.com")).await.unwrap().expect("stored user");
     assert_eq!((&found.id, &found.email, found.created_at), (&user.id, &user.email, user.created_at));
     let candidate = Password::candidate("correct horse battery").unwrap();
-    let signed_in = users::sign_in(&store, &NoThrottle, &hasher, &email("ADA@example.com"), candidate, Utc::now())
+    let (from, throttles) = (users::ClientAddress::unknown(), users::Throttles::default());
+    let offered = (&email("ADA@example.com"), candidate);
+    let signed_in = users::sign_in(&store, &NoThrottle, &hasher, offered, &from, &throttles, Utc::now())
         .await
         .expect("the stored hash verifies the password");
     assert_eq!(signed_in.id, user.id);
