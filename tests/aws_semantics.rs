@@ -1,5 +1,6 @@
 //! What DynamoDB does that moto does not: recorded responses replayed through the SDK, so
-//! the adapters' handling of them is tested as AWS would answer.
+//! the adapters' handling of them is tested as AWS would answer. And what one request reads,
+//! counted through the recording proxy against moto.
 
 use aws_adapters::dynamodb::client_request_token;
 use aws_adapters::{DynamoChanges, OutboxTable, TicketsTable};
@@ -171,4 +172,127 @@ async fn a_taken_email_is_known_from_the_refused_put_alone() {
 
     let (store, _) = users(vec![taken_by("01MINE")]);
     store.insert(&user("01MINE")).await.expect("a retried put that had committed is a success");
+}
+
+/// A seller lists tens of thousands of tickets dated a few minutes ahead; once their date has
+/// passed, the index still holds them (until they are written again), and one public listing
+/// request reads one page's worth of them: one `Query` of at most `limit + 1` items, answered
+/// with a short page and a next link, never a walk through them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_listing_request_reads_at_most_a_page_however_many_past_dated_tickets_the_index_holds() {
+    use aws_adapters::DynamoTickets;
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    use domain::entities::TicketFilter;
+    use domain::page::PageRequest;
+    use domain::ports::TicketStore;
+    use ticketing_tests::moto;
+
+    const PAST_DATED: usize = 20_000;
+    let client = moto::dynamodb().await;
+    let table = moto::tickets_table(&client).await;
+    let soon = Utc::now() + chrono::Duration::minutes(10);
+    let dated = |date| domain::entities::Ticket { date: Some(date), ..domain::testing::ticket("01JFLOODER", "Flood") };
+    let items: Vec<_> = (0..PAST_DATED).map(|_| DynamoTickets::item(&dated(soon)).unwrap()).collect();
+    let mut writes = tokio::task::JoinSet::new();
+    let batches: Vec<Vec<_>> = items.chunks(25).map(<[_]>::to_vec).collect();
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+    for batch in batches {
+        let (client, name, limit) = (client.clone(), table.name().to_owned(), limit.clone());
+        writes.spawn(async move {
+            let _permit = limit.acquire().await.unwrap();
+            let requests = batch
+                .into_iter()
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            let written = client.batch_write_item().request_items(name, requests).send().await.unwrap();
+            assert!(written.unprocessed_items.is_none_or(|left| left.is_empty()), "moto takes every item");
+        });
+    }
+    writes.join_all().await;
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let tomorrow = dated(Utc::now() + chrono::Duration::days(1));
+    client
+        .put_item()
+        .table_name(table.name())
+        .set_item(Some(DynamoTickets::item(&tomorrow).unwrap()))
+        .send()
+        .await
+        .unwrap();
+
+    // An hour later: every flooding ticket is past; tomorrow's, the newest, is still to come.
+    let recorder = ticketing_tests::recorder::Recorder::start(&moto::endpoint()).await;
+    let store = DynamoTickets::new(moto::dynamodb_through(&recorder.url).await, &table);
+    let later = TicketFilter::Available(Utc::now() + chrono::Duration::hours(1));
+    let first = store.list(&later, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(first.items.iter().map(|ticket| &ticket.id).collect::<Vec<_>>(), [&tomorrow.id]);
+    let next = first.next.clone().expect("a next link: the page dropped past-dated tickets");
+    let second = store.list(&later, &PageRequest { limit: 10, after: Some(next) }).await.unwrap();
+    assert!(second.items.is_empty() && second.next.is_some(), "a page of dropped tickets, and a next link");
+    let recorded = recorder.take();
+    let queries: Vec<_> = recorded.iter().filter(|call| call.operation == "dynamodb:Query").collect();
+    assert_eq!(
+        queries.len(),
+        2,
+        "one Query a request: {:?}",
+        recorded.iter().map(|r| &r.operation).collect::<Vec<_>>()
+    );
+    for query in queries {
+        assert!(query.scanned.is_some_and(|read| read <= 11), "read {:?} items for a page of 10", query.scanned);
+    }
+}
+
+/// Tickets listed while their event was to come leave the listing's index once a sweep runs
+/// after it: only their index attributes go (the ticket and its version stay), a ticket still
+/// to come stays listed, and a second sweep finds nothing.
+#[tokio::test]
+async fn the_sweep_takes_tickets_whose_event_has_passed_out_of_the_listings_index() {
+    use aws_adapters::DynamoTickets;
+    use domain::entities::TicketFilter;
+    use domain::page::PageRequest;
+    use domain::ports::{ListingIndex, TicketStore};
+    use ticketing_tests::moto;
+
+    let client = moto::dynamodb().await;
+    let table = moto::tickets_table(&client).await;
+    let store = DynamoTickets::new(client.clone(), &table);
+    let dated = |date| domain::entities::Ticket { date: Some(date), ..domain::testing::ticket("01JSELLER", "Gig") };
+    let soon: Vec<_> = (0..30).map(|_| dated(Utc::now() + chrono::Duration::minutes(10))).collect();
+    let later = dated(Utc::now() + chrono::Duration::days(1));
+    let undated = domain::testing::ticket("01JSELLER", "Undated");
+    for ticket in soon.iter().chain([&later, &undated]) {
+        client
+            .put_item()
+            .table_name(table.name())
+            .set_item(Some(DynamoTickets::item(ticket).unwrap()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let in_an_hour = Utc::now() + chrono::Duration::hours(1);
+    assert_eq!(store.unlist_past(Utc::now(), 100).await.unwrap(), 0, "nothing has passed yet");
+    assert_eq!(store.unlist_past(in_an_hour, 20).await.unwrap(), 20, "up to the limit");
+    assert_eq!(store.unlist_past(in_an_hour, 100).await.unwrap(), 10);
+    assert_eq!(store.unlist_past(in_an_hour, 100).await.unwrap(), 0, "a second sweep finds nothing");
+
+    let listed = client
+        .scan()
+        .table_name(table.name())
+        .index_name(DynamoTickets::AVAILABLE_INDEX)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let mut ids: Vec<String> = listed.iter().map(|item| item[DynamoTickets::KEY].as_s().unwrap().to_owned()).collect();
+    ids.sort();
+    let mut expected = vec![later.id.to_string(), undated.id.to_string()];
+    expected.sort();
+    assert_eq!(ids, expected, "only the tickets still to come are in the index");
+    let kept = store.get(&soon[0].id).await.unwrap().expect("the ticket itself stays");
+    assert_eq!((kept.version, &kept.title), (soon[0].version, &soon[0].title));
+    let page = store.list(&TicketFilter::Available(in_an_hour), &PageRequest::first(10)).await.unwrap();
+    assert_eq!((page.items.len(), page.next), (2, None), "one full read, nothing past to drop");
 }

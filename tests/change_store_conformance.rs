@@ -46,6 +46,12 @@ macro_rules! change_store_conformance {
                 let (store, _outbox) = $fixture;
                 suite::listings_page_newest_first_without_gaps_or_duplicates(store).await;
             }
+
+            #[tokio::test]
+            async fn open_listings_are_a_sellers_unsold_tickets_to_come_counted_up_to_a_bound() {
+                let (store, _outbox) = $fixture;
+                suite::open_listings_are_a_sellers_unsold_tickets_to_come_counted_up_to_a_bound(store).await;
+            }
         }
     };
 }

@@ -105,6 +105,10 @@ impl TicketStore for Faulty<EmbeddedStore> {
     async fn list(&self, filter: &TicketFilter, page: &PageRequest) -> Result<Page<Ticket>> {
         TicketStore::list(&self.inner, filter, page).await
     }
+
+    async fn open_listings(&self, seller: &UserId, now: DateTime<Utc>, up_to: usize) -> Result<usize> {
+        TicketStore::open_listings(&self.inner, seller, now, up_to).await
+    }
 }
 
 impl OrderStore for Faulty<EmbeddedStore> {

@@ -93,6 +93,11 @@ impl TicketStore for Stepped<EmbeddedStore> {
         self.point().await;
         TicketStore::list(&self.inner, filter, page).await
     }
+
+    async fn open_listings(&self, seller: &UserId, now: DateTime<Utc>, up_to: usize) -> Result<usize> {
+        self.point().await;
+        TicketStore::open_listings(&self.inner, seller, now, up_to).await
+    }
 }
 
 impl OrderStore for Stepped<EmbeddedStore> {

@@ -181,11 +181,11 @@ async fn the_sweep_expires_open_orders_whose_expiry_never_ran_and_nothing_else()
     let just_lapsed = ordered(&store, &listed(&store).await, chrono::Duration::minutes(16)).await;
     let live = ordered(&store, &listed(&store).await, chrono::Duration::minutes(1)).await;
 
-    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 1);
+    assert_eq!(expiration_sweep::handle(&store, &gateway, &store).await.unwrap(), 1);
     assert_eq!(order_of(&store, &forgotten).await.status, OrderStatus::Cancelled, "lapsed beyond the grace");
     assert_eq!(order_of(&store, &just_lapsed).await.status, OrderStatus::Created, "its schedule may still fire");
     assert_eq!(order_of(&store, &live).await.status, OrderStatus::Created);
-    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 0, "a second sweep finds nothing");
+    assert_eq!(expiration_sweep::handle(&store, &gateway, &store).await.unwrap(), 0, "a second sweep finds nothing");
 }
 
 async fn never_waits(_: Duration) {}

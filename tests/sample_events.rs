@@ -102,7 +102,7 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     // The sweep's schedule invokes it with a scheduled event, which it reads and ignores;
     // it expires the one order whose reservation lapsed unexpired.
     let _: Value = serde_json::from_str(&sample("expiration-sweep/scheduled.json")).expect("a scheduled event");
-    assert_eq!(expiration_sweep::handle(&store, &gateway).await.unwrap(), 1, "the lapsed order");
+    assert_eq!(expiration_sweep::handle(&store, &gateway, &store).await.unwrap(), 1, "the lapsed order");
     let lapsed = OrderStore::get(&store, &OrderId::parse(LAPSED_ORDER).unwrap()).await.unwrap().unwrap();
     assert_eq!(lapsed.status, OrderStatus::Cancelled);
 

@@ -148,8 +148,16 @@ fn the_tickets_table_has_the_indexes_the_listings_query() {
     let expected = BTreeSet::from([
         (DynamoTickets::AVAILABLE_INDEX, DynamoTickets::LISTING, DynamoTickets::KEY),
         (DynamoTickets::SELLER_INDEX, DynamoTickets::SELLER, DynamoTickets::KEY),
+        (DynamoTickets::OPEN_INDEX, DynamoTickets::SELLER, DynamoTickets::LISTED_UNTIL),
+        (DynamoTickets::LISTED_BY_DATE_INDEX, DynamoTickets::LISTING, DynamoTickets::LISTED_UNTIL),
     ]);
     assert_eq!(indexes, expected);
+    let until = table["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|attribute| attribute["AttributeName"].as_str() == Some(DynamoTickets::LISTED_UNTIL));
+    assert_eq!(until.and_then(|attribute| attribute["AttributeType"].as_str()), Some("N"), "a Unix time");
 }
 
 #[test]

@@ -251,3 +251,28 @@ async fn a_sellers_listing_shows_only_their_tickets() {
     assert_eq!(titles(&app.get(&next).await.body), ["ada 1"]);
     assert_eq!(titles(&app.get("/api/tickets").await.body), ["ada 2", "grace 1", "ada 1"]);
 }
+
+#[tokio::test]
+async fn with_the_deployed_default_a_seller_holds_at_most_200_open_listings() {
+    let mut config = local::LocalConfig::for_tests();
+    config.listing_cap = domain::tickets::ListingCap::default();
+    let app = ticketing_tests::spawn_app_configured(config, Vec::new()).await;
+    let seller = app.session("flooder@example.com").await;
+    let mut last = Value::Null;
+    for n in 0..200 {
+        last = listed(&app, &seller, &format!("Ticket {n}")).await;
+    }
+    let refused = app.create_ticket(&seller, &json!({ "title": "One more", "price": 10 })).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(
+        refused.body["errors"][0]["message"],
+        "You have as many tickets listed as a seller may: sell or remove some before listing more"
+    );
+    let other = app.session("other@example.com").await;
+    listed(&app, &other, "Someone else's").await;
+    // Removing one makes room for one.
+    let path = format!("/api/tickets/{}", last["id"].as_str().unwrap());
+    assert_eq!(app.with_session(Method::DELETE, &path, &seller, None).await.status, 204);
+    listed(&app, &seller, "Room for one").await;
+    assert_eq!(app.create_ticket(&seller, &json!({ "title": "And another", "price": 10 })).await.status, 409);
+}

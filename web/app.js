@@ -245,11 +245,17 @@ async function listing(title, firstPage, intro) {
   const more = h("button", { type: "button", class: "secondary" }, "Show more");
   const empty = h("p", { class: "note" }, "Nothing here yet.");
   let next = firstPage;
+  // A page may come back short (even empty) with a next link: the API reads a bounded number
+  // of tickets a request. Follow a few links until there is something to show.
   const load = async () => {
     more.disabled = true;
-    const { data, headers } = await api("GET", next);
-    list.append(...data.map(ticketCard));
-    next = nextPage(headers);
+    let added = 0;
+    for (let round = 0; next && added === 0 && round < 5; round++) {
+      const { data, headers } = await api("GET", next);
+      list.append(...data.map(ticketCard));
+      added += data.length;
+      next = nextPage(headers);
+    }
     more.hidden = !next;
     empty.hidden = list.children.length > 0;
     more.disabled = false;

@@ -8,6 +8,7 @@ use domain::config::{ConfigError, Env, LOCAL_RUN, Secret};
 use domain::entities::PayoutTerms;
 use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
 use domain::payouts::PublicOrigin;
+use domain::tickets::ListingCap;
 use domain::users::Throttles;
 use edge::address::OriginSecret;
 use edge::auth::{SessionIssuer, SessionVerifier};
@@ -36,6 +37,8 @@ pub struct LocalConfig {
     pub reservation_timeout: ReservationTimeout,
     pub reservation_limit: ReservationLimit,
     pub reorder_cooldown: ReorderCooldown,
+    /// How many open listings a seller may hold.
+    pub listing_cap: ListingCap,
     /// The limits of signing in and up.
     pub throttles: Throttles,
     /// `ORIGIN_VERIFY_SECRET`: with it, a request carrying it in `x-origin-verify` is
@@ -66,7 +69,7 @@ impl LocalConfig {
     /// nothing), `SESSION_KEY_ID`, `SESSION_SIGNING_KEY` and `SESSION_PUBLIC_KEYS` (the
     /// development key pair, which deployed functions refuse), `SESSION_TTL_SECONDS` (3600),
     /// `RESERVATION_TIMEOUT` minutes (15) or `RESERVATION_TIMEOUT_SECONDS`, `MAX_OPEN_RESERVATIONS` (3), the sign-in and sign-up limits
-    /// (`domain::users::Throttles`), `ORIGIN_VERIFY_SECRET` (unset),
+    /// (`domain::users::Throttles`), `MAX_OPEN_LISTINGS` (200), `ORIGIN_VERIFY_SECRET` (unset),
     /// `STRIPE_SECRET_KEY` and `STRIPE_API_BASE` (unset: the test gateway) with
     /// `STRIPE_PUBLISHABLE_KEY` and `STRIPE_JS_URL` for the browser client,
     /// `STRIPE_WEBHOOK_SECRET` (`whsec_local_development`), `PLATFORM_FEE_BPS` (500),
@@ -112,6 +115,7 @@ impl LocalConfig {
             reservation_limit: env.load()?,
             reorder_cooldown: env.load()?,
             throttles: env.load()?,
+            listing_cap: env.load()?,
             origin: OriginSecret::new(env.optional("ORIGIN_VERIFY_SECRET").map(Secret::new)),
             payout_terms: env.load()?,
             public_origin: match env.optional("PUBLIC_ORIGIN") {
@@ -144,6 +148,8 @@ impl LocalConfig {
             reservation_limit: ReservationLimit::default(),
             // The suites order, cancel and order again freely; one test runs the default.
             reorder_cooldown: ReorderCooldown(Duration::ZERO),
+            // The suites list freely; one test runs the default.
+            listing_cap: ListingCap(1_000_000),
             // The suites sign up many accounts from one address; one test runs the default.
             throttles: Throttles { sign_ups_per_address: 100_000, ..Throttles::default() },
             origin: OriginSecret::new(None),

@@ -7,6 +7,7 @@ use domain::orders::{ReservationRules, ReservationTimeout};
 use domain::payments::GatewayEvent;
 use domain::payouts::PublicOrigin;
 use domain::ports::{GatewayEvents, PaymentGateway, PayoutGateway};
+use domain::tickets::ListingCap;
 use domain::users::Throttles;
 use edge::address::{OriginSecret, Throttling};
 use edge::auth::{SessionIssuer, SessionVerifier};
@@ -36,6 +37,7 @@ pub struct Functions {
     reservation_rules: ReservationRules,
     throttles: Throttles,
     origin: OriginSecret,
+    listing_cap: ListingCap,
     payout_terms: PayoutTerms,
     public_origin: PublicOrigin,
     webhook_secret: WebhookSecret,
@@ -176,6 +178,7 @@ impl Functions {
             reservation_timeout: config.reservation_timeout,
             reservation_rules: ReservationRules { limit: config.reservation_limit, cooldown: config.reorder_cooldown },
             throttles: config.throttles,
+            listing_cap: config.listing_cap,
             origin: config.origin.clone(),
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
@@ -260,7 +263,9 @@ impl Functions {
             }
             "users-signout" => users_signout::handle(store, sessions, req).await,
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
-            "tickets-create" => tickets_create::handle(store, sessions, self.payout_terms, req).await,
+            "tickets-create" => {
+                tickets_create::handle(store, sessions, (self.payout_terms, self.listing_cap), req).await
+            }
             "tickets-list" => tickets_list::handle(store, req).await,
             "tickets-get" => tickets_get::handle(store, sessions, req).await,
             "tickets-file-upload" => tickets_file_upload::handle(store, &self.files, sessions, req).await,

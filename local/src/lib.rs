@@ -138,6 +138,6 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
     let sweeper = functions.clone();
     tokio::spawn(sweep_every(std::time::Duration::from_secs(60), move || {
         let functions = sweeper.clone();
-        async move { expiration_sweep::handle(functions.store(), functions.gateway()).await }
+        async move { expiration_sweep::handle(functions.store(), functions.gateway(), functions.store()).await }
     }));
 }

@@ -48,6 +48,7 @@ class Runner:
             "RUST_LOG": "warn",
             "REORDER_COOLDOWN_SECONDS": "0",
             "SIGN_UPS_PER_ADDRESS": "1000000",
+            "MAX_OPEN_LISTINGS": "1000000",
         }
         environment.update(defaults, **env)
         self.process = subprocess.Popen([RUNNER], env=environment, stdout=log, stderr=subprocess.STDOUT)

@@ -322,7 +322,7 @@ pub mod moto {
 
     /// An attribute as `template.yaml` defines it: the reservation's end is a number.
     fn attribute(name: &str) -> AttributeDefinition {
-        let numbers = [DynamoOrders::OPEN_UNTIL, DynamoPayouts::DUE_AT];
+        let numbers = [DynamoOrders::OPEN_UNTIL, DynamoPayouts::DUE_AT, DynamoTickets::LISTED_UNTIL];
         let kind = if numbers.contains(&name) { ScalarAttributeType::N } else { ScalarAttributeType::S };
         AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build().expect("complete attribute")
     }
@@ -362,13 +362,18 @@ pub mod moto {
         if let Some(range) = range {
             request = request.attribute_definitions(string_attribute(range)).key_schema(key(range, KeyType::Range));
         }
+        // Each attribute is defined once, however many keys name it.
+        let mut defined: std::collections::BTreeSet<&str> = [hash].into_iter().chain(range).collect();
         for (index, partition, sort) in indexes {
             let mut schema = vec![key(partition, KeyType::Hash)];
             schema.extend(sort.map(|sort| key(sort, KeyType::Range)));
-            if let Some(sort) = sort.filter(|sort| *sort != hash) {
+            if let Some(sort) = sort.filter(|sort| defined.insert(sort)) {
                 request = request.attribute_definitions(attribute(sort));
             }
-            request = request.attribute_definitions(string_attribute(partition)).global_secondary_indexes(
+            if defined.insert(partition) {
+                request = request.attribute_definitions(string_attribute(partition));
+            }
+            request = request.global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
                     .index_name(*index)
                     .set_key_schema(Some(schema))
@@ -392,21 +397,26 @@ pub mod moto {
     /// outbox tables, and a probe of the outbox.
     pub type AllStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
 
+    /// A tickets table of its own, with the template's indexes.
+    pub async fn tickets_table(client: &aws_sdk_dynamodb::Client) -> TicketsTable {
+        let indexes = [
+            (DynamoTickets::AVAILABLE_INDEX, DynamoTickets::LISTING, Some(DynamoTickets::KEY)),
+            (DynamoTickets::SELLER_INDEX, DynamoTickets::SELLER, Some(DynamoTickets::KEY)),
+            (DynamoTickets::OPEN_INDEX, DynamoTickets::SELLER, Some(DynamoTickets::LISTED_UNTIL)),
+            (DynamoTickets::LISTED_BY_DATE_INDEX, DynamoTickets::LISTING, Some(DynamoTickets::LISTED_UNTIL)),
+        ];
+        TicketsTable(create_table(client, "tickets", DynamoTickets::KEY, None, &indexes).await)
+    }
+
+    /// A DynamoDB client whose requests go through `proxy` (a recording proxy) to moto.
+    pub async fn dynamodb_through(proxy: &str) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config().await).endpoint_url(proxy).build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+
     pub async fn stores() -> (AllStores, DynamoOutboxProbe) {
         let client = dynamodb().await;
-        let tickets = TicketsTable(
-            create_table(
-                &client,
-                "tickets",
-                DynamoTickets::KEY,
-                None,
-                &[
-                    (DynamoTickets::AVAILABLE_INDEX, DynamoTickets::LISTING, Some(DynamoTickets::KEY)),
-                    (DynamoTickets::SELLER_INDEX, DynamoTickets::SELLER, Some(DynamoTickets::KEY)),
-                ],
-            )
-            .await,
-        );
+        let tickets = tickets_table(&client).await;
         let orders = OrdersTable(
             create_table(
                 &client,

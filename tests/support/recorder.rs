@@ -33,6 +33,8 @@ pub struct Recorded {
     pub capacity: (f64, f64),
     /// The events a PutEvents call puts, the messages an SQS call sends or deletes.
     pub entries: usize,
+    /// The items a DynamoDB `Query` or `Scan` read (its answer's `ScannedCount`).
+    pub scanned: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -83,9 +85,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     let Ok(body) = to_bytes(body, 16 << 20).await else {
         return status(StatusCode::PAYLOAD_TOO_LARGE);
     };
-    if let Some(recorded) = recognize(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &body) {
-        proxy.recorded.lock().expect("not poisoned").push(recorded);
-    }
+    let recorded = recognize(&parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &body);
     let url = format!("{}{}", proxy.upstream, parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/"));
     let mut headers = parts.headers.clone();
     headers.remove(axum::http::header::HOST);
@@ -97,6 +97,13 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         response = response.header(name, value);
     }
     let bytes = upstream.bytes().await.unwrap_or_default();
+    if let Some(mut recorded) = recorded {
+        if matches!(recorded.operation.as_str(), "dynamodb:Query" | "dynamodb:Scan") {
+            recorded.scanned =
+                serde_json::from_slice::<Value>(&bytes).ok().and_then(|answer| answer["ScannedCount"].as_u64());
+        }
+        proxy.recorded.lock().expect("not poisoned").push(recorded);
+    }
     response.body(Body::from(bytes)).unwrap_or_else(|_| status(StatusCode::BAD_GATEWAY))
 }
 
@@ -146,7 +153,8 @@ pub fn recognize(
                 _ => "GetObject",
             };
             let calls = vec![call(&format!("s3:{operation}"), format!("arn:aws:s3:::{bucket}/{key}"))];
-            return Some(Recorded { operation: format!("s3:{operation}"), calls, capacity: (0.0, 0.0), entries: 1 });
+            let operation = format!("s3:{operation}");
+            return Some(Recorded { operation, calls, capacity: (0.0, 0.0), entries: 1, scanned: None });
         }
         (None, "scheduler") => match *method {
             Method::POST => "CreateSchedule",
@@ -201,7 +209,7 @@ pub fn recognize(
     };
     let capacity = if service == "dynamodb" { capacity(&operation, &json) } else { (0.0, 0.0) };
     let entries = json["Entries"].as_array().map_or(1, Vec::len);
-    Some(Recorded { operation: action(&operation), calls, capacity, entries })
+    Some(Recorded { operation: action(&operation), calls, capacity, entries, scanned: None })
 }
 
 /// DynamoDB's on-demand request units for a request: a strongly consistent read of up to

@@ -1,15 +1,22 @@
 //! Runs every few minutes (an EventBridge schedule): expires every open order whose
-//! reservation lapsed more than two minutes ago, whatever happened to its own schedule.
+//! reservation lapsed more than two minutes ago, whatever happened to its own schedule; and
+//! takes tickets whose event has passed out of the public listing's index.
 
 use aws_adapters::PaymentWrites;
 use chrono::Utc;
 use domain::Result;
 use domain::expiry;
-use domain::ports::{PaymentGateway, Store};
+use domain::ports::{ListingIndex, PaymentGateway, Store};
+use domain::tickets;
 use stripe_adapter::StripeKey;
 
 pub type Config = (PaymentWrites, StripeKey);
 
-pub async fn handle(store: &impl Store, gateway: &impl PaymentGateway) -> Result<usize> {
-    expiry::sweep(store, gateway, Utc::now()).await
+/// The orders it expired. It also takes tickets whose event has passed out of the listing.
+pub async fn handle(store: &impl Store, gateway: &impl PaymentGateway, listings: &impl ListingIndex) -> Result<usize> {
+    let now = Utc::now();
+    let expired = expiry::sweep(store, gateway, now).await?;
+    let unlisted = tickets::unlist_past(listings, now).await?;
+    tracing::info!(expired, unlisted, "swept");
+    Ok(expired)
 }

@@ -6,5 +6,8 @@ async fn main() -> Result<(), edge::StartError> {
     let (tables, stripe): expiration_sweep::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;
     let store = tables.stores(Aws::load().await.dynamodb());
-    edge::serve(|_: serde_json::Value| async { expiration_sweep::handle(&store, &gateway).await.map(|_| ()) }).await
+    edge::serve(|_: serde_json::Value| async {
+        expiration_sweep::handle(&store, &gateway, &store.tickets).await.map(|_| ())
+    })
+    .await
 }

@@ -2,7 +2,7 @@ use aws_adapters::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, tables, terms): tickets_create::Config = edge::start()?;
+    let (sessions, tables, terms, cap): tickets_create::Config = edge::start()?;
     let store = tables.stores(Aws::load().await.dynamodb());
-    edge::serve_http(|req| tickets_create::handle(&store, &sessions, terms, req)).await
+    edge::serve_http(|req| tickets_create::handle(&store, &sessions, (terms, cap), req)).await
 }

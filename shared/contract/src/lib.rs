@@ -257,8 +257,9 @@ fn sign_up() {}
 #[utoipa::path(
     post, path = "/api/users/signin", operation_id = "signIn", tag = "users",
     summary = "Sign in",
-    description = "After five failed sign-ins for an email within fifteen minutes, every attempt \
-answers 429 until the window has passed, whether or not the email has an account.",
+    description = "After five failed sign-ins for an email from the client's address within fifteen \
+minutes (or fifty from anywhere), every attempt from that address (from anywhere) answers 429 until \
+the window has passed, whether or not the email has an account.",
     request_body(content = SignIn, content_type = "application/json"),
     responses(
         (status = 200, description = "The account; the session cookie is set.", body = PublicUser,
@@ -319,6 +320,7 @@ fn current_user() {}
             )),
         (status = 400, description = "One entry per bad field", body = ErrorBody),
         (status = 401, description = "`Not authorized`: no valid session", body = ErrorBody),
+        (status = 409, description = "The seller already has as many open listings as a seller may (`MAX_OPEN_LISTINGS`, 200)", body = ErrorBody),
         (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
@@ -330,7 +332,9 @@ fn create_ticket() {}
     get, path = "/api/tickets", operation_id = "listTickets", tag = "tickets",
     summary = "Tickets for sale, or one seller's",
     description = "Without `userId`, the tickets that can be bought now (available, or reserved by \
-a lapsed order, and not for a past event); with it, that seller's tickets in every state.",
+a lapsed order, and not for a past event); with it, that seller's tickets in every state. One \
+request reads at most a page's worth of candidates: a page may hold fewer items than `limit`, even \
+none, and still link to the next one.",
     params(Page, Seller),
     responses(
         (status = 200, description = "A page, newest first", body = Vec<TicketView>,

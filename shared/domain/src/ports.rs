@@ -148,8 +148,28 @@ pub trait TicketStore: Send + Sync {
     /// A strongly consistent read.
     fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send;
 
-    /// Newest first, `page.limit` at most, after the ticket `page.after`.
+    /// Newest first, `page.limit` at most, after the ticket `page.after`. A page may hold
+    /// fewer than `page.limit` tickets and still name a next one: an adapter reads a bounded
+    /// number of candidates per page, however many of them the filter drops.
     fn list(&self, filter: &TicketFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Ticket>>> + Send;
+
+    /// How many of `seller`'s tickets are open listings (not sold, for an event after `now`
+    /// or undated), counting up to `up_to` at most (reads no more than that many).
+    fn open_listings(
+        &self,
+        seller: &UserId,
+        now: DateTime<Utc>,
+        up_to: usize,
+    ) -> impl Future<Output = Result<usize>> + Send;
+}
+
+/// The index the public listing reads, where a store keeps one (a ticket enters it when
+/// written while listed): tickets whose event has passed are taken out of it, so that a
+/// listing does not read them.
+pub trait ListingIndex: Send + Sync {
+    /// Takes out of the index up to `limit` tickets whose event was at or before `now`;
+    /// returns how many it took out.
+    fn unlist_past(&self, now: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<usize>> + Send;
 }
 
 /// Reads orders.
@@ -359,6 +379,15 @@ impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: Send + S
 {
     fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send {
         self.tickets.get(id)
+    }
+
+    fn open_listings(
+        &self,
+        seller: &UserId,
+        now: DateTime<Utc>,
+        up_to: usize,
+    ) -> impl Future<Output = Result<usize>> + Send {
+        self.tickets.open_listings(seller, now, up_to)
     }
 
     fn list(&self, filter: &TicketFilter, page: &PageRequest) -> impl Future<Output = Result<Page<Ticket>>> + Send {

@@ -8,19 +8,45 @@ use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::{TicketId, UserId};
 use crate::page::{Page, PageRequest};
-use crate::ports::{ChangeStore, TicketStore};
+use crate::ports::{ChangeStore, ListingIndex, TicketStore};
 
 const NOT_FOUND: Error = Error::NotFound("Ticket not found");
 const CHANGED: Error = Error::Conflict("Ticket was changed by another request");
 
+/// How many open listings (unsold, for an event to come) a seller may hold at once:
+/// `MAX_OPEN_LISTINGS`, 200 by default. Without a cap, one account could fill the listing
+/// with tens of thousands of tickets. Counted before the listing is written, so concurrent
+/// listings may pass it by their number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingCap(pub usize);
+
+impl Default for ListingCap {
+    fn default() -> Self {
+        Self(200)
+    }
+}
+
+impl crate::config::FromEnv for ListingCap {
+    fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
+        let cap = env.count("MAX_OPEN_LISTINGS", Self::default().0.try_into().unwrap_or(u32::MAX))?;
+        Ok(Self(cap as usize))
+    }
+}
+
+const TOO_MANY_LISTINGS: &str =
+    "You have as many tickets listed as a seller may: sell or remove some before listing more";
+
 /// Lists a new ticket for `seller`, to be paid out on `terms` (those in force now).
 pub async fn create(
-    store: &impl ChangeStore,
+    store: &(impl TicketStore + ChangeStore),
     seller: UserId,
     draft: TicketDraft,
-    terms: PayoutTerms,
+    (terms, cap): (PayoutTerms, ListingCap),
     now: DateTime<Utc>,
 ) -> Result<Ticket> {
+    if store.open_listings(&seller, now, cap.0).await? >= cap.0 {
+        return Err(Error::Conflict(TOO_MANY_LISTINGS));
+    }
     let ticket = Ticket::list(seller, draft, terms, now);
     let change = Change {
         events: vec![ticket.event(EventType::TicketCreated, now)?],
@@ -115,4 +141,12 @@ pub async fn list(
 ) -> Result<Page<Ticket>> {
     let found = store.list(filter, page).await?;
     Ok(Page { items: found.items.into_iter().map(|ticket| ticket.effective(now)).collect(), next: found.next })
+}
+
+/// How many past-dated tickets one sweep takes out of the listing's index at most.
+pub const UNLIST_PER_SWEEP: usize = 1000;
+
+/// Takes tickets whose event has passed out of the listing's index (a sweep's work).
+pub async fn unlist_past(index: &impl ListingIndex, now: DateTime<Utc>) -> Result<usize> {
+    index.unlist_past(now, UNLIST_PER_SWEEP).await
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
+use domain::page::Page;
 use domain::{Error, Result};
 
 pub(super) type Item = HashMap<String, AttributeValue>;
@@ -98,5 +99,47 @@ impl Table {
                 return Ok(kept);
             }
         }
+    }
+
+    /// One page of `index` for a request that must read a bounded number of items however
+    /// many `keep` drops: one `Query` of at most `limit + 1` items after the item whose sort
+    /// key is `after` (as [`Table::newest_first`]), the items `keep` keeps (at most `limit`),
+    /// and where the next page starts when more may follow. A page may hold fewer than
+    /// `limit` items, even none, and still name a next page: the items it dropped.
+    pub(super) async fn newest_first_once<T: serde::de::DeserializeOwned>(
+        &self,
+        index: &str,
+        partition: (&str, &str),
+        after: Option<(&str, &str)>,
+        limit: usize,
+        (keep, key): (impl Fn(&T) -> bool, impl Fn(&T) -> String),
+        what: &'static str,
+    ) -> Result<Page<T>> {
+        let start = after.map(|(sort, value)| {
+            HashMap::from([(sort.to_owned(), s(value)), (partition.0.to_owned(), s(partition.1))])
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(index)
+            .key_condition_expression("#key = :value")
+            .expression_attribute_names("#key", partition.0)
+            .expression_attribute_values(":value", s(partition.1))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .with_context(|| format!("listing {what}"))?;
+        let read: Vec<T> =
+            serde_dynamo::from_items(output.items.unwrap_or_default()).with_context(|| format!("decoding {what}"))?;
+        let more = output.last_evaluated_key.is_some_and(|key| !key.is_empty()) || read.len() > limit;
+        let last_read = read.last().map(&key);
+        let kept: Vec<T> = read.into_iter().filter(|item| keep(item)).collect();
+        if kept.len() > limit {
+            return Ok(Page::from_overfetch(kept, limit, key));
+        }
+        Ok(Page { items: kept, next: if more { last_read } else { None } })
     }
 }

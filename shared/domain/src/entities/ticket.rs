@@ -241,6 +241,11 @@ impl Ticket {
         self.date.is_some_and(|date| date <= now)
     }
 
+    /// Listed for sale at `now`: not sold, and its event still to come (or undated).
+    pub fn is_open_listing(&self, now: DateTime<Utc>) -> bool {
+        self.status != TicketStatus::Sold && !self.is_past(now)
+    }
+
     /// The ticket as anyone sees it at `now`: a reservation that has lapsed reads available,
     /// whether or not the expiry has run yet (the version is the stored one).
     pub fn effective(&self, now: DateTime<Utc>) -> Ticket {

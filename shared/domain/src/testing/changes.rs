@@ -185,3 +185,28 @@ pub async fn listings_page_newest_first_without_gaps_or_duplicates(store: impl T
     let nobody = all_pages(&store, &TicketFilter::Seller(UserId::from("nobody")), 5).await;
     assert_eq!(nobody, [Vec::<String>::new()]);
 }
+
+/// A seller's open listings: not sold, for an event still to come (or undated), counted up
+/// to a bound.
+pub async fn open_listings_are_a_sellers_unsold_tickets_to_come_counted_up_to_a_bound(
+    store: impl TicketStore + ChangeStore,
+) {
+    let now = Utc::now();
+    let soon = Ticket { date: Some(now + chrono::Duration::hours(1)), ..ticket("seller-a", "soon") };
+    let reserved = Ticket { status: crate::entities::TicketStatus::Reserved, ..dated("seller-a", "reserved") };
+    let sold = Ticket { status: crate::entities::TicketStatus::Sold, ..dated("seller-a", "sold") };
+    let theirs = [ticket("seller-a", "a1"), ticket("seller-a", "a2"), soon, reserved, sold];
+    for listed in theirs.iter().chain(&[ticket("seller-b", "b1"), dated("seller-b", "b2")]) {
+        create(&store, listed).await;
+    }
+    let count = |seller: &str, at, up_to| {
+        let seller = UserId::from(seller);
+        let store = &store;
+        async move { store.open_listings(&seller, at, up_to).await.unwrap() }
+    };
+    assert_eq!(count("seller-a", now, 100).await, 4, "two undated, one soon, one reserved: not the sold one");
+    assert_eq!(count("seller-a", now + chrono::Duration::hours(2), 100).await, 3, "once `soon` has passed");
+    assert_eq!(count("seller-a", now, 2).await, 2, "counted up to the bound");
+    assert_eq!(count("seller-b", now, 100).await, 2);
+    assert_eq!(count("nobody", now, 100).await, 0);
+}
