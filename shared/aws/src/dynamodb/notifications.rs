@@ -86,18 +86,9 @@ impl NotificationStore for DynamoNotifications {
 
     async fn list(&self, user: &UserId, page: &PageRequest) -> Result<Page<Notification>> {
         let after = page.after.as_ref().map(|after| (Self::SORT, after.as_str()));
-        let items: Vec<NotificationItem> = self
-            .0
-            .newest_first(
-                None,
-                (Self::PARTITION, user.as_str()),
-                after,
-                page.limit,
-                |_: &NotificationItem| true,
-                "notifications",
-            )
-            .await?;
-        let notifications = items.into_iter().map(Notification::from).collect();
-        Ok(Page::from_overfetch(notifications, page.limit, |notification| notification.id.clone()))
+        let every = (|_: &NotificationItem| true, |item: &NotificationItem| item.id.clone());
+        let partition = (Self::PARTITION, user.as_str());
+        let found = self.0.newest_first(None, partition, after, page.limit, every, "notifications").await?;
+        Ok(Page { items: found.items.into_iter().map(Notification::from).collect(), next: found.next })
     }
 }

@@ -94,11 +94,8 @@ impl OrderStore for DynamoOrders {
     async fn list(&self, buyer: &UserId, page: &PageRequest) -> Result<Page<Order>> {
         let after = page.after.as_ref().map(|after| (Self::KEY, after.as_str()));
         let partition = (Self::BUYER, buyer.as_str());
-        let orders: Vec<Order> = self
-            .0
-            .newest_first(Some(Self::BUYER_INDEX), partition, after, page.limit, |_: &Order| true, "orders")
-            .await?;
-        Ok(Page::from_overfetch(orders, page.limit, |order| order.id.to_string()))
+        let every = (|_: &Order| true, |order: &Order| order.id.to_string());
+        self.0.newest_first(Some(Self::BUYER_INDEX), partition, after, page.limit, every, "orders").await
     }
 
     async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {

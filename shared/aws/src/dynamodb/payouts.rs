@@ -71,11 +71,8 @@ impl PayoutStore for DynamoPayouts {
     async fn payouts(&self, seller: &UserId, page: &PageRequest) -> Result<Page<Payout>> {
         let after = page.after.as_ref().map(|after| (Self::KEY, after.as_str()));
         let partition = (Self::SELLER, seller.as_str());
-        let payouts: Vec<Payout> = self
-            .0
-            .newest_first(Some(Self::SELLER_INDEX), partition, after, page.limit, |_: &Payout| true, "payouts")
-            .await?;
-        Ok(Page::from_overfetch(payouts, page.limit, |payout| payout.order_id.to_string()))
+        let every = (|_: &Payout| true, |payout: &Payout| payout.order_id.to_string());
+        self.0.newest_first(Some(Self::SELLER_INDEX), partition, after, page.limit, every, "payouts").await
     }
 
     async fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Payout>> {

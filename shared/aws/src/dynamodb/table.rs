@@ -57,58 +57,17 @@ impl Table {
             .map_err(Error::Internal)
     }
 
-    /// Up to `limit + 1` items of `index` (the table itself when `None`) whose partition
-    /// attribute has the given value and that `keep` keeps, highest sort key (newest ULID)
-    /// first, after the item whose sort key is `after`. On every index here the sort key is
-    /// the table's own key, so the start key is the sort key and the partition key. Pages
-    /// are read until enough items are kept or the partition ends.
+    /// One page of `index` (the table itself when `None`), highest sort key (newest ULID)
+    /// first, in one `Query` of at most `limit + 1` items whose partition attribute has the
+    /// given value, after the item whose sort key is `after` (on every index here the sort
+    /// key is the table's own key, so the start key is the sort key and the partition key):
+    /// the items `keep` keeps (at most `limit`), and where the next page starts (`key` of
+    /// the last item) when more may follow. A request reads a bounded number of items
+    /// however many `keep` drops: a page may hold fewer than `limit`, even none, and still
+    /// name a next page.
     pub(super) async fn newest_first<T: serde::de::DeserializeOwned>(
         &self,
         index: Option<&str>,
-        partition: (&str, &str),
-        after: Option<(&str, &str)>,
-        limit: usize,
-        keep: impl Fn(&T) -> bool,
-        what: &'static str,
-    ) -> Result<Vec<T>> {
-        let mut start = after.map(|(sort, value)| {
-            HashMap::from([(sort.to_owned(), s(value)), (partition.0.to_owned(), s(partition.1))])
-        });
-        let mut kept = Vec::new();
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .set_index_name(index.map(str::to_owned))
-                .key_condition_expression("#key = :value")
-                .expression_attribute_names("#key", partition.0)
-                .expression_attribute_values(":value", s(partition.1))
-                .scan_index_forward(false)
-                .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .with_context(|| format!("listing {what}"))?;
-            let items: Vec<T> = serde_dynamo::from_items(output.items.unwrap_or_default())
-                .with_context(|| format!("decoding {what}"))?;
-            kept.extend(items.into_iter().filter(|item| keep(item)));
-            start = output.last_evaluated_key.filter(|key| !key.is_empty());
-            if kept.len() > limit || start.is_none() {
-                kept.truncate(limit + 1);
-                return Ok(kept);
-            }
-        }
-    }
-
-    /// One page of `index` for a request that must read a bounded number of items however
-    /// many `keep` drops: one `Query` of at most `limit + 1` items after the item whose sort
-    /// key is `after` (as [`Table::newest_first`]), the items `keep` keeps (at most `limit`),
-    /// and where the next page starts when more may follow. A page may hold fewer than
-    /// `limit` items, even none, and still name a next page: the items it dropped.
-    pub(super) async fn newest_first_once<T: serde::de::DeserializeOwned>(
-        &self,
-        index: &str,
         partition: (&str, &str),
         after: Option<(&str, &str)>,
         limit: usize,
@@ -122,7 +81,7 @@ impl Table {
             .client
             .query()
             .table_name(&self.name)
-            .index_name(index)
+            .set_index_name(index.map(str::to_owned))
             .key_condition_expression("#key = :value")
             .expression_attribute_names("#key", partition.0)
             .expression_attribute_values(":value", s(partition.1))

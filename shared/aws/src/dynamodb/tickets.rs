@@ -70,7 +70,7 @@ impl TicketStore for DynamoTickets {
         // One bounded read per request: past-dated or reserved tickets the index still holds
         // make a short page with a next link, never a walk through them all.
         let (keep, key) = (|ticket: &Ticket| filter.keeps(ticket), |ticket: &Ticket| ticket.id.to_string());
-        self.0.newest_first_once(index, partition, after, page.limit, (keep, key), "tickets").await
+        self.0.newest_first(Some(index), partition, after, page.limit, (keep, key), "tickets").await
     }
 
     async fn open_listings(&self, seller: &UserId, now: DateTime<Utc>, up_to: usize) -> Result<usize> {
