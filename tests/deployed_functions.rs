@@ -360,3 +360,33 @@ async fn the_webhook_reads_the_payment_it_settles_once() {
         run.recorded.iter().map(|r| r.operation.as_str()).filter(|op| op.contains("Transact")).collect();
     assert_eq!(writes, ["dynamodb:TransactWriteItems"], "the completion is one transaction");
 }
+
+/// Every metric the template reads from the logs matches what its function's own binary
+/// logs when a sample does what the metric counts: a filter on a message no line carries
+/// would count nothing, and its alarm would never fire.
+#[tokio::test]
+async fn every_log_metric_filter_matches_a_line_its_function_logs() {
+    let template = deployed_template();
+    let runs = runs().await;
+    let filters = resources_of_type(template, "AWS::Logs::MetricFilter");
+    assert!(filters.len() >= 4, "{}", filters.len());
+    for (id, filter) in filters {
+        let properties = &filter["Properties"];
+        let group = properties["LogGroupName"]["Ref"].as_str().expect("a log group of the stack");
+        let function = binary_of(&group.replace("Logs", "Function"));
+        let pattern = properties["FilterPattern"].as_str().unwrap();
+        let message = pattern.split('"').nth(1).expect("a message to match");
+        assert_eq!(pattern, format!("{{ $.fields.message = \"{message}\" }}"), "{id}: the one form read here");
+        let value = properties["MetricTransformations"][0]["MetricValue"].as_str().unwrap();
+        let matching: Vec<Value> = runs
+            .iter()
+            .filter(|run| run.function == function)
+            .flat_map(|run| run.logs.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()))
+            .filter(|line| line["fields"]["message"] == message)
+            .collect();
+        assert!(!matching.is_empty(), "{id}: no sample of {function} logs {message:?}");
+        if let Some(field) = value.strip_prefix("$.fields.") {
+            assert!(matching.iter().all(|line| line["fields"][field].as_u64().is_some()), "{id}: {field} is a count");
+        }
+    }
+}

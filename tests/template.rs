@@ -884,3 +884,81 @@ fn secrets_are_encrypted_with_the_stacks_own_key_and_each_stripe_caller_has_its_
         assert!(readme.contains(&format!("| `{field}` |")), "the README lists the permissions of {field}");
     }
 }
+
+/// The resources each alarm of the template watches (what its dimensions name), with its
+/// metric names, for alarms that notify the alarm topic.
+fn alarms(template: &Value) -> Vec<(BTreeSet<String>, Vec<String>)> {
+    let resources: BTreeSet<String> =
+        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let mut found = Vec::new();
+    for (id, alarm) in resources_of_type(template, "AWS::CloudWatch::Alarm") {
+        let properties = &alarm["Properties"];
+        let mut notified = BTreeSet::new();
+        referenced(&properties["AlarmActions"], &resources, &mut notified);
+        assert!(notified.contains("AlarmTopic"), "{id} notifies the alarm topic");
+        assert_eq!(properties["TreatMissingData"].as_str(), Some("notBreaching"), "{id}: no data is no trouble");
+        let mut watched = BTreeSet::new();
+        referenced(&properties["Dimensions"], &resources, &mut watched);
+        referenced(&properties["Metrics"], &resources, &mut watched);
+        let text = serde_norway::to_string(properties).unwrap();
+        let metrics =
+            ["ApproximateNumberOfMessagesVisible", "IteratorAge", "Errors", "Throttles", "ReadThrottleEvents"]
+                .into_iter()
+                .filter(|metric| text.contains(&format!("MetricName: {metric}")))
+                .map(str::to_owned)
+                .collect();
+        found.push((watched, metrics));
+    }
+    found
+}
+
+/// The queues the template sends what failed for good to: dead-letter targets, on-failure
+/// destinations, and the queues a function is given to park or dead-letter into.
+fn dead_letter_queues(template: &Value) -> BTreeSet<String> {
+    let resources: BTreeSet<String> =
+        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    fn walk(value: &Value, resources: &BTreeSet<String>, found: &mut BTreeSet<String>) {
+        match value {
+            Value::Mapping(map) => {
+                for (key, inner) in map {
+                    let key = key.as_str().unwrap_or_default();
+                    if key == "deadLetterTargetArn" || key == "Destination" || key.contains("DLQ") {
+                        referenced(inner, resources, found);
+                    }
+                    walk(inner, resources, found);
+                }
+            }
+            Value::Sequence(items) => items.iter().for_each(|item| walk(item, resources, found)),
+            Value::Tagged(tagged) => walk(&tagged.value, resources, found),
+            _ => {}
+        }
+    }
+    let mut found = BTreeSet::new();
+    walk(&template["Resources"], &resources, &mut found);
+    let queues: BTreeSet<String> =
+        resources_of_type(template, "AWS::SQS::Queue").into_iter().map(|(id, _)| id.to_owned()).collect();
+    found.intersection(&queues).cloned().collect()
+}
+
+#[test]
+fn every_dead_letter_queue_function_and_table_has_an_alarm_that_notifies_the_topic() {
+    let template = template();
+    let alarms = alarms(&template);
+    let watched = |id: &str, metric: &str| {
+        alarms.iter().any(|(watched, metrics)| watched.contains(id) && metrics.iter().any(|m| m == metric))
+    };
+    let queues = dead_letter_queues(&template);
+    assert!(queues.len() >= 9, "{queues:?}");
+    for queue in &queues {
+        assert!(watched(queue, "ApproximateNumberOfMessagesVisible"), "{queue} holding a message alarms");
+    }
+    for (id, _) in resources_of_type(&template, "AWS::Serverless::Function") {
+        assert!(watched(id, "Errors") && watched(id, "Throttles"), "{id}'s errors and throttles alarm");
+    }
+    for (id, _) in resources_of_type(&template, "AWS::DynamoDB::Table") {
+        assert!(watched(id, "ReadThrottleEvents"), "{id}'s throttled requests alarm");
+    }
+    assert!(watched("OutboxRelayFunction", "IteratorAge"), "the relay falling behind its stream alarms");
+    let topic = &template["Resources"]["AlarmTopicEmail"];
+    assert_eq!(topic["Condition"].as_str(), Some("HasAlarmEmail"), "an e-mail subscription only when one is given");
+}

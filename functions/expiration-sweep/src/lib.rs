@@ -17,6 +17,12 @@ pub async fn handle(store: &impl Store, gateway: &impl PaymentGateway, listings:
     let now = Utc::now();
     let expired = expiry::sweep(store, gateway, now).await?;
     let unlisted = tickets::unlist_past(listings, now).await?;
-    tracing::info!(expired, unlisted, "swept");
+    if expired > 0 {
+        // Each one is a schedule that did not fire: the operations alarm counts them.
+        tracing::warn!(expired, "the sweep expired orders no schedule did");
+    }
+    if unlisted > 0 {
+        tracing::info!(unlisted, "past-dated tickets left the listing");
+    }
     Ok(expired)
 }

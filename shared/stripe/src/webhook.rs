@@ -104,8 +104,15 @@ struct RefundObject {
     id: String,
 }
 
+/// A refused signature (missing, wrong or stale), logged once: the operations alarm counts
+/// them (a rotated endpoint secret refuses every event).
+fn refused(reason: &str) -> Error {
+    tracing::warn!(reason, "refused a webhook signature");
+    Error::BadRequest(reason.to_owned())
+}
+
 fn invalid() -> Error {
-    Error::BadRequest("Invalid Stripe signature".to_owned())
+    refused("Invalid Stripe signature")
 }
 
 /// Verifies `header` over `payload` with `secret` at unix time `now`, then reads the event.
@@ -152,7 +159,7 @@ fn translate_account(event: StripeEvent) -> AccountEvent {
 }
 
 fn verified(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> Result<StripeEvent> {
-    let header = header.ok_or_else(|| Error::BadRequest("Missing Stripe-Signature header".to_owned()))?;
+    let header = header.ok_or_else(|| refused("Missing Stripe-Signature header"))?;
     if payload.len() > MAX_BODY {
         return Err(Error::BadRequest("Webhook body is too large".to_owned()));
     }
@@ -177,7 +184,7 @@ fn verified(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> 
         return Err(invalid());
     }
     if (now - timestamp).abs() > TOLERANCE_SECONDS {
-        return Err(Error::BadRequest("Stripe signature is too old".to_owned()));
+        return Err(refused("Stripe signature is too old"));
     }
     serde_json::from_slice(payload).map_err(|_| Error::BadRequest("Webhook body is not a Stripe event".to_owned()))
 }
