@@ -229,3 +229,33 @@ async fn an_event_the_bus_keeps_refusing_fails_the_publish() {
     assert!(publisher.publish(&[event]).await.is_err(), "so the stream retries it");
     assert_eq!(http.actual_requests().count(), 3);
 }
+
+/// After an outage longer than the stream keeps records, the outbox still has the events (a
+/// week): republishing a window sends exactly that window's events, oldest first, to the bus.
+#[tokio::test]
+async fn republishing_a_window_sends_the_outboxs_events_of_that_window_again() {
+    let (store, outbox) = moto::stores().await;
+    let now = Utc::now();
+    let mut events = Vec::new();
+    for minutes_ago in [180, 90, 30, 5] {
+        let ticket = domain::testing::ticket("seller", &format!("{minutes_ago} minutes ago"));
+        let created = ticket.event(EventType::TicketCreated, now - chrono::Duration::minutes(minutes_ago)).unwrap();
+        let change =
+            Change { tickets: vec![Write::Insert(ticket)], events: vec![created.clone()], ..Change::default() };
+        store.commit(&change).await.unwrap();
+        events.push(created);
+    }
+    let table = aws_adapters::OutboxTable(outbox.table.clone());
+    let window = (now - chrono::Duration::minutes(120), now - chrono::Duration::minutes(10));
+    let found = aws_adapters::Outbox::events_between(&outbox.client, &table, window.0, window.1).await.unwrap();
+    assert_eq!(found, events[1..3], "the window's events, oldest first");
+
+    let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated]).await;
+    EventBridgePublisher::new(moto::eventbridge().await, &bus).publish(&found).await.unwrap();
+    let delivered = bus_events(&moto::receive(&queue, 3, 5).await);
+    let mut ids: Vec<_> = delivered.iter().map(|event| event.detail.id.clone()).collect();
+    ids.sort();
+    let mut expected: Vec<_> = events[1..3].iter().map(|event| event.id.clone()).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "exactly the window, each once");
+}

@@ -182,6 +182,11 @@ fn the_relay_reads_only_inserts_of_the_outbox_stream_and_keeps_what_it_cannot_pu
     assert_eq!(source["FunctionResponseTypes"][0].as_str(), Some("ReportBatchItemFailures"));
     assert_eq!(source["FilterCriteria"]["Filters"][0]["Pattern"].as_str(), Some(r#"{"eventName": ["INSERT"]}"#));
     assert_eq!(source["DestinationConfig"]["OnFailure"]["Type"].as_str(), Some("SQS"));
+    // Retried until the stream drops the records (24 hours), never given up after a count.
+    assert_eq!(
+        (source["MaximumRetryAttempts"].as_i64(), source["MaximumRecordAgeInSeconds"].as_i64()),
+        (Some(-1), Some(-1))
+    );
     let Value::Tagged(stream) = &source["Stream"] else { panic!("Stream is a !GetAtt") };
     assert_eq!(stream.value.as_str(), Some("OutboxTable.StreamArn"));
 }

@@ -56,4 +56,36 @@ impl Outbox {
         let record: OutboxRecord = serde_dynamo::from_item(image.into()).context("decoding an outbox record")?;
         serde_json::from_str(&record.event).map_err(|e| Error::internal(e, "decoding an outbox event"))
     }
+
+    /// The events of the outbox `table` that happened in `[from, to)`, oldest first (a scan:
+    /// an operator's tool, never a request's path).
+    pub async fn events_between(
+        client: &aws_sdk_dynamodb::Client,
+        table: &OutboxTable,
+        from: chrono::DateTime<Utc>,
+        to: chrono::DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        let mut events = Vec::new();
+        let mut start = None;
+        loop {
+            let page = client
+                .scan()
+                .table_name(table.name())
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("scanning the outbox")?;
+            for item in page.items.unwrap_or_default() {
+                let event = Self::event_from_image(item)?;
+                if from <= event.time && event.time < to {
+                    events.push(event);
+                }
+            }
+            start = page.last_evaluated_key.filter(|key| !key.is_empty());
+            if start.is_none() {
+                events.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
+                return Ok(events);
+            }
+        }
+    }
 }
