@@ -967,3 +967,34 @@ fn every_dead_letter_queue_function_and_table_has_an_alarm_that_notifies_the_top
     let topic = &template["Resources"]["AlarmTopicEmail"];
     assert_eq!(topic["Condition"].as_str(), Some("HasAlarmEmail"), "an e-mail subscription only when one is given");
 }
+
+#[test]
+fn the_dashboard_is_json_and_the_order_story_query_reads_every_functions_logs() {
+    let template = template();
+    let dashboard = &template["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"];
+    let Value::Tagged(body) = dashboard else { panic!("the body is a !Sub") };
+    let mut text = body.value.as_str().unwrap().to_owned();
+    // What CloudFormation substitutes: any name will do to check the JSON around it.
+    while let Some(start) = text.find("${") {
+        let end = start + text[start..].find('}').unwrap();
+        text.replace_range(start..=end, "name");
+    }
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let titles: Vec<&str> =
+        body["widgets"].as_array().unwrap().iter().map(|w| w["properties"]["title"].as_str().unwrap()).collect();
+    for wanted in ["Purchases", "Failures", "Queues"] {
+        assert!(titles.iter().any(|title| title.starts_with(wanted)), "{wanted}: {titles:?}");
+    }
+
+    let query = &template["Resources"]["OrderStoryQuery"]["Properties"];
+    let resources: BTreeSet<String> =
+        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let mut groups = BTreeSet::new();
+    referenced(&query["LogGroupNames"], &resources, &mut groups);
+    for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        let mut group = BTreeSet::new();
+        referenced(&function["Properties"]["LoggingConfig"]["LogGroup"], &resources, &mut group);
+        assert!(group.iter().all(|group| groups.contains(group)) && !group.is_empty(), "{id}'s log group is queried");
+    }
+    assert!(query["QueryString"].as_str().unwrap().contains("ORDER_ID"));
+}
