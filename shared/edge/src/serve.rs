@@ -14,6 +14,7 @@ use lambda_http::{Request, service_fn};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::http::{Response, respond};
 
@@ -30,12 +31,23 @@ where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = Result<Response>> + Send,
 {
-    lambda_http::run(service_fn(|req| {
+    lambda_http::run(service_fn(|req: Request| {
+        // Every line logged for a request about an order names it.
+        let span = tracing::info_span!("request", order_id = order_in_path(&req).unwrap_or_default());
         // Boxed: the future's type would otherwise nest every layer down to the SDK's.
         let response: Pin<Box<dyn Future<Output = Result<Response>> + Send + '_>> = Box::pin(handler(req));
-        async move { Ok::<_, Infallible>(respond(response.await)) }
+        async move { Ok::<_, Infallible>(respond(response.await)) }.instrument(span)
     }))
     .await
+}
+
+/// The order a request's path names: `/api/orders/{id}…`, `/api/expiration/{orderId}`.
+fn order_in_path(req: &Request) -> Option<String> {
+    let mut segments = req.uri().path().trim_start_matches('/').split('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("api"), Some("orders" | "expiration"), Some(id)) if !id.is_empty() => Some(id.to_owned()),
+        _ => None,
+    }
 }
 
 /// Serves an event consumer fed by an SQS queue, reporting partial batch failures.
@@ -66,4 +78,20 @@ where
         async move { outcome.await.map_err(lambda_runtime::Error::from) }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_about_an_order_names_it() {
+        let order = |path: &str| {
+            order_in_path(&lambda_http::http::Request::builder().uri(path).body(Default::default()).unwrap())
+        };
+        assert_eq!(order("/api/orders/01KORDER").as_deref(), Some("01KORDER"));
+        assert_eq!(order("/api/orders/01KORDER/file").as_deref(), Some("01KORDER"));
+        assert_eq!(order("/api/expiration/01KORDER").as_deref(), Some("01KORDER"));
+        assert_eq!((order("/api/orders"), order("/api/tickets/01KTICKET")), (None, None));
+    }
 }

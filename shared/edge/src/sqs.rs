@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use domain::events::Event;
 use domain::{Error, Result};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 /// An event as EventBridge hands it to a target: the envelope is the `detail`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +60,12 @@ pub fn event_of(message: &SqsMessage) -> Result<Event> {
     Ok(delivered.detail)
 }
 
+/// The order an event is about, if any: an order's own id, or the `orderId` it names.
+pub fn order_of(event: &Event) -> Option<&str> {
+    let field = if event.kind.as_str().starts_with("order.") { "id" } else { "orderId" };
+    event.data[field].as_str()
+}
+
 /// Runs `handle` on each message's event, in order, and reports the messages it failed on
 /// (and those that do not decode).
 pub async fn handle_batch<F, Fut>(batch: SqsEvent, handle: F) -> SqsBatchResponse
@@ -68,17 +75,54 @@ where
 {
     let mut response = SqsBatchResponse::default();
     for message in &batch.records {
-        let outcome = match event_of(message) {
-            Ok(event) => handle(event).await,
-            Err(error) => Err(error),
+        let id = message.message_id.clone().unwrap_or_default();
+        let event = event_of(message);
+        // Every line logged for this event names it, and its order when it has one.
+        let span = match &event {
+            Ok(event) => tracing::info_span!(
+                "event",
+                event_id = %event.id,
+                event_type = event.kind.as_str(),
+                order_id = order_of(event).unwrap_or_default()
+            ),
+            Err(_) => tracing::info_span!("event", message_id = %id),
         };
-        if let Err(error) = outcome {
-            let id = message.message_id.clone().unwrap_or_default();
-            tracing::error!(error = ?error, message_id = %id, "event not processed; it will be redelivered");
+        let outcome = async {
+            let outcome = match event {
+                Ok(event) => handle(event).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = &outcome {
+                tracing::error!(error = ?error, message_id = %id, "event not processed; it will be redelivered");
+            }
+            outcome
+        }
+        .instrument(span)
+        .await;
+        if outcome.is_err() {
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
             response.batch_item_failures.push(failure);
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::events::EventType;
+
+    #[test]
+    fn an_event_names_its_order_by_its_own_id_or_the_order_id_it_carries() {
+        let at = Utc::now();
+        let order = Event::new(EventType::OrderCreated, 0, &serde_json::json!({ "id": "01KORDER" }), at).unwrap();
+        let payment =
+            Event::new(EventType::PaymentSucceeded, 0, &serde_json::json!({ "orderId": "01KPAID" }), at).unwrap();
+        let ticket = Event::new(EventType::TicketCreated, 0, &serde_json::json!({ "id": "01KTICKET" }), at).unwrap();
+        assert_eq!(
+            (order_of(&order), order_of(&payment), order_of(&ticket)),
+            (Some("01KORDER"), Some("01KPAID"), None)
+        );
+    }
 }
