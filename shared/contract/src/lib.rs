@@ -57,8 +57,6 @@ pub fn operations() -> Vec<(String, String)> {
     operations
 }
 
-const ULID: &str = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
-
 /// `?limit=&cursor=`: a page of a listing.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -227,7 +225,7 @@ fn every_response_header(operation: &mut Operation) {
         {
             *path = ParameterBuilder::from(path.clone())
                 .required(Required::True)
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(ULID))))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(domain::ids::ULID_PATTERN))))
                 .build();
         }
     }
