@@ -115,6 +115,24 @@ pub fn sign_ups_key(from: &ClientAddress) -> AttemptKey {
 const TOO_MANY_ATTEMPTS: &str = "Too many failed sign-ins for this email; try again later";
 const TOO_MANY_SIGN_UPS: &str = "Too many sign-ups from this address; try again later";
 
+/// Reserves an attempt under `key` in its window, `limit` a window; once the window counts
+/// its limit, 429 `message` until the window has passed.
+async fn reserve(
+    attempts: &impl SignInAttempts,
+    key: &AttemptKey,
+    (limit, window): (u32, chrono::Duration),
+    now: DateTime<Utc>,
+    message: &'static str,
+) -> Result<()> {
+    match attempts.reserve(key, now, now - window, now + window, limit).await? {
+        Reserved::Granted(_) => Ok(()),
+        Reserved::Refused(counted) => {
+            let retry_after = crate::time::seconds_until(counted.since + window, now);
+            Err(Error::TooManyRequests { message, retry_after })
+        }
+    }
+}
+
 /// Creates an account for a request from `from`, after counting it against the sign-ups
 /// that address may make in a window (429 once it has made them, before any hashing).
 pub async fn sign_up_from(
@@ -126,14 +144,8 @@ pub async fn sign_up_from(
     throttles: &Throttles,
     now: DateTime<Utc>,
 ) -> Result<User> {
-    let window = throttles.sign_up_window;
-    let key = sign_ups_key(from);
-    if let Reserved::Refused(made) =
-        attempts.reserve(&key, now, now - window, now + window, throttles.sign_ups_per_address).await?
-    {
-        let retry_after = crate::time::seconds_until(made.since + window, now);
-        return Err(Error::TooManyRequests { message: TOO_MANY_SIGN_UPS, retry_after });
-    }
+    let limit = (throttles.sign_ups_per_address, throttles.sign_up_window);
+    reserve(attempts, &sign_ups_key(from), limit, now, TOO_MANY_SIGN_UPS).await?;
     sign_up(store, hasher, email, password, now).await
 }
 
@@ -158,14 +170,8 @@ pub async fn sign_in(
     let window = throttles.sign_in_window;
     let (here, anywhere) = (email_from_key(email, from), email_key(email));
     // The address's count first: a guesser refused there does not count against the email.
-    for (key, limit) in
-        [(&here, throttles.sign_in_failures_per_address), (&anywhere, throttles.sign_in_failures_per_email)]
-    {
-        if let Reserved::Refused(failures) = attempts.reserve(key, now, now - window, now + window, limit).await? {
-            let retry_after = crate::time::seconds_until(failures.since + window, now);
-            return Err(Error::TooManyRequests { message: TOO_MANY_ATTEMPTS, retry_after });
-        }
-    }
+    reserve(attempts, &here, (throttles.sign_in_failures_per_address, window), now, TOO_MANY_ATTEMPTS).await?;
+    reserve(attempts, &anywhere, (throttles.sign_in_failures_per_email, window), now, TOO_MANY_ATTEMPTS).await?;
     let user = store.find_by_email(email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     match (hasher.verify(password, hash).await?, user) {
@@ -185,6 +191,13 @@ pub struct Session {
     pub user: UserId,
     pub email: Email,
     pub generation: u32,
+}
+
+impl Session {
+    /// A session of `user`'s account as it stands now.
+    pub fn of(user: &User) -> Self {
+        Self { user: user.id.clone(), email: user.email.clone(), generation: user.session_generation }
+    }
 }
 
 const SESSION_ENDED: &str = "Session ended; sign in again";

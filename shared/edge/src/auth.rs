@@ -167,8 +167,7 @@ impl SessionIssuer {
 
     /// The response that starts a session for `user`: `{id, email}` and the session cookie.
     pub fn start(&self, status: u16, user: &User, now: DateTime<Utc>) -> Result<Response> {
-        let session = Session { user: user.id.clone(), email: user.email.clone(), generation: user.session_generation };
-        let token = self.issue(&session, now)?;
+        let token = self.issue(&Session::of(user), now)?;
         let body = PublicUser { id: user.id.as_str(), email: user.email.as_str() };
         http::with_cookie(http::json(status, &body)?, &self.cookie(&token))
     }

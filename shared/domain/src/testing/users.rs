@@ -71,10 +71,6 @@ pub async fn concurrent_sign_ups_with_one_email_let_exactly_one_through(
     assert_eq!(stored.id, winners[0].id, "the stored account is the winner's");
 }
 
-fn session_of(user: &User) -> users::Session {
-    users::Session { user: user.id.clone(), email: user.email.clone(), generation: user.session_generation }
-}
-
 pub async fn ending_sessions_raises_the_generation_of_the_named_account_only(
     store: impl UserStore,
     hasher: impl PasswordHasher,
@@ -82,7 +78,7 @@ pub async fn ending_sessions_raises_the_generation_of_the_named_account_only(
     let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
     let grace = sign_up(&store, &hasher, "grace@example.com").await.unwrap();
     assert_eq!(ada.session_generation, 0);
-    let session = session_of(&ada);
+    let session = users::Session::of(&ada);
     users::check_session(&store, &session).await.expect("a fresh session stands");
 
     assert_eq!(store.end_sessions(&ada.email, &ada.id).await.unwrap(), 1);
@@ -91,8 +87,8 @@ pub async fn ending_sessions_raises_the_generation_of_the_named_account_only(
     assert_eq!((stored.session_generation, &stored.id, &stored.password_hash), (2, &ada.id, &ada.password_hash));
     let ended = users::check_session(&store, &session).await;
     assert!(matches!(ended, Err(Error::Unauthorized(_))), "{ended:?}");
-    users::check_session(&store, &session_of(&stored)).await.expect("a session of the new generation stands");
-    users::check_session(&store, &session_of(&grace)).await.expect("another account's sessions stand");
+    users::check_session(&store, &users::Session::of(&stored)).await.expect("a session of the new generation stands");
+    users::check_session(&store, &users::Session::of(&grace)).await.expect("another account's sessions stand");
 
     let wrong_owner = store.end_sessions(&ada.email, &grace.id).await;
     assert!(matches!(wrong_owner, Err(Error::Unauthorized(_))), "{wrong_owner:?}");
