@@ -335,6 +335,23 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
 
 const LONG_VALUE: &str = "a-value-long-enough-for-any-variable-0123456789";
 
+/// The logical ids of the template's resources.
+fn resource_ids(template: &Value) -> BTreeSet<String> {
+    template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect()
+}
+
+/// A function's policies: SAM's `Policies`, or those of the role it is given (and that
+/// role's logical id).
+fn policies_of<'a>(template: &'a Value, function: &'a Value) -> (&'a Value, Option<&'a str>) {
+    match &function["Properties"]["Role"] {
+        Value::Tagged(role) => {
+            let role_id = role.value.as_str().and_then(|arn| arn.split('.').next()).unwrap_or_default();
+            (&template["Resources"][role_id]["Properties"]["Policies"], Some(role_id))
+        }
+        _ => (&function["Properties"]["Policies"], None),
+    }
+}
+
 /// Loads a function's configuration from the variables `lookup` gives.
 type Load = fn(&dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError>;
 
@@ -431,8 +448,7 @@ fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_t
     let configurations = configurations();
     let local_env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo_root().join("events/sam-local-env.json")).unwrap()).unwrap();
-    let resources: BTreeSet<String> =
-        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let resources = resource_ids(&template);
     let secrets: BTreeSet<String> =
         resources_of_type(&template, "AWS::SecretsManager::Secret").into_iter().map(|(id, _)| id.to_owned()).collect();
     let functions = resources_of_type(&template, "AWS::Serverless::Function");
@@ -465,15 +481,10 @@ fn each_function_gets_exactly_the_variables_it_reads_and_a_policy_over_exactly_t
         }
         accessed.retain(|resource| !secrets.contains(resource));
         let mut granted = BTreeSet::new();
-        // SAM's `Policies`, or those of the role the function is given.
-        match &function["Properties"]["Role"] {
-            Value::Tagged(role) => {
-                let role_id = role.value.as_str().and_then(|arn| arn.split('.').next()).unwrap_or_default();
-                let policies = &template["Resources"][role_id]["Properties"]["Policies"];
-                referenced(policies, &resources, &mut granted);
-                granted.remove(role_id);
-            }
-            _ => referenced(&function["Properties"]["Policies"], &resources, &mut granted),
+        let (policies, role) = policies_of(&template, function);
+        referenced(policies, &resources, &mut granted);
+        if let Some(role) = role {
+            granted.remove(role);
         }
         // What Lambda itself sends failed batches and invocations to, with the function's role.
         let mut destinations = BTreeSet::new();
@@ -865,14 +876,7 @@ fn secrets_are_encrypted_with_the_stacks_own_key_and_each_stripe_caller_has_its_
         let key_arn = serde_norway::to_string(&encrypted).unwrap();
         assert!(key_arn.contains("SecretsKey.Arn"), "{id}: its environment is encrypted with SecretsKey: {key_arn}");
         // Lambda decrypts it with the function's role.
-        let role_text = match properties["Role"].clone() {
-            Value::Null => serde_norway::to_string(&properties["Policies"]).unwrap(),
-            role => {
-                let role = serde_norway::to_string(&role).unwrap();
-                let role_id = role.split_whitespace().last().unwrap().trim_end_matches(".Arn");
-                serde_norway::to_string(&template["Resources"][role_id]["Properties"]["Policies"]).unwrap()
-            }
-        };
+        let role_text = serde_norway::to_string(policies_of(&template, function).0).unwrap();
         assert!(
             role_text.contains("kms:Decrypt") && role_text.contains("SecretsKey.Arn"),
             "{id}: its role may decrypt with SecretsKey"
@@ -893,8 +897,7 @@ fn secrets_are_encrypted_with_the_stacks_own_key_and_each_stripe_caller_has_its_
 /// The resources each alarm of the template watches (what its dimensions name), with its
 /// metric names, for alarms that notify the alarm topic.
 fn alarms(template: &Value) -> Vec<(BTreeSet<String>, Vec<String>)> {
-    let resources: BTreeSet<String> =
-        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let resources = resource_ids(template);
     let mut found = Vec::new();
     for (id, alarm) in resources_of_type(template, "AWS::CloudWatch::Alarm") {
         let properties = &alarm["Properties"];
@@ -920,8 +923,7 @@ fn alarms(template: &Value) -> Vec<(BTreeSet<String>, Vec<String>)> {
 /// The queues the template sends what failed for good to: dead-letter targets, on-failure
 /// destinations, and the queues a function is given to park or dead-letter into.
 fn dead_letter_queues(template: &Value) -> BTreeSet<String> {
-    let resources: BTreeSet<String> =
-        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let resources = resource_ids(template);
     fn walk(value: &Value, resources: &BTreeSet<String>, found: &mut BTreeSet<String>) {
         match value {
             Value::Mapping(map) => {
@@ -987,8 +989,7 @@ fn the_dashboard_is_json_and_the_order_story_query_reads_every_functions_logs() 
     }
 
     let query = &template["Resources"]["OrderStoryQuery"]["Properties"];
-    let resources: BTreeSet<String> =
-        template["Resources"].as_mapping().unwrap().keys().map(|key| key.as_str().unwrap().to_owned()).collect();
+    let resources = resource_ids(&template);
     let mut groups = BTreeSet::new();
     referenced(&query["LogGroupNames"], &resources, &mut groups);
     for (id, function) in resources_of_type(&template, "AWS::Serverless::Function") {
