@@ -10,7 +10,7 @@ use serde_json::Value;
 use ticketing_tests::deployed::{self, Run};
 use ticketing_tests::lambda::Outcome;
 use ticketing_tests::recorder::Call;
-use ticketing_tests::samples::{every_functions_samples, expected_status};
+use ticketing_tests::samples::{self, every_functions_samples, expected_status};
 use ticketing_tests::stack::{Stack, binary_of, deployed_template, logical_id_of, resources_of_type};
 use tokio::sync::OnceCell;
 
@@ -209,7 +209,7 @@ fn grants(template: &Value, function: &str) -> (Vec<Grant>, Vec<String>) {
     }
     let managed = one_or_many(&role["Properties"]["ManagedPolicyArns"])
         .into_iter()
-        .map(|arn| arn.as_str().map(str::to_owned).unwrap_or_else(|| arn.to_string()))
+        .map(|arn| arn.as_str().or(arn["Fn::Sub"].as_str()).map(str::to_owned).unwrap_or_else(|| arn.to_string()))
         .collect();
     (grants, managed)
 }
@@ -252,6 +252,10 @@ fn service_needs(template: &Value, function: &str) -> Vec<(String, Value)> {
     needs
 }
 
+/// The AWS managed policy that lets Lambda write a traced function's traces (X-Ray's write
+/// actions, which name no resource).
+const TRACES: &str = "/AWSXrayWriteOnlyAccess";
+
 /// The AWS managed policies that grant on every queue or every stream of the account.
 const ACCOUNT_WIDE: [&str; 2] = ["AWSLambdaSQSQueueExecutionRole", "AWSLambdaDynamoDBExecutionRole"];
 
@@ -271,9 +275,17 @@ async fn each_functions_role_allows_what_its_code_calls_and_nothing_else() {
         for policy in &managed {
             if ACCOUNT_WIDE.iter().any(|wide| policy.contains(wide)) {
                 problems.push(format!("{function}: {policy} grants on every queue or stream of the account"));
-            } else if !policy.contains("/AWSLambdaBasicExecutionRole") {
+            } else if !policy.ends_with("/AWSLambdaBasicExecutionRole") && !policy.ends_with(TRACES) {
                 problems.push(format!("{function}: unexpected managed policy {policy}"));
             }
+        }
+        // Every function is traced (as the Tracing parameter says), and may write its traces.
+        let tracing = &template["Resources"][id]["Properties"]["TracingConfig"]["Mode"];
+        if tracing["Ref"] != "Tracing" {
+            problems.push(format!("{function}: traced as {tracing}, not as the Tracing parameter says"));
+        }
+        if !managed.iter().any(|policy| policy.ends_with(TRACES)) {
+            problems.push(format!("{function}: Lambda needs {TRACES} to write its traces"));
         }
         let runs = by_function.get(function.as_str()).map(Vec::as_slice).unwrap_or_default();
         let mut used = vec![false; grants.len()];
@@ -389,4 +401,59 @@ async fn every_log_metric_filter_matches_a_line_its_function_logs() {
             assert!(matching.iter().all(|line| line["fields"][field].as_u64().is_some()), "{id}: {field} is a count");
         }
     }
+}
+
+/// The order a sample is about: the one sample order it names (by its id, or by its
+/// payment's intent), or the order its response made (a new order's `id`).
+fn order_of_run(run: &Run) -> Option<String> {
+    let text = std::fs::read_to_string(&run.sample).expect("a sample");
+    let intents = [(samples::PAID_INTENT, samples::PAID_ORDER), (samples::PAYING_INTENT, samples::PAYING_ORDER)];
+    let by_intent = intents.iter().filter(|(intent, _)| text.contains(intent)).map(|(_, order)| *order);
+    let by_id = samples::SAMPLE_ORDERS.iter().map(|order| order.0).filter(|id| text.contains(id));
+    let named: BTreeSet<&str> = by_id.chain(by_intent).collect();
+    let named: Vec<&str> = named.into_iter().collect();
+    match named[..] {
+        [one] => Some(one.to_owned()),
+        [] if run.function == "orders-create" => match &run.outcome {
+            Outcome::Response(response) => {
+                serde_json::from_str::<Value>(response["body"].as_str()?).ok()?["id"].as_str().map(str::to_owned)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// One order's story is one Logs Insights query (the template's `OrderStoryQuery`): every
+/// line a function logs while it handles a sample carries the invocation's request id and,
+/// when the sample is about an order, that order's id, whether the order came in the path,
+/// an event, a schedule's input, a body or a provider's event; a line about one order of a
+/// batch (a sweep's) names that one.
+#[tokio::test]
+async fn every_line_logged_in_an_invocation_names_its_request_and_the_order_it_is_about() {
+    let runs = runs().await;
+    let (mut lines, mut about_orders, mut problems) = (0, 0, Vec::new());
+    for run in runs {
+        let order = order_of_run(run);
+        for line in run.logs.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()) {
+            // A line with no span was logged at cold start, before any invocation.
+            let Some(spans) = line["spans"].as_array() else { continue };
+            lines += 1;
+            // The innermost span that has the field: a batch item's own, within its invocation.
+            let field = |name: &str| spans.iter().rev().find_map(|span| span[name].as_str());
+            let sample = run.sample.display();
+            if field("requestId").is_none_or(str::is_empty) {
+                problems.push(format!("{sample}: no request id on {line}"));
+            }
+            let order = line["fields"]["order"].as_str().or(order.as_deref());
+            if let Some(order) = order {
+                about_orders += 1;
+                if field("order_id") != Some(order) {
+                    problems.push(format!("{sample}: {order} is not named on {line}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(about_orders >= 10, "only {about_orders} of {lines} lines were logged about a sample's order");
 }

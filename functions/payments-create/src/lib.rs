@@ -22,9 +22,12 @@ pub async fn handle(
 ) -> Result<Response> {
     let user = sessions.require_live_session(&req, users).await?;
     let request = body::payment_request(&req)?;
-    match payments::pay(store, gateway, &user, &request.order_id, request.token.as_deref(), Utc::now()).await? {
-        Outcome::Started(payment) => http::json(201, &payment.view(true)),
-        Outcome::Succeeded(payment) => http::json(201, &payment.view(false)),
-        Outcome::Pending(payment) => http::json(202, &payment.view(true)),
-    }
+    let (status, payment, with_secret) =
+        match payments::pay(store, gateway, &user, &request.order_id, request.token.as_deref(), Utc::now()).await? {
+            Outcome::Started(payment) => (201, payment, true),
+            Outcome::Succeeded(payment) => (201, payment, false),
+            Outcome::Pending(payment) => (202, payment, true),
+        };
+    tracing::info!(payment = %payment.id, status = ?payment.status, "payment");
+    http::json(status, &payment.view(with_secret))
 }

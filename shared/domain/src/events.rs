@@ -99,6 +99,12 @@ pub struct Event {
 }
 
 impl Event {
+    /// The order the event is about, if any: an order's own id, or the `orderId` it names.
+    pub fn order_id(&self) -> Option<&str> {
+        let field = if self.kind.as_str().starts_with("order.") { "id" } else { "orderId" };
+        self.data[field].as_str()
+    }
+
     pub fn new(kind: EventType, version: u64, data: &impl Serialize, time: DateTime<Utc>) -> Result<Self> {
         let data = serde_json::to_value(data).map_err(|e| Error::internal(e, "encoding event data"))?;
         // Milliseconds, as every time the API shows.
@@ -142,6 +148,19 @@ mod tests {
         assert!(is_newer(3, Some(2)));
         assert!(!is_newer(2, Some(2)), "a redelivery");
         assert!(!is_newer(1, Some(2)), "a late, older event");
+    }
+
+    #[test]
+    fn an_event_names_its_order_by_its_own_id_or_the_order_id_it_carries() {
+        let at = Utc::now();
+        let order = Event::new(EventType::OrderCreated, 0, &serde_json::json!({ "id": "01KORDER" }), at).unwrap();
+        let payment =
+            Event::new(EventType::PaymentSucceeded, 0, &serde_json::json!({ "orderId": "01KPAID" }), at).unwrap();
+        let ticket = Event::new(EventType::TicketCreated, 0, &serde_json::json!({ "id": "01KTICKET" }), at).unwrap();
+        assert_eq!(
+            (order.order_id(), payment.order_id(), ticket.order_id()),
+            (Some("01KORDER"), Some("01KPAID"), None)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::entities::{CancelReason, IntentStatus, Order, OrderEventData, OrderStatus, PaymentStatus};
 use crate::error::{Error, Result};
@@ -113,7 +114,7 @@ pub async fn sweep(store: &impl Store, gateway: &impl PaymentGateway, now: DateT
     let overdue = store.overdue(now - SWEEP_GRACE, BATCH).await?;
     let mut expired = 0;
     for order in &overdue {
-        match expire(store, gateway, &order.id, now).await {
+        match expire(store, gateway, &order.id, now).instrument(crate::story::of(&order.id)).await {
             Ok(Expiry::Ignored) => {}
             Ok(_) => expired += 1,
             Err(error) => tracing::error!(error = ?error, order = %order.id, "sweeping an overdue order failed"),

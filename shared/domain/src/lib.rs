@@ -20,6 +20,7 @@ pub mod payments;
 pub mod payouts;
 pub mod ports;
 pub mod relay;
+pub mod story;
 pub mod tickets;
 pub mod time;
 pub mod users;

@@ -12,7 +12,9 @@ pub const CHUNK: usize = 10;
 pub async fn publish_in_order(pending: &[Event], publisher: &impl EventPublisher) -> Option<usize> {
     for (index, chunk) in pending.chunks(CHUNK).enumerate() {
         if let Err(error) = publisher.publish(chunk).await {
-            tracing::warn!(error = ?error, count = chunk.len(), "publishing events failed; they will be retried");
+            let events: Vec<&str> = chunk.iter().map(|event| event.id.as_str()).collect();
+            let orders: Vec<&str> = chunk.iter().filter_map(Event::order_id).collect();
+            tracing::warn!(error = ?error, ?events, ?orders, "publishing events failed; they will be retried");
             return Some(index * CHUNK);
         }
     }

@@ -33,7 +33,10 @@ where
 {
     lambda_http::run(service_fn(|req: Request| {
         // Every line logged for a request about an order names it.
-        let span = tracing::info_span!("request", order_id = order_in_path(&req).unwrap_or_default());
+        let span = tracing::info_span!("request", order_id = tracing::field::Empty);
+        if let Some(order) = order_in_path(&req) {
+            span.record("order_id", order);
+        }
         // Boxed: the future's type would otherwise nest every layer down to the SDK's.
         let response: Pin<Box<dyn Future<Output = Result<Response>> + Send + '_>> = Box::pin(handler(req));
         async move { Ok::<_, Infallible>(respond(response.await)) }.instrument(span)
@@ -65,7 +68,8 @@ where
 }
 
 /// Serves a function invoked with a `T` (a schedule's input, a stream batch): an error
-/// fails the invocation, so that its source retries.
+/// fails the invocation, so that its source retries. Every line logged for an input that
+/// names an order (a schedule's `orderId`) names it.
 pub async fn serve<T, R, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     T: DeserializeOwned + Send,
@@ -73,9 +77,17 @@ where
     F: Fn(T) -> Fut,
     Fut: Future<Output = Result<R>>,
 {
-    lambda_runtime::run(service_fn(|event: LambdaEvent<T>| {
-        let outcome: Pin<Box<dyn Future<Output = Result<R>> + '_>> = Box::pin(handler(event.payload));
-        async move { outcome.await.map_err(lambda_runtime::Error::from) }
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        let span = tracing::info_span!("invocation", order_id = tracing::field::Empty);
+        if let Some(order) = event.payload.get("orderId").and_then(|id| id.as_str()) {
+            span.record("order_id", order);
+        }
+        let input = serde_json::from_value::<T>(event.payload);
+        let outcome: Pin<Box<dyn Future<Output = Result<R>> + '_>> = match input {
+            Ok(input) => Box::pin(handler(input)),
+            Err(error) => Box::pin(std::future::ready(Err(domain::Error::internal(error, "the invocation's input")))),
+        };
+        async move { outcome.await.map_err(lambda_runtime::Error::from) }.instrument(span)
     }))
     .await
 }

@@ -60,12 +60,6 @@ pub fn event_of(message: &SqsMessage) -> Result<Event> {
     Ok(delivered.detail)
 }
 
-/// The order an event is about, if any: an order's own id, or the `orderId` it names.
-pub fn order_of(event: &Event) -> Option<&str> {
-    let field = if event.kind.as_str().starts_with("order.") { "id" } else { "orderId" };
-    event.data[field].as_str()
-}
-
 /// Runs `handle` on each message's event, in order, and reports the messages it failed on
 /// (and those that do not decode).
 pub async fn handle_batch<F, Fut>(batch: SqsEvent, handle: F) -> SqsBatchResponse
@@ -83,10 +77,13 @@ where
                 "event",
                 event_id = %event.id,
                 event_type = event.kind.as_str(),
-                order_id = order_of(event).unwrap_or_default()
+                order_id = tracing::field::Empty
             ),
             Err(_) => tracing::info_span!("event", message_id = %id),
         };
+        if let Some(order) = event.as_ref().ok().and_then(Event::order_id) {
+            span.record("order_id", order);
+        }
         let outcome = async {
             let outcome = match event {
                 Ok(event) => handle(event).await,
@@ -106,23 +103,4 @@ where
         }
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use domain::events::EventType;
-
-    #[test]
-    fn an_event_names_its_order_by_its_own_id_or_the_order_id_it_carries() {
-        let at = Utc::now();
-        let order = Event::new(EventType::OrderCreated, 0, &serde_json::json!({ "id": "01KORDER" }), at).unwrap();
-        let payment =
-            Event::new(EventType::PaymentSucceeded, 0, &serde_json::json!({ "orderId": "01KPAID" }), at).unwrap();
-        let ticket = Event::new(EventType::TicketCreated, 0, &serde_json::json!({ "id": "01KTICKET" }), at).unwrap();
-        assert_eq!(
-            (order_of(&order), order_of(&payment), order_of(&ticket)),
-            (Some("01KORDER"), Some("01KPAID"), None)
-        );
-    }
 }

@@ -109,12 +109,15 @@ async fn try_place(
     change.tickets.push(Write::Update(reserved));
     change.holds.push(if stored.is_some() { Write::Update(holds) } else { Write::Insert(holds) });
     store.commit(&change).await?;
+    crate::story::about(&order.id);
+    tracing::info!(ticket = %ticket.id, expires_at = %order.expires_at, "order placed");
     Ok(order)
 }
 
 /// The caller's order: 404 when there is none, 403 when it is someone else's.
 pub async fn get_own(store: &impl OrderStore, user: &UserId, id: &str) -> Result<Order> {
     let id = OrderId::parse(id).ok_or(ORDER_NOT_FOUND)?;
+    crate::story::about(&id);
     let order = store.get(&id).await?.ok_or(ORDER_NOT_FOUND)?;
     if &order.user_id != user {
         return Err(Error::Forbidden("You do not own this order"));
@@ -163,5 +166,8 @@ pub(crate) async fn cancel_and_release(
     store.commit(&change).await.map_err(|error| match error {
         Error::Conflict(_) => Error::Conflict("The order changed meanwhile; try again"),
         other => other,
-    })
+    })?;
+    crate::story::about(&order.id);
+    tracing::info!(reason = ?reason, "order cancelled");
+    Ok(())
 }

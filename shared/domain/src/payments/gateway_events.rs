@@ -77,6 +77,7 @@ async fn apply(
 /// The payment of `order` if it is for `intent`: only intents this service created name
 /// one of its orders, with a payment for them.
 async fn ours(store: &impl Store, order: &OrderId, intent: &str) -> Result<Option<Payment>> {
+    crate::story::about(order);
     let payment = store.for_order(order).await?.filter(|payment| payment.stripe_id == intent);
     if payment.is_none() {
         tracing::warn!(%order, intent, "event for an intent this service has no payment for");

@@ -3,6 +3,7 @@
 //! the same code as the webhook.
 
 use chrono::{DateTime, Utc};
+use tracing::Instrument;
 
 use super::gateway_events::{WebhookOutcome, handle_gateway_event};
 use crate::entities::{GatewayEvent, GatewayEventKind};
@@ -38,11 +39,14 @@ pub async fn reconcile(
     for event in events.since(now - RECONCILE_WINDOW).await? {
         found.read += 1;
         let before = version_of(store, &event).await?;
-        match handle_gateway_event(store, gateway, inbox, &event, now).await {
+        let handled = handle_gateway_event(store, gateway, inbox, &event, now);
+        let span = crate::story::of_item();
+        match handled.instrument(span.clone()).await {
             // Seen before, or not about a payment of ours: nothing was done.
             Ok(WebhookOutcome::Duplicate | WebhookOutcome::Ignored) => continue,
             Ok(WebhookOutcome::Processed) => {}
             Err(error) => {
+                let _in = span.enter();
                 tracing::error!(error = ?error, event = %event.id, "reconciling an event failed");
                 found.failed += 1;
                 continue;
@@ -50,6 +54,7 @@ pub async fn reconcile(
         }
         if version_of(store, &event).await? != before {
             found.applied += 1;
+            let _in = span.enter();
             tracing::warn!(event = %event.id, kind = ?event.kind, "reconciliation applied what the webhook had missed");
         }
     }

@@ -235,6 +235,7 @@ pub async fn record_refund(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(payment) = store.by_intent(intent_id).await? else { return Ok(()) };
+    crate::story::about(&payment.order_id);
     if payment.status == PaymentStatus::Refunded || (!full && amount_refunded <= payment.amount_refunded) {
         return Ok(());
     }
@@ -272,6 +273,7 @@ pub async fn record_dispute(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(payment) = store.by_intent(intent_id).await? else { return Ok(()) };
+    crate::story::about(&payment.order_id);
     if payment.knows_dispute(dispute, status) {
         return Ok(());
     }

@@ -3,6 +3,7 @@
 //! receive payouts releases what was held for want of one.
 
 use chrono::{DateTime, Utc};
+use tracing::Instrument;
 
 use super::release::release;
 use crate::change::{Change, Write};
@@ -235,7 +236,7 @@ async fn release_held(
     loop {
         let found = store.payouts(seller, &page).await?;
         for payout in found.items.iter().filter(|payout| payout.held_for.contains(&HoldReason::NoAccount)) {
-            unhold(store, gateway, &payout.order_id, now).await?;
+            unhold(store, gateway, &payout.order_id, now).instrument(crate::story::of(&payout.order_id)).await?;
         }
         match found.next {
             Some(next) => page.after = Some(next),

@@ -5,6 +5,7 @@
 //! refund after release is taken back the same way: claimed (`reversing`), then reversed.
 
 use chrono::{DateTime, Utc};
+use tracing::Instrument;
 
 use crate::change::{Change, Write};
 use crate::entities::{HoldReason, Payout, PayoutStatus, TransferRequest, reversal_key};
@@ -159,7 +160,7 @@ pub async fn sweep(
 ) -> Result<Swept> {
     let mut swept = Swept::default();
     for payout in store.due(now, SWEEP_LIMIT).await? {
-        match release(store, gateway, &payout.order_id, now).await {
+        match release(store, gateway, &payout.order_id, now).instrument(crate::story::of(&payout.order_id)).await {
             Ok(_) => swept.done += 1,
             Err(error) => {
                 swept.failed += 1;
