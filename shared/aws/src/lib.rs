@@ -1,155 +1,46 @@
 //! The ports' AWS adapters. SDK types stay inside this crate: DynamoDB's conditional-check
 //! failures become domain conflicts here, every other SDK error an internal one.
+//!
+//! Without the `sdk` feature the crate holds only the names of the stack's resources a
+//! function reads from its environment (`resources`, `stores`): the handler libraries name
+//! them, and the local runner links those libraries without compiling the AWS SDK. The
+//! Lambda binaries turn it on (each function crate's default `aws` feature).
 
+#[cfg(feature = "sdk")]
+mod client;
+#[cfg(feature = "sdk")]
 pub mod dynamodb;
+#[cfg(feature = "sdk")]
 pub mod eventbridge;
 pub mod resources;
+#[cfg(feature = "sdk")]
 pub mod s3;
+#[cfg(feature = "sdk")]
 pub mod scheduler;
+#[cfg(feature = "sdk")]
 pub mod sqs;
 pub mod stores;
 
+#[cfg(feature = "sdk")]
+pub use client::Aws;
+#[cfg(feature = "sdk")]
 pub use dynamodb::{
     DynamoChanges, DynamoInbox, DynamoNotifications, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoSignInAttempts,
     DynamoTickets, DynamoUsers, Outbox,
 };
+#[cfg(feature = "sdk")]
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
     EventBusName, FilesBucket, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable,
     PaymentsTable, PayoutsTable, RelayDeadLetterQueue, ReleaseTarget, ScheduleTarget, SignInAttemptsTable,
     TicketsTable, UsersTable,
 };
+#[cfg(feature = "sdk")]
 pub use s3::S3Files;
+#[cfg(feature = "sdk")]
 pub use scheduler::{EventBridgeScheduler, PayoutScheduler};
+#[cfg(feature = "sdk")]
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
-pub use stores::{
-    FileWrites, OrderWrites, PaymentStores, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites,
-};
-
-/// The AWS configuration of a function (region, credentials, endpoints), loaded once per
-/// cold start and shared by every client the function builds.
-#[derive(Clone)]
-pub struct Aws {
-    config: aws_config::SdkConfig,
-    /// `AWS_ENDPOINT_URL_<SERVICE>`: another endpoint for one service.
-    endpoints: Endpoints,
-}
-
-#[derive(Clone, Default)]
-struct Endpoints {
-    dynamodb: Option<String>,
-    eventbridge: Option<String>,
-    s3: Option<String>,
-    scheduler: Option<String>,
-    sqs: Option<String>,
-}
-
-/// The roots AWS's service endpoints chain to (Amazon Trust Services): Amazon Root CA 1 to 4
-/// and Starfield Services Root Certificate Authority G2. Trusting these alone spares every
-/// cold start the reading of the system's whole certificate directory.
-const AMAZON_ROOTS: &str = include_str!("amazon-roots.pem");
-
-impl Aws {
-    /// From the environment: `AWS_REGION`, the credentials Lambda provides, and
-    /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` for another endpoint.
-    ///
-    /// On Lambda (region and credentials in the environment) the configuration is built
-    /// directly, over an HTTP client that trusts Amazon's roots (and the PEM file
-    /// `AWS_CA_BUNDLE` names, for an endpoint of one's own); elsewhere the SDK's default
-    /// chains (profiles, SSO, instance metadata) are searched.
-    pub async fn load() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        let endpoints = Endpoints {
-            dynamodb: var("AWS_ENDPOINT_URL_DYNAMODB"),
-            eventbridge: var("AWS_ENDPOINT_URL_EVENTBRIDGE"),
-            s3: var("AWS_ENDPOINT_URL_S3"),
-            scheduler: var("AWS_ENDPOINT_URL_SCHEDULER"),
-            sqs: var("AWS_ENDPOINT_URL_SQS"),
-        };
-        let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
-        let (Some(region), Some(key), Some(secret)) = (region, var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
-        else {
-            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            return Self { config, endpoints };
-        };
-        let credentials =
-            aws_sdk_dynamodb::config::Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
-        let mut config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region))
-            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(credentials))
-            .http_client(http_client(var("AWS_CA_BUNDLE")))
-            .retry_config(aws_config::retry::RetryConfig::standard());
-        config.set_endpoint_url(var("AWS_ENDPOINT_URL"));
-        Self { config: config.build(), endpoints }
-    }
-
-    pub fn from_config(config: aws_config::SdkConfig) -> Self {
-        Self { config, endpoints: Endpoints::default() }
-    }
-
-    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        let mut config = aws_sdk_dynamodb::config::Builder::from(&self.config);
-        if let Some(url) = &self.endpoints.dynamodb {
-            config.set_endpoint_url(Some(url.clone()));
-        }
-        aws_sdk_dynamodb::Client::from_conf(config.build())
-    }
-
-    pub fn eventbridge(&self) -> aws_sdk_eventbridge::Client {
-        let mut config = aws_sdk_eventbridge::config::Builder::from(&self.config);
-        if let Some(url) = &self.endpoints.eventbridge {
-            config.set_endpoint_url(Some(url.clone()));
-        }
-        aws_sdk_eventbridge::Client::from_conf(config.build())
-    }
-
-    /// S3; at an endpoint of one's own (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`), with the
-    /// bucket in the path rather than the host name.
-    pub fn s3(&self) -> aws_sdk_s3::Client {
-        let mut config = aws_sdk_s3::config::Builder::from(&self.config);
-        if let Some(url) = &self.endpoints.s3 {
-            config.set_endpoint_url(Some(url.clone()));
-        }
-        if self.endpoints.s3.is_some() || self.config.endpoint_url().is_some() {
-            config.set_force_path_style(Some(true));
-        }
-        aws_sdk_s3::Client::from_conf(config.build())
-    }
-
-    pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
-        let mut config = aws_sdk_scheduler::config::Builder::from(&self.config);
-        if let Some(url) = &self.endpoints.scheduler {
-            config.set_endpoint_url(Some(url.clone()));
-        }
-        aws_sdk_scheduler::Client::from_conf(config.build())
-    }
-
-    pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        let mut config = aws_sdk_sqs::config::Builder::from(&self.config);
-        if let Some(url) = &self.endpoints.sqs {
-            config.set_endpoint_url(Some(url.clone()));
-        }
-        aws_sdk_sqs::Client::from_conf(config.build())
-    }
-}
-
-/// The SDK's HTTPS client (rustls on aws-lc, as the SDK's default), trusting Amazon's roots
-/// and the certificates of `ca_bundle`, a PEM file.
-fn http_client(ca_bundle: Option<String>) -> aws_sdk_dynamodb::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
-    let mut roots = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS.as_bytes());
-    if let Some(path) = ca_bundle {
-        let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("AWS_CA_BUNDLE {path}: {e}"));
-        assert!(
-            pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"),
-            "AWS_CA_BUNDLE {path}: no PEM certificate"
-        );
-        roots.add_pem_certificate(pem);
-    }
-    let context = TlsContext::builder().with_trust_store(roots).build().expect("a TLS context without server names");
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https()
-}
+#[cfg(feature = "sdk")]
+pub use stores::PaymentStores;
+pub use stores::{FileWrites, OrderWrites, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites};

@@ -1,10 +1,13 @@
 //! The table sets the write paths of the services use, each read from its variables and
-//! turned into the stores the use cases take.
+//! (with the `sdk` feature) turned into the stores the use cases take.
 
+#[cfg(feature = "sdk")]
 use aws_sdk_dynamodb::Client;
 use domain::config::{ConfigError, Env, FromEnv};
+#[cfg(feature = "sdk")]
 use domain::ports::Stores;
 
+#[cfg(feature = "sdk")]
 use crate::dynamodb::{DynamoChanges, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoTickets};
 use crate::resources::{OrdersTable, OutboxTable, PaymentsTable, PayoutsTable, TicketsTable};
 
@@ -21,6 +24,7 @@ impl FromEnv for TicketWrites {
     }
 }
 
+#[cfg(feature = "sdk")]
 impl TicketWrites {
     pub fn stores(&self, client: Client) -> Stores<DynamoTickets, (), (), DynamoChanges> {
         Stores {
@@ -47,6 +51,7 @@ impl FromEnv for ProblemWrites {
     }
 }
 
+#[cfg(feature = "sdk")]
 impl ProblemWrites {
     pub fn stores(&self, client: Client) -> Stores<(), DynamoOrders, (), DynamoChanges, DynamoPayouts> {
         Stores {
@@ -75,6 +80,7 @@ impl FromEnv for OrderWrites {
     }
 }
 
+#[cfg(feature = "sdk")]
 impl OrderWrites {
     pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, (), DynamoChanges> {
         Stores {
@@ -100,6 +106,7 @@ impl FromEnv for PayoutWrites {
     }
 }
 
+#[cfg(feature = "sdk")]
 impl PayoutWrites {
     pub fn stores(&self, client: Client) -> Stores<(), (), (), DynamoChanges, DynamoPayouts> {
         Stores {
@@ -128,8 +135,10 @@ impl FromEnv for PaymentWrites {
 }
 
 /// The stores of [`PaymentWrites`].
+#[cfg(feature = "sdk")]
 pub type PaymentStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
 
+#[cfg(feature = "sdk")]
 impl PaymentWrites {
     pub fn stores(&self, client: Client) -> PaymentStores {
         let orders = self.orders.stores(client.clone());
@@ -157,6 +166,7 @@ impl FromEnv for FileWrites {
     }
 }
 
+#[cfg(feature = "sdk")]
 impl FileWrites {
     pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, (), DynamoChanges, DynamoPayouts> {
         Stores {
@@ -184,6 +194,7 @@ impl FromEnv for SaleReads {
     }
 }
 
+#[cfg(feature = "sdk")]
 impl SaleReads {
     pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders> {
         Stores {
