@@ -15,7 +15,9 @@ use edge::client::ClientConfig;
 use edge::passwords::Argon2Passwords;
 use edge::{Request, Response};
 use embedded::{EmbeddedStore, LocalFiles, TestGateway};
-use stripe_adapter::{ConnectWebhookSecret, StripeGateway, WebhookSecret};
+#[cfg(feature = "stripe")]
+use stripe_adapter::StripeGateway;
+use stripe_adapter::{ConnectWebhookSecret, WebhookSecret};
 
 use crate::config::LocalConfig;
 
@@ -45,121 +47,89 @@ pub struct Functions {
     client_config: ClientConfig,
 }
 
-/// Stripe when a key is configured, else the built-in test gateway.
+/// Stripe when a key is configured (and the runner built with the `stripe` feature), else
+/// the built-in test gateway.
 #[derive(Clone)]
 pub enum Gateway {
     Test(TestGateway),
+    #[cfg(feature = "stripe")]
     Stripe(Box<StripeGateway>),
+}
+
+/// `$call` on whichever gateway `$gateway` is, named `$inner`.
+macro_rules! each {
+    ($gateway:expr, $inner:ident => $call:expr) => {
+        match $gateway {
+            Gateway::Test($inner) => $call,
+            #[cfg(feature = "stripe")]
+            Gateway::Stripe($inner) => $call,
+        }
+    };
 }
 
 impl GatewayEvents for Gateway {
     async fn since(&self, since: chrono::DateTime<chrono::Utc>) -> domain::Result<Vec<GatewayEvent>> {
-        match self {
-            Gateway::Test(gateway) => gateway.since(since).await,
-            Gateway::Stripe(gateway) => gateway.since(since).await,
-        }
+        each!(self, gateway => gateway.since(since).await)
     }
 }
 
 impl PaymentGateway for Gateway {
     async fn create_intent(&self, request: &IntentRequest<'_>) -> domain::Result<Intent> {
-        match self {
-            Gateway::Test(gateway) => gateway.create_intent(request).await,
-            Gateway::Stripe(gateway) => gateway.create_intent(request).await,
-        }
+        each!(self, gateway => gateway.create_intent(request).await)
     }
 
     async fn confirm(&self, intent_id: &str, payment_method: &str) -> domain::Result<Intent> {
-        match self {
-            Gateway::Test(gateway) => gateway.confirm(intent_id, payment_method).await,
-            Gateway::Stripe(gateway) => gateway.confirm(intent_id, payment_method).await,
-        }
+        each!(self, gateway => gateway.confirm(intent_id, payment_method).await)
     }
 
     async fn get_intent(&self, intent_id: &str) -> domain::Result<Intent> {
-        match self {
-            Gateway::Test(gateway) => gateway.get_intent(intent_id).await,
-            Gateway::Stripe(gateway) => gateway.get_intent(intent_id).await,
-        }
+        each!(self, gateway => gateway.get_intent(intent_id).await)
     }
 
     async fn refund(&self, intent_id: &str) -> domain::Result<String> {
-        match self {
-            Gateway::Test(gateway) => gateway.refund(intent_id).await,
-            Gateway::Stripe(gateway) => gateway.refund(intent_id).await,
-        }
+        each!(self, gateway => gateway.refund(intent_id).await)
     }
 
     async fn refund_of(&self, intent_id: &str) -> domain::Result<Option<String>> {
-        match self {
-            Gateway::Test(gateway) => gateway.refund_of(intent_id).await,
-            Gateway::Stripe(gateway) => gateway.refund_of(intent_id).await,
-        }
+        each!(self, gateway => gateway.refund_of(intent_id).await)
     }
 
     async fn cancel_intent(&self, intent_id: &str) -> domain::Result<Intent> {
-        match self {
-            Gateway::Test(gateway) => gateway.cancel_intent(intent_id).await,
-            Gateway::Stripe(gateway) => gateway.cancel_intent(intent_id).await,
-        }
+        each!(self, gateway => gateway.cancel_intent(intent_id).await)
     }
 }
 
 impl PayoutGateway for Gateway {
     async fn create_account(&self, seller: &UserId) -> domain::Result<String> {
-        match self {
-            Gateway::Test(gateway) => gateway.create_account(seller).await,
-            Gateway::Stripe(gateway) => gateway.create_account(seller).await,
-        }
+        each!(self, gateway => gateway.create_account(seller).await)
     }
 
     async fn account(&self, account: &str) -> domain::Result<AccountState> {
-        match self {
-            Gateway::Test(gateway) => gateway.account(account).await,
-            Gateway::Stripe(gateway) => gateway.account(account).await,
-        }
+        each!(self, gateway => gateway.account(account).await)
     }
 
     async fn onboarding_link(&self, account: &str, return_url: &str, refresh_url: &str) -> domain::Result<String> {
-        match self {
-            Gateway::Test(gateway) => gateway.onboarding_link(account, return_url, refresh_url).await,
-            Gateway::Stripe(gateway) => gateway.onboarding_link(account, return_url, refresh_url).await,
-        }
+        each!(self, gateway => gateway.onboarding_link(account, return_url, refresh_url).await)
     }
 
     async fn dashboard_link(&self, account: &str) -> domain::Result<String> {
-        match self {
-            Gateway::Test(gateway) => gateway.dashboard_link(account).await,
-            Gateway::Stripe(gateway) => gateway.dashboard_link(account).await,
-        }
+        each!(self, gateway => gateway.dashboard_link(account).await)
     }
 
     async fn transfer(&self, request: &TransferRequest<'_>) -> domain::Result<String> {
-        match self {
-            Gateway::Test(gateway) => gateway.transfer(request).await,
-            Gateway::Stripe(gateway) => gateway.transfer(request).await,
-        }
+        each!(self, gateway => gateway.transfer(request).await)
     }
 
     async fn transfer_of(&self, order: &str) -> domain::Result<Option<String>> {
-        match self {
-            Gateway::Test(gateway) => gateway.transfer_of(order).await,
-            Gateway::Stripe(gateway) => gateway.transfer_of(order).await,
-        }
+        each!(self, gateway => gateway.transfer_of(order).await)
     }
 
     async fn reverse(&self, transfer: &str, amount: Money, key: &str) -> domain::Result<Reversal> {
-        match self {
-            Gateway::Test(gateway) => gateway.reverse(transfer, amount, key).await,
-            Gateway::Stripe(gateway) => gateway.reverse(transfer, amount, key).await,
-        }
+        each!(self, gateway => gateway.reverse(transfer, amount, key).await)
     }
 
     async fn reversals_of(&self, transfer: &str) -> domain::Result<Vec<Reversal>> {
-        match self {
-            Gateway::Test(gateway) => gateway.reversals_of(transfer).await,
-            Gateway::Stripe(gateway) => gateway.reversals_of(transfer).await,
-        }
+        each!(self, gateway => gateway.reversals_of(transfer).await)
     }
 }
 
@@ -167,7 +137,13 @@ impl Functions {
     pub fn new(store: EmbeddedStore, config: &LocalConfig) -> anyhow::Result<Self> {
         let gateway = match &config.stripe {
             None => Gateway::Test(TestGateway::in_store(&store)),
+            #[cfg(feature = "stripe")]
             Some(stripe) => Gateway::Stripe(Box::new(StripeGateway::new(stripe)?)),
+            #[cfg(not(feature = "stripe"))]
+            Some(_) => anyhow::bail!(
+                "STRIPE_SECRET_KEY is set, and this runner was built without Stripe's client: \
+                 cargo run -p local --features stripe"
+            ),
         };
         Ok(Self {
             files: LocalFiles::new(store.clone(), &config.public_origin.0),
@@ -247,6 +223,7 @@ impl Functions {
     pub fn test_gateway(&self) -> Option<&TestGateway> {
         match &self.gateway {
             Gateway::Test(gateway) => Some(gateway),
+            #[cfg(feature = "stripe")]
             Gateway::Stripe(_) => None,
         }
     }

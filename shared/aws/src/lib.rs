@@ -4,7 +4,7 @@
 //! Without the `sdk` feature the crate holds only the names of the stack's resources a
 //! function reads from its environment (`resources`, `stores`): the handler libraries name
 //! them, and the local runner links those libraries without compiling the AWS SDK. The
-//! Lambda binaries turn it on (each function crate's default `aws` feature).
+//! Lambda binaries turn it on (each function crate's default `lambda` feature).
 
 #[cfg(feature = "sdk")]
 mod client;

@@ -190,6 +190,7 @@ fn verified(payload: &[u8], header: Option<&str>, secret: &Secret, now: i64) -> 
 }
 
 /// An event as `GET /v1/events` lists it, in the domain's terms (`None`: not an event).
+#[cfg(feature = "client")]
 pub(crate) fn listed(json: &str) -> Option<GatewayEvent> {
     serde_json::from_str::<StripeEvent>(json).ok().map(translate)
 }
