@@ -7,7 +7,7 @@ be invalid stays invalid. Everything else, the price's two forms included, the d
 
 The run is one signed-up user's session: a sign-out `{"everywhere": true}` would end it, and
 every later payment and payout request would be 401. It is sent as `false` (signing out
-everywhere is tested by tests/auth_api.rs and a browser journey).
+everywhere is tested by tests/api/auth_api.rs and a browser journey).
 """
 
 from datetime import datetime, timedelta, timezone

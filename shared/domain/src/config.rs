@@ -24,7 +24,7 @@ pub enum ConfigError {
 pub const LOCAL_RUN: &str = "AWS_SAM_LOCAL";
 
 /// Every key and secret committed to the repository, for local runs and the samples: public,
-/// so no deployed function starts with one. (`tests/template.rs` checks that the list holds
+/// so no deployed function starts with one. (`tests/checks/template.rs` checks that the list holds
 /// every secret the repository's configuration files give a function.)
 pub const COMMITTED_SECRETS: &[&str] = &[
     // The local runner's session key pair: `edge::auth::DEVELOPMENT_SIGNING_KEY` and its

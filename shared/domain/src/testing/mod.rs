@@ -7,6 +7,7 @@ pub mod changes;
 pub mod inbox;
 pub mod notifications;
 pub mod orders;
+pub mod payment_gateway;
 pub mod payments;
 pub mod payout_gateway;
 pub mod payouts;

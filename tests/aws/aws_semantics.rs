@@ -5,7 +5,6 @@
 use aws_adapters::dynamodb::client_request_token;
 use aws_adapters::{DynamoChanges, OutboxTable, TicketsTable};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_types::body::SdkBody;
 use chrono::Utc;
 use domain::Error;
 use domain::change::{Change, Write};
@@ -13,14 +12,7 @@ use domain::events::EventType;
 use domain::ports::ChangeStore;
 use serde_json::Value;
 
-fn response(status: u16, body: &str) -> ReplayEvent {
-    let request = http::Request::builder().uri("https://dynamodb.us-east-1.amazonaws.com/").body(SdkBody::empty());
-    let response = http::Response::builder()
-        .status(status)
-        .header("content-type", "application/x-amz-json-1.0")
-        .body(SdkBody::from(body.to_owned()));
-    ReplayEvent::new(request.unwrap(), response.unwrap())
-}
+use crate::replay::{self, dynamodb_answer};
 
 /// A transaction cancelled as DynamoDB cancels it, with one reason per item.
 fn cancelled(reasons: &[&str]) -> ReplayEvent {
@@ -30,23 +22,17 @@ fn cancelled(reasons: &[&str]) -> ReplayEvent {
         "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons",
         "CancellationReasons": reasons,
     });
-    response(400, &body.to_string())
+    dynamodb_answer(400, &body.to_string())
 }
 
 fn committed() -> ReplayEvent {
-    response(200, "{}")
+    dynamodb_answer(200, "{}")
 }
 
 /// A DynamoDB client whose requests are answered, in order, by `events`.
 fn replaying(events: Vec<ReplayEvent>) -> (aws_sdk_dynamodb::Client, StaticReplayClient) {
-    let http = StaticReplayClient::new(events);
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("id", "secret", None, None, "test"))
-        .http_client(http.clone())
-        .build();
-    (aws_sdk_dynamodb::Client::from_conf(config), http)
+    let (aws, http) = replay::replaying(events);
+    (aws.dynamodb(), http)
 }
 
 fn changes(events: Vec<ReplayEvent>) -> (DynamoChanges, StaticReplayClient) {
@@ -104,7 +90,7 @@ async fn a_failed_condition_is_a_conflict_at_once() {
 
 #[tokio::test]
 async fn a_transaction_still_in_progress_under_its_token_is_waited_for() {
-    let in_progress = response(
+    let in_progress = dynamodb_answer(
         400,
         r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionInProgressException","Message":"in progress"}"#,
     );
@@ -115,8 +101,10 @@ async fn a_transaction_still_in_progress_under_its_token_is_waited_for() {
 
 #[tokio::test]
 async fn any_other_failure_is_internal() {
-    let throttled =
-        response(400, r#"{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","Message":"bad request"}"#);
+    let throttled = dynamodb_answer(
+        400,
+        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","Message":"bad request"}"#,
+    );
     let (changes, _) = changes(vec![throttled]);
     assert!(matches!(changes.commit(&listing()).await, Err(Error::Internal(_))));
 }
@@ -147,7 +135,7 @@ fn taken_by(stored_id: &str) -> ReplayEvent {
             "created_at": { "S": "2026-11-26T10:00:00Z" }
         }
     });
-    response(400, &body.to_string())
+    dynamodb_answer(400, &body.to_string())
 }
 
 fn user(id: &str) -> domain::entities::User {

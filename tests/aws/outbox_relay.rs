@@ -3,8 +3,7 @@
 
 use aws_adapters::{EventBridgePublisher, EventBusName, RelayDeadLetterQueue, SqsDeadLetters};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_http_client::test_util::StaticReplayClient;
 use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::events::{Event, EventType};
@@ -13,6 +12,8 @@ use domain::testing::OutboxProbe;
 use edge::sqs::BusEvent;
 use serde_json::{Value, json};
 use ticketing_tests::{moto, repo_root, unique_name};
+
+use crate::replay;
 
 fn sample_stream() -> (StreamEvent, Event) {
     let text = std::fs::read_to_string(repo_root().join("events/outbox-relay/ticket-created.json")).unwrap();
@@ -166,26 +167,8 @@ async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
 
 /// An EventBridge client whose calls get the recorded `responses`, in order.
 fn replayed_eventbridge(responses: &[&str]) -> (aws_sdk_eventbridge::Client, StaticReplayClient) {
-    let events = responses
-        .iter()
-        .map(|body| {
-            let request =
-                http::Request::builder().uri("https://events.us-east-1.amazonaws.com/").body(SdkBody::empty());
-            let response = http::Response::builder()
-                .status(200)
-                .header("content-type", "application/x-amz-json-1.1")
-                .body(SdkBody::from(body.to_string()));
-            ReplayEvent::new(request.unwrap(), response.unwrap())
-        })
-        .collect();
-    let http = StaticReplayClient::new(events);
-    let config = aws_sdk_eventbridge::Config::builder()
-        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
-        .region(aws_sdk_eventbridge::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_eventbridge::config::Credentials::new("id", "secret", None, None, "test"))
-        .http_client(http.clone())
-        .build();
-    (aws_sdk_eventbridge::Client::from_conf(config), http)
+    let (aws, http) = replay::replaying(responses.iter().copied().map(replay::eventbridge_answer).collect());
+    (aws.eventbridge(), http)
 }
 
 /// The event ids a recorded PutEvents request carried.

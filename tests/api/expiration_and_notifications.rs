@@ -16,7 +16,6 @@ use domain::ids::{OrderId, UserId};
 use domain::orders::{self, ReservationTimeout};
 use domain::page::PageRequest;
 use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, NotificationStore, OrderStore, PayoutStore};
-use domain::testing::notifications as notification_store_suite;
 use embedded::{EmbeddedStore, TestGateway};
 use local::run_schedules;
 use reqwest::Method;
@@ -206,16 +205,6 @@ async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue
 
     let stored = store.list(&order.user_id, &PageRequest::first(10)).await.unwrap();
     assert_eq!(stored.items, vec![notification], "a redelivery records nothing new");
-}
-
-#[tokio::test]
-async fn embedded_notifications_page_per_user_newest_first() {
-    notification_store_suite::each_user_pages_their_notifications_newest_first(EmbeddedStore::in_memory()).await;
-}
-
-#[tokio::test]
-async fn dynamodb_notifications_page_per_user_newest_first() {
-    notification_store_suite::each_user_pages_their_notifications_newest_first(moto::notification_store().await).await;
 }
 
 #[tokio::test]

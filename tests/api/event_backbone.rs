@@ -12,7 +12,6 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::events::{Event, EventType, is_newer};
 use domain::ports::{ChangeStore, EventPublisher, Inbox};
-use domain::testing::inbox as inbox_suite;
 use domain::{Error, Result, inbox};
 use edge::sqs::{self as consumer, BusEvent};
 use embedded::EmbeddedStore;
@@ -99,32 +98,6 @@ fn delivered(event: &Event) -> String {
 async fn next(receiver: &mut mpsc::UnboundedReceiver<Event>) -> Event {
     tokio::time::timeout(PATIENCE, receiver.recv()).await.expect("an event in time").expect("an open channel")
 }
-
-macro_rules! inbox_conformance {
-    ($adapter:ident, $inbox:expr) => {
-        mod $adapter {
-            use super::*;
-
-            #[tokio::test]
-            async fn an_event_is_claimed_once_completed_for_good_and_only_by_its_consumer() {
-                inbox_suite::an_event_is_claimed_once_completed_for_good_and_only_by_its_consumer($inbox).await;
-            }
-
-            #[tokio::test]
-            async fn a_released_or_expired_claim_is_taken_again() {
-                inbox_suite::a_released_or_expired_claim_is_taken_again($inbox).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn of_concurrent_claims_exactly_one_is_acquired() {
-                inbox_suite::of_concurrent_claims_exactly_one_is_acquired($inbox).await;
-            }
-        }
-    };
-}
-
-inbox_conformance!(embedded_inbox, EmbeddedStore::in_memory());
-inbox_conformance!(dynamodb_inbox, ticketing_tests::moto::inbox().await);
 
 #[tokio::test]
 async fn a_batch_reports_exactly_the_messages_that_failed() {

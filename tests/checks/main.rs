@@ -1,0 +1,4 @@
+//! Static checks: the crates' dependency rules, and `template.yaml` against the code.
+
+mod architecture;
+mod template;
