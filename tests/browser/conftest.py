@@ -6,10 +6,10 @@ Playwright, one browser context per person. Every test saves a screenshot of its
 under OUTPUT (test-output/browser/ unless BROWSER_OUTPUT says otherwise).
 """
 
-import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -18,10 +18,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import api_client  # noqa: E402  (tests/api_client.py, shared with the fuzzer)
+from api_client import PASSWORD  # noqa: E402
+
 RUNNER = os.environ["RUNNER_BIN"]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("BROWSER_OUTPUT", "test-output/browser"))
-PASSWORD = "correct horse battery"
 
 expect.set_options(timeout=10_000)
 AXE = Axe()
@@ -65,14 +68,7 @@ class Runner:
 
     def call(self, method, path, body=None, session=None):
         """The API without a browser (to set up what a journey starts from)."""
-        request = urllib.request.Request(self.base + path, method=method)
-        request.add_header("content-type", "application/json")
-        if session:
-            request.add_header("authorization", f"Bearer {session}")
-        data = json.dumps(body).encode() if body is not None else None
-        with urllib.request.urlopen(request, data) as response:
-            cookie = response.headers.get("set-cookie", "")
-            return json.loads(response.read() or b"null"), cookie
+        return api_client.call(self.base, method, path, body, session)
 
     def attach(self, ticket, data, session, name="ticket.pdf", content_type="application/pdf"):
         """Uploads `data` as `ticket`'s file, as its seller's browser does."""
@@ -87,8 +83,7 @@ class Runner:
 
     def signed_up(self, email):
         """A new account's session token."""
-        _, cookie = self.call("POST", "/api/users/signup", {"email": email, "password": PASSWORD})
-        return cookie.split(";")[0].split("=", 1)[1]
+        return api_client.signed_up(self.base, email)
 
     def stop(self):
         self.process.terminate()

@@ -50,6 +50,14 @@ def order_from_the_listing(page, title):
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order for “{title}”")
 
 
+def ordering(page, title):
+    """`page` as a new buyer (buyer@example.com, signed up in the client) who has just
+    ordered the listed ticket `title`: on its order page."""
+    sign_up(page, "buyer@example.com")
+    order_from_the_listing(page, title)
+    return page
+
+
 def test_a_seller_lists_a_ticket_and_a_buyer_orders_it_watches_the_countdown_and_pays(runner, person):
     api = runner()
     seller = person(api.base)
@@ -95,9 +103,7 @@ def test_a_seller_lists_a_ticket_and_a_buyer_orders_it_watches_the_countdown_and
 def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, person):
     api = runner()
     list_ticket(api, "Jazz night", 30)
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Jazz night")
+    buyer = ordering(person(api.base), "Jazz night")
 
     buyer.get_by_label(re.compile("declined")).check()
     buyer.get_by_role("button", name="Pay $30.00").click()
@@ -123,9 +129,7 @@ def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, per
 def test_a_card_that_asks_for_3d_secure_pays_once_the_buyer_confirms(runner, person):
     api = runner()
     list_ticket(api, "Opera", 80)
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Opera")
+    buyer = ordering(person(api.base), "Opera")
     buyer.get_by_label(re.compile("3-D Secure")).check()
     buyer.get_by_role("button", name="Pay $80.00").click()
     check = buyer.get_by_role("group", name="3-D Secure")
@@ -138,9 +142,7 @@ def test_a_card_that_asks_for_3d_secure_pays_once_the_buyer_confirms(runner, per
 def test_an_unpaid_reservation_expires_and_the_ticket_is_for_sale_again(runner, person):
     api = runner(RESERVATION_TIMEOUT_SECONDS=4)
     list_ticket(api, "Last minute", 12)
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Last minute")
+    buyer = ordering(person(api.base), "Last minute")
     expect(buyer.get_by_role("timer", name="Time left to pay")).to_have_text(re.compile(r"0:0[1-4]"))
 
     expect(buyer.locator("#order-status")).to_have_text("Expired", timeout=15_000)
@@ -301,9 +303,7 @@ def test_with_stripe_js_the_order_completes_through_stripes_webhook(runner, pers
     urllib.request.urlopen(hook, form).close()
 
     list_ticket(api, "Stripe night", 42)
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Stripe night")
+    buyer = ordering(person(api.base), "Stripe night")
     expect(buyer.locator("#card-element input").first).to_be_visible()
     # The card field is Stripe's own (an iframe of Stripe.js; here localstripe's stand-in).
     assert not violations(buyer, exclude="#card-element")
@@ -344,9 +344,7 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Indie night")
 
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Indie night")
+    buyer = ordering(person(api.base), "Indie night")
     buyer.get_by_label(re.compile("succeeds")).check()
     buyer.get_by_role("button", name="Pay $45.00").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid")
@@ -363,9 +361,7 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
 def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner, person):
     api = runner(PAYOUT_HOLD_SECONDS=1)
     list_ticket(api, "Folk night", 20)
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Folk night")
+    buyer = ordering(person(api.base), "Folk night")
     buyer.get_by_label(re.compile("succeeds")).check()
     buyer.get_by_role("button", name="Pay $20.00").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid")
@@ -383,9 +379,7 @@ def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner
 def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, person):
     api = runner(PAYOUT_HOLD_SECONDS=3600)
     list_ticket(api, "Jazz night", 30)
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Jazz night")
+    buyer = ordering(person(api.base), "Jazz night")
     buyer.get_by_label(re.compile("succeeds")).check()
     buyer.get_by_role("button", name="Pay $30.00").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid")
@@ -434,9 +428,7 @@ def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after
     seller.get_by_role("button", name="List the ticket").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Connect night")
 
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Connect night")
+    buyer = ordering(person(api.base), "Connect night")
     card = buyer.locator("#card-element")
     card.get_by_placeholder("number").fill("4242424242424242")
     card.get_by_placeholder("exp_month").fill("12")
@@ -471,9 +463,7 @@ def test_a_seller_attaches_a_pdf_and_only_the_paying_buyer_downloads_the_same_by
     )
     assert not violations(seller), violations(seller)
 
-    buyer = person(api.base)
-    sign_up(buyer, "buyer@example.com")
-    order_from_the_listing(buyer, "Opera night")
+    buyer = ordering(person(api.base), "Opera night")
     order_id = buyer.url.rsplit("/", 1)[-1]
     assert buyer.get_by_role("link", name=re.compile("Download ticket")).count() == 0
     early = buyer.request.get(f"/api/orders/{order_id}/file", max_redirects=0)

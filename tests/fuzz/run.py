@@ -16,25 +16,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
 
 MIN_REQUESTS = 1000
 
 
-def call(base, method, path, body=None, token=None):
-    request = urllib.request.Request(base + path, method=method)
-    request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(request, data) as response:
-        cookie = response.headers.get("set-cookie", "")
-        return json.loads(response.read() or b"null"), cookie
-
-
-def session(base, email):
-    _, cookie = call(base, "POST", "/api/users/signup", {"email": email, "password": "correct horse battery"})
-    return cookie.split(";")[0].split("=", 1)[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from api_client import call, signed_up as session  # noqa: E402  (tests/api_client.py)
 
 
 def main():

@@ -1,0 +1,19 @@
+//! The local runner's own administration: the events consumers failed on for good.
+
+use axum::extract::State;
+
+use crate::functions::Functions;
+
+/// The local runner's own routes (not the API's): the events consumers failed on for good.
+pub const DEAD_LETTERS: &str = "/_local/dead-letters";
+/// Queues every dead letter again for its consumer.
+pub const REDRIVE: &str = "/_local/dead-letters/redrive";
+
+pub(super) async fn dead_letters(State(functions): State<Functions>) -> axum::response::Response {
+    super::json_response(functions.store().dead_letters().await.map(|letters| serde_json::json!(letters)))
+}
+
+pub(super) async fn redrive(State(functions): State<Functions>) -> axum::response::Response {
+    let redriven = functions.store().redrive(chrono::Utc::now()).await;
+    super::json_response(redriven.map(|count| serde_json::json!({ "redriven": count })))
+}
