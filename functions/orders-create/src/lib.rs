@@ -8,7 +8,7 @@ use chrono::Utc;
 use domain::orders::{self, ReorderCooldown, ReservationLimit, ReservationRules, ReservationTimeout};
 use domain::ports::{ChangeStore, OrderStore, TicketStore};
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 
 pub type Config = (SessionVerifier, OrderWrites, ReservationTimeout, ReservationLimit, ReorderCooldown);
 
@@ -20,7 +20,7 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response> {
     let buyer = sessions.require_user(&req)?;
-    let request = body::order_request(&req)?;
+    let request = requests::order_request(&req)?;
     let order = orders::place(store, buyer, &request.ticket_id, timeout.0, rules, Utc::now()).await?;
     http::json(201, &order.view())
 }

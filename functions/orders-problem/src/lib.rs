@@ -7,7 +7,7 @@ use chrono::Utc;
 use domain::payouts;
 use domain::ports::{ChangeStore, OrderStore, PayoutStore};
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 
 pub type Config = (SessionVerifier, ProblemWrites);
 
@@ -18,7 +18,7 @@ pub async fn handle(
 ) -> Result<Response> {
     let buyer = sessions.require_user(&req)?;
     let id = http::path_param(&req, "id")?;
-    let report = body::problem_report(&req)?;
+    let report = requests::problem_report(&req)?;
     let order = payouts::report(store, &buyer, &id, report.message, Utc::now()).await?;
     http::json(200, &order.view())
 }

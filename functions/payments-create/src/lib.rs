@@ -8,7 +8,7 @@ use chrono::Utc;
 use domain::payments::{self, Outcome};
 use domain::ports::{PaymentGateway, Store, UserStore};
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 use stripe_adapter::StripeKey;
 
 pub type Config = (SessionVerifier, UsersTable, PaymentWrites, StripeKey);
@@ -21,7 +21,7 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response> {
     let user = sessions.require_live_session(&req, users).await?;
-    let request = body::payment_request(&req)?;
+    let request = requests::payment_request(&req)?;
     let (status, payment, with_secret) =
         match payments::pay(store, gateway, &user, &request.order_id, request.token.as_deref(), Utc::now()).await? {
             Outcome::Started(payment) => (201, payment, true),

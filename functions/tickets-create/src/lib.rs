@@ -8,7 +8,7 @@ use domain::entities::PayoutTerms;
 use domain::ports::{ChangeStore, TicketStore};
 use domain::tickets::{self, ListingCap};
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 
 pub type Config = (SessionVerifier, TicketWrites, PayoutTerms, ListingCap);
 
@@ -20,6 +20,6 @@ pub async fn handle(
 ) -> Result<Response> {
     let seller = sessions.require_user(&req)?;
     let now = Utc::now();
-    let ticket = tickets::create(store, seller, body::ticket_draft(&req, now)?, (terms, cap), now).await?;
+    let ticket = tickets::create(store, seller, requests::ticket_draft(&req, now)?, (terms, cap), now).await?;
     http::json(201, &ticket.view())
 }

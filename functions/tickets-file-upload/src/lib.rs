@@ -7,7 +7,7 @@ use chrono::Utc;
 use domain::files;
 use domain::ports::{ChangeStore, FileStore, TicketStore};
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 
 /// An upload's request changes the ticket alone, and announces nothing.
 pub type Config = (SessionVerifier, TicketsTable, FilesBucket);
@@ -19,7 +19,7 @@ pub async fn handle(
     req: Request,
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;
-    let draft = body::file_draft(&req)?;
+    let draft = requests::file_draft(&req)?;
     let id = http::path_param(&req, "id")?;
     let upload = files::request_upload(store, files, &user, &id, draft, Utc::now()).await?;
     http::json(201, &upload)

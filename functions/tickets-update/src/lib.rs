@@ -5,7 +5,7 @@ use chrono::Utc;
 use domain::ports::{ChangeStore, TicketStore};
 use domain::tickets;
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 
 pub type Config = (SessionVerifier, TicketWrites);
 
@@ -16,7 +16,7 @@ pub async fn handle(
 ) -> Result<Response> {
     let user = sessions.require_user(&req)?;
     let now = Utc::now();
-    let draft = body::ticket_draft(&req, now)?;
+    let draft = requests::ticket_draft(&req, now)?;
     let ticket = tickets::update(store, &user, &http::path_param(&req, "id")?, draft, now).await?;
     http::json(200, &ticket.view())
 }

@@ -9,7 +9,7 @@ use domain::ports::{PasswordHasher, SignInAttempts, UserStore};
 use domain::users::{self, Throttles};
 use edge::address::{OriginSecret, Throttling};
 use edge::auth::SessionIssuer;
-use edge::{Request, Response, Result, body};
+use edge::{Request, Response, Result, requests};
 
 pub type Config = (SessionIssuer, UsersTable, SignInAttemptsTable, Throttles, OriginSecret);
 
@@ -21,7 +21,7 @@ pub async fn handle(
     throttling: Throttling<'_>,
     req: Request,
 ) -> Result<Response> {
-    let (email, password) = body::credentials(&req, Password::candidate)?;
+    let (email, password) = requests::credentials(&req, Password::candidate)?;
     let now = Utc::now();
     let from = throttling.client_address(&req);
     let user = users::sign_in(store, attempts, hasher, (&email, password), &from, throttling.limits, now).await?;

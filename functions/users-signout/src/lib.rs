@@ -7,12 +7,12 @@ use aws_adapters::UsersTable;
 use domain::ports::UserStore;
 use domain::users;
 use edge::auth::SessionVerifier;
-use edge::{Request, Response, Result, body, http};
+use edge::{Request, Response, Result, http, requests};
 
 pub type Config = (SessionVerifier, UsersTable);
 
 pub async fn handle(users: &impl UserStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
-    if body::sign_out(&req)? {
+    if requests::sign_out(&req)? {
         users::end_sessions(users, &sessions.require_session(&req)?).await?;
     }
     http::with_cookie(http::json(200, &http::Empty {})?, &edge::auth::cleared_cookie())

@@ -7,22 +7,26 @@
 
 #![allow(dead_code)] // The operations below exist for their attributes.
 
+mod bodies;
+
+use std::collections::BTreeMap;
+
 use domain::entities::{
     AccountView, Email, Notification, OnboardingLink, OrderView, PaymentView, PayoutView, ReservationState, TicketView,
 };
 use domain::money::Money;
 use domain::ports::PresignedUpload;
 use edge::auth::{CurrentUserBody, PublicUser};
-use edge::body::{
-    FileUploadBody, NewAccount, OrderRequest, PaymentRequest, ProblemReport, SignIn, SignOut, TicketDraftBody,
-};
 use edge::client::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
+use edge::requests::{OrderRequest, PaymentRequest, ProblemReport};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::AnyOfBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ObjectBuilder, OpenApi as Document, RefOr, Required, Schema, Type};
+use utoipa::openapi::{Object, ObjectBuilder, OpenApi as Document, RefOr, Required, Schema, Type};
 use utoipa::{IntoParams, Modify, OpenApi};
+
+use crate::bodies::{FileUploadBody, NewAccount, SignIn, SignOut, TicketDraftBody};
 
 /// The document, as the local runner serves it at `GET /api/openapi.json`.
 pub fn document() -> Document {
@@ -66,7 +70,6 @@ struct Page {
     limit: Option<u32>,
     /// The id of the last item of the page before: what the `Link` header's next address
     /// carries.
-    #[param(pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     cursor: Option<String>,
 }
 
@@ -150,14 +153,20 @@ impl Modify for Conventions {
                 email.pattern = Some(Email::PATTERN.to_owned());
             }
         }
-        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("ProblemReport")
-            && let Some(RefOr::T(Schema::Object(message))) = object.properties.get_mut("message")
-        {
-            // 1 to the most characters once spaces, tabs and line breaks around them are trimmed.
-            message.pattern = Some(format!(
-                r"^[ \t\n\r]*[^ \t\n\r]([\s\S]{{0,{}}}[^ \t\n\r])?[ \t\n\r]*$",
-                domain::payouts::PROBLEM_MESSAGE_MAX - 2
-            ));
+        limits(&mut components.schemas);
+        // Every id this service makes is a ULID in its canonical form: one pattern, the
+        // parser's (`ids::ULID_PATTERN`).
+        for id in ["OrderId", "PaymentId", "TicketId"] {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(id) {
+                object.pattern = Some(domain::ids::ULID_PATTERN.to_owned());
+            }
+        }
+        for (body, field) in [("OrderRequest", "ticketId"), ("PaymentRequest", "orderId")] {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(body)
+                && let Some(RefOr::T(Schema::Object(id))) = object.properties.get_mut(field)
+            {
+                id.pattern = Some(domain::ids::ULID_PATTERN.to_owned());
+            }
         }
         if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("TicketDraftBody") {
             object.properties.insert("price".to_owned(), price().into());
@@ -168,6 +177,67 @@ impl Modify for Conventions {
             }
         }
     }
+}
+
+/// The request bodies' limits, and the descriptions that state them, from the constants the
+/// domain's parsers apply: one copy of each number.
+fn limits(schemas: &mut BTreeMap<String, RefOr<Schema>>) {
+    use domain::entities::{FileDraft, Password, TicketDraft};
+    let mut field = |body: &str, name: &str, set: &dyn Fn(&mut Object)| {
+        if let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(body)
+            && let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(name)
+        {
+            set(property);
+        }
+    };
+    let email = |email: &mut Object| email.max_length = Some(Email::MAX_LEN);
+    field("NewAccount", "email", &|property| {
+        email(property);
+        property.description = Some(format!("Trimmed and lower-cased; at most {} characters.", Email::MAX_LEN));
+    });
+    field("SignIn", "email", &email);
+    field("NewAccount", "password", &|property| {
+        (property.min_length, property.max_length) = (Some(Password::MIN_CHARS), Some(Password::MAX_CHARS));
+        property.description = Some(format!("{} to {} characters.", Password::MIN_CHARS, Password::MAX_CHARS));
+    });
+    field("TicketDraftBody", "title", &|property| {
+        property.pattern = Some(trimmed(TicketDraft::MAX_TITLE, true));
+        property.description =
+            Some(format!("1 to {} characters once the spaces around them are trimmed.", TicketDraft::MAX_TITLE));
+    });
+    field("TicketDraftBody", "venue", &|property| {
+        property.pattern = Some(trimmed(TicketDraft::MAX_VENUE, false));
+        property.description = Some(format!(
+            "Up to {} characters once the spaces around them are trimmed; blank is no venue.",
+            TicketDraft::MAX_VENUE
+        ));
+    });
+    field("FileUploadBody", "fileName", &|property| {
+        (property.min_length, property.max_length) = (Some(1), Some(FileDraft::MAX_NAME));
+        property.description = Some(format!(
+            "The name it is saved under when downloaded: 1 to {} characters, no control\ncharacters; folders \
+             before a `/` or `\\` are dropped, and the spaces around it.",
+            FileDraft::MAX_NAME
+        ));
+    });
+    field("FileUploadBody", "size", &|property| {
+        (property.minimum, property.maximum) = (Some(1.into()), Some((FileDraft::MAX_SIZE as usize).into()));
+        property.description = Some(format!(
+            "The exact size in bytes, at most {} MB: the upload URL accepts this size only.",
+            FileDraft::MAX_SIZE / (1024 * 1024)
+        ));
+    });
+    field("ProblemReport", "message", &|property| {
+        property.pattern = Some(trimmed(domain::payouts::PROBLEM_MESSAGE_MAX, true));
+    });
+}
+
+/// Up to `max` characters once spaces, tabs and line breaks around them are trimmed; at
+/// least one when `required`.
+fn trimmed(max: usize, required: bool) -> String {
+    let text = format!(r"[^ \t\n\r]([\s\S]{{0,{}}}[^ \t\n\r])?", max - 2);
+    let text = if required { text } else { format!("({text})?") };
+    format!(r"^[ \t\n\r]*{text}[ \t\n\r]*$")
 }
 
 /// A ticket's price as sent: a JSON number or a decimal string, the same amounts either way,
@@ -218,8 +288,16 @@ fn every_response_header(operation: &mut Operation) {
             response.headers.insert("X-Content-Type-Options".into(), string("nosniff", "Never sniffed."));
         }
     }
-    // The path's id, when there is one, is the ULID of an item.
+    // The path's id, when there is one, is the ULID of an item; so are a page's cursor and
+    // the order a query names.
     for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(query) = parameter
+            && query.parameter_in == ParameterIn::Query
+            && ["cursor", "orderId"].contains(&query.name.as_str())
+            && let Some(RefOr::T(Schema::Object(id))) = &mut query.schema
+        {
+            id.pattern = Some(domain::ids::ULID_PATTERN.to_owned());
+        }
         if let RefOr::T(path) = parameter
             && path.parameter_in == ParameterIn::Path
         {
@@ -610,7 +688,7 @@ fn create_payment() {}
 #[utoipa::path(
     get, path = "/api/payments", operation_id = "listPayments", tag = "payments",
     summary = "The payments of one's order",
-    params(("orderId" = String, Query, description = "The order's id", pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")),
+    params(("orderId" = String, Query, description = "The order's id")),
     responses(
         (status = 200, description = "Its payments (at most one)", body = Vec<PaymentView>),
         (status = 400, description = "A missing or over-long `orderId`", body = ErrorBody),

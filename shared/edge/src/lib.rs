@@ -10,6 +10,7 @@ pub mod client;
 pub mod http;
 pub mod pagination;
 pub mod passwords;
+pub mod requests;
 pub mod routes;
 pub mod serve;
 pub mod sqs;
