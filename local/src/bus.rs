@@ -108,7 +108,8 @@ pub async fn deliver(store: EmbeddedStore, subscription: Subscription, retry: Re
 
 async fn hand_over(store: &EmbeddedStore, subscription: &Subscription, due: &[&Delivery], retry: Retry) -> Result<()> {
     let mut batch = SqsEvent::default();
-    batch.records = due.iter().flat_map(|delivery| edge::sqs::batch_of(&delivery.event, "local").records).collect();
+    batch.records =
+        due.iter().flat_map(|delivery| edge::deliveries::batch_of(&delivery.event, "local").records).collect();
     for (record, delivery) in batch.records.iter_mut().zip(due) {
         record.message_id = Some(delivery.event.id.clone());
     }

@@ -12,7 +12,7 @@ use domain::tickets::ListingCap;
 use domain::users::Throttles;
 use edge::address::OriginSecret;
 use edge::auth::{SessionIssuer, SessionVerifier};
-use edge::client::ClientConfig;
+use edge::client_config::ClientConfig;
 use embedded::EmbeddedStore;
 use stripe_adapter::{ConnectWebhookSecret, StripeKey, WebhookSecret};
 

@@ -11,7 +11,7 @@ use domain::tickets::ListingCap;
 use domain::users::Throttles;
 use edge::address::{OriginSecret, Throttling};
 use edge::auth::{SessionIssuer, SessionVerifier};
-use edge::client::ClientConfig;
+use edge::client_config::ClientConfig;
 use edge::passwords::Argon2Passwords;
 use edge::{Request, Response};
 use embedded::{EmbeddedStore, LocalFiles, TestGateway};

@@ -19,7 +19,7 @@ pub use relay::relay_outbox;
 pub use routes::{DEAD_LETTERS, FALLBACK, ONBOARDING, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
 pub use scheduler::{run_schedules, sweep_every};
 
-use domain::expiry::{self, ExpiryInput};
+use domain::expiration::{self, ExpirationInput};
 
 /// The event consumers, each with the event types its EventBridge rule routes to its
 /// queue in `template.yaml`.
@@ -28,12 +28,12 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
     vec![
         Subscription {
             consumer: "expiration-schedule".to_owned(),
-            types: expiry::CONSUMES.to_vec(),
+            types: expiration::CONSUMES.to_vec(),
             handler: Arc::new(move |batch| {
                 let functions = expiration.clone();
                 Box::pin(async move {
                     let (store, gateway) = (functions.store(), functions.gateway());
-                    edge::sqs::handle_batch(batch, |event| {
+                    edge::deliveries::handle_batch(batch, |event| {
                         expiration_schedule::handle(store, store, gateway, store, event)
                     })
                     .await
@@ -47,8 +47,10 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
                 let functions = notifications.clone();
                 Box::pin(async move {
                     let store = functions.store();
-                    edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(store, store, store, event))
-                        .await
+                    edge::deliveries::handle_batch(batch, |event| {
+                        notifications_consumer::handle(store, store, store, event)
+                    })
+                    .await
                 })
             }),
         },
@@ -59,7 +61,7 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
                 let functions = payouts.clone();
                 Box::pin(async move {
                     let store = functions.store();
-                    edge::sqs::handle_batch(batch, |event| payouts_schedule::handle(store, store, event)).await
+                    edge::deliveries::handle_batch(batch, |event| payouts_schedule::handle(store, store, event)).await
                 })
             }),
         },
@@ -108,7 +110,7 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
     tokio::spawn(run_schedules(store.expiries(), move |order| {
         let functions = expiries.clone();
         async move {
-            let input = ExpiryInput { order_id: order.to_string() };
+            let input = ExpirationInput { order_id: order.to_string() };
             expiration_fire::handle(functions.store(), functions.gateway(), input).await.map(|_| ())
         }
     }));

@@ -13,7 +13,7 @@ use domain::change::{Change, Write};
 use domain::events::{Event, EventType, is_newer};
 use domain::ports::{ChangeStore, EventPublisher, Inbox};
 use domain::{Error, Result, inbox};
-use edge::sqs::{self as consumer, BusEvent};
+use edge::deliveries::{self as consumer, BusEvent};
 use embedded::EmbeddedStore;
 use local::{DurableBus, Retry, SqsHandler, Subscription, deliver, relay_outbox};
 use reqwest::Method;

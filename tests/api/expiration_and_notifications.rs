@@ -11,11 +11,11 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::entities::{CancelReason, HoldReason, Notification, Order, OrderStatus, Payout, PayoutStatus};
 use domain::events::{Event, EventType};
-use domain::expiry::{Expiry, ExpiryInput};
+use domain::expiration::{Expiration, ExpirationInput};
 use domain::ids::{OrderId, UserId};
 use domain::orders::{self, ReservationTimeout};
 use domain::page::PageRequest;
-use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, NotificationStore, OrderStore, PayoutStore};
+use domain::ports::{ChangeStore, ExpirationScheduler, NotificationSender, NotificationStore, OrderStore, PayoutStore};
 use embedded::{EmbeddedStore, TestGateway};
 use local::run_schedules;
 use reqwest::Method;
@@ -89,7 +89,7 @@ fn order_fixture(expires_in: Duration) -> Order {
 
 /// `event` as its consumer's queue delivers it.
 fn sqs_batch(event: &Event) -> SqsEvent {
-    edge::sqs::batch_of(event, "us-east-1")
+    edge::deliveries::batch_of(event, "us-east-1")
 }
 
 fn order_event(kind: EventType, order: &Order) -> Event {
@@ -113,7 +113,7 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
     let order = order_fixture(Duration::from_secs(15 * 60));
     let created = order_event(EventType::OrderCreated, &order);
     let consume = |event: &Event| {
-        edge::sqs::handle_batch(sqs_batch(event), |event| {
+        edge::deliveries::handle_batch(sqs_batch(event), |event| {
             expiration_schedule::handle(&scheduler, &store, &gateway, &inbox, event)
         })
     };
@@ -134,8 +134,8 @@ async fn the_expiration_consumer_schedules_each_order_as_specified_and_unschedul
     assert_eq!((scheduled.arn(), scheduled.role_arn()), (target.target_arn.as_str(), target.role_arn.as_str()));
     assert_eq!(scheduled.retry_policy().and_then(|p| p.maximum_retry_attempts()), Some(EventBridgeScheduler::RETRIES));
     assert_eq!(scheduled.dead_letter_config().and_then(|d| d.arn()), Some(target.dead_letter_arn.as_str()));
-    let input: ExpiryInput = serde_json::from_str(scheduled.input().expect("an input")).unwrap();
-    assert_eq!(input, ExpiryInput { order_id: order.id.to_string() });
+    let input: ExpirationInput = serde_json::from_str(scheduled.input().expect("an input")).unwrap();
+    assert_eq!(input, ExpirationInput { order_id: order.id.to_string() });
 
     let cancelled = order_event(EventType::OrderCancelled, &order.cancel(CancelReason::User));
     for _ in 0..2 {
@@ -169,11 +169,11 @@ async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
     .await
     .unwrap();
 
-    let input: ExpiryInput = serde_json::from_value(json!({ "orderId": order.id.to_string() })).unwrap();
+    let input: ExpirationInput = serde_json::from_value(json!({ "orderId": order.id.to_string() })).unwrap();
     let gateway = TestGateway::new();
-    assert_eq!(expiration_fire::handle(&store, &gateway, input.clone()).await.unwrap(), Expiry::Expired);
+    assert_eq!(expiration_fire::handle(&store, &gateway, input.clone()).await.unwrap(), Expiration::Expired);
     assert_eq!(OrderStore::get(&store, &order.id).await.unwrap().unwrap().status, OrderStatus::Cancelled);
-    assert_eq!(expiration_fire::handle(&store, &gateway, input).await.unwrap(), Expiry::Ignored, "a repeat");
+    assert_eq!(expiration_fire::handle(&store, &gateway, input).await.unwrap(), Expiration::Ignored, "a repeat");
 }
 
 #[tokio::test]
@@ -185,7 +185,7 @@ async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue
     let order = order_fixture(Duration::from_secs(15 * 60));
     let created = order_event(EventType::OrderCreated, &order);
     let consume = || {
-        edge::sqs::handle_batch(sqs_batch(&created), |event| {
+        edge::deliveries::handle_batch(sqs_batch(&created), |event| {
             notifications_consumer::handle(&store, &sender, &inbox, event)
         })
     };
@@ -274,7 +274,7 @@ async fn the_payouts_consumer_schedules_each_release_on_scheduler_at_its_time_on
     let (payout, completed) = sale(&store, chrono::Duration::days(3)).await;
     let (soon, completed_soon) = sale(&store, chrono::Duration::seconds(5)).await;
     for event in [&completed, &completed, &completed_soon] {
-        let response = edge::sqs::handle_batch(sqs_batch(event), |event| {
+        let response = edge::deliveries::handle_batch(sqs_batch(event), |event| {
             payouts_schedule::handle(&scheduler, &store.payouts, event)
         })
         .await;
@@ -302,9 +302,10 @@ async fn on_the_runner_a_payouts_schedule_runs_its_release_at_its_time_once() {
     let (store, gateway) = (EmbeddedStore::in_memory(), TestGateway::new());
     let (payout, completed) = sale(&store, chrono::Duration::milliseconds(300)).await;
     for _ in 0..2 {
-        let response =
-            edge::sqs::handle_batch(sqs_batch(&completed), |event| payouts_schedule::handle(&store, &store, event))
-                .await;
+        let response = edge::deliveries::handle_batch(sqs_batch(&completed), |event| {
+            payouts_schedule::handle(&store, &store, event)
+        })
+        .await;
         assert!(response.batch_item_failures.is_empty());
     }
     let pending = store.releases().schedules().await.unwrap();

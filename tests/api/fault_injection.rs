@@ -29,10 +29,10 @@ use domain::orders::ReservationLimit;
 use domain::page::{Page, PageRequest};
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
 use domain::ports::{
-    ChangeStore, Claim, EventPublisher, ExpiryScheduler, Inbox, NotificationSender, NotificationStore, OrderStore,
+    ChangeStore, Claim, EventPublisher, ExpirationScheduler, Inbox, NotificationSender, NotificationStore, OrderStore,
     PaymentGateway, PaymentStore, PayoutStore, TicketStore,
 };
-use domain::{Error, Result, expiry, orders, tickets};
+use domain::{Error, Result, expiration, orders, tickets};
 use embedded::{EmbeddedStore, TestGateway};
 use local::{DurableBus, Retry, Subscription, deliver, relay_outbox, run_schedules};
 use ticketing_tests::PATIENCE;
@@ -186,7 +186,7 @@ impl Inbox for Faulty<EmbeddedStore> {
     }
 }
 
-impl ExpiryScheduler for Faulty<EmbeddedStore> {
+impl ExpirationScheduler for Faulty<EmbeddedStore> {
     async fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
         self.faults.around(Port::Schedule, self.inner.schedule(order, at)).await
     }
@@ -254,7 +254,7 @@ struct System {
 }
 
 const CONSUMERS: [(&str, &str); 2] =
-    [("expiration-schedule", expiry::CONSUMER), ("notifications-consumer", domain::notifications::CONSUMER)];
+    [("expiration-schedule", expiration::CONSUMER), ("notifications-consumer", domain::notifications::CONSUMER)];
 
 impl System {
     fn start(at: Option<(Port, usize, Mode)>) -> Self {
@@ -265,11 +265,11 @@ impl System {
         let subscriptions = vec![
             Subscription {
                 consumer: CONSUMERS[0].0.to_owned(),
-                types: expiry::CONSUMES.to_vec(),
+                types: expiration::CONSUMES.to_vec(),
                 handler: Arc::new(move |batch| {
                     let (store, gateway) = expiration.clone();
                     Box::pin(async move {
-                        edge::sqs::handle_batch(batch, |event| {
+                        edge::deliveries::handle_batch(batch, |event| {
                             expiration_schedule::handle(&store, &store, &gateway, &store, event)
                         })
                         .await
@@ -282,7 +282,7 @@ impl System {
                 handler: Arc::new(move |batch| {
                     let store = notifications.clone();
                     Box::pin(async move {
-                        edge::sqs::handle_batch(batch, |event| {
+                        edge::deliveries::handle_batch(batch, |event| {
                             notifications_consumer::handle(&store, &store, &store, event)
                         })
                         .await
@@ -300,7 +300,7 @@ impl System {
         loops.push(tokio::spawn(run_schedules(raw.expiries(), move |order| {
             let (store, gateway) = (expiring.clone(), expiring_gateway.clone());
             async move {
-                let input = domain::expiry::ExpiryInput { order_id: order.to_string() };
+                let input = domain::expiration::ExpirationInput { order_id: order.to_string() };
                 expiration_fire::handle(&store, &gateway, input).await.map(|_| ())
             }
         })));
@@ -518,7 +518,9 @@ async fn invariants(store: &EmbeddedStore, gateway: &TestGateway, faults: &Fault
     let committed = faults.committed.lock().unwrap().clone();
     let mut notified = 0;
     for event in &committed {
-        for ((_, inbox), types) in CONSUMERS.iter().zip([&expiry::CONSUMES[..], &domain::notifications::CONSUMES[..]]) {
+        for ((_, inbox), types) in
+            CONSUMERS.iter().zip([&expiration::CONSUMES[..], &domain::notifications::CONSUMES[..]])
+        {
             if types.contains(&event.kind) {
                 let claim = store.claim(inbox, &event.id, Utc::now(), Utc::now()).await.unwrap();
                 assert_eq!(claim, Claim::Done, "{label}: {} never processed {:?} {}", inbox, event.kind, event.id);
@@ -541,7 +543,7 @@ async fn run(at: Option<(Port, usize, Mode)>) -> Faults {
     let _ = payments::reconcile(&system.store, &system.gateway, &system.store, &system.gateway.inner, Utc::now()).await;
     system.settle_down().await;
     // The sweep's next run, and what it set off.
-    let _ = expiry::sweep(&system.store, &system.gateway, Utc::now()).await;
+    let _ = expiration::sweep(&system.store, &system.gateway, Utc::now()).await;
     system.settle_down().await;
     let (store, gateway, faults) = system.stop();
     invariants(&store, &gateway, &faults, &format!("{at:?}")).await;

@@ -52,7 +52,7 @@ use domain::ports::{
     ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, PayoutGateway, PayoutStore, TicketStore,
 };
 use domain::ports::{FileStore, PresignedUpload, StoredFile};
-use domain::{Result, expiry, orders, payouts, tickets};
+use domain::{Result, expiration, orders, payouts, tickets};
 use embedded::{EmbeddedStore, LocalFiles, SignedUpload, TestGateway};
 
 type Later = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -369,7 +369,7 @@ impl World {
             intent: payment.stripe_id,
             now,
             lapsed,
-            swept: lapsed + expiry::SWEEP_GRACE + Duration::seconds(1),
+            swept: lapsed + expiration::SWEEP_GRACE + Duration::seconds(1),
             payday: now + Duration::days(30),
             partly_refunded: Arc::new(AtomicBool::new(false)),
         }
@@ -415,9 +415,9 @@ enum Op {
     /// The buyer cancels; the consumer of `order.cancelled` follows.
     Cancel,
     /// The order's schedule fires; the consumer of `order.cancelled` follows.
-    ExpiryBySchedule,
+    ExpirationBySchedule,
     /// The sweep finds the order overdue; the consumer of `order.cancelled` follows.
-    ExpiryBySweep,
+    ExpirationBySweep,
     /// The seller reprices the ticket once its reservation lapsed.
     SellerEdit,
     /// The payout's schedule fires, past its release.
@@ -438,8 +438,8 @@ const OPS: [Op; 11] = [
     Op::DashboardRefund,
     Op::DisputeLost,
     Op::Cancel,
-    Op::ExpiryBySchedule,
-    Op::ExpiryBySweep,
+    Op::ExpirationBySchedule,
+    Op::ExpirationBySweep,
     Op::SellerEdit,
     Op::Release,
     Op::Onboard,
@@ -605,12 +605,12 @@ impl Op {
                 Err(domain::Error::Conflict(_)) => Ok(()), // Paid or refunded: it cannot be.
                 Err(other) => Err(other),
             },
-            Op::ExpiryBySchedule => {
-                expiry::expire(&p.store, &p.gateway, &w.order.id, w.lapsed).await?;
+            Op::ExpirationBySchedule => {
+                expiration::expire(&p.store, &p.gateway, &w.order.id, w.lapsed).await?;
                 after_cancellation(w, p).await
             }
-            Op::ExpiryBySweep => {
-                expiry::sweep(&p.store, &p.gateway, w.swept).await?;
+            Op::ExpirationBySweep => {
+                expiration::sweep(&p.store, &p.gateway, w.swept).await?;
                 after_cancellation(w, p).await
             }
             Op::SellerEdit => {
@@ -669,7 +669,7 @@ async fn settle_at_rest(w: &World) {
         deliver_success(w, &p).await.unwrap();
         deliver_partial_refund(w, &p).await.unwrap();
         deliver_refund(w, &p).await.unwrap();
-        expiry::expire(&p.store, &p.gateway, &w.order.id, w.swept).await.unwrap();
+        expiration::expire(&p.store, &p.gateway, &w.order.id, w.swept).await.unwrap();
         after_cancellation(w, &p).await.unwrap();
         payouts::sweep(&p.store, &p.gateway, w.payday).await.unwrap();
     }

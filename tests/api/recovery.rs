@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use domain::change::{Change, Write};
 use domain::entities::{Notification, Order, OrderStatus, PaymentStatus, Ticket, TicketStatus};
 use domain::events::EventType;
-use domain::expiry::{self, Expiry};
+use domain::expiration::{self, Expiration};
 use domain::ids::UserId;
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
-use domain::ports::{ChangeStore, ExpiryScheduler, NotificationSender, OrderStore, PaymentStore, TicketStore};
+use domain::ports::{ChangeStore, ExpirationScheduler, NotificationSender, OrderStore, PaymentStore, TicketStore};
 use domain::{Result, orders};
 use embedded::{EmbeddedStore, TestGateway};
 use lambda_http::RequestExt;
@@ -84,7 +84,7 @@ async fn a_late_payment_is_refunded_and_its_ticket_released_in_the_same_change()
     assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
     let freed = ticket_of(&store, &ticket).await;
     assert_eq!((freed.status, freed.order_id), (TicketStatus::Available, None), "the ticket is not stranded");
-    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiration::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Ignored);
 }
 
 /// Whether the gateway refunded `intent`: its ledger, as the provider's dashboard shows it.
@@ -125,7 +125,7 @@ async fn an_expiry_completes_an_order_whose_payment_succeeded_but_whose_news_is_
     )
     .await;
 
-    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Completed);
+    assert_eq!(expiration::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Completed);
     assert_eq!(order_of(&store, &order).await.status, OrderStatus::Complete);
     assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Sold);
     let someone_else =
@@ -161,7 +161,10 @@ async fn a_lapsed_reservation_reads_available_everywhere_before_any_expiry_ran()
     let draft = domain::entities::TicketDraft { title: "Encore".into(), ..draft_of(&ticket) };
     let edited = domain::tickets::update(&store, &seller, ticket.id.as_str(), draft, Utc::now()).await.unwrap();
     assert_eq!((edited.status, edited.version), (TicketStatus::Available, 2));
-    assert_eq!(expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(), Expiry::Expired);
+    assert_eq!(
+        expiration::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(),
+        Expiration::Expired
+    );
     assert_eq!(ticket_of(&store, &ticket).await.title, "Encore", "the expiry leaves the seller's ticket alone");
 }
 
@@ -196,13 +199,13 @@ async fn an_order_already_due_when_its_schedule_would_be_created_is_expired_at_o
     let order = ordered(&store, &listed(&store).await, chrono::Duration::minutes(20)).await;
     let created = order.event(EventType::OrderCreated, order.created_at).unwrap();
 
-    expiry::track(&store, &store, &gateway, &store, &created, Utc::now(), never_waits).await.unwrap();
+    expiration::track(&store, &store, &gateway, &store, &created, Utc::now(), never_waits).await.unwrap();
     assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
     assert!(store.schedules().await.unwrap().is_empty(), "no schedule that may never fire");
 
     let later = ordered(&store, &listed(&store).await, chrono::Duration::zero()).await;
     let created = later.event(EventType::OrderCreated, later.created_at).unwrap();
-    expiry::track(&store, &store, &gateway, &store, &created, Utc::now(), never_waits).await.unwrap();
+    expiration::track(&store, &store, &gateway, &store, &created, Utc::now(), never_waits).await.unwrap();
     assert_eq!(store.schedules().await.unwrap().len(), 1, "an order due later is scheduled");
     assert_eq!(order_of(&store, &later).await.status, OrderStatus::Created);
 }
@@ -221,7 +224,7 @@ async fn an_order_due_within_a_minute_expires_in_the_delivery_once_due() {
         waited.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(duration)
     };
-    expiry::track(&store, &store, &gateway, &store, &created, Utc::now(), wait).await.unwrap();
+    expiration::track(&store, &store, &gateway, &store, &created, Utc::now(), wait).await.unwrap();
     assert_eq!(waited.load(Ordering::SeqCst), 1, "waited until due, not expired early");
     assert_eq!(order_of(&store, &order).await.status, OrderStatus::Cancelled);
     assert!(store.schedules().await.unwrap().is_empty());
@@ -292,7 +295,10 @@ async fn an_expiry_frees_a_ticket_its_cancelled_order_still_holds() {
     store.commit(&Change { orders: vec![Write::Update(cancelled)], ..Change::default() }).await.unwrap();
     store.schedule(&order.id, order.expires_at).await.unwrap();
 
-    assert_eq!(expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(), Expiry::Released);
+    assert_eq!(
+        expiration::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap(),
+        Expiration::Released
+    );
     assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
 }
 
@@ -364,7 +370,7 @@ async fn a_refund_claimed_before_a_crash_is_finished_by_the_retry_and_never_deci
     // Meanwhile the ticket is someone else's: the retry finishes the refund and touches nothing else.
     let next =
         orders::place(&store, UserId::from("next"), ticket.id.as_str(), TIMEOUT, LIMIT, Utc::now()).await.unwrap();
-    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiration::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Ignored);
     let refunded = store.for_order(&order.id).await.unwrap().unwrap();
     assert_eq!(refunded.status, PaymentStatus::Refunded);
     assert!(refunded_at_the_gateway(&gateway.inner, &payment.stripe_id));
@@ -407,12 +413,12 @@ async fn an_open_order_whose_payment_was_recorded_refunded_is_ended_by_its_expir
     let payment = store.for_order(&order.id).await.unwrap().unwrap();
     store.commit(&Change { payments: vec![Write::Update(payment.refund(None))], ..Change::default() }).await.unwrap();
 
-    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Refunded);
+    assert_eq!(expiration::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Refunded);
     let ended = order_of(&store, &order).await;
     assert_eq!((ended.status, ended.refunded_at.is_some()), (OrderStatus::Refunded, true));
     assert_eq!(ticket_of(&store, &ticket).await.status, TicketStatus::Available);
     assert!(store.overdue(Utc::now(), 10).await.unwrap().is_empty(), "the sweep reads it no more");
-    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiration::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Ignored);
 }
 
 #[tokio::test]
@@ -423,7 +429,7 @@ async fn an_expiry_never_completes_an_order_from_an_intent_whose_amount_was_chan
     let intent = paid_in_browser(&store, &gateway, &order, Utc::now() - chrono::Duration::minutes(15)).await;
     gateway.change_amount(&intent, 1, &order.ticket.currency).unwrap();
 
-    assert_eq!(expiry::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Expired);
+    assert_eq!(expiration::expire(&store, &gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Expired);
     let lapsed = order_of(&store, &order).await;
     assert_eq!(
         (lapsed.status, lapsed.cancel_reason),
@@ -490,7 +496,7 @@ async fn the_local_runners_test_gateway_remembers_a_declined_payment_across_a_re
     let functions = local::Functions::new(EmbeddedStore::open(&path).unwrap(), &config).unwrap();
     let (store, gateway) = (functions.store(), functions.gateway());
     assert_eq!(order_of(store, &order).await.status, OrderStatus::AwaitingPayment);
-    assert_eq!(expiry::expire(store, gateway, &order.id, Utc::now()).await.unwrap(), Expiry::Expired);
+    assert_eq!(expiration::expire(store, gateway, &order.id, Utc::now()).await.unwrap(), Expiration::Expired);
     assert_eq!(ticket_of(store, &ticket).await.status, TicketStatus::Available);
     drop(functions);
     std::fs::remove_dir_all(dir).unwrap();
@@ -601,7 +607,7 @@ async fn a_buyer_whose_reservation_lapsed_waits_from_the_lapse_before_ordering_i
         let ticket = listed(&store).await;
         let order = ordered(&store, &ticket, chrono::Duration::minutes(16)).await;
         if expired {
-            expiry::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap();
+            expiration::expire(&store, &TestGateway::new(), &order.id, Utc::now()).await.unwrap();
         }
         let again = orders::place(&store, order.user_id.clone(), ticket.id.as_str(), TIMEOUT, rules, Utc::now()).await;
         let Err(domain::Error::TooManyRequests { message, retry_after }) = again else { panic!("{again:?}") };

@@ -79,21 +79,24 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
 
     let batch = serde_json::from_str(&sample("expiration-schedule/order-created.json")).expect("an SQS event");
     let gateway = TestGateway::new();
-    let response =
-        edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, &store, &gateway, &store, event))
-            .await;
+    let response = edge::deliveries::handle_batch(batch, |event| {
+        expiration_schedule::handle(&store, &store, &gateway, &store, event)
+    })
+    .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(store.schedules().await.unwrap().len(), 1, "the order's expiry is scheduled");
     let batch = serde_json::from_str(&sample("expiration-schedule/order-cancelled.json")).expect("an SQS event");
-    let response =
-        edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, &store, &gateway, &store, event))
-            .await;
+    let response = edge::deliveries::handle_batch(batch, |event| {
+        expiration_schedule::handle(&store, &store, &gateway, &store, event)
+    })
+    .await;
     assert!(response.batch_item_failures.is_empty());
     assert!(store.schedules().await.unwrap().is_empty(), "the cancelled order's expiry is unscheduled");
 
     let batch = serde_json::from_str(&sample("notifications-consumer/order-cancelled.json")).expect("an SQS event");
     let response =
-        edge::sqs::handle_batch(batch, |event| notifications_consumer::handle(&store, &store, &store, event)).await;
+        edge::deliveries::handle_batch(batch, |event| notifications_consumer::handle(&store, &store, &store, event))
+            .await;
     assert!(response.batch_item_failures.is_empty());
     let user = UserId::from(SAMPLE_USER);
     let stored = NotificationStore::list(&store, &user, &PageRequest::first(5)).await.unwrap().items;
@@ -115,7 +118,8 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     // The sale's payout is scheduled for its release time, once however often it is told.
     for _ in 0..2 {
         let batch = serde_json::from_str(&sample("payouts-schedule/order-completed.json")).expect("an SQS event");
-        let response = edge::sqs::handle_batch(batch, |event| payouts_schedule::handle(&store, &store, event)).await;
+        let response =
+            edge::deliveries::handle_batch(batch, |event| payouts_schedule::handle(&store, &store, event)).await;
         assert!(response.batch_item_failures.is_empty());
     }
     let paid = OrderId::parse(PAID_ORDER).unwrap();
@@ -136,9 +140,10 @@ async fn an_order_created_already_lapsed_is_expired_in_the_delivery_and_its_sche
     let store = seeded_store().await;
     let gateway = TestGateway::new();
     let batch = serde_json::from_str(&sample("expiration-schedule/order-created-lapsed.json")).expect("an SQS event");
-    let response =
-        edge::sqs::handle_batch(batch, |event| expiration_schedule::handle(&store, &store, &gateway, &store, event))
-            .await;
+    let response = edge::deliveries::handle_batch(batch, |event| {
+        expiration_schedule::handle(&store, &store, &gateway, &store, event)
+    })
+    .await;
     assert!(response.batch_item_failures.is_empty());
     assert!(store.schedules().await.unwrap().is_empty(), "nothing to schedule");
     let id = OrderId::parse(LAPSED_ORDER).unwrap();

@@ -9,7 +9,7 @@ use domain::change::{Change, Write};
 use domain::events::{Event, EventType};
 use domain::ports::{ChangeStore, EventPublisher};
 use domain::testing::OutboxProbe;
-use edge::sqs::BusEvent;
+use edge::deliveries::BusEvent;
 use serde_json::{Value, json};
 use ticketing_tests::{moto, repo_root, unique_name};
 

@@ -209,7 +209,7 @@ fn rule_types(template: &Value, rule: &str) -> BTreeSet<String> {
 fn each_consumer_gets_exactly_its_event_types_through_its_own_queue_with_a_dead_letter_queue() {
     let template = template();
     let consumers = [
-        ("Expiration", "expiration-schedule", domain::expiry::CONSUMES.to_vec()),
+        ("Expiration", "expiration-schedule", domain::expiration::CONSUMES.to_vec()),
         ("Notifications", "notifications-consumer", domain::notifications::CONSUMES.to_vec()),
         ("Payouts", "payouts-schedule", domain::payouts::CONSUMES.to_vec()),
     ];

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, StreamSpecification, StreamViewType,
 };
-use domain::ports::Stores;
+use domain::ports::StoreSet;
 use domain::testing::OutboxProbe;
 
 pub fn endpoint() -> String {
@@ -125,7 +125,7 @@ pub async fn user_store() -> DynamoUsers {
 
 /// The DynamoDB stores of a payments function over fresh tickets, orders, payments and
 /// outbox tables, and a probe of the outbox.
-pub type AllStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
+pub type AllStores = StoreSet<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
 
 /// A tickets table of its own, with the template's indexes.
 pub async fn tickets_table(client: &aws_sdk_dynamodb::Client) -> TicketsTable {
@@ -185,7 +185,7 @@ pub async fn stores() -> (AllStores, DynamoOutboxProbe) {
         .await,
     );
     let outbox = OutboxTable(create_table(&client, "outbox", Outbox::KEY, None, &[]).await);
-    let stores = Stores {
+    let stores = StoreSet {
         tickets: DynamoTickets::new(client.clone(), &tickets),
         orders: DynamoOrders::new(client.clone(), &orders),
         payments: DynamoPayments::new(client.clone(), &payments),

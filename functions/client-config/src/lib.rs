@@ -2,7 +2,7 @@
 //! key (deployed), or the test gateway's cards (the local runner without Stripe); and the
 //! payout terms a seller listing now agrees to.
 
-use edge::client::ClientConfig;
+use edge::client_config::ClientConfig;
 use edge::{Request, Response, Result, http};
 
 pub type Config = (ClientConfig, domain::entities::PayoutTerms);

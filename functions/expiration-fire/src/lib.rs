@@ -5,19 +5,19 @@
 use aws_adapters::PaymentWrites;
 use chrono::Utc;
 use domain::Result;
-use domain::expiry::{self, Expiry, ExpiryInput};
+use domain::expiration::{self, Expiration, ExpirationInput};
 use domain::ids::OrderId;
 use domain::ports::{PaymentGateway, Store};
 use stripe_adapter::StripeKey;
 
 pub type Config = (PaymentWrites, StripeKey);
 
-pub async fn handle(store: &impl Store, gateway: &impl PaymentGateway, input: ExpiryInput) -> Result<Expiry> {
+pub async fn handle(store: &impl Store, gateway: &impl PaymentGateway, input: ExpirationInput) -> Result<Expiration> {
     let Some(id) = OrderId::parse(&input.order_id) else {
         tracing::error!(order_id = %input.order_id, "expiry for a malformed order id ignored");
-        return Ok(Expiry::Ignored);
+        return Ok(Expiration::Ignored);
     };
-    let outcome = expiry::expire(store, gateway, &id, Utc::now())
+    let outcome = expiration::expire(store, gateway, &id, Utc::now())
         .await
         .inspect_err(|error| tracing::error!(error = ?error, order = %id, "expiry failed; it will be retried"))?;
     tracing::info!(order = %id, outcome = ?outcome, "expiry ran");

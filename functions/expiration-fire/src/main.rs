@@ -1,5 +1,5 @@
 use aws_adapters::Aws;
-use domain::expiry::ExpiryInput;
+use domain::expiration::ExpirationInput;
 use stripe_adapter::StripeGateway;
 
 #[tokio::main]
@@ -7,5 +7,6 @@ async fn main() -> Result<(), edge::StartError> {
     let (tables, stripe): expiration_fire::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;
     let store = tables.stores(Aws::load().await.dynamodb());
-    edge::serve(|input: ExpiryInput| async { expiration_fire::handle(&store, &gateway, input).await.map(|_| ()) }).await
+    edge::serve(|input: ExpirationInput| async { expiration_fire::handle(&store, &gateway, input).await.map(|_| ()) })
+        .await
 }

@@ -6,18 +6,18 @@ use aws_adapters::{InboxTable, PaymentWrites, ScheduleTarget};
 use chrono::Utc;
 use domain::Result;
 use domain::events::Event;
-use domain::expiry;
-use domain::ports::{ExpiryScheduler, Inbox, PaymentGateway, Store};
+use domain::expiration;
+use domain::ports::{ExpirationScheduler, Inbox, PaymentGateway, Store};
 use stripe_adapter::StripeKey;
 
 pub type Config = (ScheduleTarget, InboxTable, PaymentWrites, StripeKey);
 
 pub async fn handle(
-    scheduler: &impl ExpiryScheduler,
+    scheduler: &impl ExpirationScheduler,
     store: &impl Store,
     gateway: &impl PaymentGateway,
     inbox: &impl Inbox,
     event: Event,
 ) -> Result<()> {
-    expiry::track(scheduler, store, gateway, inbox, &event, Utc::now(), tokio::time::sleep).await
+    expiration::track(scheduler, store, gateway, inbox, &event, Utc::now(), tokio::time::sleep).await
 }

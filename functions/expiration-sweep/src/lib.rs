@@ -5,7 +5,7 @@
 use aws_adapters::PaymentWrites;
 use chrono::Utc;
 use domain::Result;
-use domain::expiry;
+use domain::expiration;
 use domain::ports::{ListingIndex, PaymentGateway, Store};
 use domain::tickets;
 use stripe_adapter::StripeKey;
@@ -15,7 +15,7 @@ pub type Config = (PaymentWrites, StripeKey);
 /// The orders it expired. It also takes tickets whose event has passed out of the listing.
 pub async fn handle(store: &impl Store, gateway: &impl PaymentGateway, listings: &impl ListingIndex) -> Result<usize> {
     let now = Utc::now();
-    let expired = expiry::sweep(store, gateway, now).await?;
+    let expired = expiration::sweep(store, gateway, now).await?;
     let unlisted = tickets::unlist_past(listings, now).await?;
     if expired > 0 {
         // Each one is a schedule that did not fire: the operations alarm counts them.

@@ -1,11 +1,11 @@
 use aws_adapters::{Aws, DynamoOrders, DynamoPayments};
-use domain::ports::Stores;
+use domain::ports::StoreSet;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, orders, payments): payments_list::Config = edge::start()?;
     let client = Aws::load().await.dynamodb();
-    let store = Stores {
+    let store = StoreSet {
         tickets: (),
         orders: DynamoOrders::new(client.clone(), &orders),
         payments: DynamoPayments::new(client, &payments),

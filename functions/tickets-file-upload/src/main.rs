@@ -1,12 +1,12 @@
 use aws_adapters::{Aws, DynamoChanges, DynamoTickets, S3Files};
-use domain::ports::Stores;
+use domain::ports::StoreSet;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, tickets, bucket): tickets_file_upload::Config = edge::start()?;
     let aws = Aws::load().await;
     let dynamodb = aws.dynamodb();
-    let store = Stores {
+    let store = StoreSet {
         tickets: DynamoTickets::new(dynamodb.clone(), &tickets),
         orders: (),
         payments: (),

@@ -17,7 +17,7 @@ use domain::entities::{
 use domain::money::Money;
 use domain::ports::PresignedUpload;
 use edge::auth::{CurrentUserBody, PublicUser};
-use edge::client::ClientConfig;
+use edge::client_config::ClientConfig;
 use edge::http::{Empty, ErrorBody, Received};
 use edge::requests::{OrderRequest, PaymentRequest, ProblemReport};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};

@@ -8,7 +8,7 @@ pub mod encoding;
 pub mod entities;
 pub mod error;
 pub mod events;
-pub mod expiry;
+pub mod expiration;
 pub mod files;
 pub mod ids;
 pub mod inbox;

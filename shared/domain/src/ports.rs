@@ -263,7 +263,7 @@ pub enum Claim {
 }
 
 /// One-shot schedules that run an order's expiry at its `expires_at`.
-pub trait ExpiryScheduler: Send + Sync {
+pub trait ExpirationScheduler: Send + Sync {
     /// Schedules the expiry of `order` at `at`; scheduling it again is harmless.
     fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> impl Future<Output = Result<()>> + Send;
 
@@ -363,10 +363,10 @@ pub trait Store: TicketStore + OrderStore + PaymentStore + PayoutStore + ChangeS
 
 impl<S: TicketStore + OrderStore + PaymentStore + PayoutStore + ChangeStore> Store for S {}
 
-/// Stores that live apart (one per table) gathered into one value: each field serves its
+/// A set of stores that live apart (one per table) gathered into one value: each field serves its
 /// port, and `()` stands for a port a function does not use, so using it does not compile.
 #[derive(Debug, Clone, Default)]
-pub struct Stores<T = (), O = (), P = (), C = (), U = ()> {
+pub struct StoreSet<T = (), O = (), P = (), C = (), U = ()> {
     pub tickets: T,
     pub orders: O,
     pub payments: P,
@@ -375,7 +375,7 @@ pub struct Stores<T = (), O = (), P = (), C = (), U = ()> {
 }
 
 impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: Send + Sync> TicketStore
-    for Stores<T, O, P, C, U>
+    for StoreSet<T, O, P, C, U>
 {
     fn get(&self, id: &TicketId) -> impl Future<Output = Result<Option<Ticket>>> + Send {
         self.tickets.get(id)
@@ -396,7 +396,7 @@ impl<T: TicketStore, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: Send + S
 }
 
 impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync, U: Send + Sync> OrderStore
-    for Stores<T, O, P, C, U>
+    for StoreSet<T, O, P, C, U>
 {
     fn get(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>>> + Send {
         self.orders.get(id)
@@ -416,7 +416,7 @@ impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync, U: Send + Sy
 }
 
 impl<T: Send + Sync, O: Send + Sync, P: PaymentStore, C: Send + Sync, U: Send + Sync> PaymentStore
-    for Stores<T, O, P, C, U>
+    for StoreSet<T, O, P, C, U>
 {
     fn for_order(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payment>>> + Send {
         self.payments.for_order(order)
@@ -428,7 +428,7 @@ impl<T: Send + Sync, O: Send + Sync, P: PaymentStore, C: Send + Sync, U: Send + 
 }
 
 impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: ChangeStore, U: Send + Sync> ChangeStore
-    for Stores<T, O, P, C, U>
+    for StoreSet<T, O, P, C, U>
 {
     fn commit(&self, change: &Change) -> impl Future<Output = Result<()>> + Send {
         self.changes.commit(change)
@@ -436,7 +436,7 @@ impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: ChangeStore, U: Send + S
 }
 
 impl<T: Send + Sync, O: Send + Sync, P: Send + Sync, C: Send + Sync, U: PayoutStore> PayoutStore
-    for Stores<T, O, P, C, U>
+    for StoreSet<T, O, P, C, U>
 {
     fn payout(&self, order: &OrderId) -> impl Future<Output = Result<Option<Payout>>> + Send {
         self.payouts.payout(order)

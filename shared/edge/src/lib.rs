@@ -6,14 +6,14 @@
 pub mod address;
 pub mod auth;
 pub mod body;
-pub mod client;
+pub mod client_config;
+pub mod deliveries;
 pub mod http;
 pub mod pagination;
 pub mod passwords;
 pub mod requests;
 pub mod routes;
 pub mod serve;
-pub mod sqs;
 
 pub use domain::{Error, Result};
 pub use http::Response;

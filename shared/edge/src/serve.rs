@@ -61,7 +61,8 @@ where
 {
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let handler = &handler;
-        let batch: Pin<Box<dyn Future<Output = _> + '_>> = Box::pin(crate::sqs::handle_batch(event.payload, handler));
+        let batch: Pin<Box<dyn Future<Output = _> + '_>> =
+            Box::pin(crate::deliveries::handle_batch(event.payload, handler));
         async move { Ok::<_, Infallible>(batch.await) }
     }))
     .await

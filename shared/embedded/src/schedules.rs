@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::ids::OrderId;
-use domain::ports::{ExpiryScheduler, ReleaseScheduler};
+use domain::ports::{ExpirationScheduler, ReleaseScheduler};
 use domain::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,7 @@ impl EmbeddedStore {
     }
 }
 
-impl ExpiryScheduler for EmbeddedStore {
+impl ExpirationScheduler for EmbeddedStore {
     async fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
         self.expiries().put_schedule(order, &Schedule { at, attempts: 0 }).await
     }

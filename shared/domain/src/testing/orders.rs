@@ -11,7 +11,7 @@ use crate::change::{Change, Write};
 use crate::entities::{CancelReason, Order, OrderStatus, Ticket, TicketStatus};
 use crate::error::Error;
 use crate::events::EventType;
-use crate::expiry::{self, Expiry};
+use crate::expiration::{self, Expiration};
 use crate::ids::UserId;
 use crate::money::Money;
 use crate::orders;
@@ -20,10 +20,6 @@ use crate::page::PageRequest;
 use crate::ports::{ChangeStore, OrderStore, Store, TicketStore};
 
 const TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// The stores an order use case needs.
-pub trait Stores: Store {}
-impl<S: Store> Stores for S {}
 
 fn user(name: &str) -> UserId {
     UserId::from(name)
@@ -43,12 +39,12 @@ pub async fn listed(store: &impl ChangeStore) -> Ticket {
 /// A limit the suites that are not about it never reach.
 const GENEROUS: ReservationLimit = ReservationLimit(100);
 
-async fn place(store: &impl Stores, buyer: &str, ticket: &Ticket, now: DateTime<Utc>) -> crate::error::Result<Order> {
+async fn place(store: &impl Store, buyer: &str, ticket: &Ticket, now: DateTime<Utc>) -> crate::error::Result<Order> {
     orders::place(store, user(buyer), ticket.id.as_str(), TIMEOUT, GENEROUS, now).await
 }
 
 async fn place_within(
-    store: &impl Stores,
+    store: &impl Store,
     buyer: &str,
     ticket: &Ticket,
     limit: usize,
@@ -57,15 +53,15 @@ async fn place_within(
     orders::place(store, user(buyer), ticket.id.as_str(), TIMEOUT, ReservationLimit(limit), now).await
 }
 
-async fn ticket_of(store: &impl Stores, ticket: &Ticket) -> Ticket {
+async fn ticket_of(store: &impl Store, ticket: &Ticket) -> Ticket {
     TicketStore::get(store, &ticket.id).await.unwrap().unwrap()
 }
 
-async fn order_of(store: &impl Stores, order: &Order) -> Option<Order> {
+async fn order_of(store: &impl Store, order: &Order) -> Option<Order> {
     OrderStore::get(store, &order.id).await.unwrap()
 }
 
-pub async fn an_order_reserves_its_ticket_until_it_expires(store: impl Stores) {
+pub async fn an_order_reserves_its_ticket_until_it_expires(store: impl Store) {
     let ticket = listed(&store).await;
     let now = Utc::now();
     let order = place(&store, "buyer", &ticket, now).await.unwrap();
@@ -86,7 +82,7 @@ pub async fn an_order_reserves_its_ticket_until_it_expires(store: impl Stores) {
     assert!(matches!(own, Err(Error::Conflict(_))), "{own:?}");
 }
 
-pub async fn racing_buyers_get_exactly_one_reservation(store: impl Stores + Clone + 'static) {
+pub async fn racing_buyers_get_exactly_one_reservation(store: impl Store + Clone + 'static) {
     const BUYERS: usize = 8;
     let ticket = listed(&store).await;
     let mut racers = tokio::task::JoinSet::new();
@@ -101,7 +97,7 @@ pub async fn racing_buyers_get_exactly_one_reservation(store: impl Stores + Clon
     assert!(ticket_of(&store, &ticket).await.is_held_by(&winners[0].id));
 }
 
-pub async fn a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_change(store: impl Stores) {
+pub async fn a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_change(store: impl Store) {
     let ticket = listed(&store).await;
     let then = Utc::now() - chrono::Duration::minutes(20);
     let stale = place(&store, "slow buyer", &ticket, then).await.unwrap();
@@ -113,18 +109,18 @@ pub async fn a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_cha
     assert!(held.is_held_by(&fresh.id));
 
     // The late expiry of the stale order changes nothing now.
-    assert_eq!(expiry::expire(&store, &Unreachable, &stale.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiration::expire(&store, &Unreachable, &stale.id, Utc::now()).await.unwrap(), Expiration::Ignored);
     assert_eq!(ticket_of(&store, &ticket).await, held);
 }
 
-pub async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once(store: impl Stores) {
+pub async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once(store: impl Store) {
     let ticket = listed(&store).await;
     let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
-    let early = expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await;
+    let early = expiration::expire(&store, &Unreachable, &order.id, Utc::now()).await;
     assert!(early.is_err(), "an expiry before expiresAt is refused (and retried)");
 
     let later = order.expires_at + chrono::Duration::seconds(1);
-    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, later).await.unwrap(), Expiry::Expired);
+    assert_eq!(expiration::expire(&store, &Unreachable, &order.id, later).await.unwrap(), Expiration::Expired);
     let expired = order_of(&store, &order).await.unwrap();
     assert_eq!(
         (expired.status, expired.cancel_reason, expired.version),
@@ -133,11 +129,15 @@ pub async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once(store: imp
     let freed = ticket_of(&store, &ticket).await;
     assert_eq!((freed.status, freed.order_id.clone(), freed.reserved_until), (TicketStatus::Available, None, None));
 
-    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, later).await.unwrap(), Expiry::Ignored, "repeated");
+    assert_eq!(
+        expiration::expire(&store, &Unreachable, &order.id, later).await.unwrap(),
+        Expiration::Ignored,
+        "repeated"
+    );
     assert_eq!(ticket_of(&store, &ticket).await, freed);
 }
 
-pub async fn a_paid_order_is_never_cancelled_nor_expired(store: impl Stores) {
+pub async fn a_paid_order_is_never_cancelled_nor_expired(store: impl Store) {
     let ticket = listed(&store).await;
     let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
     let paid = order.complete();
@@ -152,7 +152,7 @@ pub async fn a_paid_order_is_never_cancelled_nor_expired(store: impl Stores) {
     let cancel = orders::cancel(&store, &user("buyer"), order.id.as_str(), Utc::now()).await;
     assert!(matches!(cancel, Err(Error::Conflict("Cannot cancel a paid order"))), "{cancel:?}");
     let late = order.expires_at + chrono::Duration::seconds(1);
-    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, late).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiration::expire(&store, &Unreachable, &order.id, late).await.unwrap(), Expiration::Ignored);
     assert_eq!(order_of(&store, &order).await, Some(paid));
     assert_eq!(ticket_of(&store, &ticket).await, sold);
 
@@ -161,7 +161,7 @@ pub async fn a_paid_order_is_never_cancelled_nor_expired(store: impl Stores) {
     assert!(matches!(store.commit(&stale).await, Err(Error::Conflict(_))));
 }
 
-pub async fn cancelling_frees_the_ticket_at_once_and_may_be_repeated(store: impl Stores) {
+pub async fn cancelling_frees_the_ticket_at_once_and_may_be_repeated(store: impl Store) {
     let ticket = listed(&store).await;
     let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
     let stranger = orders::cancel(&store, &user("stranger"), order.id.as_str(), Utc::now()).await;
@@ -178,7 +178,7 @@ pub async fn cancelling_frees_the_ticket_at_once_and_may_be_repeated(store: impl
     place(&store, "second buyer", &ticket, Utc::now()).await.expect("the ticket can be ordered again");
 }
 
-pub async fn a_buyers_orders_page_newest_first(store: impl Stores) {
+pub async fn a_buyers_orders_page_newest_first(store: impl Store) {
     let mut placed = Vec::new();
     for n in 0..5 {
         let ticket = listed(&store).await;
@@ -194,7 +194,7 @@ pub async fn a_buyers_orders_page_newest_first(store: impl Stores) {
     assert_eq!(rest.next, None);
 }
 
-pub async fn overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first(store: impl Stores) {
+pub async fn overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first(store: impl Store) {
     let now = Utc::now();
     let mut placed = Vec::new();
     for minutes in [30, 20, 10, 1] {
@@ -215,7 +215,7 @@ pub async fn overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first(stor
     assert!(store.overdue(now - chrono::Duration::hours(1), 10).await.unwrap().is_empty());
 }
 
-pub async fn expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open(store: impl Stores) {
+pub async fn expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open(store: impl Store) {
     let ticket = listed(&store).await;
     let order = place(&store, "buyer", &ticket, Utc::now()).await.unwrap();
     // Cancelled without releasing its ticket (as a refund of a late payment once did).
@@ -225,13 +225,13 @@ pub async fn expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open
         .unwrap();
     assert!(ticket_of(&store, &ticket).await.is_held_by(&order.id));
 
-    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiry::Released);
+    assert_eq!(expiration::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiration::Released);
     let freed = ticket_of(&store, &ticket).await;
     assert_eq!((freed.status, freed.order_id), (TicketStatus::Available, None));
-    assert_eq!(expiry::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiry::Ignored);
+    assert_eq!(expiration::expire(&store, &Unreachable, &order.id, Utc::now()).await.unwrap(), Expiration::Ignored);
 }
 
-pub async fn a_buyer_holds_at_most_the_limit_of_open_reservations(store: impl Stores) {
+pub async fn a_buyer_holds_at_most_the_limit_of_open_reservations(store: impl Store) {
     let now = Utc::now();
     let mut tickets = Vec::new();
     for _ in 0..6 {
@@ -256,7 +256,7 @@ pub async fn a_buyer_holds_at_most_the_limit_of_open_reservations(store: impl St
     place_within(&store, "hoarder", &tickets[5], 3, later).await.expect("the others lapsed");
 }
 
-pub async fn racing_orders_of_one_buyer_never_exceed_the_limit(store: impl Stores + Clone + 'static) {
+pub async fn racing_orders_of_one_buyer_never_exceed_the_limit(store: impl Store + Clone + 'static) {
     const RACERS: usize = 6;
     let mut tickets = Vec::new();
     for _ in 0..RACERS {

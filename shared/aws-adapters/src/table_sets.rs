@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::Client;
 use domain::config::{ConfigError, Env, FromEnv};
 #[cfg(feature = "sdk")]
-use domain::ports::Stores;
+use domain::ports::StoreSet;
 
 #[cfg(feature = "sdk")]
 use crate::dynamodb::{DynamoChanges, DynamoOrders, DynamoPayments, DynamoPayouts, DynamoTickets};
@@ -26,8 +26,8 @@ impl FromEnv for TicketWrites {
 
 #[cfg(feature = "sdk")]
 impl TicketWrites {
-    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, (), (), DynamoChanges> {
-        Stores {
+    pub fn stores(&self, client: Client) -> StoreSet<DynamoTickets, (), (), DynamoChanges> {
+        StoreSet {
             tickets: DynamoTickets::new(client.clone(), &self.tickets),
             orders: (),
             payments: (),
@@ -53,8 +53,8 @@ impl FromEnv for ProblemWrites {
 
 #[cfg(feature = "sdk")]
 impl ProblemWrites {
-    pub fn stores(&self, client: Client) -> Stores<(), DynamoOrders, (), DynamoChanges, DynamoPayouts> {
-        Stores {
+    pub fn stores(&self, client: Client) -> StoreSet<(), DynamoOrders, (), DynamoChanges, DynamoPayouts> {
+        StoreSet {
             tickets: (),
             orders: DynamoOrders::new(client.clone(), &self.orders),
             payments: (),
@@ -82,8 +82,8 @@ impl FromEnv for OrderWrites {
 
 #[cfg(feature = "sdk")]
 impl OrderWrites {
-    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, (), DynamoChanges> {
-        Stores {
+    pub fn stores(&self, client: Client) -> StoreSet<DynamoTickets, DynamoOrders, (), DynamoChanges> {
+        StoreSet {
             tickets: DynamoTickets::new(client.clone(), &self.tickets),
             orders: DynamoOrders::new(client.clone(), &self.orders),
             payments: (),
@@ -108,8 +108,8 @@ impl FromEnv for PayoutWrites {
 
 #[cfg(feature = "sdk")]
 impl PayoutWrites {
-    pub fn stores(&self, client: Client) -> Stores<(), (), (), DynamoChanges, DynamoPayouts> {
-        Stores {
+    pub fn stores(&self, client: Client) -> StoreSet<(), (), (), DynamoChanges, DynamoPayouts> {
+        StoreSet {
             tickets: (),
             orders: (),
             payments: (),
@@ -136,13 +136,13 @@ impl FromEnv for PaymentWrites {
 
 /// The stores of [`PaymentWrites`].
 #[cfg(feature = "sdk")]
-pub type PaymentStores = Stores<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
+pub type PaymentStores = StoreSet<DynamoTickets, DynamoOrders, DynamoPayments, DynamoChanges, DynamoPayouts>;
 
 #[cfg(feature = "sdk")]
 impl PaymentWrites {
     pub fn stores(&self, client: Client) -> PaymentStores {
         let orders = self.orders.stores(client.clone());
-        Stores {
+        StoreSet {
             tickets: orders.tickets,
             orders: orders.orders,
             payments: DynamoPayments::new(client.clone(), &self.payments),
@@ -168,8 +168,8 @@ impl FromEnv for FileWrites {
 
 #[cfg(feature = "sdk")]
 impl FileWrites {
-    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders, (), DynamoChanges, DynamoPayouts> {
-        Stores {
+    pub fn stores(&self, client: Client) -> StoreSet<DynamoTickets, DynamoOrders, (), DynamoChanges, DynamoPayouts> {
+        StoreSet {
             tickets: DynamoTickets::new(client.clone(), &self.orders.tickets),
             orders: DynamoOrders::new(client.clone(), &self.orders.orders),
             payments: (),
@@ -196,8 +196,8 @@ impl FromEnv for SaleReads {
 
 #[cfg(feature = "sdk")]
 impl SaleReads {
-    pub fn stores(&self, client: Client) -> Stores<DynamoTickets, DynamoOrders> {
-        Stores {
+    pub fn stores(&self, client: Client) -> StoreSet<DynamoTickets, DynamoOrders> {
+        StoreSet {
             tickets: DynamoTickets::new(client.clone(), &self.tickets),
             orders: DynamoOrders::new(client, &self.orders),
             payments: (),

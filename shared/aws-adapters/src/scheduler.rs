@@ -12,9 +12,9 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
 };
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use domain::expiry::ExpiryInput;
+use domain::expiration::ExpirationInput;
 use domain::ids::OrderId;
-use domain::ports::{ExpiryScheduler, ReleaseScheduler};
+use domain::ports::{ExpirationScheduler, ReleaseScheduler};
 use domain::{Error, Result};
 
 use crate::resources::{ReleaseTarget, ScheduleTarget};
@@ -42,7 +42,7 @@ impl EventBridgeScheduler {
     }
 }
 
-impl ExpiryScheduler for EventBridgeScheduler {
+impl ExpirationScheduler for EventBridgeScheduler {
     async fn schedule(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
         self.create(order, at).await
     }
@@ -83,7 +83,7 @@ impl EventBridgeScheduler {
     /// The one-shot schedule named after `order` in the target's group, invoking the target
     /// with `{"orderId": ...}` at `at`; one that exists already is left as it is.
     async fn create(&self, order: &OrderId, at: DateTime<Utc>) -> Result<()> {
-        let input = serde_json::to_string(&ExpiryInput { order_id: order.to_string() })
+        let input = serde_json::to_string(&ExpirationInput { order_id: order.to_string() })
             .map_err(|e| Error::internal(e, "encoding a schedule's input"))?;
         let target = Target::builder()
             .arn(&self.target.target_arn)

@@ -11,19 +11,19 @@ use crate::entities::{CancelReason, IntentStatus, Order, OrderEventData, OrderSt
 use crate::error::{Error, Result};
 use crate::events::{Event, EventType};
 use crate::ids::OrderId;
-use crate::ports::{ChangeStore, ExpiryScheduler, Inbox, OrderStore, PaymentGateway, Store, TicketStore};
+use crate::ports::{ChangeStore, ExpirationScheduler, Inbox, OrderStore, PaymentGateway, Store, TicketStore};
 use crate::{change, inbox, orders, payments};
 
 /// What a schedule hands the expiry: `{"orderId": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ExpiryInput {
+pub struct ExpirationInput {
     pub order_id: String,
 }
 
 /// What the expiry did with an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
+pub enum Expiration {
     /// Cancelled as expired; its ticket released if it still held it.
     Expired,
     /// Paid meanwhile (its payment's news had not come yet): completed instead.
@@ -45,8 +45,8 @@ pub async fn expire(
     gateway: &impl PaymentGateway,
     id: &OrderId,
     now: DateTime<Utc>,
-) -> Result<Expiry> {
-    let Some(order) = OrderStore::get(store, id).await? else { return Ok(Expiry::Ignored) };
+) -> Result<Expiration> {
+    let Some(order) = OrderStore::get(store, id).await? else { return Ok(Expiration::Ignored) };
     if !order.is_open() {
         // A refund claimed as its order was cancelled, whose gateway call never finished.
         if order.status == OrderStatus::Cancelled
@@ -68,7 +68,7 @@ pub async fn expire(
             let mut change = change::Change::default();
             payments::refund_order(store, &order, &mut change, now).await?;
             store.commit(&change).await?;
-            return Ok(Expiry::Refunded);
+            return Ok(Expiration::Refunded);
         }
         let intent = gateway.get_intent(&payment.stripe_id).await?;
         if intent.status == IntentStatus::Succeeded {
@@ -77,30 +77,34 @@ pub async fn expire(
             let paid_at = intent.succeeded_at.unwrap_or(order.expires_at - chrono::Duration::milliseconds(1));
             let settled = payments::settle(store, gateway, &payment, intent.charge(), paid_at, now).await?;
             if settled.status == PaymentStatus::Succeeded {
-                return Ok(Expiry::Completed);
+                return Ok(Expiration::Completed);
             }
             // Refunded: either its order was ended with the claim, or the charge was not the
             // order's and the order, left as it was, lapses now.
             let Some(order) = OrderStore::get(store, id).await?.filter(Order::is_open) else {
-                return Ok(Expiry::Expired);
+                return Ok(Expiration::Expired);
             };
             orders::cancel_and_release(store, &order, CancelReason::Expired, now).await?;
-            return Ok(Expiry::Expired);
+            return Ok(Expiration::Expired);
         }
     }
     orders::cancel_and_release(store, &order, CancelReason::Expired, now).await?;
-    Ok(Expiry::Expired)
+    Ok(Expiration::Expired)
 }
 
 /// Frees the ticket a cancelled or completed order still holds as reserved.
-async fn release_from(store: &(impl TicketStore + ChangeStore), order: &Order, now: DateTime<Utc>) -> Result<Expiry> {
+async fn release_from(
+    store: &(impl TicketStore + ChangeStore),
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Result<Expiration> {
     let mut change = change::Change::default();
     if !change.let_go(TicketStore::get(store, &order.ticket.id).await?.as_ref(), order, now)? {
-        return Ok(Expiry::Ignored);
+        return Ok(Expiration::Ignored);
     }
     store.commit(&change).await?;
     tracing::warn!(order = %order.id, ticket = %order.ticket.id, "a ticket held by an order that is no longer open was released");
-    Ok(Expiry::Released)
+    Ok(Expiration::Released)
 }
 
 /// How long past `expires_at` an open order waits for its schedule before a sweep expires it.
@@ -115,7 +119,7 @@ pub async fn sweep(store: &impl Store, gateway: &impl PaymentGateway, now: DateT
     let mut expired = 0;
     for order in &overdue {
         match expire(store, gateway, &order.id, now).instrument(crate::story::of(&order.id)).await {
-            Ok(Expiry::Ignored) => {}
+            Ok(Expiration::Ignored) => {}
             Ok(_) => expired += 1,
             Err(error) => tracing::error!(error = ?error, order = %order.id, "sweeping an overdue order failed"),
         }
@@ -142,7 +146,7 @@ pub const TOO_SOON: chrono::Duration = chrono::Duration::minutes(1);
 /// cancelled, and its payment, if still payable, cancelled at the gateway
 /// ([`payments::cancel_unpaid`]).
 pub async fn track<W, Wait>(
-    scheduler: &impl ExpiryScheduler,
+    scheduler: &impl ExpirationScheduler,
     store: &impl Store,
     gateway: &impl PaymentGateway,
     inbox: &impl Inbox,

@@ -2,7 +2,7 @@
 //! failures become domain conflicts here, every other SDK error an internal one.
 //!
 //! Without the `sdk` feature the crate holds only the names of the stack's resources a
-//! function reads from its environment (`resources`, `stores`): the handler libraries name
+//! function reads from its environment (`resources`, `table_sets`): the handler libraries name
 //! them, and the local runner links those libraries without compiling the AWS SDK. The
 //! Lambda binaries turn it on (each function crate's default `lambda` feature).
 
@@ -19,7 +19,7 @@ pub mod s3;
 pub mod scheduler;
 #[cfg(feature = "sdk")]
 pub mod sqs;
-pub mod stores;
+pub mod table_sets;
 
 #[cfg(feature = "sdk")]
 pub use client::Aws;
@@ -42,5 +42,5 @@ pub use scheduler::{EventBridgeScheduler, PayoutScheduler};
 #[cfg(feature = "sdk")]
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
 #[cfg(feature = "sdk")]
-pub use stores::PaymentStores;
-pub use stores::{FileWrites, OrderWrites, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites};
+pub use table_sets::PaymentStores;
+pub use table_sets::{FileWrites, OrderWrites, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites};
