@@ -29,6 +29,12 @@ fn committed() -> ReplayEvent {
     dynamodb_answer(200, "{}")
 }
 
+/// DynamoDB's refusal of a request with the error `kind`.
+fn refused(kind: &str, message: &str) -> ReplayEvent {
+    let body = serde_json::json!({ "__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "Message": message });
+    dynamodb_answer(400, &body.to_string())
+}
+
 /// A DynamoDB client whose requests are answered, in order, by `events`.
 fn replaying(events: Vec<ReplayEvent>) -> (aws_sdk_dynamodb::Client, StaticReplayClient) {
     let (aws, http) = replay::replaying(events);
@@ -90,22 +96,14 @@ async fn a_failed_condition_is_a_conflict_at_once() {
 
 #[tokio::test]
 async fn a_transaction_still_in_progress_under_its_token_is_waited_for() {
-    let in_progress = dynamodb_answer(
-        400,
-        r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionInProgressException","Message":"in progress"}"#,
-    );
-    let (changes, http) = changes(vec![in_progress, committed()]);
+    let (changes, http) = changes(vec![refused("TransactionInProgressException", "in progress"), committed()]);
     changes.commit(&listing()).await.expect("committed once the first attempt finished");
     assert_eq!(http.actual_requests().count(), 2);
 }
 
 #[tokio::test]
 async fn any_other_failure_is_internal() {
-    let throttled = dynamodb_answer(
-        400,
-        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","Message":"bad request"}"#,
-    );
-    let (changes, _) = changes(vec![throttled]);
+    let (changes, _) = changes(vec![refused("ValidationException", "bad request")]);
     assert!(matches!(changes.commit(&listing()).await, Err(Error::Internal(_))));
 }
 

@@ -21,10 +21,10 @@ use crate::entities::{Intent, IntentRequest};
 use crate::error::{Error, Result};
 use crate::ports::PaymentGateway;
 
-use crate::entities::{Ticket, TicketStatus};
+use crate::entities::{Ticket, TicketDraft};
 use crate::events::Event;
 use crate::ids::{TicketId, UserId};
-use crate::money::{self, Money};
+use crate::money::Money;
 
 /// Reads what a store's commits left in its outbox, oldest first, so a suite can see that
 /// every committed change, and no refused one, stored its events.
@@ -96,26 +96,9 @@ fn unreachable() -> Error {
 /// An available ticket of `seller`, priced 45.00, with its file, as the tickets service
 /// lists it.
 pub fn ticket(seller: &str, title: &str) -> Ticket {
-    let id = TicketId::generate();
-    Ticket {
-        file: Some(file_of(&id)),
-        upload: None,
-        id,
-        title: title.to_owned(),
-        price: Money::from_minor(4500),
-        currency: money::CURRENCY.to_owned(),
-        date: None,
-        venue: None,
-        user_id: UserId::from(seller),
-        status: TicketStatus::Available,
-        order_id: None,
-        reserved_until: None,
-        version: 0,
-        terms: 0,
-        let_go: None,
-        payout_terms: Default::default(),
-        created_at: Utc::now(),
-    }
+    let draft = TicketDraft { title: title.to_owned(), price: Money::from_minor(4500), date: None, venue: None };
+    let listed = Ticket::list(UserId::from(seller), draft, Default::default(), Utc::now());
+    Ticket { file: Some(file_of(&listed.id)), ..listed }
 }
 
 /// A checked PDF file of `ticket`.
