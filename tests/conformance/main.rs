@@ -7,6 +7,8 @@ mod inbox_conformance;
 mod notification_store_conformance;
 mod order_store_conformance;
 mod payment_gateway_conformance;
+mod payment_store_conformance;
 mod payout_gateway_conformance;
+mod payout_store_conformance;
 mod sign_in_attempts_conformance;
 mod user_store_conformance;

@@ -1,9 +1,9 @@
-//! The order rules, and the payments and payouts tables, on every store: the embedded store and
-//! DynamoDB (on moto server). One live reservation per ticket, decided by one conditional
+//! One suite, every `OrderStore` with its `TicketStore`: the order rules on the embedded store
+//! and DynamoDB (on moto server). One live reservation per ticket, decided by one conditional
 //! change; stale work is harmless.
 
 use ::embedded::EmbeddedStore;
-use domain::testing::{orders as suite, payments, payouts};
+use domain::testing::orders as suite;
 
 macro_rules! order_store_conformance {
     ($adapter:ident, $store:expr) => {
@@ -53,41 +53,6 @@ macro_rules! order_store_conformance {
             #[tokio::test]
             async fn a_buyers_orders_page_newest_first() {
                 suite::a_buyers_orders_page_newest_first($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_payment_is_found_by_its_order_and_by_its_intent_and_is_one_per_order() {
-                payments::a_payment_is_found_by_its_order_and_by_its_intent_and_is_one_per_order($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_payout_is_one_per_order_and_written_with_its_order() {
-                payouts::a_payout_is_one_per_order_and_written_with_its_order($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_sellers_payouts_page_newest_order_first() {
-                payouts::a_sellers_payouts_page_newest_order_first($store).await;
-            }
-
-            #[tokio::test]
-            async fn due_payouts_are_those_whose_release_came_and_unfinished_claims_soonest_first() {
-                payouts::due_payouts_are_those_whose_release_came_and_unfinished_claims_soonest_first($store).await;
-            }
-
-            #[tokio::test]
-            async fn the_backfill_gives_each_sale_without_a_payout_one_once() {
-                payouts::the_backfill_gives_each_sale_without_a_payout_one_once($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_problem_holds_the_payout_until_it_is_resolved() {
-                payouts::a_problem_holds_the_payout_until_it_is_resolved($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id() {
-                payouts::a_payout_account_is_one_per_seller_found_by_seller_and_by_its_id($store).await;
             }
         }
     };
