@@ -22,8 +22,12 @@ use edge::http::{Empty, ErrorBody, Received};
 use edge::requests::{OrderRequest, PaymentRequest, ProblemReport};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::AnyOfBuilder;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Object, ObjectBuilder, OpenApi as Document, RefOr, Required, Schema, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    Content, Object, ObjectBuilder, OpenApi as Document, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
+};
 use utoipa::{IntoParams, Modify, OpenApi};
 
 use crate::bodies::{FileUploadBody, NewAccount, SignIn, SignOut, TicketDraftBody};
@@ -173,6 +177,7 @@ impl Modify for Conventions {
         }
         for item in openapi.paths.paths.values_mut() {
             for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+                route_defaults(operation);
                 every_response_header(operation);
             }
         }
@@ -274,6 +279,41 @@ fn price() -> Schema {
         .into()
 }
 
+/// What every route shares, stated here once: a route needs a session (cookie or Bearer)
+/// unless it says otherwise; it answers 401 where it needs one, 413 and 415 where it reads a body, and 400 for an id in the path longer than any
+/// id where the route states no 400 of its own. A route that says more keeps its own words.
+fn route_defaults(operation: &mut Operation) {
+    operation.security.get_or_insert_with(|| {
+        ["session", "bearer"].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new())).into()
+    });
+    let needs_session = operation
+        .security
+        .as_ref()
+        .is_some_and(|ways| !ways.is_empty() && !ways.contains(&SecurityRequirement::default()));
+    let reads_body = operation.request_body.is_some();
+    let path_id = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|parameter| matches!(parameter, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+    for (applies, status, description) in [
+        (needs_session, "401", "`Not authorized`"),
+        (reads_body, "413", "A body over 64 KiB"),
+        (reads_body, "415", "A body that is not JSON"),
+        (path_id, "400", "An id longer than any id"),
+    ] {
+        if applies {
+            operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content("application/json", Content::new(Some(Ref::from_schema_name("ErrorBody"))))
+                    .build()
+                    .into()
+            });
+        }
+    }
+}
+
 fn every_response_header(operation: &mut Operation) {
     let string = |value: &str, description: &str| {
         utoipa::openapi::header::HeaderBuilder::new()
@@ -321,8 +361,6 @@ fn every_response_header(operation: &mut Operation) {
             links(("listTickets" = (operation_id = "listTickets", description = "What is for sale")))),
         (status = 400, description = "One entry per bad field", body = ErrorBody),
         (status = 409, description = "`Email in use`", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
         (status = 429, description = "The client's address made its sign-ups of the window (`SIGN_UPS_PER_ADDRESS`, 10 an hour)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
     ),
@@ -342,8 +380,6 @@ the window has passed, whether or not the email has an account.",
             headers(("Set-Cookie" = String, description = "`session=<token>; HttpOnly; Secure; SameSite=Lax`"))),
         (status = 400, description = "A malformed body", body = ErrorBody),
         (status = 401, description = "`Invalid credentials`: unknown email and wrong password alike", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins for this email from the client's address (`SIGN_IN_FAILURES_PER_ADDRESS`, 5), or from anywhere (`SIGN_IN_FAILURES_PER_EMAIL`, 50), within the window (`SIGN_IN_WINDOW_SECONDS`, 900)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
     ),
@@ -364,7 +400,6 @@ fn sign_in() {}
             headers(("Set-Cookie" = String, description = "`session=; Max-Age=0`"))),
         (status = 400, description = "A body that is not a JSON object, or `everywhere` not a boolean", body = ErrorBody),
         (status = 401, description = "`everywhere` without a session that still stands", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
         (status = 415, description = "A body that is not JSON: nobody is signed out", body = ErrorBody),
     ),
     security((), ("session" = []), ("bearer" = [])),
@@ -395,12 +430,8 @@ fn current_user() {}
                 ("deleteTicket" = (operation_id = "deleteTicket", parameters(("id" = "$response.body#/id")))),
             )),
         (status = 400, description = "One entry per bad field", body = ErrorBody),
-        (status = 401, description = "`Not authorized`: no valid session", body = ErrorBody),
         (status = 409, description = "The seller already has as many open listings as a seller may (`MAX_OPEN_LISTINGS`, 200)", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn create_ticket() {}
 
@@ -432,7 +463,6 @@ fn list_tickets() {}
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
         (status = 200, description = "The ticket", body = TicketView),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
         (status = 404, description = "`Ticket not found`", body = ErrorBody),
     ),
     security((), ("session" = []), ("bearer" = [])),
@@ -448,14 +478,10 @@ fn get_ticket() {}
     responses(
         (status = 201, description = "Where and how to upload the file", body = PresignedUpload),
         (status = 400, description = "Another type, a size over 5 MB, a bad name, or an id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's ticket", body = ErrorBody),
         (status = 404, description = "`Ticket not found`", body = ErrorBody),
         (status = 409, description = "Sold with its file already, an event that took place, or changed meanwhile", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn upload_ticket_file() {}
 
@@ -467,12 +493,9 @@ fn upload_ticket_file() {}
     responses(
         (status = 303, description = "The download address",
             headers(("Location" = String, description = "A short-lived download address"))),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's ticket", body = ErrorBody),
         (status = 404, description = "`Ticket not found`, or no file yet", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn download_ticket_file() {}
 
@@ -484,14 +507,10 @@ fn download_ticket_file() {}
     responses(
         (status = 200, description = "The ticket, one version on", body = TicketView),
         (status = 400, description = "One entry per bad field", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's ticket", body = ErrorBody),
         (status = 404, description = "`Ticket not found`", body = ErrorBody),
         (status = 409, description = "Reserved or sold, or changed meanwhile", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn update_ticket() {}
 
@@ -501,13 +520,10 @@ fn update_ticket() {}
     params(("id" = String, Path, description = "The ticket's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's ticket", body = ErrorBody),
         (status = 404, description = "`Ticket not found`", body = ErrorBody),
         (status = 409, description = "Reserved or sold", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn delete_ticket() {}
 
@@ -529,15 +545,11 @@ the ticket is for sale again. A buyer holds at most three open reservations.",
                 ("listPayments" = (operation_id = "listPayments", parameters(("orderId" = "$response.body#/id")))),
             )),
         (status = 400, description = "A missing or malformed `ticketId`", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 404, description = "`Ticket not found`", body = ErrorBody),
         (status = 409, description = "Reserved or sold already, one's own ticket, an event that took place, or as many open reservations as one may hold", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
         (status = 429, description = "The buyer let this ticket go less than the cool-down ago (`REORDER_COOLDOWN_SECONDS`, 300)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until the cool-down ends"))),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn create_order() {}
 
@@ -549,9 +561,7 @@ fn create_order() {}
         (status = 200, description = "A page, newest first", body = Vec<OrderView>,
             headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows"))),
         (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn list_orders() {}
 
@@ -561,12 +571,9 @@ fn list_orders() {}
     params(("id" = String, Path, description = "The order's id")),
     responses(
         (status = 200, description = "The order", body = OrderView),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn get_order() {}
 
@@ -578,13 +585,10 @@ Cancelling a cancelled order again changes nothing.",
     params(("id" = String, Path, description = "The order's id")),
     responses(
         (status = 204, description = "Cancelled"),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
         (status = 409, description = "`Cannot cancel a paid order`, or changed meanwhile", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn cancel_order() {}
 
@@ -599,14 +603,10 @@ buyer, or releasing the payout). Reporting again while a problem is open changes
     responses(
         (status = 200, description = "The order, with its `problem`", body = OrderView),
         (status = 400, description = "No `message`, a longer one than allowed, or an id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
         (status = 409, description = "Not a complete order, or its seller already paid", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn report_problem() {}
 
@@ -618,12 +618,9 @@ fn report_problem() {}
     responses(
         (status = 303, description = "The download address",
             headers(("Location" = String, description = "A short-lived download address"))),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's order, or one that is not complete", body = ErrorBody),
         (status = 404, description = "`Order not found`, or the seller has not uploaded the ticket yet", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn download_order_ticket() {}
 
@@ -633,12 +630,9 @@ fn download_order_ticket() {}
     params(("orderId" = String, Path, description = "The order's id")),
     responses(
         (status = 200, description = "The reservation's state", body = ReservationState),
-        (status = 400, description = "An id longer than any id", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn get_expiration() {}
 
@@ -652,9 +646,7 @@ fn get_expiration() {}
         (status = 200, description = "A page, newest first", body = Vec<Notification>,
             headers(("Link" = String, description = "`<address of the next page>; rel=\"next\"`, when one follows"))),
         (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn list_notifications() {}
 
@@ -678,10 +670,7 @@ declined (the order stays payable). Without one, 201 with the order's PaymentInt
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
         (status = 409, description = "Paid already, cancelled, lapsed, or an event that took place", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn create_payment() {}
 
@@ -692,11 +681,9 @@ fn create_payment() {}
     responses(
         (status = 200, description = "Its payments (at most one)", body = Vec<PaymentView>),
         (status = 400, description = "A missing or over-long `orderId`", body = ErrorBody),
-        (status = 401, description = "`Not authorized`", body = ErrorBody),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn list_payments() {}
 
@@ -716,7 +703,6 @@ fn list_payments() {}
         (status = 400, description = "A bad `limit` or `cursor`", body = ErrorBody),
         (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn list_payouts() {}
 
@@ -729,7 +715,6 @@ fn list_payouts() {}
         (status = 200, description = "Where it stands", body = AccountView),
         (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn get_payout_account() {}
 
@@ -745,10 +730,7 @@ fn get_payout_account() {}
         (status = 201, description = "Where to send the seller", body = OnboardingLink),
         (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
         (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
     ),
-    security(("session" = []), ("bearer" = [])),
 )]
 fn link_payout_account() {}
 
@@ -777,8 +759,6 @@ it `complete` again (won) or `refunded` (lost). Each event is processed once.",
     responses(
         (status = 200, description = "Received (also for events this API does not act on)", body = Received),
         (status = 400, description = "A missing, wrong or stale signature, or a body that is not a Stripe event", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
         (status = 500, description = "A transient failure: Stripe retries", body = ErrorBody),
     ),
     security(()),
@@ -798,8 +778,6 @@ processed once.",
     responses(
         (status = 200, description = "Received (also for events this API does not act on)", body = Received),
         (status = 400, description = "A missing, wrong or stale signature, or a body that is not a Stripe event", body = ErrorBody),
-        (status = 413, description = "A body over 64 KiB", body = ErrorBody),
-        (status = 415, description = "A body that is not JSON", body = ErrorBody),
         (status = 500, description = "A transient failure: Stripe retries", body = ErrorBody),
     ),
     security(()),
