@@ -14,7 +14,7 @@ use domain::page::{Page, PageRequest};
 use domain::ports::OrderStore;
 use domain::{Error, Result};
 
-use super::table::{Item, Table, encode, n, s};
+use super::table::{Item, Table, at_most, encode, n, s};
 use crate::resources::OrdersTable;
 
 #[derive(Clone)]
@@ -99,24 +99,9 @@ impl OrderStore for DynamoOrders {
     }
 
     async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
-        let output = self
-            .0
-            .client
-            .query()
-            .table_name(&self.0.name)
-            .index_name(Self::OPEN_INDEX)
-            .key_condition_expression("#open = :open AND #until < :cutoff")
-            .expression_attribute_names("#open", Self::OPEN)
-            .expression_attribute_names("#until", Self::OPEN_UNTIL)
-            .expression_attribute_values(":open", s(Self::OPEN))
-            .expression_attribute_values(":cutoff", n(cutoff.timestamp_millis()))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .context("finding overdue orders")?;
-        serde_dynamo::from_items(output.items.unwrap_or_default())
-            .context("decoding overdue orders")
-            .map_err(Error::Internal)
+        let overdue = Some((Self::OPEN_UNTIL, "<", n(cutoff.timestamp_millis())));
+        let query = self.0.index(Self::OPEN_INDEX, (Self::OPEN, s(Self::OPEN)), overdue);
+        Table::found(query.limit(at_most(limit)), "overdue orders").await
     }
 
     async fn holds(&self, buyer: &UserId) -> Result<Option<Holds>> {

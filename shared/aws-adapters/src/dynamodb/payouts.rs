@@ -6,16 +6,15 @@
 //! keyed `account#<seller>`, found by the provider's id through the sparse index
 //! `by-account` (key `account_id`); the other indexes never see it.
 
-use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
+use domain::Result;
 use domain::entities::{Payout, PayoutAccount, PayoutStatus};
 use domain::ids::{OrderId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::PayoutStore;
-use domain::{Error, Result};
 
-use super::table::{Item, Table, encode, n, s};
+use super::table::{Item, Table, at_most, encode, n, s};
 use crate::resources::PayoutsTable;
 
 #[derive(Clone)]
@@ -76,24 +75,9 @@ impl PayoutStore for DynamoPayouts {
     }
 
     async fn due(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Payout>> {
-        let output = self
-            .0
-            .client
-            .query()
-            .table_name(&self.0.name)
-            .index_name(Self::DUE_INDEX)
-            .key_condition_expression("#due = :due AND #at <= :cutoff")
-            .expression_attribute_names("#due", Self::DUE)
-            .expression_attribute_names("#at", Self::DUE_AT)
-            .expression_attribute_values(":due", s(Self::DUE))
-            .expression_attribute_values(":cutoff", n(cutoff.timestamp_millis()))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .context("finding due payouts")?;
-        serde_dynamo::from_items(output.items.unwrap_or_default())
-            .context("decoding due payouts")
-            .map_err(Error::Internal)
+        let due = Some((Self::DUE_AT, "<=", n(cutoff.timestamp_millis())));
+        let query = self.0.index(Self::DUE_INDEX, (Self::DUE, s(Self::DUE)), due);
+        Table::found(query.limit(at_most(limit)), "due payouts").await
     }
 
     async fn account(&self, seller: &UserId) -> Result<Option<PayoutAccount>> {
@@ -101,22 +85,7 @@ impl PayoutStore for DynamoPayouts {
     }
 
     async fn account_by_id(&self, account_id: &str) -> Result<Option<PayoutAccount>> {
-        let output = self
-            .0
-            .client
-            .query()
-            .table_name(&self.0.name)
-            .index_name(Self::ACCOUNT_INDEX)
-            .key_condition_expression("#account = :account")
-            .expression_attribute_names("#account", Self::ACCOUNT)
-            .expression_attribute_values(":account", s(account_id))
-            .send()
-            .await
-            .context("finding a payout account")?;
-        let found = output.items.unwrap_or_default().into_iter().next();
-        found
-            .map(|item| serde_dynamo::from_item(item).context("decoding a payout account"))
-            .transpose()
-            .map_err(Error::Internal)
+        let query = self.0.index(Self::ACCOUNT_INDEX, (Self::ACCOUNT, s(account_id)), None);
+        Ok(Table::found(query, "a payout account").await?.pop())
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::page::Page;
 use domain::{Error, Result};
@@ -17,6 +18,11 @@ pub(super) fn s(value: impl Into<String>) -> AttributeValue {
 
 pub(super) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
+}
+
+/// A count of items as a query's `Limit`.
+pub(super) fn at_most(limit: usize) -> i32 {
+    i32::try_from(limit).unwrap_or(i32::MAX)
 }
 
 pub(super) fn encode<T: serde::Serialize>(value: &T, what: &'static str) -> Result<Item> {
@@ -57,6 +63,42 @@ impl Table {
             .map_err(Error::Internal)
     }
 
+    /// A query of `index` for the items whose partition attribute holds the given value and,
+    /// with `range`, whose sort attribute compares (`<`, `<=`, `>`, ...) with a value; the
+    /// caller adds a limit or a projection and sends it.
+    pub(super) fn index(
+        &self,
+        index: &str,
+        (partition, value): (&str, AttributeValue),
+        range: Option<(&str, &str, AttributeValue)>,
+    ) -> QueryFluentBuilder {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(index)
+            .expression_attribute_names("#key", partition)
+            .expression_attribute_values(":key", value);
+        match range {
+            None => query.key_condition_expression("#key = :key"),
+            Some((sort, compare, bound)) => query
+                .key_condition_expression(format!("#key = :key AND #sort {compare} :bound"))
+                .expression_attribute_names("#sort", sort)
+                .expression_attribute_values(":bound", bound),
+        }
+    }
+
+    /// What `query` finds, decoded.
+    pub(super) async fn found<T: serde::de::DeserializeOwned>(
+        query: QueryFluentBuilder,
+        what: &'static str,
+    ) -> Result<Vec<T>> {
+        let output = query.send().await.with_context(|| format!("finding {what}"))?;
+        serde_dynamo::from_items(output.items.unwrap_or_default())
+            .with_context(|| format!("decoding {what}"))
+            .map_err(Error::Internal)
+    }
+
     /// One page of `index` (the table itself when `None`), highest sort key (newest ULID)
     /// first, in one `Query` of at most `limit + 1` items whose partition attribute has the
     /// given value, after the item whose sort key is `after` (on every index here the sort
@@ -86,7 +128,7 @@ impl Table {
             .expression_attribute_names("#key", partition.0)
             .expression_attribute_values(":value", s(partition.1))
             .scan_index_forward(false)
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .limit(at_most(limit + 1))
             .set_exclusive_start_key(start)
             .send()
             .await

@@ -19,7 +19,7 @@ use domain::ids::{TicketId, UserId};
 use domain::page::{Page, PageRequest};
 use domain::ports::{ListingIndex, TicketStore};
 
-use super::table::{Item, Table, encode, n, s};
+use super::table::{Item, Table, at_most, encode, n, s};
 use crate::resources::TicketsTable;
 
 #[derive(Clone)]
@@ -74,19 +74,10 @@ impl TicketStore for DynamoTickets {
     }
 
     async fn open_listings(&self, seller: &UserId, now: DateTime<Utc>, up_to: usize) -> Result<usize> {
-        let output = self
-            .0
-            .client
-            .query()
-            .table_name(&self.0.name)
-            .index_name(Self::OPEN_INDEX)
-            .key_condition_expression("#seller = :seller AND #until > :now")
-            .expression_attribute_names("#seller", Self::SELLER)
-            .expression_attribute_names("#until", Self::LISTED_UNTIL)
-            .expression_attribute_values(":seller", s(seller.as_str()))
-            .expression_attribute_values(":now", n(now.timestamp()))
+        let open = Some((Self::LISTED_UNTIL, ">", n(now.timestamp())));
+        let output = (self.0.index(Self::OPEN_INDEX, (Self::SELLER, s(seller.as_str())), open))
             .select(Select::Count)
-            .limit(i32::try_from(up_to).unwrap_or(i32::MAX))
+            .limit(at_most(up_to))
             .send()
             .await
             .context("counting a seller's open listings")?;
@@ -96,18 +87,9 @@ impl TicketStore for DynamoTickets {
 
 impl ListingIndex for DynamoTickets {
     async fn unlist_past(&self, now: DateTime<Utc>, limit: usize) -> Result<usize> {
-        let output = self
-            .0
-            .client
-            .query()
-            .table_name(&self.0.name)
-            .index_name(Self::LISTED_BY_DATE_INDEX)
-            .key_condition_expression("#listing = :listed AND #until <= :now")
-            .expression_attribute_names("#listing", Self::LISTING)
-            .expression_attribute_names("#until", Self::LISTED_UNTIL)
-            .expression_attribute_values(":listed", s(Self::LISTED))
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+        let past = Some((Self::LISTED_UNTIL, "<=", n(now.timestamp())));
+        let output = (self.0.index(Self::LISTED_BY_DATE_INDEX, (Self::LISTING, s(Self::LISTED)), past))
+            .limit(at_most(limit))
             .send()
             .await
             .context("finding past-dated listings")?;
