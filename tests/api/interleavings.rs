@@ -51,7 +51,7 @@ use domain::payments::{self, GatewayEvent, GatewayEventKind};
 use domain::ports::{
     ChangeStore, Claim, Inbox, OrderStore, PaymentGateway, PaymentStore, PayoutGateway, PayoutStore, TicketStore,
 };
-use domain::ports::{FileStore, PresignedUpload, StoredFile};
+use domain::ports::{FileStore, PresignedUpload, StoredFile, Upload};
 use domain::{Result, expiration, orders, payouts, tickets};
 use embedded::{EmbeddedStore, LocalFiles, SignedUpload, TestGateway};
 
@@ -186,16 +186,9 @@ impl Inbox for Stepped<EmbeddedStore> {
 }
 
 impl FileStore for Stepped<LocalFiles> {
-    async fn upload_url(
-        &self,
-        key: &str,
-        content_type: &str,
-        size: u64,
-        keep_days: u32,
-        expires_in: std::time::Duration,
-    ) -> Result<PresignedUpload> {
+    async fn upload_url(&self, upload: &Upload<'_>) -> Result<PresignedUpload> {
         self.point().await;
-        self.inner.upload_url(key, content_type, size, keep_days, expires_in).await
+        self.inner.upload_url(upload).await
     }
 
     async fn download_url(&self, key: &str, file_name: &str, expires_in: std::time::Duration) -> Result<String> {

@@ -8,12 +8,14 @@ use aws_adapters::S3Files;
 use domain::change::{Change, Write};
 use domain::entities::{FileDraft, FileType, PendingUpload, Ticket};
 use domain::files::Checked;
-use domain::ports::{ChangeStore, FileStore, StoredFile, TicketStore};
+use domain::ports::{ChangeStore, FileStore, StoredFile, TicketStore, Upload};
 use ticketing_tests::{SAMPLE_PDF, json, moto, spawn_app};
 
 /// PUTs `bytes` to an upload URL of `key` with the headers it came with.
 async fn put(files: &impl FileStore, key: &str, content_type: &str, bytes: &[u8]) -> u16 {
-    let upload = files.upload_url(key, content_type, bytes.len() as u64, 30, Duration::from_secs(60)).await.unwrap();
+    let size = bytes.len() as u64;
+    let expires_in = Duration::from_secs(60);
+    let upload = files.upload_url(&Upload { key, content_type, size, keep_days: 30, expires_in }).await.unwrap();
     let mut request = reqwest::Client::new().put(&upload.url).body(bytes.to_vec());
     for (name, value) in &upload.headers {
         if name != "content-length" {

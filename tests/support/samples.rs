@@ -12,7 +12,7 @@ use domain::entities::{
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
-use domain::ports::{ChangeStore, PasswordHasher, SignInAttempts, UserStore};
+use domain::ports::{AttemptWindow, ChangeStore, PasswordHasher, SignInAttempts, UserStore};
 use domain::users::{self, ClientAddress};
 use edge::passwords::Argon2Passwords;
 use serde_json::Value;
@@ -128,21 +128,18 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         session_generation: 0,
     };
     users_store.insert(&account).await.unwrap();
-    let (opened_after, forget_at) = (now - users::SIGN_IN_WINDOW, now + users::SIGN_IN_WINDOW);
+    let signing_in = AttemptWindow::at(now, users::SIGN_IN_WINDOW, u32::MAX);
     let here = ClientAddress::parse(SAMPLE_ADDRESS).unwrap();
     for key in [users::email_from_key(&email, &here), users::email_key(&email)] {
-        attempts.reserve(&key, now, opened_after, forget_at, u32::MAX).await.unwrap();
+        attempts.reserve(&key, signing_in).await.unwrap();
     }
     let locked = users::email_from_key(&Email::parse(LOCKED_EMAIL).unwrap(), &here);
     for _ in 0..users::MAX_FAILED_SIGN_INS {
-        attempts.reserve(&locked, now, opened_after, forget_at, u32::MAX).await.unwrap();
+        attempts.reserve(&locked, signing_in).await.unwrap();
     }
     let asker = users::sign_ups_key(&ClientAddress::parse(SIGNED_UP_ADDRESS).unwrap());
     for _ in 0..users::MAX_SIGN_UPS {
-        attempts
-            .reserve(&asker, now, now - users::SIGN_UP_WINDOW, now + users::SIGN_UP_WINDOW, u32::MAX)
-            .await
-            .unwrap();
+        attempts.reserve(&asker, AttemptWindow::at(now, users::SIGN_UP_WINDOW, u32::MAX)).await.unwrap();
     }
     let mut change = Change::default();
     let until = |order: &str| {

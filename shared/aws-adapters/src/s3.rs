@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::presigning::PresigningConfig;
-use domain::ports::{FileStore, PresignedUpload, StoredFile};
+use domain::ports::{FileStore, PresignedUpload, StoredFile, Upload};
 use domain::{Error, Result};
 
 use crate::resources::FilesBucket;
@@ -29,24 +29,17 @@ fn presigning(expires_in: Duration) -> Result<PresigningConfig> {
 }
 
 impl FileStore for S3Files {
-    async fn upload_url(
-        &self,
-        key: &str,
-        content_type: &str,
-        size: u64,
-        keep_days: u32,
-        expires_in: Duration,
-    ) -> Result<PresignedUpload> {
-        let length = i64::try_from(size).map_err(|e| Error::internal(e, "a file size"))?;
+    async fn upload_url(&self, upload: &Upload<'_>) -> Result<PresignedUpload> {
+        let length = i64::try_from(upload.size).map_err(|e| Error::internal(e, "a file size"))?;
         let presigned = self
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
+            .key(upload.key)
+            .content_type(upload.content_type)
             .content_length(length)
-            .tagging(format!("{}={keep_days}", domain::files::RETENTION_TAG))
-            .presigned(presigning(expires_in)?)
+            .tagging(upload.tagging())
+            .presigned(presigning(upload.expires_in)?)
             .await
             .map_err(|e| Error::internal(e, "presigning an S3 upload"))?;
         Ok(PresignedUpload {
@@ -122,7 +115,14 @@ mod tests {
     #[tokio::test]
     async fn an_upload_url_signs_the_key_the_type_and_the_exact_size() {
         let key = "tickets/01KTICKET0000000000000000/01KUPLOAD0000000000000000";
-        let upload = files().upload_url(key, "application/pdf", 48213, 30, Duration::from_secs(900)).await.unwrap();
+        let pdf = |size| Upload {
+            key,
+            content_type: "application/pdf",
+            size,
+            keep_days: 30,
+            expires_in: Duration::from_secs(900),
+        };
+        let upload = files().upload_url(&pdf(48213)).await.unwrap();
         assert!(
             upload.url.starts_with(&format!("https://ticket-files.s3.eu-west-1.amazonaws.com/{key}?")),
             "{}",
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(query(&upload.url, "X-Amz-Expires"), "900");
         assert_eq!(upload.headers.get("content-type").map(String::as_str), Some("application/pdf"));
         assert_eq!(upload.headers.get("content-length").map(String::as_str), Some("48213"));
-        let other = files().upload_url(key, "application/pdf", 48214, 30, Duration::from_secs(900)).await.unwrap();
+        let other = files().upload_url(&pdf(48214)).await.unwrap();
         assert_ne!(query(&upload.url, "X-Amz-Signature"), query(&other.url, "X-Amz-Signature"), "the size is signed");
     }
 

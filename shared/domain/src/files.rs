@@ -19,7 +19,7 @@ use crate::entities::{
 use crate::error::{Error, Result};
 use crate::events::{Event, EventType};
 use crate::ids::{OrderId, TicketId, UserId};
-use crate::ports::{ChangeStore, FileStore, OrderStore, PayoutStore, PresignedUpload, TicketStore};
+use crate::ports::{ChangeStore, FileStore, OrderStore, PayoutStore, PresignedUpload, TicketStore, Upload};
 use crate::tickets;
 
 /// How long an upload URL lasts.
@@ -97,6 +97,13 @@ fn may_attach(ticket: &Ticket, now: DateTime<Utc>) -> std::result::Result<(), &'
     }
 }
 
+impl Upload<'_> {
+    /// The retention as the storage reads it: the object's tag `expire-after-days=<days>`.
+    pub fn tagging(&self) -> String {
+        format!("{}={}", RETENTION_TAG, self.keep_days)
+    }
+}
+
 /// The seller asks to upload `draft` for their ticket `id`: a signed URL for exactly that
 /// file, valid [`UPLOAD_EXPIRY`]. The ticket shows the file once its bytes pass [`check`].
 pub async fn request_upload(
@@ -111,9 +118,15 @@ pub async fn request_upload(
     may_attach(&ticket, now).map_err(Error::Conflict)?;
     let expires_at = now + chrono::Duration::from_std(UPLOAD_EXPIRY).unwrap_or_default();
     let upload = PendingUpload::new(&ticket.id, draft, expires_at);
-    let keep_days = retention_days(&ticket, now);
-    let content_type = upload.content_type.content_type();
-    let url = files.upload_url(&upload.key, content_type, upload.size, keep_days, UPLOAD_EXPIRY).await?;
+    let url = files
+        .upload_url(&Upload {
+            key: &upload.key,
+            content_type: upload.content_type.content_type(),
+            size: upload.size,
+            keep_days: retention_days(&ticket, now),
+            expires_in: UPLOAD_EXPIRY,
+        })
+        .await?;
     let awaiting = ticket.awaiting(upload);
     tickets::commit(store, &Change { tickets: vec![Write::Update(awaiting)], ..Change::default() }).await?;
     Ok(url)

@@ -40,6 +40,24 @@ impl AttemptKey {
     }
 }
 
+/// Where [`SignInAttempts::reserve`] counts an attempt made at `now`: in a window that opened
+/// after `opened_after`, up to `limit` attempts; a record that may be forgotten after
+/// `forget_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptWindow {
+    pub now: DateTime<Utc>,
+    pub opened_after: DateTime<Utc>,
+    pub forget_at: DateTime<Utc>,
+    pub limit: u32,
+}
+
+impl AttemptWindow {
+    /// At `now`, windows `length` long that count `limit` attempts each.
+    pub fn at(now: DateTime<Utc>, length: chrono::Duration, limit: u32) -> Self {
+        Self { now, opened_after: now - length, forget_at: now + length, limit }
+    }
+}
+
 /// Attempts at signing in (failures) and signing up, per [`AttemptKey`], counted in fixed
 /// windows that open with a first attempt.
 pub trait SignInAttempts: Send + Sync {
@@ -51,18 +69,12 @@ pub trait SignInAttempts: Send + Sync {
     ) -> impl Future<Output = Result<Option<Failures>>> + Send;
 
     /// Reserves an attempt under `key`, counted until it is given back (by
-    /// [`SignInAttempts::clear`]): in `key`'s window if one opened after `opened_after` and
-    /// it counts fewer than `limit`, else `Refused` with nothing counted; with no window, or
-    /// an old one, in a new window opened at `now`. The record may be forgotten after
-    /// `forget_at`. Decided atomically: of concurrent reservations, a window grants `limit`.
-    fn reserve(
-        &self,
-        key: &AttemptKey,
-        now: DateTime<Utc>,
-        opened_after: DateTime<Utc>,
-        forget_at: DateTime<Utc>,
-        limit: u32,
-    ) -> impl Future<Output = Result<Reserved>> + Send;
+    /// [`SignInAttempts::clear`]): in `key`'s window if one opened after the window's
+    /// `opened_after` and it counts fewer than its `limit`, else `Refused` with nothing
+    /// counted; with no window, or an old one, in a new window opened at its `now`. The
+    /// record may be forgotten after its `forget_at`. Decided atomically: of concurrent
+    /// reservations, a window grants its `limit`.
+    fn reserve(&self, key: &AttemptKey, window: AttemptWindow) -> impl Future<Output = Result<Reserved>> + Send;
 
     /// Forgets the attempts under `key`.
     fn clear(&self, key: &AttemptKey) -> impl Future<Output = Result<()>> + Send;
@@ -96,19 +108,10 @@ pub trait PasswordHasher: Send + Sync {
 /// Private storage of ticket files: the bytes go straight between the browser and the
 /// storage through short-lived signed URLs, never through a function.
 pub trait FileStore: Send + Sync {
-    /// A URL the seller's browser PUTs `size` bytes of `content_type` to under `key`, with
-    /// exactly the returned headers, until `expires_in` from now; the signature covers the
-    /// key, the type, the size and the file's retention (`keep_days`, one of
-    /// [`crate::files::RETENTION_DAYS`]: the storage deletes it that many days after the
-    /// upload), so the storage refuses any other.
-    fn upload_url(
-        &self,
-        key: &str,
-        content_type: &str,
-        size: u64,
-        keep_days: u32,
-        expires_in: std::time::Duration,
-    ) -> impl Future<Output = Result<PresignedUpload>> + Send;
+    /// A URL the seller's browser PUTs exactly the file `upload` describes to, with exactly
+    /// the returned headers, until its `expires_in` from now; the signature covers the key,
+    /// the type, the size and the file's retention, so the storage refuses any other.
+    fn upload_url(&self, upload: &Upload<'_>) -> impl Future<Output = Result<PresignedUpload>> + Send;
 
     /// A URL that downloads the file under `key` as `file_name`, until `expires_in` from now.
     fn download_url(
@@ -123,6 +126,20 @@ pub trait FileStore: Send + Sync {
 
     /// Removes the file under `key` (nothing there is no error).
     fn delete(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The one file an upload URL lets through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload<'a> {
+    pub key: &'a str,
+    pub content_type: &'a str,
+    /// Its exact size in bytes.
+    pub size: u64,
+    /// How long the storage keeps it after the upload: one of
+    /// [`crate::files::RETENTION_DAYS`].
+    pub keep_days: u32,
+    /// How long the URL lasts.
+    pub expires_in: std::time::Duration,
 }
 
 /// Where and how to upload a file.

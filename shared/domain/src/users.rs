@@ -6,7 +6,7 @@ use crate::config::{ConfigError, Env, FromEnv};
 use crate::entities::{Email, Password, User};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
-use crate::ports::{AttemptKey, PasswordHasher, Reserved, SignInAttempts, UserStore};
+use crate::ports::{AttemptKey, AttemptWindow, PasswordHasher, Reserved, SignInAttempts, UserStore};
 
 /// Creates an account. The store's conditional write decides email uniqueness.
 pub async fn sign_up(
@@ -124,7 +124,7 @@ async fn reserve(
     now: DateTime<Utc>,
     message: &'static str,
 ) -> Result<()> {
-    match attempts.reserve(key, now, now - window, now + window, limit).await? {
+    match attempts.reserve(key, AttemptWindow::at(now, window, limit)).await? {
         Reserved::Granted(_) => Ok(()),
         Reserved::Refused(counted) => {
             let retry_after = crate::time::seconds_until(counted.since + window, now);

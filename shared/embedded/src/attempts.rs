@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::ports::{AttemptKey, Failures, Reserved, SignInAttempts};
+use domain::ports::{AttemptKey, AttemptWindow, Failures, Reserved, SignInAttempts};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
@@ -23,14 +23,8 @@ impl SignInAttempts for EmbeddedStore {
             .map(|window| Failures { count: window.count, since: window.since }))
     }
 
-    async fn reserve(
-        &self,
-        key: &AttemptKey,
-        now: DateTime<Utc>,
-        opened_after: DateTime<Utc>,
-        _forget_at: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Reserved> {
+    async fn reserve(&self, key: &AttemptKey, window: AttemptWindow) -> Result<Reserved> {
+        let AttemptWindow { now, opened_after, limit, .. } = window;
         let key = key.as_str().to_owned();
         self.write(move |txn| {
             let mut table = txn.open_table(SIGN_IN_FAILURES).map_err(storage)?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_lc_rs::hmac;
 use domain::encoding::{hex, unhex};
-use domain::ports::{FileStore, PresignedUpload, StoredFile};
+use domain::ports::{FileStore, PresignedUpload, StoredFile, Upload};
 use domain::{Error, Result};
 
 use crate::store::{EmbeddedStore, Table, open_readable, storage};
@@ -134,16 +134,10 @@ impl LocalFiles {
 }
 
 impl FileStore for LocalFiles {
-    async fn upload_url(
-        &self,
-        key: &str,
-        content_type: &str,
-        size: u64,
-        keep_days: u32,
-        expires_in: Duration,
-    ) -> Result<PresignedUpload> {
-        let expires = expiry(expires_in)?;
-        let tagging = format!("{}={keep_days}", domain::files::RETENTION_TAG);
+    async fn upload_url(&self, upload: &Upload<'_>) -> Result<PresignedUpload> {
+        let Upload { key, content_type, size, .. } = *upload;
+        let expires = expiry(upload.expires_in)?;
+        let tagging = upload.tagging();
         let signature = self.sign(&["PUT", key, content_type, &size.to_string(), &tagging, &expires.to_string()]);
         Ok(PresignedUpload {
             url: format!("{}{FILES_PATH}/{key}?expires={expires}&signature={signature}", self.origin),
@@ -197,6 +191,10 @@ mod tests {
         LocalFiles::new(EmbeddedStore::in_memory(), "http://127.0.0.1:3000")
     }
 
+    fn upload<'a>(key: &'a str, content_type: &'a str, size: u64, keep_days: u32) -> Upload<'a> {
+        Upload { key, content_type, size, keep_days, expires_in: Duration::from_secs(60) }
+    }
+
     fn query(url: &str, name: &str) -> String {
         let query = url.split_once('?').unwrap().1;
         query.split('&').find_map(|pair| pair.strip_prefix(&format!("{name}="))).unwrap().to_owned()
@@ -206,7 +204,7 @@ mod tests {
     async fn an_upload_is_accepted_only_as_signed() {
         let files = files();
         let key = "tickets/01KTICKET0000000000000000/01KUPLOAD0000000000000000";
-        let upload = files.upload_url(key, "application/pdf", 9, 30, Duration::from_secs(60)).await.unwrap();
+        let upload = files.upload_url(&upload(key, "application/pdf", 9, 30)).await.unwrap();
         assert_eq!(upload.headers["content-type"], "application/pdf");
         assert_eq!(upload.headers["content-length"], "9");
         assert_eq!(upload.headers["x-amz-tagging"], "expire-after-days=30");
@@ -246,7 +244,7 @@ mod tests {
     async fn a_download_url_serves_the_file_under_its_name_until_it_expires() {
         let files = files();
         let key = "tickets/01KTICKET0000000000000000/01KUPLOAD0000000000000000";
-        let upload = files.upload_url(key, "image/png", 3, 90, Duration::from_secs(60)).await.unwrap();
+        let upload = files.upload_url(&upload(key, "image/png", 3, 90)).await.unwrap();
         let (expires, signature) = (query(&upload.url, "expires").parse().unwrap(), query(&upload.url, "signature"));
         let now = chrono::Utc::now().timestamp();
         let signed =

@@ -21,15 +21,9 @@ struct Claimed {
 }
 
 impl Inbox for EmbeddedStore {
-    async fn claim(
-        &self,
-        consumer: &str,
-        event_id: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> Result<Claim> {
+    async fn claim(&self, consumer: &str, event_id: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Claim> {
         let key = key(consumer, event_id);
-        let record = encode(&Claimed { done: false, lease_until })?;
+        let record = encode(&Claimed { done: false, lease_until: until })?;
         self.write(move |txn| {
             let mut inbox = txn.open_table(INBOX).map_err(storage)?;
             let current =

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
-use domain::ports::{AttemptKey, Failures, Reserved, SignInAttempts};
+use domain::ports::{AttemptKey, AttemptWindow, Failures, Reserved, SignInAttempts};
 use domain::{Error, Result};
 
 use super::table::{Item, Table, n, s};
@@ -50,14 +50,8 @@ impl SignInAttempts for DynamoSignInAttempts {
         Ok(output.item.as_ref().and_then(failures).filter(|failures| failures.since > opened_after))
     }
 
-    async fn reserve(
-        &self,
-        key: &AttemptKey,
-        now: DateTime<Utc>,
-        opened_after: DateTime<Utc>,
-        forget_at: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Reserved> {
+    async fn reserve(&self, key: &AttemptKey, window: AttemptWindow) -> Result<Reserved> {
+        let AttemptWindow { now, opened_after, forget_at, limit } = window;
         for _ in 0..Self::ATTEMPTS {
             let counted = self
                 .0

@@ -38,13 +38,7 @@ impl DynamoInbox {
 }
 
 impl Inbox for DynamoInbox {
-    async fn claim(
-        &self,
-        consumer: &str,
-        event_id: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> Result<Claim> {
+    async fn claim(&self, consumer: &str, event_id: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Claim> {
         let key = Self::key(consumer, event_id);
         let outcome = self
             .0
@@ -53,7 +47,7 @@ impl Inbox for DynamoInbox {
             .table_name(&self.0.name)
             .item(Self::KEY, s(&key))
             .item("state", s(Self::CLAIMED))
-            .item("lease_until", n(lease_until.timestamp_millis()))
+            .item("lease_until", n(until.timestamp_millis()))
             .item(Self::TTL_ATTRIBUTE, n(Self::expires_at()))
             .condition_expression("attribute_not_exists(#id) OR (#state = :claimed AND lease_until < :now)")
             .expression_attribute_names("#id", Self::KEY)

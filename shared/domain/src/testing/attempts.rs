@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 
 use crate::entities::{Email, Password};
 use crate::error::Error;
-use crate::ports::{PasswordHasher, Reserved, SignInAttempts, UserStore};
+use crate::ports::{AttemptWindow, PasswordHasher, Reserved, SignInAttempts, UserStore};
 use crate::users::{self, ClientAddress, SIGN_IN_WINDOW, Throttles};
 
 fn email(address: &str) -> Email {
@@ -28,14 +28,14 @@ pub async fn attempts_are_counted_per_key_within_their_window(attempts: impl Sig
     assert_eq!(attempts.failures(&ada, window(start)).await.unwrap(), None);
     for count in 1..=3 {
         let now = start + Duration::minutes(i64::from(count));
-        let reserved = attempts.reserve(&ada, now, window(now), now + SIGN_IN_WINDOW, 3).await.unwrap();
+        let reserved = attempts.reserve(&ada, AttemptWindow::at(now, SIGN_IN_WINDOW, 3)).await.unwrap();
         let Reserved::Granted(failures) = reserved else { panic!("{reserved:?}") };
         assert_eq!((failures.count, failures.since.timestamp_millis()), (count, start.timestamp_millis() + 60_000));
     }
     let later = start + Duration::minutes(5);
     let seen = attempts.failures(&ada, window(later)).await.unwrap().expect("an open window");
     assert_eq!(seen.count, 3);
-    let full = attempts.reserve(&ada, later, window(later), later + SIGN_IN_WINDOW, 3).await.unwrap();
+    let full = attempts.reserve(&ada, AttemptWindow::at(later, SIGN_IN_WINDOW, 3)).await.unwrap();
     assert_eq!(full, Reserved::Refused(seen), "the limit reached: nothing counted");
     assert_eq!(attempts.failures(&ada, window(later)).await.unwrap(), Some(seen));
     assert_eq!(attempts.failures(&ada_here, window(later)).await.unwrap(), None, "per key");
@@ -43,7 +43,7 @@ pub async fn attempts_are_counted_per_key_within_their_window(attempts: impl Sig
     // Once the window has passed, it no longer counts, and the next attempt opens another.
     let after = start + Duration::minutes(1) + SIGN_IN_WINDOW + Duration::seconds(1);
     assert_eq!(attempts.failures(&ada, window(after)).await.unwrap(), None);
-    let fresh = attempts.reserve(&ada, after, window(after), after + SIGN_IN_WINDOW, 3).await.unwrap();
+    let fresh = attempts.reserve(&ada, AttemptWindow::at(after, SIGN_IN_WINDOW, 3)).await.unwrap();
     let Reserved::Granted(fresh) = fresh else { panic!("{fresh:?}") };
     assert_eq!((fresh.count, fresh.since.timestamp_millis()), (1, after.timestamp_millis()));
 
@@ -61,7 +61,7 @@ pub async fn of_concurrent_reservations_a_window_grants_its_limit(attempts: impl
         let attempts = attempts.clone();
         racers.spawn(async move {
             let key = users::email_key(&email("racing@example.com"));
-            attempts.reserve(&key, now, now - SIGN_IN_WINDOW, now + SIGN_IN_WINDOW, LIMIT).await.unwrap()
+            attempts.reserve(&key, AttemptWindow::at(now, SIGN_IN_WINDOW, LIMIT)).await.unwrap()
         });
     }
     let reserved = racers.join_all().await;

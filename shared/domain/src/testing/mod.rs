@@ -47,12 +47,9 @@ impl crate::ports::SignInAttempts for NoThrottle {
     async fn reserve(
         &self,
         _: &crate::ports::AttemptKey,
-        now: chrono::DateTime<Utc>,
-        _: chrono::DateTime<Utc>,
-        _: chrono::DateTime<Utc>,
-        _: u32,
+        window: crate::ports::AttemptWindow,
     ) -> Result<crate::ports::Reserved> {
-        Ok(crate::ports::Reserved::Granted(crate::ports::Failures { count: 1, since: now }))
+        Ok(crate::ports::Reserved::Granted(crate::ports::Failures { count: 1, since: window.now }))
     }
 
     async fn clear(&self, _: &crate::ports::AttemptKey) -> Result<()> {
