@@ -146,13 +146,25 @@ PDF = (
 )
 
 
-def sign_up(page, email):
-    """Signs up through the client, as a person would."""
-    page.goto("/#/signup")
+def account_form(page, path, button, email):
+    """Fills the account form at `path` with `email` and PASSWORD, sends it with `button`,
+    and sees the page signed in as `email`."""
+    page.goto(path)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name=button, exact=True).click()
     expect(page.locator("#account")).to_contain_text(email)
+    return page
+
+
+def sign_up(page, email):
+    """Signs up through the client, as a person would."""
+    return account_form(page, "/#/signup", "Create account", email)
+
+
+def signed_in(page, email):
+    """`page`, signed in on the sign-in page as `email` (an account made with PASSWORD)."""
+    return account_form(page, "/#/signin", "Sign in", email)
 
 
 def violations(page, exclude=None):

@@ -6,7 +6,7 @@ import re
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from conftest import PASSWORD, PDF, sign_up, violations
+from conftest import PASSWORD, PDF, sign_up, signed_in, violations
 from playwright.sync_api import expect
 
 NEXT_YEAR = (datetime.now(timezone.utc) + timedelta(days=365)).strftime("%Y-%m-%dT20:00")
@@ -33,14 +33,16 @@ def choose_pdf(page, label, name):
     page.get_by_label(label).set_input_files({"name": name, "mimeType": "application/pdf", "buffer": PDF})
 
 
-def signed_in(page, email):
-    """`page`, signed in on the sign-in page as `email` (an account made with PASSWORD)."""
-    page.goto("/#/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#account")).to_contain_text(email)
-    return page
+def pay_with(buyer, card, amount):
+    """Pays `amount` (as the button says it) with the test card whose label names `card`."""
+    buyer.get_by_label(re.compile(card)).check()
+    buyer.get_by_role("button", name=f"Pay {amount}").click()
+
+
+def paid(buyer, amount):
+    """Pays `amount` with the card that succeeds, and sees the order paid."""
+    pay_with(buyer, "succeeds", amount)
+    expect(buyer.locator("#order-status")).to_have_text("Paid")
 
 
 def order_from_the_listing(page, title):
@@ -48,6 +50,34 @@ def order_from_the_listing(page, title):
     page.get_by_role("link", name=title).click()
     page.get_by_role("button", name=re.compile(r"^Buy for")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order for “{title}”")
+
+
+def stripe_runner(runner, **settings):
+    """A runner with `settings` in Stripe mode against the Stripe test server, its payments
+    and Connect webhook endpoints registered there; and that server's address."""
+    stripe = os.environ["LOCALSTRIPE_ENDPOINT"]
+    secrets = {"payments": "whsec_browser_payments", "payouts": "whsec_browser_connect"}
+    api = runner(
+        STRIPE_SECRET_KEY="sk_test_browser",
+        STRIPE_API_BASE=stripe,
+        STRIPE_PUBLISHABLE_KEY="pk_test_browser",
+        STRIPE_JS_URL=f"{stripe}/js.stripe.com/v3/",
+        STRIPE_WEBHOOK_SECRET=secrets["payments"],
+        STRIPE_CONNECT_WEBHOOK_SECRET=secrets["payouts"],
+        **settings,
+    )
+    for kind, path in (("webhooks", "payments"), ("connect_webhooks", "payouts")):
+        hook = urllib.request.Request(f"{stripe}/_config/{kind}/browser-{api.port}", method="POST")
+        urllib.request.urlopen(hook, f"url={api.base}/api/{path}/webhook&secret={secrets[path]}".encode()).close()
+    return api, stripe
+
+
+def reserved(runner, person, title, price, **settings):
+    """A runner with `settings` (variables), the ticket `title` for sale at `price`, and a
+    buyer's page that has just ordered it."""
+    api = runner(**settings)
+    list_ticket(api, title, price)
+    return api, ordering(person(api.base), title)
 
 
 def ordering(page, title):
@@ -85,8 +115,7 @@ def test_a_seller_lists_a_ticket_and_a_buyer_orders_it_watches_the_countdown_and
     expect(clock).not_to_have_text(first, timeout=3_000)
     expect(buyer.locator("#order-status")).to_have_text("Reserved, waiting for payment")
 
-    buyer.get_by_label(re.compile("succeeds")).check()
-    buyer.get_by_role("button", name="Pay $45.50").click()
+    pay_with(buyer, "succeeds", "$45.50")
     receipt = buyer.get_by_role("status").filter(has_text="Receipt")
     expect(receipt).to_contain_text("Paid $45.50 for “Rust Conf after party”.")
     expect(buyer.locator("#order-status")).to_have_text("Paid")
@@ -101,12 +130,9 @@ def test_a_seller_lists_a_ticket_and_a_buyer_orders_it_watches_the_countdown_and
 
 
 def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, person):
-    api = runner()
-    list_ticket(api, "Jazz night", 30)
-    buyer = ordering(person(api.base), "Jazz night")
+    _, buyer = reserved(runner, person, "Jazz night", 30)
 
-    buyer.get_by_label(re.compile("declined")).check()
-    buyer.get_by_role("button", name="Pay $30.00").click()
+    pay_with(buyer, "declined", "$30.00")
     declined = buyer.get_by_role("alert")
     expect(declined).to_contain_text("The payment did not go through: Your card was declined.")
     expect(declined).to_contain_text("Try another card.")
@@ -115,9 +141,7 @@ def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, per
     expect(buyer.get_by_role("alert")).to_contain_text("The last payment did not go through: Your card was declined.")
     expect(buyer.get_by_role("table")).to_contain_text("Declined: Your card was declined.")
 
-    buyer.get_by_label(re.compile("succeeds")).check()
-    buyer.get_by_role("button", name="Pay $30.00").click()
-    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    paid(buyer, "$30.00")
     payments = buyer.get_by_role("table").get_by_role("row")
     expect(payments).to_have_count(2)
     expect(payments.nth(1)).to_contain_text("$30.00")
@@ -127,11 +151,8 @@ def test_a_declined_card_shows_the_message_and_another_card_succeeds(runner, per
 
 
 def test_a_card_that_asks_for_3d_secure_pays_once_the_buyer_confirms(runner, person):
-    api = runner()
-    list_ticket(api, "Opera", 80)
-    buyer = ordering(person(api.base), "Opera")
-    buyer.get_by_label(re.compile("3-D Secure")).check()
-    buyer.get_by_role("button", name="Pay $80.00").click()
+    _, buyer = reserved(runner, person, "Opera", 80)
+    pay_with(buyer, "3-D Secure", "$80.00")
     check = buyer.get_by_role("group", name="3-D Secure")
     expect(check).to_contain_text("Your bank asks you to confirm this payment")
     check.get_by_role("button", name="Confirm the payment").click()
@@ -140,9 +161,7 @@ def test_a_card_that_asks_for_3d_secure_pays_once_the_buyer_confirms(runner, per
 
 
 def test_an_unpaid_reservation_expires_and_the_ticket_is_for_sale_again(runner, person):
-    api = runner(RESERVATION_TIMEOUT_SECONDS=4)
-    list_ticket(api, "Last minute", 12)
-    buyer = ordering(person(api.base), "Last minute")
+    _, buyer = reserved(runner, person, "Last minute", 12, RESERVATION_TIMEOUT_SECONDS=4)
     expect(buyer.get_by_role("timer", name="Time left to pay")).to_have_text(re.compile(r"0:0[1-4]"))
 
     expect(buyer.locator("#order-status")).to_have_text("Expired", timeout=15_000)
@@ -229,12 +248,7 @@ def test_signing_out_everywhere_ends_the_session_on_another_device(runner, perso
     api = runner()
     laptop = person(api.base)
     sign_up(laptop, "ada@example.com")
-    phone = person(api.base)
-    phone.goto("/#/signin")
-    phone.get_by_label("Email").fill("ada@example.com")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in", exact=True).click()
-    expect(phone.locator("#account")).to_contain_text("ada@example.com")
+    phone = signed_in(person(api.base), "ada@example.com")
     phone.get_by_role("link", name="Payouts").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Payouts")
 
@@ -289,18 +303,7 @@ def test_everything_works_with_the_keyboard(runner, person):
 
 
 def test_with_stripe_js_the_order_completes_through_stripes_webhook(runner, person):
-    stripe = os.environ["LOCALSTRIPE_ENDPOINT"]
-    secret = "whsec_browser_journey"
-    api = runner(
-        STRIPE_SECRET_KEY="sk_test_browser",
-        STRIPE_API_BASE=stripe,
-        STRIPE_PUBLISHABLE_KEY="pk_test_browser",
-        STRIPE_JS_URL=f"{stripe}/js.stripe.com/v3/",
-        STRIPE_WEBHOOK_SECRET=secret,
-    )
-    hook = urllib.request.Request(f"{stripe}/_config/webhooks/browser-{api.port}", method="POST")
-    form = f"url={api.base}/api/payments/webhook&secret={secret}".encode()
-    urllib.request.urlopen(hook, form).close()
+    api, _ = stripe_runner(runner)
 
     list_ticket(api, "Stripe night", 42)
     buyer = ordering(person(api.base), "Stripe night")
@@ -345,9 +348,7 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
     expect(seller.get_by_role("heading", level=1)).to_have_text("Indie night")
 
     buyer = ordering(person(api.base), "Indie night")
-    buyer.get_by_label(re.compile("succeeds")).check()
-    buyer.get_by_role("button", name="Pay $45.00").click()
-    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    paid(buyer, "$45.00")
 
     seller.get_by_role("link", name="Payouts").click()
     sale = seller.get_by_role("row").filter(has_text="$42.25")
@@ -359,12 +360,8 @@ def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner,
 
 
 def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner, person):
-    api = runner(PAYOUT_HOLD_SECONDS=1)
-    list_ticket(api, "Folk night", 20)
-    buyer = ordering(person(api.base), "Folk night")
-    buyer.get_by_label(re.compile("succeeds")).check()
-    buyer.get_by_role("button", name="Pay $20.00").click()
-    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    api, buyer = reserved(runner, person, "Folk night", 20, PAYOUT_HOLD_SECONDS=1)
+    paid(buyer, "$20.00")
 
     seller = signed_in(person(api.base), "seller-folk-night@example.com")
     seller.goto("/#/payouts")
@@ -377,12 +374,8 @@ def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner
 
 
 def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, person):
-    api = runner(PAYOUT_HOLD_SECONDS=3600)
-    list_ticket(api, "Jazz night", 30)
-    buyer = ordering(person(api.base), "Jazz night")
-    buyer.get_by_label(re.compile("succeeds")).check()
-    buyer.get_by_role("button", name="Pay $30.00").click()
-    expect(buyer.locator("#order-status")).to_have_text("Paid")
+    api, buyer = reserved(runner, person, "Jazz night", 30, PAYOUT_HOLD_SECONDS=3600)
+    paid(buyer, "$30.00")
 
     buyer.get_by_text("A problem with this ticket?").click()
     buyer.get_by_role("button", name="Report a problem").click()
@@ -399,20 +392,7 @@ def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, 
 
 
 def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after_a_sale(runner, person):
-    stripe = os.environ["LOCALSTRIPE_ENDPOINT"]
-    secret, connect_secret = "whsec_browser_payouts", "whsec_browser_connect"
-    api = runner(
-        STRIPE_SECRET_KEY="sk_test_browser",
-        STRIPE_API_BASE=stripe,
-        STRIPE_PUBLISHABLE_KEY="pk_test_browser",
-        STRIPE_JS_URL=f"{stripe}/js.stripe.com/v3/",
-        STRIPE_WEBHOOK_SECRET=secret,
-        STRIPE_CONNECT_WEBHOOK_SECRET=connect_secret,
-        PAYOUT_HOLD_SECONDS=3,
-    )
-    for kind, path, key in (("webhooks", "payments", secret), ("connect_webhooks", "payouts", connect_secret)):
-        hook = urllib.request.Request(f"{stripe}/_config/{kind}/browser-payouts-{api.port}", method="POST")
-        urllib.request.urlopen(hook, f"url={api.base}/api/{path}/webhook&secret={key}".encode()).close()
+    api, stripe = stripe_runner(runner, PAYOUT_HOLD_SECONDS=3)
 
     seller = person(api.base)
     sign_up(seller, "seller@example.com")
@@ -469,8 +449,7 @@ def test_a_seller_attaches_a_pdf_and_only_the_paying_buyer_downloads_the_same_by
     early = buyer.request.get(f"/api/orders/{order_id}/file", max_redirects=0)
     assert early.status == 403, early.status
 
-    buyer.get_by_label(re.compile("succeeds")).check()
-    buyer.get_by_role("button", name="Pay $60.00").click()
+    pay_with(buyer, "succeeds", "$60.00")
     expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_be_visible()
     download_link = buyer.get_by_role("link", name=re.compile("Download ticket"))
     expect(download_link).to_contain_text("PDF")
