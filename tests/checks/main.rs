@@ -1,4 +1,6 @@
-//! Static checks: the crates' dependency rules, and `template.yaml` against the code.
+//! Static checks: the crates' dependency rules, the README's guarantees table against the tests,
+//! and `template.yaml` against the code.
 
 mod architecture;
+mod guarantees;
 mod template;

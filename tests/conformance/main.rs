@@ -1,29 +1,37 @@
 //! One suite per port (`domain::testing`), run on every adapter of it: the embedded ones,
 //! DynamoDB and S3 on moto, and Stripe on localstripe.
 
-/// Each named test of the runner's `suite` module, on the embedded store (`mod embedded`)
-/// and on DynamoDB against moto (`mod dynamodb`), for suites that take the stores whole.
-macro_rules! on_both_stores {
-    ($($test:ident),+ $(,)?) => {
-        mod embedded {
-            use super::suite;
+/// Each named test of the runner's `suite` module on each adapter: a module per adapter
+/// (`embedded`, `dynamodb`, ...) holding one test per suite function of the same name, which
+/// calls it with the adapter's arguments, made afresh for each test. A test named with a
+/// flavour (`racing("multi_thread")`) runs on four worker threads.
+macro_rules! conformance {
+    ($($adapter:ident $args:tt),+ $(,)? ; $tests:tt) => {
+        $( conformance!(@adapter $adapter $args $tests); )+
+    };
+    (@adapter $adapter:ident $args:tt [$($test:ident $(($flavor:tt))?),* $(,)?]) => {
+        mod $adapter {
+            #[allow(unused_imports)]
+            use super::*;
             $(
-                #[tokio::test]
+                #[tokio::test $((flavor = $flavor, worker_threads = 4))?]
                 async fn $test() {
-                    suite::$test(::embedded::EmbeddedStore::in_memory()).await;
+                    super::suite::$test $args.await;
                 }
-            )+
+            )*
         }
+    };
+}
 
-        mod dynamodb {
-            use super::suite;
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    suite::$test(ticketing_tests::moto::stores().await.0).await;
-                }
-            )+
-        }
+/// The same on the embedded store and on DynamoDB against moto, for suites that take the
+/// stores whole.
+macro_rules! on_both_stores {
+    ($($tests:tt)*) => {
+        conformance!(
+            embedded(::embedded::EmbeddedStore::in_memory()),
+            dynamodb(ticketing_tests::moto::stores().await.0);
+            [$($tests)*]
+        );
     };
 }
 

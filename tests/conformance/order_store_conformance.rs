@@ -2,64 +2,21 @@
 //! and DynamoDB (on moto server). One live reservation per ticket, decided by one conditional
 //! change; stale work is harmless.
 
-use ::embedded::EmbeddedStore;
 use domain::testing::orders as suite;
 
-macro_rules! order_store_conformance {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-
-            #[tokio::test]
-            async fn an_order_reserves_its_ticket_until_it_expires() {
-                suite::an_order_reserves_its_ticket_until_it_expires($store).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn racing_buyers_get_exactly_one_reservation() {
-                suite::racing_buyers_get_exactly_one_reservation($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_change() {
-                suite::a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_change($store).await;
-            }
-
-            #[tokio::test]
-            async fn expiry_cancels_an_unpaid_order_and_frees_its_ticket_once() {
-                suite::expiry_cancels_an_unpaid_order_and_frees_its_ticket_once($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_paid_order_is_never_cancelled_nor_expired() {
-                suite::a_paid_order_is_never_cancelled_nor_expired($store).await;
-            }
-
-            #[tokio::test]
-            async fn cancelling_frees_the_ticket_at_once_and_may_be_repeated() {
-                suite::cancelling_frees_the_ticket_at_once_and_may_be_repeated($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_buyer_holds_at_most_the_limit_of_open_reservations() {
-                suite::a_buyer_holds_at_most_the_limit_of_open_reservations($store).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn racing_orders_of_one_buyer_never_exceed_the_limit() {
-                suite::racing_orders_of_one_buyer_never_exceed_the_limit($store).await;
-            }
-
-            #[tokio::test]
-            async fn a_buyers_orders_page_newest_first() {
-                suite::a_buyers_orders_page_newest_first($store).await;
-            }
-        }
-    };
-}
-
-order_store_conformance!(embedded, EmbeddedStore::in_memory());
-order_store_conformance!(dynamodb, ticketing_tests::moto::stores().await.0);
+on_both_stores!(
+    an_order_reserves_its_ticket_until_it_expires,
+    racing_buyers_get_exactly_one_reservation("multi_thread"),
+    a_lapsed_reservation_is_ordered_again_and_cancelled_in_the_same_change,
+    expiry_cancels_an_unpaid_order_and_frees_its_ticket_once,
+    a_paid_order_is_never_cancelled_nor_expired,
+    cancelling_frees_the_ticket_at_once_and_may_be_repeated,
+    a_buyers_orders_page_newest_first,
+    overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first,
+    expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open,
+    a_buyer_holds_at_most_the_limit_of_open_reservations,
+    racing_orders_of_one_buyer_never_exceed_the_limit("multi_thread"),
+);
 
 /// What the payouts backfill reads on AWS: every order, page after page, and none of the
 /// buyers' holds that share their table.

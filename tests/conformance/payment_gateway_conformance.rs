@@ -10,16 +10,18 @@ use domain::ports::PaymentGateway;
 use domain::testing::payment_gateway as suite;
 use embedded::TestGateway;
 
-#[tokio::test]
-async fn test_gateway_charges_a_good_card() {
-    suite::an_intent_is_created_for_the_amount_and_charged_with_a_good_card(TestGateway::new()).await;
-}
-
-#[tokio::test]
-async fn localstripe_charges_a_good_card() {
-    suite::an_intent_is_created_for_the_amount_and_charged_with_a_good_card(ticketing_tests::localstripe::gateway())
-        .await;
-}
+conformance!(
+    test_gateway(TestGateway::new()),
+    localstripe(ticketing_tests::localstripe::gateway());
+    [
+        an_intent_is_created_for_the_amount_and_charged_with_a_good_card,
+        a_succeeded_intent_is_refunded,
+        an_unknown_payment_method_is_declined,
+        one_order_gets_one_intent_however_often_it_is_asked_for,
+        a_refund_is_made_once,
+        an_unpaid_intent_is_cancelled_and_a_paid_one_is_not,
+    ]
+);
 
 #[tokio::test]
 async fn test_gateway_declines_stripes_declining_cards() {
@@ -35,26 +37,6 @@ async fn localstripe_declines_its_declining_card() {
         "pm_card_chargeCustomerFail",
     )
     .await;
-}
-
-#[tokio::test]
-async fn test_gateway_refunds_and_finds_the_refund_again() {
-    suite::a_succeeded_intent_is_refunded(TestGateway::new()).await;
-}
-
-#[tokio::test]
-async fn localstripe_refunds_and_finds_the_refund_again() {
-    suite::a_succeeded_intent_is_refunded(ticketing_tests::localstripe::gateway()).await;
-}
-
-#[tokio::test]
-async fn test_gateway_refuses_unknown_payment_methods() {
-    suite::an_unknown_payment_method_is_declined(TestGateway::new()).await;
-}
-
-#[tokio::test]
-async fn localstripe_refuses_unknown_payment_methods() {
-    suite::an_unknown_payment_method_is_declined(ticketing_tests::localstripe::gateway()).await;
 }
 
 // What localstripe does not fake, the test gateway holds to Stripe's documented behaviour.
@@ -76,26 +58,6 @@ async fn a_card_needing_3d_secure_waits_for_the_browser() {
     let waiting = gateway.confirm(&created.id, "pm_card_authenticationRequired").await.unwrap();
     assert_eq!(waiting.status, IntentStatus::RequiresAction);
     assert_eq!(gateway.complete_in_browser(&created.id).unwrap().status, IntentStatus::Succeeded);
-}
-
-#[tokio::test]
-async fn test_gateway_gives_one_order_one_intent() {
-    suite::one_order_gets_one_intent_however_often_it_is_asked_for(TestGateway::new()).await;
-}
-
-#[tokio::test]
-async fn localstripe_gives_one_order_one_intent() {
-    suite::one_order_gets_one_intent_however_often_it_is_asked_for(ticketing_tests::localstripe::gateway()).await;
-}
-
-#[tokio::test]
-async fn test_gateway_makes_a_refund_once() {
-    suite::a_refund_is_made_once(TestGateway::new()).await;
-}
-
-#[tokio::test]
-async fn localstripe_makes_a_refund_once() {
-    suite::a_refund_is_made_once(ticketing_tests::localstripe::gateway()).await;
 }
 
 #[tokio::test]
@@ -129,16 +91,6 @@ async fn a_declined_card_leaves_the_intent_payable_in_the_test_gateways_store() 
     assert!(gateway.confirm(&created.id, "pm_card_chargeDeclined").await.is_err());
     let after = gateway.get_intent(&created.id).await.unwrap().status;
     assert_eq!(after, IntentStatus::RequiresPaymentMethod, "the decline is stored, as Stripe stores it");
-}
-
-#[tokio::test]
-async fn test_gateway_cancels_unpaid_intents_only() {
-    suite::an_unpaid_intent_is_cancelled_and_a_paid_one_is_not(TestGateway::new()).await;
-}
-
-#[tokio::test]
-async fn localstripe_cancels_unpaid_intents_only() {
-    suite::an_unpaid_intent_is_cancelled_and_a_paid_one_is_not(ticketing_tests::localstripe::gateway()).await;
 }
 
 #[tokio::test]

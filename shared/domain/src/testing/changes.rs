@@ -48,8 +48,7 @@ fn kinds(events: &[Event]) -> Vec<(EventType, u64)> {
 }
 
 pub async fn a_created_ticket_reads_back_whole_and_its_event_is_in_the_outbox(
-    store: impl TicketStore + ChangeStore,
-    outbox: impl OutboxProbe,
+    (store, outbox): (impl TicketStore + ChangeStore, impl OutboxProbe),
 ) {
     let ticket = dated("seller-1", "Concert");
     let created = event(EventType::TicketCreated, &ticket);
@@ -60,8 +59,7 @@ pub async fn a_created_ticket_reads_back_whole_and_its_event_is_in_the_outbox(
 }
 
 pub async fn a_write_at_a_stale_version_is_a_conflict_and_leaves_no_trace(
-    store: impl TicketStore + ChangeStore,
-    outbox: impl OutboxProbe,
+    (store, outbox): (impl TicketStore + ChangeStore, impl OutboxProbe),
 ) {
     let v0 = dated("seller-1", "Concert");
     create(&store, &v0).await;
@@ -81,8 +79,7 @@ pub async fn a_write_at_a_stale_version_is_a_conflict_and_leaves_no_trace(
 }
 
 pub async fn a_delete_at_the_current_version_removes_the_ticket(
-    store: impl TicketStore + ChangeStore,
-    outbox: impl OutboxProbe,
+    (store, outbox): (impl TicketStore + ChangeStore, impl OutboxProbe),
 ) {
     let ticket = dated("seller-1", "Concert");
     create(&store, &ticket).await;
@@ -95,8 +92,7 @@ pub async fn a_delete_at_the_current_version_removes_the_ticket(
 }
 
 pub async fn concurrent_updates_at_one_version_let_exactly_one_win(
-    store: impl TicketStore + ChangeStore + Clone + 'static,
-    outbox: impl OutboxProbe,
+    (store, outbox): (impl TicketStore + ChangeStore + Clone + 'static, impl OutboxProbe),
 ) {
     const RACERS: usize = 8;
     let v0 = dated("seller-1", "Concert");
@@ -121,8 +117,7 @@ pub async fn concurrent_updates_at_one_version_let_exactly_one_win(
 }
 
 pub async fn a_change_across_tables_commits_whole_or_not_at_all(
-    store: impl TicketStore + OrderStore + ChangeStore,
-    outbox: impl OutboxProbe,
+    (store, outbox): (impl TicketStore + OrderStore + ChangeStore, impl OutboxProbe),
 ) {
     let listed = ticket("seller", "Concert");
     create(&store, &listed).await;
@@ -164,7 +159,9 @@ async fn all_pages(store: &impl TicketStore, filter: &TicketFilter, limit: usize
     }
 }
 
-pub async fn listings_page_newest_first_without_gaps_or_duplicates(store: impl TicketStore + ChangeStore) {
+pub async fn listings_page_newest_first_without_gaps_or_duplicates(
+    (store, _): (impl TicketStore + ChangeStore, impl OutboxProbe),
+) {
     let mut tickets = Vec::new();
     for n in 0..7 {
         let ticket = dated(if n % 2 == 0 { "seller-even" } else { "seller-odd" }, &format!("t{n}"));
@@ -189,7 +186,7 @@ pub async fn listings_page_newest_first_without_gaps_or_duplicates(store: impl T
 /// A seller's open listings: not sold, for an event still to come (or undated), counted up
 /// to a bound.
 pub async fn open_listings_are_a_sellers_unsold_tickets_to_come_counted_up_to_a_bound(
-    store: impl TicketStore + ChangeStore,
+    (store, _): (impl TicketStore + ChangeStore, impl OutboxProbe),
 ) {
     let now = Utc::now();
     let soon = Ticket { date: Some(now + chrono::Duration::hours(1)), ..ticket("seller-a", "soon") };

@@ -201,18 +201,19 @@ pub async fn overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first(stor
         let ticket = listed(&store).await;
         placed.push(place(&store, "buyer", &ticket, now - chrono::Duration::minutes(minutes)).await.unwrap());
     }
-    // Lapsed 15, 5 and -5 minutes ago (the last one has 5 minutes to go) and 14 minutes ahead.
+    // Lapsed 15 and 5 minutes ago, lapsing 5 and 14 minutes ahead; the one lapsed 5 minutes
+    // ago is cancelled.
     let cancelled = placed.remove(1);
     orders::cancel(&store, &user("buyer"), cancelled.id.as_str(), now).await.unwrap();
-    let overdue = store.overdue(now, 10).await.unwrap();
-    let ids: Vec<_> = overdue.iter().map(|order| order.id.clone()).collect();
-    assert_eq!(
-        ids,
-        [placed[0].id.clone(), placed[1].id.clone()],
-        "open and lapsed, soonest first; not the cancelled one"
-    );
-    assert_eq!(store.overdue(now, 1).await.unwrap().len(), 1, "at most the limit");
-    assert!(store.overdue(now - chrono::Duration::hours(1), 10).await.unwrap().is_empty());
+    let overdue = async |cutoff, limit| {
+        let found = store.overdue(cutoff, limit).await.unwrap();
+        found.into_iter().map(|order| order.id).collect::<Vec<_>>()
+    };
+    assert_eq!(overdue(now, 10).await, [placed[0].id.clone()], "open and lapsed; not the cancelled one");
+    let later = now + chrono::Duration::minutes(10);
+    assert_eq!(overdue(later, 10).await, [placed[0].id.clone(), placed[1].id.clone()], "soonest first");
+    assert_eq!(overdue(later, 1).await, [placed[0].id.clone()], "at most the limit");
+    assert!(overdue(now - chrono::Duration::hours(1), 10).await.is_empty());
 }
 
 pub async fn expiry_frees_a_ticket_still_held_by_an_order_that_is_no_longer_open(store: impl Store) {
