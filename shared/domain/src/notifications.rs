@@ -14,11 +14,12 @@ use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 6] = [
+pub const CONSUMES: [EventType; 7] = [
     EventType::OrderCreated,
     EventType::TicketDelivered,
     EventType::OrderCancelled,
     EventType::PaymentSucceeded,
+    EventType::PaymentFailed,
     EventType::PaymentRefunded,
     EventType::PaymentDisputed,
 ];
@@ -44,7 +45,10 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
         created_at: event.time,
     };
     Ok(Some(match event.kind {
-        EventType::PaymentSucceeded | EventType::PaymentRefunded | EventType::PaymentDisputed => {
+        EventType::PaymentSucceeded
+        | EventType::PaymentFailed
+        | EventType::PaymentRefunded
+        | EventType::PaymentDisputed => {
             let payment: PaymentEventData = event.data()?;
             let decimal = payment.amount.to_string();
             let decimal = Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
@@ -53,6 +57,13 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
                 EventType::PaymentSucceeded => {
                     ("payment.receipt", format!("We received your payment of {amount}. Your ticket is yours."))
                 }
+                EventType::PaymentFailed => (
+                    "payment.failed",
+                    format!(
+                        "Your payment of {amount} did not go through: pay with another card while your \
+                         reservation holds."
+                    ),
+                ),
                 EventType::PaymentDisputed => (
                     "payment.disputed",
                     format!("Your bank disputes your payment of {amount}; the order is on hold until it decides."),
@@ -156,7 +167,14 @@ mod tests {
                 payment.refund(None).event(EventType::PaymentRefunded, now),
                 Some(("payment.refunded", "Your payment of 45.00 USD was refunded.")),
             ),
-            (payment.declined(None).event(EventType::PaymentFailed, now), None),
+            (
+                payment.declined(None).event(EventType::PaymentFailed, now),
+                Some((
+                    "payment.failed",
+                    "Your payment of 45.00 USD did not go through: pay with another card while your reservation \
+                     holds.",
+                )),
+            ),
             (order.complete().event(EventType::OrderCompleted, now), None),
             (
                 crate::files::delivered(&ticket.sell_to(&order.id), &order.complete(), now),

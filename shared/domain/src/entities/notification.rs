@@ -12,8 +12,8 @@ pub struct Notification {
     /// The id of the event it comes from.
     pub id: String,
     pub user_id: UserId,
-    /// `reservation.created`, `reservation.expired`, `order.cancelled`, `payment.receipt` or
-    /// `payment.refunded`.
+    /// `reservation.created`, `reservation.expired`, `order.cancelled`, `payment.receipt`,
+    /// `payment.failed`, `payment.refunded`, `payment.disputed` or `ticket.ready`.
     pub kind: String,
     pub message: String,
     pub order_id: String,
