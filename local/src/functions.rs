@@ -2,6 +2,7 @@
 
 use domain::entities::{AccountState, Intent, IntentRequest, PayoutTerms, Reversal, TransferRequest};
 use domain::ids::UserId;
+use domain::mail::MailSettings;
 use domain::money::Money;
 use domain::orders::{ReservationRules, ReservationTimeout};
 use domain::payments::GatewayEvent;
@@ -42,6 +43,7 @@ pub struct Functions {
     listing_cap: ListingCap,
     payout_terms: PayoutTerms,
     public_origin: PublicOrigin,
+    mail: MailSettings,
     webhook_secret: WebhookSecret,
     connect_webhook_secret: ConnectWebhookSecret,
     client_config: ClientConfig,
@@ -158,6 +160,7 @@ impl Functions {
             origin: config.origin.clone(),
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
+            mail: MailSettings { origin: config.public_origin.clone(), reservations: config.mail_reservations },
             webhook_secret: config.webhook_secret.clone(),
             connect_webhook_secret: config.connect_webhook_secret.clone(),
             client_config: config.client.clone().with_payouts(config.payout_terms),
@@ -186,6 +189,23 @@ impl Functions {
     /// Where the web client is served, for links that leave the API.
     pub fn public_origin(&self) -> &PublicOrigin {
         &self.public_origin
+    }
+
+    /// Mails each notification waiting for the mail sender, as the mail sender does with the
+    /// outbound queue; one that fails stays queued for the next round. How many were done.
+    pub async fn send_mail(&self) -> domain::Result<usize> {
+        let mut done = 0;
+        for notification in self.store.queued_mail().await? {
+            let id = notification.id.clone();
+            match mail_send::handle(&self.store, &self.store, &self.store, &self.mail, notification).await {
+                Ok(()) => {
+                    self.store.dequeue_mail(&id).await?;
+                    done += 1;
+                }
+                Err(error) => tracing::warn!(error = ?error, notification = %id, "mail not sent; retried"),
+            }
+        }
+        Ok(done)
     }
 
     /// The payment gateway in use.

@@ -16,7 +16,7 @@ pub use bus::{DurableBus, Retry, SqsHandler, Subscription, deliver};
 pub use config::{LOCAL_CONNECT_WEBHOOK_SECRET, LOCAL_WEBHOOK_SECRET, LocalConfig, Storage};
 pub use functions::{Functions, Gateway, Webhook};
 pub use relay::relay_outbox;
-pub use routes::{DEAD_LETTERS, FALLBACK, ONBOARDING, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
+pub use routes::{DEAD_LETTERS, FALLBACK, MAIL, MAILBOX, ONBOARDING, REDRIVE, ROUTES, Route, WEB_FILES, router, serve};
 pub use scheduler::{run_schedules, sweep_every};
 
 use domain::expiration::{self, ExpirationInput};
@@ -70,6 +70,9 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
 
 /// How often the runner releases the payouts due.
 pub const RELEASE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often the runner's mail sender reads the notifications queued for it.
+pub const MAIL_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// How often the runner reconciles with the payment gateway (deployed: every hour).
 pub const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
@@ -136,6 +139,13 @@ pub fn start_event_flow(functions: &Functions, subscriptions: Vec<Subscription>,
             let swept = domain::payouts::sweep(functions.store(), functions.gateway(), chrono::Utc::now()).await?;
             Ok(swept.done)
         }
+    }));
+    // The mail sender reads what the notifications consumer queued, as the outbound queue
+    // feeds it when deployed.
+    let mailer = functions.clone();
+    tokio::spawn(sweep_every(MAIL_EVERY, move || {
+        let functions = mailer.clone();
+        async move { functions.send_mail().await }
     }));
     let sweeper = functions.clone();
     tokio::spawn(sweep_every(std::time::Duration::from_secs(60), move || {

@@ -11,6 +11,7 @@ mod event_backbone;
 mod expiration_and_notifications;
 mod fault_injection;
 mod interleavings;
+mod mail;
 mod orders_api;
 mod outcomes;
 mod payments_api;

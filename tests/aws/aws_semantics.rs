@@ -143,6 +143,7 @@ fn user(id: &str) -> domain::entities::User {
         password_hash: domain::entities::PasswordHash::from_phc("$argon2id$x".into()),
         created_at: Utc::now(),
         session_generation: 0,
+        mail_suppressed: None,
     }
 }
 

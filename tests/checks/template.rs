@@ -313,6 +313,7 @@ fn reads<T: FromEnv>() -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
             "STRIPE_PUBLISHABLE_KEY" => "pk_test_template".to_owned(),
             "STRIPE_SECRET_KEY" => "rk_test_template".to_owned(),
             "PUBLIC_ORIGIN" => "https://tickets.example.com".to_owned(),
+            "MAIL_RESERVATIONS" => "true".to_owned(),
             _ if name.ends_with("_SECONDS")
                 || name == "RESERVATION_TIMEOUT"
                 || name.starts_with("MAX_")
@@ -379,6 +380,8 @@ fn configurations() -> BTreeMap<String, (Reads, Load)> {
         expiration_get,
         expiration_schedule,
         expiration_sweep,
+        mail_feedback,
+        mail_send,
         not_found,
         notifications_consumer,
         notifications_list,

@@ -38,6 +38,7 @@ macro_rules! on_both_stores {
 mod change_store_conformance;
 mod file_store_conformance;
 mod inbox_conformance;
+mod mailer_conformance;
 mod notification_store_conformance;
 mod order_store_conformance;
 mod payment_gateway_conformance;

@@ -18,6 +18,7 @@ conformance!(
         ending_sessions_raises_the_generation_of_the_named_account_only,
         concurrent_ends_of_sessions_each_count("multi_thread"),
         concurrent_sign_ups_with_one_email_let_exactly_one_through("multi_thread"),
+        an_account_is_found_by_its_id_and_a_suppressed_address_stays_suppressed,
     ]
 );
 

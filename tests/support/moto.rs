@@ -119,7 +119,8 @@ async fn create_table(
 /// A DynamoDB user store over a fresh table, keyed as in `template.yaml`.
 pub async fn user_store() -> DynamoUsers {
     let client = dynamodb().await;
-    let table = create_table(&client, "users", DynamoUsers::KEY, None, &[]).await;
+    let table =
+        create_table(&client, "users", DynamoUsers::KEY, None, &[(DynamoUsers::ID_INDEX, DynamoUsers::ID, None)]).await;
     DynamoUsers::new(client, &UsersTable(table))
 }
 
@@ -340,4 +341,46 @@ impl OutboxProbe for DynamoOutboxProbe {
         events.sort_by(|a, b| a.id.cmp(&b.id));
         events
     }
+}
+
+/// A mail sender on moto's SES v2, from an identity of its own that it verified first (moto,
+/// as SES's sandbox, refuses any other), and the identity's address.
+pub async fn mailer() -> (aws_adapters::SesMailer, String) {
+    let client = aws().await.sesv2();
+    let from = format!("{}@example.com", super::unique_name("tickets"));
+    client.create_email_identity().email_identity(&from).send().await.expect("moto verifies the identity");
+    let sender = aws_adapters::MailSender { from: from.clone(), configuration_set: "ticketing-mail".to_owned() };
+    (aws_adapters::SesMailer::new(client, &sender), from)
+}
+
+/// A mail moto's SES recorded as sent: from, subject and body (the HTML part, when there is
+/// one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMail {
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What moto's SES recorded as sent to `to` (from its state, `/moto-api/data.json`).
+pub async fn sent_mail(to: &str) -> Vec<SentMail> {
+    let state: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .expect("moto's state")
+        .json()
+        .await
+        .expect("moto's state is JSON");
+    let messages = state["ses"]["Message"].as_array().cloned().unwrap_or_default();
+    messages
+        .iter()
+        .filter(|message| {
+            message["destinations"]["ToAddresses"].as_array().is_some_and(|to_| to_.iter().any(|address| address == to))
+        })
+        .map(|message| SentMail {
+            from: message["source"].as_str().unwrap_or_default().to_owned(),
+            subject: message["subject"].as_str().unwrap_or_default().to_owned(),
+            body: message["body"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
 }

@@ -131,7 +131,7 @@ fn table_arn(table: &str) -> String {
 }
 
 /// What IAM checks for one request: DynamoDB, EventBridge and SQS name the operation in
-/// `X-Amz-Target`; EventBridge Scheduler is a REST API.
+/// `X-Amz-Target`; EventBridge Scheduler and SES v2 are REST APIs.
 pub fn recognize(
     method: &Method,
     path: &str,
@@ -154,6 +154,18 @@ pub fn recognize(
             };
             let calls = vec![call(&format!("s3:{operation}"), format!("arn:aws:s3:::{bucket}/{key}"))];
             let operation = format!("s3:{operation}");
+            return Some(Recorded { operation, calls, capacity: (0.0, 0.0), entries: 1, scanned: None });
+        }
+        // SES v2 (REST): SendEmail is authorized against the identity of the sender's domain
+        // and the configuration set it goes through.
+        (None, "ses") if *method == Method::POST && path == "/v2/email/outbound-emails" => {
+            let from = json["FromEmailAddress"].as_str().unwrap_or_default();
+            let domain = from.rsplit('@').next().unwrap_or_default();
+            let mut calls = vec![call("ses:SendEmail", arn("ses", &format!("identity/{domain}")))];
+            if let Some(set) = json["ConfigurationSetName"].as_str() {
+                calls.push(call("ses:SendEmail", arn("ses", &format!("configuration-set/{set}"))));
+            }
+            let operation = "ses:SendEmail".to_owned();
             return Some(Recorded { operation, calls, capacity: (0.0, 0.0), entries: 1, scanned: None });
         }
         (None, "scheduler") => match *method {

@@ -126,6 +126,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         password_hash,
         created_at: now,
         session_generation: 0,
+        mail_suppressed: None,
     };
     users_store.insert(&account).await.unwrap();
     let signing_in = AttemptWindow::at(now, users::SIGN_IN_WINDOW, u32::MAX);
@@ -224,8 +225,10 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
 /// them, the outbox relay's stream events, and the consumers', the expiry's and the
 /// scheduled functions' inputs.
-pub const OTHER_SAMPLES: [&str; 11] = [
+pub const OTHER_SAMPLES: [&str; 13] = [
     "bus",
+    "mail-feedback",
+    "mail-send",
     "files-check",
     "outbox-relay",
     "expiration-fire",

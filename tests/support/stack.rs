@@ -173,6 +173,13 @@ impl Stack {
                     self.rest("scheduler", reqwest::Method::POST, &format!("/schedule-groups/{name}"), json!({})).await;
                     Physical { reference: name, attributes: BTreeMap::new() }
                 }
+                "AWS::SES::EmailIdentity" => {
+                    // Verified at once by moto, as a domain with its DNS records published.
+                    let identity = self.evaluate(&properties["EmailIdentity"]).expect("an identity");
+                    let body = json!({ "EmailIdentity": identity });
+                    self.rest("ses", reqwest::Method::POST, "/v2/email/identities", body).await;
+                    Physical { reference: identity, attributes: BTreeMap::new() }
+                }
                 "AWS::S3::Bucket" => {
                     let name = self.generated(id);
                     let request = self.client.put(format!("{}/{name}", self.moto));

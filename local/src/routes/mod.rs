@@ -15,7 +15,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::routing::{MethodFilter, on};
 use lambda_http::http::Method;
 
-pub use admin::{DEAD_LETTERS, REDRIVE};
+pub use admin::{DEAD_LETTERS, MAIL, MAILBOX, REDRIVE};
 pub use edge::routes::{FALLBACK, ROUTES, Route};
 pub use reference::{DOCS, OPENAPI};
 pub use test_gateway::{AUTHENTICATE, ONBOARDING, TEST_ACCOUNT};
@@ -67,6 +67,8 @@ pub fn router(functions: Functions) -> axum::Router {
         )
         .route(DEAD_LETTERS, axum::routing::get(admin::dead_letters))
         .route(REDRIVE, axum::routing::post(admin::redrive))
+        .route(MAIL, axum::routing::get(admin::mail))
+        .route(MAILBOX, axum::routing::get(admin::mailbox))
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
         .with_state(functions)

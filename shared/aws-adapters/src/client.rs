@@ -15,6 +15,7 @@ struct Endpoints {
     eventbridge: Option<String>,
     s3: Option<String>,
     scheduler: Option<String>,
+    sesv2: Option<String>,
     sqs: Option<String>,
 }
 
@@ -38,6 +39,7 @@ impl Aws {
             eventbridge: var("AWS_ENDPOINT_URL_EVENTBRIDGE"),
             s3: var("AWS_ENDPOINT_URL_S3"),
             scheduler: var("AWS_ENDPOINT_URL_SCHEDULER"),
+            sesv2: var("AWS_ENDPOINT_URL_SESV2"),
             sqs: var("AWS_ENDPOINT_URL_SQS"),
         };
         let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
@@ -97,6 +99,14 @@ impl Aws {
             config.set_endpoint_url(Some(url.clone()));
         }
         aws_sdk_scheduler::Client::from_conf(config.build())
+    }
+
+    pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
+        let mut config = aws_sdk_sesv2::config::Builder::from(&self.config);
+        if let Some(url) = &self.endpoints.sesv2 {
+            config.set_endpoint_url(Some(url.clone()));
+        }
+        aws_sdk_sesv2::Client::from_conf(config.build())
     }
 
     pub fn sqs(&self) -> aws_sdk_sqs::Client {

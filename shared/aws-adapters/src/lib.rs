@@ -18,6 +18,9 @@ pub mod s3;
 #[cfg(feature = "sdk")]
 pub mod scheduler;
 #[cfg(feature = "sdk")]
+pub mod ses;
+pub mod ses_feedback;
+#[cfg(feature = "sdk")]
 pub mod sqs;
 pub mod table_sets;
 
@@ -31,14 +34,16 @@ pub use dynamodb::{
 #[cfg(feature = "sdk")]
 pub use eventbridge::EventBridgePublisher;
 pub use resources::{
-    EventBusName, FilesBucket, InboxTable, NotificationsQueue, NotificationsTable, OrdersTable, OutboxTable,
-    PaymentsTable, PayoutsTable, RelayDeadLetterQueue, ReleaseTarget, ScheduleTarget, SignInAttemptsTable,
+    EventBusName, FilesBucket, InboxTable, MailSender, NotificationsQueue, NotificationsTable, OrdersTable,
+    OutboxTable, PaymentsTable, PayoutsTable, RelayDeadLetterQueue, ReleaseTarget, ScheduleTarget, SignInAttemptsTable,
     TicketsTable, UsersTable,
 };
 #[cfg(feature = "sdk")]
 pub use s3::S3Files;
 #[cfg(feature = "sdk")]
 pub use scheduler::{EventBridgeScheduler, PayoutScheduler};
+#[cfg(feature = "sdk")]
+pub use ses::SesMailer;
 #[cfg(feature = "sdk")]
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
 #[cfg(feature = "sdk")]

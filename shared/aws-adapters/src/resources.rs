@@ -91,6 +91,21 @@ resource!(
     "EVENT_BUS_NAME"
 );
 
+/// Where mail leaves from: `MAIL_FROM`, the verified sender identity (an address of a verified
+/// domain), and `MAIL_CONFIGURATION_SET`, whose event destination reports bounces and
+/// complaints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSender {
+    pub from: String,
+    pub configuration_set: String,
+}
+
+impl FromEnv for MailSender {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { from: env.required("MAIL_FROM")?, configuration_set: env.required("MAIL_CONFIGURATION_SET")? })
+    }
+}
+
 /// Where the expiry schedules live and what they invoke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleTarget {

@@ -12,6 +12,7 @@ pub mod expiration;
 pub mod files;
 pub mod ids;
 pub mod inbox;
+pub mod mail;
 pub mod money;
 pub mod notifications;
 pub mod orders;

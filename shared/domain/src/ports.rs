@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::change::Change;
 use crate::entities::{
-    AccountState, Email, Holds, Intent, IntentRequest, Notification, Order, Password, PasswordHash, Payment, Payout,
-    PayoutAccount, Reversal, Ticket, TicketFilter, TransferRequest, User,
+    AccountState, Email, Holds, Intent, IntentRequest, MailSuppression, Notification, Order, Password, PasswordHash,
+    Payment, Payout, PayoutAccount, Reversal, Ticket, TicketFilter, TransferRequest, User,
 };
 use crate::error::Result;
 use crate::events::Event;
@@ -27,6 +27,30 @@ pub trait UserStore: Send + Sync {
     /// atomically (of concurrent calls, each counts), and returns the new generation;
     /// `Unauthorized` when there is no such account.
     fn end_sessions(&self, email: &Email, user: &UserId) -> impl Future<Output = Result<u32>> + Send;
+
+    /// The account `id` names, read strongly consistent.
+    fn find_by_id(&self, id: &UserId) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// Marks the account of `email`, if there is one, as not to be mailed again; an address
+    /// already suppressed keeps its first reason. Whether an account was found.
+    fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// A mail as it is sent: to one address, a subject, a text part and an HTML part.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mail {
+    /// The notification it tells of (several mails may tell of one, if a send is retried).
+    pub id: String,
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Sends mail. The provider keeps no idempotency key: each call may send one message, so
+/// callers claim what they send first ([`crate::mail`]).
+pub trait Mailer: Send + Sync {
+    fn send(&self, mail: &Mail) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// What an attempt is counted under: an email, an email from one client address, or the

@@ -17,7 +17,14 @@ pub async fn sign_up(
     now: DateTime<Utc>,
 ) -> Result<User> {
     let password_hash = hasher.hash(password).await?;
-    let user = User { id: UserId::generate(), email, password_hash, created_at: now, session_generation: 0 };
+    let user = User {
+        id: UserId::generate(),
+        email,
+        password_hash,
+        created_at: now,
+        session_generation: 0,
+        mail_suppressed: None,
+    };
     store.insert(&user).await?;
     Ok(user)
 }

@@ -1,11 +1,13 @@
-//! Event consumers' SQS batches: each message is an event as EventBridge delivers it to a
-//! queue target, and only the messages a handler fails on are reported back (partial
-//! batch failures), so SQS redelivers just those and dead-letters what keeps failing.
+//! Consumers' SQS batches: each message is an event as EventBridge delivers it to a queue
+//! target (or a notification, on the outbound queue), and only the messages a handler fails
+//! on are reported back (partial batch failures), so SQS redelivers just those and
+//! dead-letters what keeps failing.
 
 use std::future::Future;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
+use domain::entities::Notification;
 use domain::events::Event;
 use domain::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -60,33 +62,64 @@ pub fn event_of(message: &SqsMessage) -> Result<Event> {
     Ok(delivered.detail)
 }
 
-/// Runs `handle` on each message's event, in order, and reports the messages it failed on
-/// (and those that do not decode).
-pub async fn handle_batch<F, Fut>(batch: SqsEvent, handle: F) -> SqsBatchResponse
+/// What a consumer's queue carries.
+pub trait Delivered: Sized {
+    fn decode(message: &SqsMessage) -> Result<Self>;
+
+    /// The span every line logged for it is in: what it is, and its order when it has one.
+    fn span(&self) -> tracing::Span;
+}
+
+impl Delivered for Event {
+    fn decode(message: &SqsMessage) -> Result<Self> {
+        event_of(message)
+    }
+
+    fn span(&self) -> tracing::Span {
+        let span = tracing::info_span!(
+            "event",
+            event_id = %self.id,
+            event_type = self.kind.as_str(),
+            order_id = tracing::field::Empty
+        );
+        if let Some(order) = self.order_id() {
+            span.record("order_id", order);
+        }
+        span
+    }
+}
+
+/// A notification on the outbound queue: its JSON is the message's body.
+impl Delivered for Notification {
+    fn decode(message: &SqsMessage) -> Result<Self> {
+        let body = message.body.as_deref().unwrap_or_default();
+        serde_json::from_str(body).map_err(|e| Error::internal(e, "an SQS message that is not a notification"))
+    }
+
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("notification", notification_id = %self.id, kind = %self.kind, order_id = %self.order_id)
+    }
+}
+
+/// Runs `handle` on each message's event (or notification), in order, and reports the
+/// messages it failed on (and those that do not decode).
+pub async fn handle_batch<T, F, Fut>(batch: SqsEvent, handle: F) -> SqsBatchResponse
 where
-    F: Fn(Event) -> Fut,
+    T: Delivered,
+    F: Fn(T) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
     let mut response = SqsBatchResponse::default();
     for message in &batch.records {
         let id = message.message_id.clone().unwrap_or_default();
-        let event = event_of(message);
-        // Every line logged for this event names it, and its order when it has one.
-        let span = match &event {
-            Ok(event) => tracing::info_span!(
-                "event",
-                event_id = %event.id,
-                event_type = event.kind.as_str(),
-                order_id = tracing::field::Empty
-            ),
+        let delivered = T::decode(message);
+        let span = match &delivered {
+            Ok(delivered) => delivered.span(),
             Err(_) => tracing::info_span!("event", message_id = %id),
         };
-        if let Some(order) = event.as_ref().ok().and_then(Event::order_id) {
-            span.record("order_id", order);
-        }
         let outcome = async {
-            let outcome = match event {
-                Ok(event) => handle(event).await,
+            let outcome = match delivered {
+                Ok(delivered) => handle(delivered).await,
                 Err(error) => Err(error),
             };
             if let Err(error) = &outcome {

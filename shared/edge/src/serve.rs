@@ -9,7 +9,6 @@ use std::pin::Pin;
 use aws_lambda_events::event::sqs::SqsEvent;
 use domain::Result;
 use domain::config::{ConfigError, Env, FromEnv};
-use domain::events::Event;
 use lambda_http::{Request, service_fn};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
@@ -53,10 +52,12 @@ fn order_in_path(req: &Request) -> Option<String> {
     }
 }
 
-/// Serves an event consumer fed by an SQS queue, reporting partial batch failures.
-pub async fn serve_sqs<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+/// Serves a consumer fed by an SQS queue (of events, or of notifications), reporting partial
+/// batch failures.
+pub async fn serve_sqs<T, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where
-    F: Fn(Event) -> Fut,
+    T: crate::deliveries::Delivered,
+    F: Fn(T) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {

@@ -1,12 +1,12 @@
 //! Delivery of notifications for local runs: each is recorded once, by id, in the outbound
-//! table, and written to the log the first time only.
+//! table and queued for the mail sender, and written to the log the first time only.
 
 use domain::Result;
 use domain::entities::Notification;
 use domain::ports::NotificationSender;
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use crate::store::{EmbeddedStore, OUTBOUND, encode, open_readable, storage};
+use crate::store::{EmbeddedStore, MAIL_QUEUE, OUTBOUND, encode, open_readable, storage};
 
 impl NotificationSender for EmbeddedStore {
     async fn send(&self, notification: &Notification) -> Result<()> {
@@ -17,6 +17,10 @@ impl NotificationSender for EmbeddedStore {
                 let first = outbound.get(id.as_str()).map_err(storage)?.is_none();
                 if first {
                     outbound.insert(id.as_str(), record.as_slice()).map_err(storage)?;
+                    txn.open_table(MAIL_QUEUE)
+                        .map_err(storage)?
+                        .insert(id.as_str(), record.as_slice())
+                        .map_err(storage)?;
                 }
                 Ok(first)
             })

@@ -36,6 +36,11 @@ pub(crate) const DELIVERIES: Table = TableDefinition::new("deliveries");
 pub(crate) const DEAD_LETTERS: Table = TableDefinition::new("dead_letters");
 /// Notifications handed to delivery, keyed by notification id.
 pub(crate) const OUTBOUND: Table = TableDefinition::new("outbound");
+/// Notifications waiting for the mail sender (the outbound queue's counterpart), keyed by
+/// notification id.
+pub(crate) const MAIL_QUEUE: Table = TableDefinition::new("mail_queue");
+/// The mail sent, keyed by a ULID of its sending (oldest first).
+pub(crate) const MAILBOX: Table = TableDefinition::new("mailbox");
 /// Each buyer's open reservations, keyed by user id.
 pub(crate) const HOLDS: Table = TableDefinition::new("holds");
 /// Failed sign-ins of the current window, keyed by email.

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-use domain::entities::{Email, User};
+use domain::entities::{Email, MailSuppression, User};
 use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
@@ -19,6 +19,10 @@ pub struct DynamoUsers(Table);
 impl DynamoUsers {
     pub const KEY: &'static str = "email";
     const SESSION_GENERATION: &'static str = "session_generation";
+    const MAIL_SUPPRESSED: &'static str = "mail_suppressed";
+    /// The index of accounts by id (keys only), for the mail sender.
+    pub const ID_INDEX: &'static str = "by-id";
+    pub const ID: &'static str = "id";
 
     pub fn new(client: Client, table: &UsersTable) -> Self {
         Self(Table::new(client, table.name()))
@@ -88,4 +92,44 @@ impl UserStore for DynamoUsers {
             Err(e) => Err(Error::internal(e, "ending a user's sessions")),
         }
     }
+
+    async fn find_by_id(&self, id: &UserId) -> Result<Option<User>> {
+        // The index holds the keys only: the account itself is read by its email, strongly
+        // consistent.
+        let query = self.0.index(Self::ID_INDEX, (Self::ID, s(id.as_str())), None);
+        let found: Vec<Keys> = Table::found(query, "a user's email by id").await?;
+        match found.into_iter().next() {
+            Some(keys) => self.0.get((Self::KEY, keys.email.as_str()), "a user").await,
+            None => Ok(None),
+        }
+    }
+
+    async fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> Result<bool> {
+        let value = serde_dynamo::to_attribute_value(suppression)
+            .map_err(|e| Error::internal(e, "encoding a mail suppression"))?;
+        let outcome = self
+            .0
+            .client
+            .update_item()
+            .table_name(&self.0.name)
+            .key(Self::KEY, s(email.as_str()))
+            .update_expression("SET #suppressed = if_not_exists(#suppressed, :suppressed)")
+            .condition_expression("attribute_exists(#email)")
+            .expression_attribute_names("#suppressed", Self::MAIL_SUPPRESSED)
+            .expression_attribute_names("#email", Self::KEY)
+            .expression_attribute_values(":suppressed", value)
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
+            Err(e) => Err(Error::internal(e, "suppressing an address")),
+        }
+    }
+}
+
+/// An entry of the `by-id` index: the table's key, and the index's.
+#[derive(serde::Deserialize)]
+struct Keys {
+    email: String,
 }

@@ -134,6 +134,27 @@ pub struct User {
     /// lower one no longer stands. Accounts stored before it existed are at 0.
     #[serde(default)]
     pub session_generation: u32,
+    /// Set when mail to the address bounced for good or was reported as unwanted: nothing
+    /// is mailed to it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_suppressed: Option<MailSuppression>,
+}
+
+/// Why an address is no longer mailed, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailSuppression {
+    pub reason: SuppressionReason,
+    pub at: DateTime<Utc>,
+}
+
+/// What the mail provider reported of an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionReason {
+    /// A permanent bounce: the address does not exist, or refuses mail for good.
+    Bounce,
+    /// The recipient reported a mail as unwanted.
+    Complaint,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod attempts;
 pub mod changes;
 pub mod inbox;
+pub mod mail;
 pub mod notifications;
 pub mod orders;
 pub mod payment_gateway;

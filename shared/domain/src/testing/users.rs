@@ -1,9 +1,11 @@
-//! Every `UserStore`: emails are unique (in any case), decided by the store atomically.
+//! Every `UserStore`: emails are unique (in any case), decided by the store atomically; an
+//! account is found by its id too, and an address the mail provider reported stays suppressed.
 
 use chrono::Utc;
 
-use crate::entities::{Email, Password, User};
+use crate::entities::{Email, MailSuppression, Password, SuppressionReason, User};
 use crate::error::Error;
+use crate::ids::UserId;
 use crate::ports::{PasswordHasher, UserStore};
 use crate::users;
 
@@ -114,4 +116,25 @@ pub async fn concurrent_ends_of_sessions_each_count(
     generations.sort_unstable();
     assert_eq!(generations, (1..=RACERS).collect::<Vec<_>>(), "each call saw its own generation");
     assert_eq!(store.find_by_email(&ada.email).await.unwrap().unwrap().session_generation, RACERS);
+}
+
+pub async fn an_account_is_found_by_its_id_and_a_suppressed_address_stays_suppressed(
+    store: impl UserStore,
+    hasher: impl PasswordHasher,
+) {
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let grace = sign_up(&store, &hasher, "grace@example.com").await.unwrap();
+    let found = store.find_by_id(&ada.id).await.unwrap().expect("found by id");
+    assert_eq!((found.id, found.email, found.mail_suppressed), (ada.id.clone(), ada.email.clone(), None));
+    assert!(store.find_by_id(&UserId::from("nobody")).await.unwrap().is_none());
+
+    let bounced = MailSuppression { reason: SuppressionReason::Bounce, at: Utc::now() };
+    assert!(store.suppress_mail(&ada.email, &bounced).await.unwrap());
+    let complained = MailSuppression { reason: SuppressionReason::Complaint, at: Utc::now() };
+    assert!(store.suppress_mail(&ada.email, &complained).await.unwrap(), "again: still found");
+    let suppressed = store.find_by_email(&ada.email).await.unwrap().unwrap().mail_suppressed;
+    assert_eq!(suppressed.map(|s| s.reason), Some(SuppressionReason::Bounce), "the first reason is kept");
+    assert!(store.find_by_id(&grace.id).await.unwrap().unwrap().mail_suppressed.is_none(), "that address only");
+    assert!(!store.suppress_mail(&email("nobody@example.com"), &bounced).await.unwrap(), "no account");
+    assert!(store.find_by_email(&email("nobody@example.com")).await.unwrap().is_none(), "and none made");
 }
