@@ -156,7 +156,13 @@ fn references(module: &str, source: &str, modules: &BTreeSet<String>) -> BTreeSe
         .join("\n");
     let mut paths = Vec::new();
     let mut rest = code.as_str();
-    while let Some(start) = rest.find("use ") {
+    while let Some(found) = rest.find("use ") {
+        // A word of its own ("refuse " in a string is no `use`).
+        if rest[..found].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            rest = &rest[found + 4..];
+            continue;
+        }
+        let start = found;
         let end = start + rest[start..].find(';').unwrap_or(rest.len() - start);
         let tree: String = rest[start + 4..end].chars().filter(|c| !c.is_whitespace()).collect();
         paths.extend(expand(&tree));
