@@ -555,7 +555,42 @@ function signInPage(show) {
       go(returnTo());
     },
   });
-  show("Sign in", signIn, h("p", {}, "New here? ", h("a", { href: `#/signup?next=${encodeURIComponent(returnTo())}` }, "Create an account")));
+  show(
+    "Sign in",
+    signIn,
+    h("p", {}, h("a", { href: "#/forgot-password" }, "Forgot your password?")),
+    h("p", {}, "New here? ", h("a", { href: `#/signup?next=${encodeURIComponent(returnTo())}` }, "Create an account")),
+  );
+}
+
+function forgotPasswordPage(show) {
+  const ask = form({
+    fields: [{ name: "email", label: "Email", type: "email", autocomplete: "email", required: true }],
+    submit: "Mail me a link",
+    onsubmit: async (values) => {
+      await api("POST", "/api/users/password-reset", values);
+      say(`If ${values.email} has an account, a link to choose a new password is on its way. It works once, within 30 minutes.`);
+    },
+  });
+  show("Forgot your password?", h("p", {}, "We mail you a link to choose a new one."), ask);
+}
+
+function resetPasswordPage(show) {
+  const token = new URLSearchParams(location.hash.split("?")[1] || "").get("token") || "";
+  const reset = form({
+    fields: [
+      { name: "password", label: "New password", type: "password", autocomplete: "new-password", required: true, hint: "8 to 128 characters." },
+    ],
+    submit: "Set the password",
+    onsubmit: async (values) => {
+      await api("POST", "/api/users/password-reset/confirm", { token, password: values.password });
+      me = null;
+      renderAccount();
+      say("Your password is set. Sign in with it.");
+      go("#/signin");
+    },
+  });
+  show("Choose a new password", reset, h("p", {}, h("a", { href: "#/forgot-password" }, "Ask for another link")));
 }
 
 function signUpPage(show) {
@@ -912,7 +947,7 @@ async function notificationsPage(show) {
   const { data } = await api("GET", "/api/notifications?limit=50");
   show("Notifications", data.length
     ? h("ul", { class: "cards" }, data.map((note) =>
-        h("li", { class: "card" }, h("p", {}, note.message), h("p", {}, when(note.createdAt), " · ", h("a", { href: `#/orders/${note.orderId}` }, "the order")))))
+        h("li", { class: "card" }, h("p", {}, note.message), h("p", {}, when(note.createdAt), ...(note.orderId ? [" · ", h("a", { href: `#/orders/${note.orderId}` }, "the order")] : [])))))
     : h("p", { class: "note" }, "Nothing yet."));
 }
 
@@ -929,6 +964,8 @@ const routes = [
   [/^#\/payouts$/, payoutsPage],
   [/^#\/signin$/, signInPage],
   [/^#\/signup$/, signUpPage],
+  [/^#\/forgot-password$/, forgotPasswordPage],
+  [/^#\/reset-password$/, resetPasswordPage],
 ];
 
 let generation = 0;

@@ -197,7 +197,8 @@ impl Functions {
         let mut done = 0;
         for notification in self.store.queued_mail().await? {
             let id = notification.id.clone();
-            match mail_send::handle(&self.store, &self.store, &self.store, &self.mail, notification).await {
+            let mailer = (&self.store, &edge::secrets::RandomSecrets);
+            match mail_send::handle(&self.store, mailer, &self.store, &self.mail, notification).await {
                 Ok(()) => {
                     self.store.dequeue_mail(&id).await?;
                     done += 1;
@@ -259,6 +260,11 @@ impl Functions {
                 users_signin::handle(store, store, &Argon2Passwords, issuer, self.throttling(), req).await
             }
             "users-signout" => users_signout::handle(store, sessions, req).await,
+            "users-password-reset" => users_password_reset::handle((store, store, store), &self.origin, req).await,
+            "users-password-reset-confirm" => {
+                users_password_reset_confirm::handle(store, (&Argon2Passwords, &edge::secrets::RandomSecrets), req)
+                    .await
+            }
             "users-currentuser" => users_currentuser::handle(sessions, req).await,
             "tickets-create" => {
                 tickets_create::handle(store, sessions, (self.payout_terms, self.listing_cap), req).await

@@ -13,6 +13,7 @@ use domain::ids::UserId;
 use domain::mail::{MailSettings, Sent};
 use domain::payouts::PublicOrigin;
 use domain::ports::{Inbox, Mail, Mailer, NotificationSender, UserStore};
+use edge::secrets::RandomSecrets;
 use embedded::EmbeddedStore;
 use reqwest::Method;
 use ticketing_tests::{eventually, json, moto, spawn_app, unique_name};
@@ -88,18 +89,20 @@ async fn each_kind_is_mailed_once_however_often_it_is_delivered_and_others_not_a
     {
         let (email, notification) = account(&store, &format!("buyer{n}@example.com"), kind).await;
         for _ in 0..3 {
-            mail_send::handle(&store, &store, &store, &settings(), notification.clone()).await.unwrap();
+            mail_send::handle(&store, (&store, &RandomSecrets), &store, &settings(), notification.clone())
+                .await
+                .unwrap();
         }
         assert_eq!(mailed(&store, &email).await.len(), 1, "{kind}: once");
     }
     for (n, kind) in ["reservation.created", "order.cancelled", "payment.disputed"].iter().enumerate() {
         let (email, notification) = account(&store, &format!("other{n}@example.com"), kind).await;
-        mail_send::handle(&store, &store, &store, &settings(), notification).await.unwrap();
+        mail_send::handle(&store, (&store, &RandomSecrets), &store, &settings(), notification).await.unwrap();
         assert!(mailed(&store, &email).await.is_empty(), "{kind}: not mailed");
     }
     let (email, notification) = account(&store, "reserved@example.com", "reservation.created").await;
     let reservations = MailSettings { reservations: true, ..settings() };
-    mail_send::handle(&store, &store, &store, &reservations, notification).await.unwrap();
+    mail_send::handle(&store, (&store, &RandomSecrets), &store, &reservations, notification).await.unwrap();
     assert_eq!(mailed(&store, &email).await.len(), 1, "a new reservation, when the setting asks for it");
 }
 
@@ -123,19 +126,19 @@ async fn a_send_that_failed_or_crashed_after_its_claim_is_sent_once_by_the_retry
     let store = EmbeddedStore::in_memory();
     let flaky = Flaky { inner: store.clone(), failures: AtomicUsize::new(1) };
     let (email, notification) = account(&store, "ada@example.com", "payment.receipt").await;
-    let failed = mail_send::handle(&store, &flaky, &store, &settings(), notification.clone()).await;
+    let failed = mail_send::handle(&store, (&flaky, &RandomSecrets), &store, &settings(), notification.clone()).await;
     assert!(failed.is_err(), "the failure is reported, so the queue redelivers");
     assert!(mailed(&store, &email).await.is_empty());
-    mail_send::handle(&store, &flaky, &store, &settings(), notification.clone()).await.unwrap();
-    mail_send::handle(&store, &flaky, &store, &settings(), notification).await.unwrap();
+    mail_send::handle(&store, (&flaky, &RandomSecrets), &store, &settings(), notification.clone()).await.unwrap();
+    mail_send::handle(&store, (&flaky, &RandomSecrets), &store, &settings(), notification).await.unwrap();
     assert_eq!(mailed(&store, &email).await.len(), 1, "sent by the retry, once");
 
     // A sender that stopped between its claim and the send: the claim's lease runs out.
     let (email, notification) = account(&store, "grace@example.com", "ticket.ready").await;
     let crashed_at = Utc::now() - chrono::Duration::minutes(5);
     store.claim(domain::mail::CONSUMER, &notification.id, crashed_at, crashed_at).await.unwrap();
-    mail_send::handle(&store, &store, &store, &settings(), notification.clone()).await.unwrap();
-    mail_send::handle(&store, &store, &store, &settings(), notification).await.unwrap();
+    mail_send::handle(&store, (&store, &RandomSecrets), &store, &settings(), notification.clone()).await.unwrap();
+    mail_send::handle(&store, (&store, &RandomSecrets), &store, &settings(), notification).await.unwrap();
     assert_eq!(mailed(&store, &email).await.len(), 1, "sent once the lease ran out, and only once");
 }
 
@@ -144,11 +147,13 @@ async fn a_suppressed_address_is_not_mailed() {
     let store = EmbeddedStore::in_memory();
     let (email, notification) = account(&store, "bounced@example.com", "payment.receipt").await;
     assert!(domain::mail::suppress(&store, &email, SuppressionReason::Bounce, Utc::now()).await.unwrap());
-    let sent = domain::mail::send(&store, &store, &store, &notification, &settings(), Utc::now()).await.unwrap();
+    let sent = domain::mail::send(&store, (&store, &RandomSecrets), &store, &notification, &settings(), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(sent, Sent::Suppressed);
     assert!(mailed(&store, &email).await.is_empty());
     let (other, notification) = account(&store, "fine@example.com", "payment.receipt").await;
-    mail_send::handle(&store, &store, &store, &settings(), notification).await.unwrap();
+    mail_send::handle(&store, (&store, &RandomSecrets), &store, &settings(), notification).await.unwrap();
     assert_eq!(mailed(&store, &other).await.len(), 1, "another address still is");
 }
 
@@ -172,7 +177,7 @@ async fn on_aws_the_outbound_queues_notification_is_mailed_through_ses_once() {
     let settings = settings();
     for _ in 0..2 {
         let response = edge::deliveries::handle_batch(batch.clone(), |notification: Notification| {
-            mail_send::handle(&users, &mailer, &inbox, &settings, notification)
+            mail_send::handle(&users, (&mailer, &RandomSecrets), &inbox, &settings, notification)
         })
         .await;
         assert!(response.batch_item_failures.is_empty(), "{response:?}");
@@ -188,7 +193,7 @@ async fn on_aws_the_outbound_queues_notification_is_mailed_through_ses_once() {
 
     // An account the index does not show (yet): reported failed, so the queue redelivers it.
     let stranger = Notification { id: ulid::Ulid::new().to_string(), user_id: UserId::from("unknown"), ..notification };
-    let failed = mail_send::handle(&users, &mailer, &inbox, &settings, stranger).await;
+    let failed = mail_send::handle(&users, (&mailer, &RandomSecrets), &inbox, &settings, stranger).await;
     assert!(failed.is_err());
 }
 
@@ -214,7 +219,10 @@ async fn ses_bounce_and_complaint_samples_suppress_the_address_and_it_is_not_mai
 
         let (mailer, _) = moto::mailer().await;
         let inbox = moto::inbox().await;
-        let sent = domain::mail::send(&users, &mailer, &inbox, &notification, &settings(), Utc::now()).await.unwrap();
+        let sent =
+            domain::mail::send(&users, (&mailer, &RandomSecrets), &inbox, &notification, &settings(), Utc::now())
+                .await
+                .unwrap();
         assert_eq!(sent, Sent::Suppressed, "{sample}");
     }
     let nobody = moto::user_store().await;

@@ -14,6 +14,7 @@ mod interleavings;
 mod mail;
 mod orders_api;
 mod outcomes;
+mod password_reset;
 mod payments_api;
 mod recovery;
 mod sample_events;

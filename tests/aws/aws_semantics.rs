@@ -144,6 +144,7 @@ fn user(id: &str) -> domain::entities::User {
         created_at: Utc::now(),
         session_generation: 0,
         mail_suppressed: None,
+        reset_token: None,
     }
 }
 

@@ -16,9 +16,10 @@ use tokio::sync::OnceCell;
 
 /// Permissions only a path no sample takes uses, each with the tests that take it. Any
 /// other permission no sample's calls use is an error: it is removed from the template.
-const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 37] = [
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 38] = [
     ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("mail-send", "dynamodb:DeleteItem", "InboxTable", MAIL_NOT_SENT),
+    ("users-password-reset", "dynamodb:GetItem", "SignInAttemptsTable", RESETS_THROTTLED),
     ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payouts-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
@@ -73,6 +74,8 @@ const ONBOARDED_BEFORE_THE_REPORT: &str = "a seller's account that finished onbo
 const HELD_UNTIL_ENABLED: &str = "a payout held for want of an account is read again and released when the \
     provider reports the account enabled (payments_api.rs); the samples' account has no payout held";
 
+const RESETS_THROTTLED: &str = "a full window of resets is read to answer 429 with its Retry-After \
+    (password_reset.rs)";
 const MAIL_NOT_SENT: &str = "a mail SES did not take releases its claim, and is sent by the retry (mail.rs)";
 const RELEASE: &str = "an event's claim is released when its effect fails (event_backbone.rs, fault_injection.rs)";
 const PAID_BEFORE_ITS_WEBHOOK: &str = "an order awaiting payment whose intent succeeded before its webhook came is \

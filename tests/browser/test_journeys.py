@@ -1,8 +1,10 @@
 """What a person does in the web client, end to end, in headless chromium: each journey
 against its own local runner, with a browser context per person."""
 
+import json
 import os
 import re
+import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
@@ -485,3 +487,49 @@ def test_a_seller_who_sold_without_the_file_uploads_it_and_the_payout_is_no_long
     expect(seller.get_by_label("Attach the file")).to_have_count(0)
     seller.goto("/#/payouts")
     expect(seller.locator("tbody tr").first).to_contain_text("Scheduled")
+
+
+def mailed_link(api, to, subject):
+    """The link in the newest mail to `to` with `subject` the runner sent (`/_local/mail`)."""
+    for _ in range(100):
+        with urllib.request.urlopen(f"{api.base}/_local/mail") as reply:
+            mail = [m for m in json.load(reply) if m["to"] == to and m["subject"] == subject]
+        if mail:
+            return re.search(r"https?://\S+", mail[0]["text"]).group(0)
+        time.sleep(0.1)
+    raise AssertionError(f"no mail {subject!r} to {to}")
+
+
+def test_a_person_who_forgot_the_password_resets_it_from_the_mails_link(runner, person):
+    api = runner()
+    page = person(api.base)
+    sign_up(page, "forgetful@example.com")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("You are signed out.")
+    page.get_by_role("link", name="Sign in", exact=True).click()
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("forgetful@example.com")
+    page.get_by_role("button", name="Mail me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("a link to choose a new password is on its way")
+    assert not violations(page)
+
+    link = mailed_link(api, "forgetful@example.com", "Reset your password")
+    assert link.startswith(f"{api.base}/#/reset-password?token="), link
+    page.goto(link)
+    page.get_by_label("New password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Set the password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+
+    page.get_by_label("Email").fill("forgetful@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Invalid credentials")
+    page.get_by_label("Password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#account")).to_contain_text("forgetful@example.com")
+
+    page.goto(link)
+    page.get_by_label("New password").fill("yet another passphrase")
+    page.get_by_role("button", name="Set the password").click()
+    expect(page.get_by_role("alert")).to_contain_text("This link is invalid or has expired")

@@ -412,6 +412,8 @@ fn configurations() -> BTreeMap<String, (Reads, Load)> {
         tickets_list,
         tickets_update,
         users_currentuser,
+        users_password_reset,
+        users_password_reset_confirm,
         users_signin,
         users_signout,
         users_signup,

@@ -19,6 +19,7 @@ conformance!(
         concurrent_ends_of_sessions_each_count("multi_thread"),
         concurrent_sign_ups_with_one_email_let_exactly_one_through("multi_thread"),
         an_account_is_found_by_its_id_and_a_suppressed_address_stays_suppressed,
+        a_reset_token_is_redeemed_once_while_it_works_and_ends_every_session,
     ]
 );
 

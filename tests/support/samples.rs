@@ -7,20 +7,23 @@ use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
     Email, FileType, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount,
-    Ticket, TicketFile, TicketStatus, User,
+    StoredToken, Ticket, TicketFile, TicketStatus, User,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
-use domain::ports::{AttemptWindow, ChangeStore, PasswordHasher, SignInAttempts, UserStore};
+use domain::ports::{AttemptWindow, ChangeStore, PasswordHasher, Secrets, SignInAttempts, UserStore};
 use domain::users::{self, ClientAddress};
 use edge::passwords::Argon2Passwords;
+use edge::secrets::RandomSecrets;
 use serde_json::Value;
 
 use crate::repo_root;
 
 /// The account the samples sign in to, as `sam local invoke` users create it first.
 pub const SAMPLE_EMAIL: &str = "ada@example.com";
+/// The secret of the sample account's password reset (the token is `<SAMPLE_USER>.<secret>`).
+pub const SAMPLE_RESET_SECRET: &str = "sample-reset-secret-not-a-real-one";
 pub const SAMPLE_PASSWORD: &str = "correct horse battery";
 /// The user the sample session tokens name.
 pub const SAMPLE_USER: &str = "01KADA0000000000000000SAMPLE";
@@ -127,8 +130,14 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         created_at: now,
         session_generation: 0,
         mail_suppressed: None,
+        reset_token: None,
     };
     users_store.insert(&account).await.unwrap();
+    // A password reset the sample account asked for, still to be used (its token is in the
+    // confirmation's samples; only its hash is stored).
+    let reset =
+        StoredToken { hash: RandomSecrets.hash(SAMPLE_RESET_SECRET), expires_at: now + chrono::Duration::days(3650) };
+    users_store.put_reset_token(&email, &reset).await.unwrap();
     let signing_in = AttemptWindow::at(now, users::SIGN_IN_WINDOW, u32::MAX);
     let here = ClientAddress::parse(SAMPLE_ADDRESS).unwrap();
     for key in [users::email_from_key(&email, &here), users::email_key(&email)] {

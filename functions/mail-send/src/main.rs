@@ -1,5 +1,6 @@
 use aws_adapters::{Aws, DynamoInbox, DynamoUsers, SesMailer};
 use domain::entities::Notification;
+use edge::secrets::RandomSecrets;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
@@ -7,6 +8,7 @@ async fn main() -> Result<(), edge::StartError> {
     let aws = Aws::load().await;
     let (users, inbox) = (DynamoUsers::new(aws.dynamodb(), &users), DynamoInbox::new(aws.dynamodb(), &inbox));
     let mailer = SesMailer::new(aws.sesv2(), &sender);
-    edge::serve_sqs(|notification: Notification| mail_send::handle(&users, &mailer, &inbox, &settings, notification))
+    let mailer = (&mailer, &RandomSecrets);
+    edge::serve_sqs(|notification: Notification| mail_send::handle(&users, mailer, &inbox, &settings, notification))
         .await
 }

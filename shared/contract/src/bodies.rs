@@ -25,6 +25,23 @@ pub struct SignIn {
     password: String,
 }
 
+/// `{email}` of a password reset asked for.
+#[derive(utoipa::ToSchema)]
+pub struct ResetRequest {
+    #[schema(example = "ada@example.com")]
+    email: String,
+}
+
+/// `{token, password}`: the reset's token (from its mail's link) and the new password.
+#[derive(utoipa::ToSchema)]
+pub struct ResetConfirmation {
+    /// As the link carries it.
+    #[schema(min_length = 1, max_length = 200, example = "01KADA0000000000000000SAMPLE.k3r7Xw")]
+    token: String,
+    #[schema(example = "a brand new passphrase")]
+    password: String,
+}
+
 /// `{everywhere?}` of a sign-out: `true` ends every session of the account, not only this one.
 #[derive(utoipa::ToSchema)]
 pub struct SignOut {

@@ -30,7 +30,7 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, Modify, OpenApi};
 
-use crate::bodies::{FileUploadBody, NewAccount, SignIn, SignOut, TicketDraftBody};
+use crate::bodies::{FileUploadBody, NewAccount, ResetConfirmation, ResetRequest, SignIn, SignOut, TicketDraftBody};
 
 /// The document, as the local runner serves it at `GET /api/openapi.json`.
 pub fn document() -> Document {
@@ -101,7 +101,7 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         license(name = "MIT", identifier = "MIT")
     ),
     paths(
-        sign_up, sign_in, sign_out, current_user,
+        sign_up, sign_in, sign_out, current_user, request_password_reset, confirm_password_reset,
         create_ticket, list_tickets, get_ticket, update_ticket, delete_ticket, upload_ticket_file,
         download_ticket_file,
         create_order, list_orders, get_order, cancel_order, report_problem, download_order_ticket, get_expiration,
@@ -150,7 +150,7 @@ impl Modify for Conventions {
         );
         // An email as sent follows the parser's own pattern (a literal in the schema attribute
         // would be a second copy of it).
-        for body in ["NewAccount", "SignIn"] {
+        for body in ["NewAccount", "SignIn", "ResetRequest"] {
             if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(body)
                 && let Some(RefOr::T(Schema::Object(email))) = object.properties.get_mut("email")
             {
@@ -201,10 +201,13 @@ fn limits(schemas: &mut BTreeMap<String, RefOr<Schema>>) {
         property.description = Some(format!("Trimmed and lower-cased; at most {} characters.", Email::MAX_LEN));
     });
     field("SignIn", "email", &email);
-    field("NewAccount", "password", &|property| {
-        (property.min_length, property.max_length) = (Some(Password::MIN_CHARS), Some(Password::MAX_CHARS));
-        property.description = Some(format!("{} to {} characters.", Password::MIN_CHARS, Password::MAX_CHARS));
-    });
+    field("ResetRequest", "email", &email);
+    for body in ["NewAccount", "ResetConfirmation"] {
+        field(body, "password", &|property| {
+            (property.min_length, property.max_length) = (Some(Password::MIN_CHARS), Some(Password::MAX_CHARS));
+            property.description = Some(format!("{} to {} characters.", Password::MIN_CHARS, Password::MAX_CHARS));
+        });
+    }
     field("TicketDraftBody", "title", &|property| {
         property.pattern = Some(trimmed(TicketDraft::MAX_TITLE, true));
         property.description =
@@ -415,6 +418,38 @@ fn sign_out() {}
     security((), ("session" = []), ("bearer" = [])),
 )]
 fn current_user() {}
+
+#[utoipa::path(
+    post, path = "/api/users/password-reset", operation_id = "requestPasswordReset", tag = "users",
+    summary = "Ask for a password reset",
+    description = "Mails the account of `email`, if there is one, a link to the web client's reset page that \
+works once, within 30 minutes. The answer (and the work behind it) is the same whether or not the \
+address has an account.",
+    request_body(content = ResetRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Asked; the mail follows if the address has an account", body = Empty),
+        (status = 400, description = "No `email`, or not an address", body = ErrorBody),
+        (status = 429, description = "Five resets asked for this address, or twenty from the client's address, within the hour", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
+    ),
+    security(()),
+)]
+fn request_password_reset() {}
+
+#[utoipa::path(
+    post, path = "/api/users/password-reset/confirm", operation_id = "confirmPasswordReset", tag = "users",
+    summary = "Set a new password with a reset's token",
+    description = "Sets the password (sign-up's rules) of the account the token is for, once; every session \
+issued before stops standing (payments and payouts refuse it at once, the other routes when it expires). \
+Sign in with the new password afterwards.",
+    request_body(content = ResetConfirmation, content_type = "application/json"),
+    responses(
+        (status = 204, description = "The password is set"),
+        (status = 400, description = "A token that is unknown, used, replaced by a newer one or expired (`token`: one message for all), or a password that breaks the rules", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn confirm_password_reset() {}
 
 // --- tickets -------------------------------------------------------------------------
 

@@ -33,10 +33,15 @@ pub enum EventType {
     PaymentRefunded,
     #[serde(rename = "payment.disputed")]
     PaymentDisputed,
+    /// Someone asked for a password reset of an address: `{userId}`, the account's id, or
+    /// null when the address has none (the request does the same work either way). No
+    /// token: the mail sender mints it.
+    #[serde(rename = "user.password_reset_requested")]
+    PasswordResetRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketDeleted,
@@ -49,6 +54,7 @@ impl EventType {
         EventType::PaymentFailed,
         EventType::PaymentRefunded,
         EventType::PaymentDisputed,
+        EventType::PasswordResetRequested,
     ];
 
     /// The envelope's `type` (and the bus's `detail-type`).
@@ -66,6 +72,7 @@ impl EventType {
             EventType::PaymentFailed => "payment.failed",
             EventType::PaymentRefunded => "payment.refunded",
             EventType::PaymentDisputed => "payment.disputed",
+            EventType::PasswordResetRequested => "user.password_reset_requested",
         }
     }
 
@@ -82,6 +89,7 @@ impl EventType {
             | EventType::PaymentRefunded
             | EventType::PaymentDisputed => "ticketing.payments",
             EventType::ExpirationComplete => "ticketing.expiration",
+            EventType::PasswordResetRequested => "ticketing.users",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod money;
 pub mod notifications;
 pub mod orders;
 pub mod page;
+pub mod password_reset;
 pub mod payments;
 pub mod payouts;
 pub mod ports;

@@ -15,8 +15,9 @@ use crate::config::{ConfigError, Env, FromEnv};
 use crate::entities::{Email, MailSuppression, Notification, SuppressionReason};
 use crate::error::{Error, Result};
 use crate::inbox;
+use crate::password_reset;
 use crate::payouts::PublicOrigin;
-use crate::ports::{Inbox, Mail, Mailer, UserStore};
+use crate::ports::{Inbox, Mail, Mailer, Secrets, UserStore};
 
 /// The mail sender's inbox name.
 pub const CONSUMER: &str = "mail";
@@ -58,15 +59,25 @@ fn wording(kind: &str, settings: &MailSettings) -> Option<(&'static str, &'stati
         "reservation.expired" => ("Your reservation expired", "See your order"),
         "payment.refunded" => ("Your payment was refunded", "See your order"),
         "ticket.ready" => ("Your ticket is ready", "Download your ticket"),
+        RESET => ("Reset your password", "Choose a new password"),
         _ => return None,
     })
 }
 
-/// The mail `notification` calls for, to `to`; `None` for a kind that is not mailed.
-pub fn compose(notification: &Notification, to: &Email, settings: &MailSettings) -> Option<Mail> {
+/// The kind of the notice that an account's owner asked for a password reset: its mail
+/// carries the reset's link, with a token minted as it is sent.
+pub const RESET: &str = "account.password_reset";
+
+/// The mail `notification` calls for, to `to`; `None` for a kind that is not mailed. A
+/// password reset links to the web client's reset page with `token`; every other mail to
+/// its order.
+pub fn compose(notification: &Notification, to: &Email, settings: &MailSettings, token: Option<&str>) -> Option<Mail> {
     let (subject, action) = wording(&notification.kind, settings)?;
     let origin = settings.origin.0.as_str();
-    let link = format!("{origin}/#/orders/{}", crate::encoding::percent_encode(&notification.order_id));
+    let link = match token {
+        Some(token) => format!("{origin}/#/reset-password?token={}", crate::encoding::percent_encode(token)),
+        None => format!("{origin}/#/orders/{}", crate::encoding::percent_encode(&notification.order_id)),
+    };
     let values = [
         ("subject", subject),
         ("message", notification.message.as_str()),
@@ -129,10 +140,12 @@ pub enum Sent {
     Duplicate,
 }
 
-/// Mails what `notification` calls for to its user's address, once (see the module).
+/// Mails what `notification` calls for to its user's address, once (see the module). A
+/// password reset's token is minted inside the claim, as the mail is sent: a retry mints
+/// another, which replaces it.
 pub async fn send(
     users: &impl UserStore,
-    mailer: &impl Mailer,
+    (mailer, secrets): (&impl Mailer, &impl Secrets),
     inbox: &impl Inbox,
     notification: &Notification,
     settings: &MailSettings,
@@ -150,8 +163,17 @@ pub async fn send(
         tracing::info!(kind = %notification.kind, "not mailed: the address is suppressed");
         return Ok(Sent::Suppressed);
     }
-    let Some(mail) = compose(notification, &user.email, settings) else { return Ok(Sent::NotMailed) };
-    let sent = inbox::once(inbox, CONSUMER, &notification.id, now, || mailer.send(&mail)).await?;
+    let sent = inbox::once(inbox, CONSUMER, &notification.id, now, || async {
+        let token = match notification.kind.as_str() {
+            RESET => Some(password_reset::issue(users, secrets, &user, now).await?),
+            _ => None,
+        };
+        let mail = compose(notification, &user.email, settings, token.as_deref());
+        // Composed for every kind `wording` knows, which was checked above.
+        let mail = mail.ok_or_else(|| Error::Internal(anyhow::anyhow!("no mail for {}", notification.kind)))?;
+        mailer.send(&mail).await
+    })
+    .await?;
     if sent.is_some() {
         tracing::info!(kind = %notification.kind, "mailed");
     }
@@ -194,7 +216,8 @@ mod tests {
     #[test]
     fn a_receipt_links_to_its_order_at_the_public_origin_in_both_parts() {
         let to = Email::parse("ada@example.com").unwrap();
-        let mail = compose(&notification("payment.receipt", "We received 45.00 USD."), &to, &settings(false)).unwrap();
+        let mail =
+            compose(&notification("payment.receipt", "We received 45.00 USD."), &to, &settings(false), None).unwrap();
         assert_eq!(
             (mail.id.as_str(), mail.to.as_str(), mail.subject.as_str()),
             ("01EVENT", "ada@example.com", "Your receipt")
@@ -211,7 +234,7 @@ mod tests {
     fn what_a_seller_wrote_is_escaped_in_html_and_never_read_as_a_placeholder() {
         let to = Email::parse("ada@example.com").unwrap();
         let message = "Your ticket for \"<b>Gig</b> {{link}}\" is ready";
-        let mail = compose(&notification("ticket.ready", message), &to, &settings(false)).unwrap();
+        let mail = compose(&notification("ticket.ready", message), &to, &settings(false), None).unwrap();
         assert!(
             mail.html.contains("Your ticket for &quot;&lt;b&gt;Gig&lt;/b&gt; {{link}}&quot; is ready"),
             "{}",
@@ -223,7 +246,8 @@ mod tests {
     #[test]
     fn which_kinds_are_mailed() {
         let to = Email::parse("ada@example.com").unwrap();
-        let mailed = |kind, reservations| compose(&notification(kind, "m"), &to, &settings(reservations)).is_some();
+        let mailed =
+            |kind, reservations| compose(&notification(kind, "m"), &to, &settings(reservations), None).is_some();
         for kind in ["payment.receipt", "payment.failed", "reservation.expired", "payment.refunded", "ticket.ready"] {
             assert!(mailed(kind, false), "{kind}");
         }

@@ -14,7 +14,7 @@ use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 7] = [
+pub const CONSUMES: [EventType; 8] = [
     EventType::OrderCreated,
     EventType::TicketDelivered,
     EventType::OrderCancelled,
@@ -22,6 +22,7 @@ pub const CONSUMES: [EventType; 7] = [
     EventType::PaymentFailed,
     EventType::PaymentRefunded,
     EventType::PaymentDisputed,
+    EventType::PasswordResetRequested,
 ];
 
 /// The fields of a `payment.*` event a notification uses.
@@ -34,7 +35,14 @@ struct PaymentEventData {
     currency: String,
 }
 
-/// The notification an event calls for, if any.
+/// The data of `user.password_reset_requested`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetRequested {
+    user_id: Option<UserId>,
+}
+
+/// The notification an event calls for, if any (an account notice has no order: `""`).
 pub fn for_event(event: &Event) -> Result<Option<Notification>> {
     let notification = |user_id, order_id, kind: &str, message| Notification {
         id: event.id.clone(),
@@ -82,6 +90,13 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
             let until = order.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
             let message = format!("You reserved \"{}\" until {until}. Pay before then to keep it.", order.ticket.title);
             notification(order.user_id, order.id.to_string(), "reservation.created", message)
+        }
+        EventType::PasswordResetRequested => {
+            let asked: ResetRequested = event.data()?;
+            let Some(user_id) = asked.user_id else { return Ok(None) };
+            let message = "You asked to reset your password: we mailed you a link that works once, within 30 \
+                           minutes. If it was not you, ignore it: your password stays as it is.";
+            notification(user_id, String::new(), crate::mail::RESET, message.to_owned())
         }
         EventType::OrderCancelled => {
             let order: OrderEventData = event.data()?;

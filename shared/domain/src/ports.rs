@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::change::Change;
 use crate::entities::{
     AccountState, Email, Holds, Intent, IntentRequest, MailSuppression, Notification, Order, Password, PasswordHash,
-    Payment, Payout, PayoutAccount, Reversal, Ticket, TicketFilter, TransferRequest, User,
+    Payment, Payout, PayoutAccount, Reversal, StoredToken, Ticket, TicketFilter, TransferRequest, User,
 };
 use crate::error::Result;
 use crate::events::Event;
@@ -34,6 +34,32 @@ pub trait UserStore: Send + Sync {
     /// Marks the account of `email`, if there is one, as not to be mailed again; an address
     /// already suppressed keeps its first reason. Whether an account was found.
     fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Stores `token` as the password reset of the account of `email`, in place of any
+    /// earlier one. Whether there is such an account.
+    fn put_reset_token(&self, email: &Email, token: &StoredToken) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Redeems the account's reset token whose hash is `hash`, if it is its current one and
+    /// works at `now`: in one atomic write, the password becomes `password`, the session
+    /// generation is raised (every session issued before stops standing) and the token is
+    /// gone. Of concurrent redemptions one wins. Whether it did.
+    fn redeem_reset_token(
+        &self,
+        email: &Email,
+        hash: &str,
+        now: DateTime<Utc>,
+        password: &PasswordHash,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// Secrets for single-use links: each new one unguessable, and the hash that is stored in its
+/// place.
+pub trait Secrets: Send + Sync {
+    /// A new secret, safe in a URL.
+    fn mint(&self) -> Result<String>;
+
+    /// What is stored of `secret` (and compared): it cannot be turned back into the secret.
+    fn hash(&self, secret: &str) -> String;
 }
 
 /// A mail as it is sent: to one address, a subject, a text part and an HTML part.

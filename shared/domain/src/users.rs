@@ -24,6 +24,7 @@ pub async fn sign_up(
         created_at: now,
         session_generation: 0,
         mail_suppressed: None,
+        reset_token: None,
     };
     store.insert(&user).await?;
     Ok(user)
@@ -101,6 +102,16 @@ impl FromEnv for Throttles {
             sign_up_window: seconds("SIGN_UP_WINDOW_SECONDS", defaults.sign_up_window)?,
         })
     }
+}
+
+/// Password resets asked for `email`.
+pub fn reset_key(email: &Email) -> AttemptKey {
+    AttemptKey(format!("reset#{}", email.as_str()))
+}
+
+/// Password resets asked for from `from`.
+pub fn resets_from_key(from: &ClientAddress) -> AttemptKey {
+    AttemptKey(format!("resets-from#{}", from.as_str()))
 }
 
 /// Failed sign-ins for `email`, from anywhere (the key it was counted under before client

@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod passwords;
 pub mod requests;
 pub mod routes;
+pub mod secrets;
 pub mod serve;
 
 pub use domain::{Error, Result};

@@ -18,6 +18,25 @@ pub fn credentials(req: &Request, password: fn(&str) -> Result<Password, String>
     fields.finish(email.zip(password))
 }
 
+/// The address a password reset is asked for (`{email}`).
+pub fn reset_request(req: &Request) -> Result<Email> {
+    let mut fields = JsonFields::from_request(req)?;
+    let email = fields.string("email", Email::parse);
+    fields.finish(email)
+}
+
+/// A reset's token and the new password (`{token, password}`), under sign-up's rules.
+pub fn reset_confirmation(req: &Request) -> Result<(String, Password)> {
+    let mut fields = JsonFields::from_request(req)?;
+    let token = fields.string("token", |raw| match raw.trim() {
+        "" => Err("token is required".to_owned()),
+        token if token.len() > 200 => Err("token is longer than any token".to_owned()),
+        token => Ok(token.to_owned()),
+    });
+    let password = fields.string("password", Password::parse);
+    fields.finish(token.zip(password))
+}
+
 /// Whether a sign-out ([`SignOut`]) asks to end every session.
 pub fn sign_out(req: &Request) -> Result<bool> {
     let mut fields = JsonFields::from_request(req)?;

@@ -15,6 +15,8 @@ pub const ROUTES: &[Route] = &[
     Route { function: "users-signup", method: "POST", path: "/api/users/signup" },
     Route { function: "users-signin", method: "POST", path: "/api/users/signin" },
     Route { function: "users-signout", method: "POST", path: "/api/users/signout" },
+    Route { function: "users-password-reset", method: "POST", path: "/api/users/password-reset" },
+    Route { function: "users-password-reset-confirm", method: "POST", path: "/api/users/password-reset/confirm" },
     Route { function: "users-currentuser", method: "GET", path: "/api/users/currentuser" },
     Route { function: "tickets-create", method: "POST", path: "/api/tickets" },
     Route { function: "tickets-list", method: "GET", path: "/api/tickets" },

@@ -1,6 +1,7 @@
 //! Users, keyed by their (lower-cased) email: the key makes an email unique.
 
-use domain::entities::{Email, MailSuppression, User};
+use chrono::{DateTime, Utc};
+use domain::entities::{Email, MailSuppression, PasswordHash, StoredToken, User};
 use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
@@ -73,6 +74,59 @@ impl UserStore for EmbeddedStore {
                 stored.mail_suppressed = Some(suppression);
                 users.insert(email.as_str(), encode(&stored)?.as_slice()).map_err(storage)?;
             }
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn put_reset_token(&self, email: &Email, token: &StoredToken) -> Result<bool> {
+        let token = token.clone();
+        self.update_user(email, move |user| {
+            user.reset_token = Some(token);
+            true
+        })
+        .await
+    }
+
+    async fn redeem_reset_token(
+        &self,
+        email: &Email,
+        hash: &str,
+        now: DateTime<Utc>,
+        password: &PasswordHash,
+    ) -> Result<bool> {
+        let (hash, password) = (hash.to_owned(), password.clone());
+        self.update_user(email, move |user| {
+            let current = user.reset_token.as_ref().is_some_and(|token| token.hash == hash && token.expires_at > now);
+            if current {
+                user.password_hash = password;
+                user.session_generation += 1;
+                user.reset_token = None;
+            }
+            current
+        })
+        .await
+    }
+}
+
+impl EmbeddedStore {
+    /// Applies `change` to the account of `email` in one write transaction, writing it back
+    /// when `change` says it changed it. Whether it did (`false` without an account).
+    async fn update_user(
+        &self,
+        email: &Email,
+        change: impl FnOnce(&mut User) -> bool + Send + 'static,
+    ) -> Result<bool> {
+        let email = email.as_str().to_owned();
+        self.write(move |txn| {
+            let mut users = txn.open_table(USERS).map_err(storage)?;
+            let stored = users.get(email.as_str()).map_err(storage)?.map(|record| decode::<User>(record.value()));
+            let Some(stored) = stored else { return Ok(false) };
+            let mut stored = stored?;
+            if !change(&mut stored) {
+                return Ok(false);
+            }
+            users.insert(email.as_str(), encode(&stored)?.as_slice()).map_err(storage)?;
             Ok(true)
         })
         .await

@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-use domain::entities::{Email, MailSuppression, User};
+use chrono::{DateTime, Utc};
+use domain::entities::{Email, MailSuppression, PasswordHash, StoredToken, User};
 use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
@@ -20,6 +21,7 @@ impl DynamoUsers {
     pub const KEY: &'static str = "email";
     const SESSION_GENERATION: &'static str = "session_generation";
     const MAIL_SUPPRESSED: &'static str = "mail_suppressed";
+    const RESET_TOKEN: &'static str = "reset_token";
     /// The index of accounts by id (keys only), for the mail sender.
     pub const ID_INDEX: &'static str = "by-id";
     pub const ID: &'static str = "id";
@@ -124,6 +126,64 @@ impl UserStore for DynamoUsers {
             Ok(_) => Ok(true),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
             Err(e) => Err(Error::internal(e, "suppressing an address")),
+        }
+    }
+
+    async fn put_reset_token(&self, email: &Email, token: &StoredToken) -> Result<bool> {
+        let value =
+            serde_dynamo::to_attribute_value(token).map_err(|e| Error::internal(e, "encoding a reset token"))?;
+        let outcome = self
+            .0
+            .client
+            .update_item()
+            .table_name(&self.0.name)
+            .key(Self::KEY, s(email.as_str()))
+            .update_expression("SET #token = :token")
+            .condition_expression("attribute_exists(#email)")
+            .expression_attribute_names("#token", Self::RESET_TOKEN)
+            .expression_attribute_names("#email", Self::KEY)
+            .expression_attribute_values(":token", value)
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
+            Err(e) => Err(Error::internal(e, "storing a reset token")),
+        }
+    }
+
+    async fn redeem_reset_token(
+        &self,
+        email: &Email,
+        hash: &str,
+        now: DateTime<Utc>,
+        password: &PasswordHash,
+    ) -> Result<bool> {
+        let password =
+            serde_dynamo::to_attribute_value(password).map_err(|e| Error::internal(e, "encoding a password hash"))?;
+        let outcome = self
+            .0
+            .client
+            .update_item()
+            .table_name(&self.0.name)
+            .key(Self::KEY, s(email.as_str()))
+            .update_expression("SET #password = :password REMOVE #token ADD #generation :one")
+            .condition_expression("#token.#hash = :hash AND #token.#expires > :now")
+            .expression_attribute_names("#password", "password_hash")
+            .expression_attribute_names("#token", Self::RESET_TOKEN)
+            .expression_attribute_names("#hash", "hash")
+            .expression_attribute_names("#expires", "expires_at")
+            .expression_attribute_names("#generation", Self::SESSION_GENERATION)
+            .expression_attribute_values(":password", password)
+            .expression_attribute_values(":hash", s(hash))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
+            Err(e) => Err(Error::internal(e, "redeeming a reset token")),
         }
     }
 }

@@ -36,4 +36,6 @@ pub use ticket::{LetGo, Ticket, TicketDraft, TicketFilter, TicketStatus, TicketV
 pub use ticket_file::{
     FileDraft, FileType, FileView, HEAD_BYTES, KEY_PREFIX, PendingUpload, TicketFile, ticket_of_key,
 };
-pub use user::{Email, MailSuppression, Password, PasswordHash, SuppressionReason, User, trim_ascii_space};
+pub use user::{
+    Email, MailSuppression, Password, PasswordHash, StoredToken, SuppressionReason, User, trim_ascii_space,
+};

@@ -138,6 +138,19 @@ pub struct User {
     /// is mailed to it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_suppressed: Option<MailSuppression>,
+    /// The password reset the owner asked for last, if it is still to be used: its token's
+    /// hash only (the token itself is only ever in the mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_token: Option<StoredToken>,
+}
+
+/// A single-use token as stored: the hash of its secret, and until when it works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredToken {
+    pub hash: String,
+    /// Milliseconds since the epoch, UTC: a number, so that a store compares it as one.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Why an address is no longer mailed, and since when.

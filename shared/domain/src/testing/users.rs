@@ -1,9 +1,10 @@
 //! Every `UserStore`: emails are unique (in any case), decided by the store atomically; an
-//! account is found by its id too, and an address the mail provider reported stays suppressed.
+//! account is found by its id too, an address the mail provider reported stays suppressed, and
+//! a password reset's token is redeemed once, atomically, while it works.
 
 use chrono::Utc;
 
-use crate::entities::{Email, MailSuppression, Password, SuppressionReason, User};
+use crate::entities::{Email, MailSuppression, Password, StoredToken, SuppressionReason, User};
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::ports::{PasswordHasher, UserStore};
@@ -136,5 +137,40 @@ pub async fn an_account_is_found_by_its_id_and_a_suppressed_address_stays_suppre
     assert_eq!(suppressed.map(|s| s.reason), Some(SuppressionReason::Bounce), "the first reason is kept");
     assert!(store.find_by_id(&grace.id).await.unwrap().unwrap().mail_suppressed.is_none(), "that address only");
     assert!(!store.suppress_mail(&email("nobody@example.com"), &bounced).await.unwrap(), "no account");
+    assert!(store.find_by_email(&email("nobody@example.com")).await.unwrap().is_none(), "and none made");
+}
+
+pub async fn a_reset_token_is_redeemed_once_while_it_works_and_ends_every_session(
+    store: impl UserStore,
+    hasher: impl PasswordHasher,
+) {
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let now = Utc::now();
+    let token = |hash: &str| StoredToken { hash: hash.to_owned(), expires_at: now + chrono::Duration::minutes(30) };
+    assert!(store.put_reset_token(&ada.email, &token("first")).await.unwrap());
+    assert!(store.put_reset_token(&ada.email, &token("second")).await.unwrap(), "a newer one replaces it");
+    let stored = store.find_by_email(&ada.email).await.unwrap().unwrap().reset_token;
+    assert_eq!(
+        stored.map(|token| (token.hash, token.expires_at.timestamp_millis())),
+        Some(("second".to_owned(), (now + chrono::Duration::minutes(30)).timestamp_millis()))
+    );
+
+    let new_hash = hasher.hash(Password::parse("a brand new passphrase").unwrap()).await.unwrap();
+    let redeem = |hash: &'static str, at| store.redeem_reset_token(&ada.email, hash, at, &new_hash);
+    assert!(!redeem("first", now).await.unwrap(), "the replaced token");
+    assert!(!redeem("second", now + chrono::Duration::minutes(31)).await.unwrap(), "past its expiry");
+    let before = store.find_by_email(&ada.email).await.unwrap().unwrap();
+    assert_eq!(
+        (before.password_hash.clone(), before.session_generation),
+        (ada.password_hash.clone(), 0),
+        "nothing changed"
+    );
+
+    assert!(redeem("second", now).await.unwrap());
+    let after = store.find_by_email(&ada.email).await.unwrap().unwrap();
+    assert_eq!(after.password_hash, new_hash);
+    assert_eq!((after.session_generation, after.reset_token), (1, None), "sessions end, the token is gone");
+    assert!(!redeem("second", now).await.unwrap(), "once");
+    assert!(!store.put_reset_token(&email("nobody@example.com"), &token("x")).await.unwrap(), "no account");
     assert!(store.find_by_email(&email("nobody@example.com")).await.unwrap().is_none(), "and none made");
 }

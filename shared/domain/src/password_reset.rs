@@ -1,0 +1,96 @@
+//! Password reset. The owner of an address asks for it; the mail sender mints a single-use
+//! token for the account and mails it in a link to the web client, storing only the token's
+//! hash with an expiry ([`TOKEN_LIFETIME`]): no token is ever logged, queued, put on the bus
+//! or stored in clear. The token with a new password (sign-up's rules) sets the password
+//! once, and every session issued before stops standing.
+
+use chrono::{DateTime, Utc};
+
+use crate::change::Change;
+use crate::entities::{Email, Password, StoredToken, User};
+use crate::error::{Error, FieldError, Result};
+use crate::events::{Event, EventType};
+use crate::ids::UserId;
+use crate::ports::{AttemptWindow, ChangeStore, PasswordHasher, Reserved, Secrets, SignInAttempts, UserStore};
+use crate::users::{self, ClientAddress};
+
+/// How long a reset link works.
+pub const TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(30);
+
+/// Whatever was wrong with a token (unknown, used, replaced by a newer one, expired): one
+/// answer, so that it tells nothing.
+pub const INVALID_TOKEN: &str = "This link is invalid or has expired; ask for another";
+
+/// How many resets an address may ask for, and how many a client address, in an hour.
+pub const REQUESTS_PER_EMAIL: u32 = 5;
+pub const REQUESTS_PER_ADDRESS: u32 = 20;
+const REQUEST_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// Someone at `from` asks for a reset of `email`'s password: one event saying which account
+/// it is (or that there is none), committed through the outbox in both cases, so that neither
+/// the answer nor the work tells whether the address has an account. Throttled per address
+/// asked for and per client address (429 with `Retry-After`).
+pub async fn request(
+    (users, attempts, changes): (&impl UserStore, &impl SignInAttempts, &impl ChangeStore),
+    email: &Email,
+    from: &ClientAddress,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (key, limit) in
+        [(users::reset_key(email), REQUESTS_PER_EMAIL), (users::resets_from_key(from), REQUESTS_PER_ADDRESS)]
+    {
+        if let Reserved::Refused(counted) =
+            attempts.reserve(&key, AttemptWindow::at(now, REQUEST_WINDOW, limit)).await?
+        {
+            let retry_after = crate::time::seconds_until(counted.since + REQUEST_WINDOW, now);
+            return Err(Error::TooManyRequests { message: TOO_MANY_REQUESTS, retry_after });
+        }
+    }
+    let user_id = users.find_by_email(email).await?.map(|user| user.id);
+    let event = Event::new(EventType::PasswordResetRequested, 0, &Requested { user_id, version: 0 }, now)?;
+    changes.commit(&Change { events: vec![event], ..Change::default() }).await
+}
+
+const TOO_MANY_REQUESTS: &str = "Too many password resets asked for; try again later";
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Requested {
+    user_id: Option<UserId>,
+    version: u64,
+}
+
+/// A token for `user`'s account, `<user id>.<secret>`: the secret's hash is stored as the
+/// account's reset (in place of any earlier one), working until [`TOKEN_LIFETIME`] from
+/// `now`. The token is for the mail only.
+pub async fn issue(users: &impl UserStore, secrets: &impl Secrets, user: &User, now: DateTime<Utc>) -> Result<String> {
+    let secret = secrets.mint()?;
+    let stored = StoredToken { hash: secrets.hash(&secret), expires_at: now + TOKEN_LIFETIME };
+    if !users.put_reset_token(&user.email, &stored).await? {
+        return Err(Error::Internal(anyhow::anyhow!("no account {} to reset", user.id)));
+    }
+    Ok(format!("{}.{secret}", user.id))
+}
+
+/// Sets `password` for the account `token` names, if the token is that account's current
+/// one and has not expired; once.
+pub async fn confirm(
+    users: &impl UserStore,
+    hasher: &impl PasswordHasher,
+    secrets: &impl Secrets,
+    token: &str,
+    password: Password,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let invalid = || Error::Validation(vec![FieldError::new("token", INVALID_TOKEN)]);
+    let (user, secret) =
+        token.split_once('.').filter(|(user, secret)| !user.is_empty() && !secret.is_empty()).ok_or_else(invalid)?;
+    let Some(account) = users.find_by_id(&UserId::from(user)).await? else { return Err(invalid()) };
+    // Hashed before the token is checked: a wrong token costs what a right one does.
+    let password = hasher.hash(password).await?;
+    if !users.redeem_reset_token(&account.email, &secrets.hash(secret), now, &password).await? {
+        return Err(invalid());
+    }
+    tracing::info!(user = %account.id, "password reset");
+    Ok(())
+}
