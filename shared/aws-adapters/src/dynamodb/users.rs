@@ -4,7 +4,8 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 use domain::entities::{Email, MailSuppression, PasswordHash, StoredToken, User};
 use domain::ids::UserId;
@@ -107,49 +108,29 @@ impl UserStore for DynamoUsers {
     }
 
     async fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> Result<bool> {
-        let value = serde_dynamo::to_attribute_value(suppression)
-            .map_err(|e| Error::internal(e, "encoding a mail suppression"))?;
-        let outcome = self
-            .0
-            .client
-            .update_item()
-            .table_name(&self.0.name)
-            .key(Self::KEY, s(email.as_str()))
-            .update_expression("SET #suppressed = if_not_exists(#suppressed, :suppressed)")
-            .condition_expression("attribute_exists(#email)")
-            .expression_attribute_names("#suppressed", Self::MAIL_SUPPRESSED)
-            .expression_attribute_names("#email", Self::KEY)
-            .expression_attribute_values(":suppressed", value)
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
-            Err(e) => Err(Error::internal(e, "suppressing an address")),
-        }
+        let value = attribute(suppression, "a mail suppression")?;
+        self.update_if(email, "suppressing an address", |update| {
+            update
+                .update_expression("SET #suppressed = if_not_exists(#suppressed, :suppressed)")
+                .condition_expression("attribute_exists(#email)")
+                .expression_attribute_names("#suppressed", Self::MAIL_SUPPRESSED)
+                .expression_attribute_names("#email", Self::KEY)
+                .expression_attribute_values(":suppressed", value)
+        })
+        .await
     }
 
     async fn put_reset_token(&self, email: &Email, token: &StoredToken) -> Result<bool> {
-        let value =
-            serde_dynamo::to_attribute_value(token).map_err(|e| Error::internal(e, "encoding a reset token"))?;
-        let outcome = self
-            .0
-            .client
-            .update_item()
-            .table_name(&self.0.name)
-            .key(Self::KEY, s(email.as_str()))
-            .update_expression("SET #token = :token")
-            .condition_expression("attribute_exists(#email)")
-            .expression_attribute_names("#token", Self::RESET_TOKEN)
-            .expression_attribute_names("#email", Self::KEY)
-            .expression_attribute_values(":token", value)
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
-            Err(e) => Err(Error::internal(e, "storing a reset token")),
-        }
+        let value = attribute(token, "a reset token")?;
+        self.update_if(email, "storing a reset token", |update| {
+            update
+                .update_expression("SET #token = :token")
+                .condition_expression("attribute_exists(#email)")
+                .expression_attribute_names("#token", Self::RESET_TOKEN)
+                .expression_attribute_names("#email", Self::KEY)
+                .expression_attribute_values(":token", value)
+        })
+        .await
     }
 
     async fn redeem_reset_token(
@@ -159,33 +140,45 @@ impl UserStore for DynamoUsers {
         now: DateTime<Utc>,
         password: &PasswordHash,
     ) -> Result<bool> {
-        let password =
-            serde_dynamo::to_attribute_value(password).map_err(|e| Error::internal(e, "encoding a password hash"))?;
-        let outcome = self
-            .0
-            .client
-            .update_item()
-            .table_name(&self.0.name)
-            .key(Self::KEY, s(email.as_str()))
-            .update_expression("SET #password = :password REMOVE #token ADD #generation :one")
-            .condition_expression("#token.#hash = :hash AND #token.#expires > :now")
-            .expression_attribute_names("#password", "password_hash")
-            .expression_attribute_names("#token", Self::RESET_TOKEN)
-            .expression_attribute_names("#hash", "hash")
-            .expression_attribute_names("#expires", "expires_at")
-            .expression_attribute_names("#generation", Self::SESSION_GENERATION)
-            .expression_attribute_values(":password", password)
-            .expression_attribute_values(":hash", s(hash))
-            .expression_attribute_values(":now", n(now.timestamp_millis()))
-            .expression_attribute_values(":one", n(1))
-            .send()
-            .await;
-        match outcome {
+        let password = attribute(password, "a password hash")?;
+        self.update_if(email, "redeeming a reset token", |update| {
+            update
+                .update_expression("SET #password = :password REMOVE #token ADD #generation :one")
+                .condition_expression("#token.#hash = :hash AND #token.#expires > :now")
+                .expression_attribute_names("#password", "password_hash")
+                .expression_attribute_names("#token", Self::RESET_TOKEN)
+                .expression_attribute_names("#hash", "hash")
+                .expression_attribute_names("#expires", "expires_at")
+                .expression_attribute_names("#generation", Self::SESSION_GENERATION)
+                .expression_attribute_values(":password", password)
+                .expression_attribute_values(":hash", s(hash))
+                .expression_attribute_values(":now", n(now.timestamp_millis()))
+                .expression_attribute_values(":one", n(1))
+        })
+        .await
+    }
+}
+
+impl DynamoUsers {
+    /// An `UpdateItem` of the account of `email`, as `build` makes it: whether its condition
+    /// held.
+    async fn update_if(
+        &self,
+        email: &Email,
+        what: &'static str,
+        build: impl FnOnce(UpdateItemFluentBuilder) -> UpdateItemFluentBuilder,
+    ) -> Result<bool> {
+        let update = self.0.client.update_item().table_name(&self.0.name).key(Self::KEY, s(email.as_str()));
+        match build(update).send().await {
             Ok(_) => Ok(true),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),
-            Err(e) => Err(Error::internal(e, "redeeming a reset token")),
+            Err(e) => Err(Error::internal(e, what)),
         }
     }
+}
+
+fn attribute(value: &impl serde::Serialize, what: &'static str) -> Result<AttributeValue> {
+    serde_dynamo::to_attribute_value(value).map_err(|e| Error::internal(e, format!("encoding {what}")))
 }
 
 /// An entry of the `by-id` index: the table's key, and the index's.
