@@ -462,3 +462,16 @@ async fn every_line_logged_in_an_invocation_names_its_request_and_the_order_it_i
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     assert!(about_orders >= 10, "only {about_orders} of {lines} lines were logged about a sample's order");
 }
+
+/// A password reset's token goes into the mail's link and nowhere else: the confirmation's
+/// samples carry the sample account's token, and no line its binary logs holds its secret.
+#[tokio::test]
+async fn no_line_logged_holds_a_reset_token() {
+    let runs = runs().await;
+    let confirmations: Vec<&Run> = runs.iter().filter(|run| run.function == "users-password-reset-confirm").collect();
+    assert!(confirmations.len() >= 2, "the confirmation's samples ran");
+    assert!(confirmations.iter().any(|run| run.logs.contains("password reset")), "the lines were read");
+    for run in confirmations {
+        assert!(!run.logs.contains(samples::SAMPLE_RESET_SECRET), "{}: {}", run.sample.display(), run.logs);
+    }
+}
