@@ -11,7 +11,7 @@ use crate::entities::{Email, Password, StoredToken, User};
 use crate::error::{Error, FieldError, Result};
 use crate::events::{Event, EventType};
 use crate::ids::UserId;
-use crate::ports::{AttemptWindow, ChangeStore, PasswordHasher, Reserved, Secrets, SignInAttempts, UserStore};
+use crate::ports::{ChangeStore, PasswordHasher, Secrets, SignInAttempts, UserStore};
 use crate::users::{self, ClientAddress};
 
 /// How long a reset link works.
@@ -36,16 +36,9 @@ pub async fn request(
     from: &ClientAddress,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    for (key, limit) in
-        [(users::reset_key(email), REQUESTS_PER_EMAIL), (users::resets_from_key(from), REQUESTS_PER_ADDRESS)]
-    {
-        if let Reserved::Refused(counted) =
-            attempts.reserve(&key, AttemptWindow::at(now, REQUEST_WINDOW, limit)).await?
-        {
-            let retry_after = crate::time::seconds_until(counted.since + REQUEST_WINDOW, now);
-            return Err(Error::TooManyRequests { message: TOO_MANY_REQUESTS, retry_after });
-        }
-    }
+    let (per_email, per_address) = ((REQUESTS_PER_EMAIL, REQUEST_WINDOW), (REQUESTS_PER_ADDRESS, REQUEST_WINDOW));
+    users::reserve(attempts, &users::reset_key(email), per_email, now, TOO_MANY_REQUESTS).await?;
+    users::reserve(attempts, &users::resets_from_key(from), per_address, now, TOO_MANY_REQUESTS).await?;
     let user_id = users.find_by_email(email).await?.map(|user| user.id);
     let event = Event::new(EventType::PasswordResetRequested, 0, &Requested { user_id, version: 0 }, now)?;
     changes.commit(&Change { events: vec![event], ..Change::default() }).await

@@ -135,7 +135,7 @@ const TOO_MANY_SIGN_UPS: &str = "Too many sign-ups from this address; try again 
 
 /// Reserves an attempt under `key` in its window, `limit` a window; once the window counts
 /// its limit, 429 `message` until the window has passed.
-async fn reserve(
+pub(crate) async fn reserve(
     attempts: &impl SignInAttempts,
     key: &AttemptKey,
     (limit, window): (u32, chrono::Duration),
