@@ -72,12 +72,23 @@ pub const RESET: &str = "account.password_reset";
 /// password reset links to the web client's reset page with `token`; every other mail to
 /// its order.
 pub fn compose(notification: &Notification, to: &Email, settings: &MailSettings, token: Option<&str>) -> Option<Mail> {
-    let (subject, action) = wording(&notification.kind, settings)?;
-    let origin = settings.origin.0.as_str();
+    let words = wording(&notification.kind, settings)?;
+    Some(written(notification, to, &settings.origin, words, token))
+}
+
+/// The mail of `notification` in `words` (its subject, and its link's).
+fn written(
+    notification: &Notification,
+    to: &Email,
+    origin: &PublicOrigin,
+    (subject, action): (&str, &str),
+    token: Option<&str>,
+) -> Mail {
     let link = match token {
-        Some(token) => format!("{origin}/#/reset-password?token={}", crate::encoding::percent_encode(token)),
-        None => format!("{origin}/#/orders/{}", crate::encoding::percent_encode(&notification.order_id)),
+        Some(token) => origin.reset_url(token),
+        None => origin.order_url(&notification.order_id),
     };
+    let origin = origin.0.as_str();
     let values = [
         ("subject", subject),
         ("message", notification.message.as_str()),
@@ -85,13 +96,13 @@ pub fn compose(notification: &Notification, to: &Email, settings: &MailSettings,
         ("link", link.as_str()),
         ("origin", origin),
     ];
-    Some(Mail {
+    Mail {
         id: notification.id.clone(),
         to: to.clone(),
         subject: subject.to_owned(),
         text: render(TEXT, &values, |value| value.to_owned()),
         html: render(HTML, &values, escape_html),
-    })
+    }
 }
 
 /// `template` with each `{{name}}` replaced by its value, written by `write`, in one pass: a
@@ -151,9 +162,7 @@ pub async fn send(
     settings: &MailSettings,
     now: DateTime<Utc>,
 ) -> Result<Sent> {
-    if wording(&notification.kind, settings).is_none() {
-        return Ok(Sent::NotMailed);
-    }
+    let Some(words) = wording(&notification.kind, settings) else { return Ok(Sent::NotMailed) };
     // Accounts are never deleted: one not found yet is an index that has not caught up, and
     // the delivery is retried.
     let Some(user) = users.find_by_id(&notification.user_id).await? else {
@@ -168,16 +177,16 @@ pub async fn send(
             RESET => Some(password_reset::issue(users, secrets, &user, now).await?),
             _ => None,
         };
-        let mail = compose(notification, &user.email, settings, token.as_deref());
-        // Composed for every kind `wording` knows, which was checked above.
-        let mail = mail.ok_or_else(|| Error::Internal(anyhow::anyhow!("no mail for {}", notification.kind)))?;
-        mailer.send(&mail).await
+        mailer.send(&written(notification, &user.email, &settings.origin, words, token.as_deref())).await
     })
     .await?;
-    if sent.is_some() {
-        tracing::info!(kind = %notification.kind, "mailed");
-    }
-    Ok(if sent.is_some() { Sent::Mailed } else { Sent::Duplicate })
+    Ok(match sent {
+        Some(()) => {
+            tracing::info!(kind = %notification.kind, "mailed");
+            Sent::Mailed
+        }
+        None => Sent::Duplicate,
+    })
 }
 
 /// The provider reported `address` (a permanent bounce, or a complaint): it is not mailed

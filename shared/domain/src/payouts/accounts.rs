@@ -30,6 +30,16 @@ impl PublicOrigin {
     pub fn refresh_url(&self) -> String {
         format!("{}/#/payouts?refresh=1", self.0.trim_end_matches('/'))
     }
+
+    /// An order's page (what most mail links to).
+    pub fn order_url(&self, order: &str) -> String {
+        format!("{}/#/orders/{}", self.0.trim_end_matches('/'), crate::encoding::percent_encode(order))
+    }
+
+    /// The page a password reset's mail links to, with its token.
+    pub fn reset_url(&self, token: &str) -> String {
+        format!("{}/#/reset-password?token={}", self.0.trim_end_matches('/'), crate::encoding::percent_encode(token))
+    }
 }
 
 impl crate::config::FromEnv for PublicOrigin {
