@@ -64,28 +64,25 @@ impl UserStore for EmbeddedStore {
     }
 
     async fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> Result<bool> {
-        let (email, suppression) = (email.as_str().to_owned(), suppression.clone());
-        self.write(move |txn| {
-            let mut users = txn.open_table(USERS).map_err(storage)?;
-            let stored = users.get(email.as_str()).map_err(storage)?.map(|record| decode::<User>(record.value()));
-            let Some(stored) = stored else { return Ok(false) };
-            let mut stored = stored?;
-            if stored.mail_suppressed.is_none() {
-                stored.mail_suppressed = Some(suppression);
-                users.insert(email.as_str(), encode(&stored)?.as_slice()).map_err(storage)?;
+        let suppression = suppression.clone();
+        let found = self.update_user(email, move |user| {
+            // The first reason stays.
+            let first = user.mail_suppressed.is_none();
+            if first {
+                user.mail_suppressed = Some(suppression);
             }
-            Ok(true)
-        })
-        .await
+            first
+        });
+        Ok(found.await?.is_some())
     }
 
     async fn put_reset_token(&self, email: &Email, token: &StoredToken) -> Result<bool> {
         let token = token.clone();
-        self.update_user(email, move |user| {
+        let found = self.update_user(email, move |user| {
             user.reset_token = Some(token);
             true
-        })
-        .await
+        });
+        Ok(found.await?.is_some())
     }
 
     async fn redeem_reset_token(
@@ -96,7 +93,7 @@ impl UserStore for EmbeddedStore {
         password: &PasswordHash,
     ) -> Result<bool> {
         let (hash, password) = (hash.to_owned(), password.clone());
-        self.update_user(email, move |user| {
+        let redeemed = self.update_user(email, move |user| {
             let current = user.reset_token.as_ref().is_some_and(|token| token.hash == hash && token.expires_at > now);
             if current {
                 user.password_hash = password;
@@ -104,30 +101,30 @@ impl UserStore for EmbeddedStore {
                 user.reset_token = None;
             }
             current
-        })
-        .await
+        });
+        Ok(redeemed.await? == Some(true))
     }
 }
 
 impl EmbeddedStore {
     /// Applies `change` to the account of `email` in one write transaction, writing it back
-    /// when `change` says it changed it. Whether it did (`false` without an account).
+    /// when `change` says it changed it: whether it did, `None` without an account.
     async fn update_user(
         &self,
         email: &Email,
         change: impl FnOnce(&mut User) -> bool + Send + 'static,
-    ) -> Result<bool> {
+    ) -> Result<Option<bool>> {
         let email = email.as_str().to_owned();
         self.write(move |txn| {
             let mut users = txn.open_table(USERS).map_err(storage)?;
             let stored = users.get(email.as_str()).map_err(storage)?.map(|record| decode::<User>(record.value()));
-            let Some(stored) = stored else { return Ok(false) };
+            let Some(stored) = stored else { return Ok(None) };
             let mut stored = stored?;
-            if !change(&mut stored) {
-                return Ok(false);
+            let changed = change(&mut stored);
+            if changed {
+                users.insert(email.as_str(), encode(&stored)?.as_slice()).map_err(storage)?;
             }
-            users.insert(email.as_str(), encode(&stored)?.as_slice()).map_err(storage)?;
-            Ok(true)
+            Ok(Some(changed))
         })
         .await
     }
