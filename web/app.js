@@ -4,8 +4,9 @@
 const main = document.getElementById("main");
 const statusRegion = document.getElementById("status");
 const account = document.getElementById("account");
+const banner = document.getElementById("banner");
 
-let me = null; // the signed-in user, {id, email}, or null
+let me = null; // the signed-in user, {id, email, emailVerified, mailSuppressed}, or null
 let config = null; // GET /api/config
 let leaving = []; // what the current view stops when another replaces it (timers)
 
@@ -199,6 +200,39 @@ function renderAccount() {
       h("a", { href: "#/signin" }, "Sign in"),
       h("a", { href: "#/signup", class: "button" }, "Sign up"),
     );
+  }
+  renderBanner();
+}
+
+/// Until the signed-in user's address is verified, a banner says so, with a button that mails
+/// another link; an address that is no longer mailed is said instead.
+function renderBanner() {
+  if (me?.mailSuppressed) {
+    banner.hidden = false;
+    banner.replaceChildren(h("p", {}, "Mail to ", h("strong", {}, me.email),
+      " is not delivered: it bounced, or a mail was reported as unwanted. Receipts and links are not mailed to it."));
+  } else if (me && me.emailVerified === false) {
+    banner.hidden = false;
+    banner.replaceChildren(
+      h("p", {}, "Verify your e-mail address: we mailed a link to ", h("strong", {}, me.email), "."),
+      h("button", { type: "button", class: "secondary", onclick: resendVerification }, "Mail me another link"));
+  } else {
+    banner.hidden = true;
+    banner.replaceChildren();
+  }
+}
+
+async function resendVerification(event) {
+  event.target.disabled = true;
+  try {
+    await api("POST", "/api/users/verify-email/resend", {});
+    say(`Another link is on its way to ${me.email}. It works once, within 24 hours.`);
+  } catch (error) {
+    if (error.status === 401) return signInAgain(error);
+    if (error.status === 409) await loadMe();
+    say(error.message);
+  } finally {
+    event.target.disabled = false;
   }
 }
 
@@ -549,9 +583,10 @@ function signInPage(show) {
     ],
     submit: "Sign in",
     onsubmit: async (values) => {
-      me = (await api("POST", "/api/users/signin", values)).data;
-      renderAccount();
-      say(`Welcome back, ${me.email}.`);
+      await api("POST", "/api/users/signin", values);
+      // The account's own view: whether its address is verified.
+      await loadMe();
+      say(`Welcome back, ${me?.email ?? values.email}.`);
       go(returnTo());
     },
   });
@@ -593,6 +628,19 @@ function resetPasswordPage(show) {
   show("Choose a new password", reset, h("p", {}, h("a", { href: "#/forgot-password" }, "Ask for another link")));
 }
 
+async function verifyEmailPage(show) {
+  const token = new URLSearchParams(location.hash.split("?")[1] || "").get("token") || "";
+  try {
+    await api("POST", "/api/users/verify-email", { token });
+  } catch (error) {
+    if (error.status !== 400) throw error;
+    return show("Verify your e-mail address", alertBox(error.message),
+      h("p", {}, me ? "Use the button above for another link." : h("a", { href: "#/signin" }, "Sign in to ask for another link")));
+  }
+  await loadMe();
+  show("Your e-mail address is verified", h("p", {}, "Thank you. ", h("a", { href: "#/payouts" }, "Set up payouts"), " to be paid for what you sell."));
+}
+
 function signUpPage(show) {
   const signUp = form({
     fields: [
@@ -601,7 +649,8 @@ function signUpPage(show) {
     ],
     submit: "Create account",
     onsubmit: async (values) => {
-      me = (await api("POST", "/api/users/signup", values)).data;
+      // A new account: its address is not verified yet (the mail with the link is on its way).
+      me = { ...(await api("POST", "/api/users/signup", values)).data, emailVerified: false, mailSuppressed: false };
       renderAccount();
       say(`Welcome, ${me.email}.`);
       go(returnTo());
@@ -911,6 +960,9 @@ async function payoutsPage(show) {
   } else if (account.disconnected) {
     state.append(h("p", { class: "alert" },
       "Your payout account was disconnected from this marketplace: your sales are held. Contact support to connect another."));
+  } else if (!me.emailVerified) {
+    state.append(h("p", {}, "Verify your e-mail address to set up payouts: use the link we mailed to ",
+      h("strong", {}, me.email), "."));
   } else {
     state.append(
       h("p", {}, account.status === "pending"
@@ -966,6 +1018,7 @@ const routes = [
   [/^#\/signup$/, signUpPage],
   [/^#\/forgot-password$/, forgotPasswordPage],
   [/^#\/reset-password$/, resetPasswordPage],
+  [/^#\/verify-email$/, verifyEmailPage],
 ];
 
 let generation = 0;

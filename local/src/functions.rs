@@ -265,7 +265,11 @@ impl Functions {
                 users_password_reset_confirm::handle(store, (&Argon2Passwords, &edge::secrets::RandomSecrets), req)
                     .await
             }
-            "users-currentuser" => users_currentuser::handle(sessions, req).await,
+            "users-currentuser" => users_currentuser::handle(store, sessions, req).await,
+            "users-verify-email" => users_verify_email::handle(store, &edge::secrets::RandomSecrets, req).await,
+            "users-verify-email-resend" => {
+                users_verify_email_resend::handle((store, store, store), sessions, req).await
+            }
             "tickets-create" => {
                 tickets_create::handle(store, sessions, (self.payout_terms, self.listing_cap), req).await
             }

@@ -7,6 +7,7 @@ mod contract;
 mod course_client;
 mod delivery_api;
 mod edge_api;
+mod email_verification;
 mod event_backbone;
 mod expiration_and_notifications;
 mod fault_injection;

@@ -4,9 +4,10 @@
 
 use chrono::Utc;
 use domain::entities::{Email, Password, User};
-use domain::password_reset::{self, INVALID_TOKEN};
+use domain::password_reset;
 use domain::ports::UserStore;
 use domain::testing::NoThrottle;
+use domain::tokens::INVALID_TOKEN;
 use domain::users::{self, ClientAddress, Throttles};
 use domain::{Error, FieldError};
 use edge::passwords::Argon2Passwords;

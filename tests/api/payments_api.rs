@@ -739,8 +739,11 @@ async fn paying_out_at_once() -> TestApp {
         .await
 }
 
+/// The seller's session, their address verified (connecting a payout account asks for it).
 async fn seller_session(app: &TestApp) -> String {
-    app.signin("seller@example.com", "correct horse battery").await.session_cookie().expect("signed in")
+    let session = app.signin("seller@example.com", "correct horse battery").await.session_cookie().expect("signed in");
+    app.verify_email("seller@example.com", &session).await;
+    session
 }
 
 /// What the seller does on the stand-in of the provider's onboarding: submits its form.
@@ -809,6 +812,7 @@ async fn a_seller_without_a_payout_account_is_held_and_paid_once_they_onboard() 
 async fn an_onboarded_sellers_sale_is_paid_after_the_hold_and_a_later_refund_reversed() {
     let app = paying_out_at_once().await;
     let seller = app.session("seller@example.com").await;
+    app.verify_email("seller@example.com", &seller).await;
     let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
     assert_eq!(onboard(&app, link.body["url"].as_str().unwrap()).await.status(), 303);
     let ticket = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45.00 })).await.body;
@@ -841,6 +845,7 @@ async fn an_onboarded_sellers_sale_is_paid_after_the_hold_and_a_later_refund_rev
 async fn concurrent_requests_for_an_onboarding_link_make_one_payout_account() {
     let app = spawn_app().await;
     let seller = app.session("seller@example.com").await;
+    app.verify_email("seller@example.com", &seller).await;
     let mut racers = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let (app, seller) = (app.clone(), seller.clone());
@@ -868,6 +873,7 @@ async fn a_buyers_problem_report_holds_the_payout_past_its_release_and_a_refund_
     let config = local::LocalConfig { payout_terms: terms, ..local::LocalConfig::for_tests() };
     let app = spawn_app_configured(config, Vec::new()).await;
     let seller = app.session("seller@example.com").await;
+    app.verify_email("seller@example.com", &seller).await;
     let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
     assert_eq!(onboard(&app, link.body["url"].as_str().unwrap()).await.status(), 303);
     let buyer = app.session("buyer@example.com").await;
@@ -959,6 +965,7 @@ async fn payout_once(app: &TestApp, seller: &str, order_id: &str, status: &str) 
 async fn the_connect_webhook_takes_its_own_signature_each_event_once_and_a_disconnected_account_holds_payouts() {
     let app = paying_out_at_once().await;
     let seller = app.session("seller@example.com").await;
+    app.verify_email("seller@example.com", &seller).await;
     let buyer = app.session("buyer@example.com").await;
     let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
     let url = link.body["url"].as_str().unwrap().to_owned();
@@ -1020,6 +1027,7 @@ async fn with_stripe_connect_a_seller_onboards_is_paid_by_a_transfer_reversed_af
 
     // Onboarding on the stand-in of Stripe's hosted page, which tells the Connect webhook.
     let seller = app.session("seller@example.com").await;
+    app.verify_email("seller@example.com", &seller).await;
     let link = app.with_session(Method::POST, "/api/payouts/account", &seller, Some(&json!({}))).await;
     assert_eq!(link.status, 201, "{}", link.body);
     let onboarding = link.body["url"].as_str().unwrap().to_owned();

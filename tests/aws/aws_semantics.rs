@@ -117,21 +117,29 @@ fn a_change_has_one_token_and_another_change_another() {
 
 fn users(events: Vec<ReplayEvent>) -> (aws_adapters::DynamoUsers, StaticReplayClient) {
     let (client, http) = replaying(events);
-    (aws_adapters::DynamoUsers::new(client, &aws_adapters::UsersTable("users".into())), http)
+    let users = aws_adapters::DynamoUsers::new(client, &aws_adapters::UsersTable("users".into()));
+    (users.announcing(&aws_adapters::OutboxTable("outbox".into())), http)
 }
 
 /// The put refused because `stored_id`'s account holds the email, as DynamoDB answers when
 /// asked to return the item in the way.
 fn taken_by(stored_id: &str) -> ReplayEvent {
     let body = serde_json::json!({
-        "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
-        "message": "The conditional request failed",
-        "Item": {
-            "email": { "S": "ada@example.com" },
-            "id": { "S": stored_id },
-            "password_hash": { "S": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" },
-            "created_at": { "S": "2026-11-26T10:00:00Z" }
-        }
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]",
+        "CancellationReasons": [
+            {
+                "Code": "ConditionalCheckFailed",
+                "Message": "The conditional request failed",
+                "Item": {
+                    "email": { "S": "ada@example.com" },
+                    "id": { "S": stored_id },
+                    "password_hash": { "S": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" },
+                    "created_at": { "S": "2026-11-26T10:00:00Z" }
+                }
+            },
+            { "Code": "None" }
+        ]
     });
     dynamodb_answer(400, &body.to_string())
 }
@@ -145,6 +153,8 @@ fn user(id: &str) -> domain::entities::User {
         session_generation: 0,
         mail_suppressed: None,
         reset_token: None,
+        email_verified_at: None,
+        verification_token: None,
     }
 }
 
@@ -152,14 +162,15 @@ fn user(id: &str) -> domain::entities::User {
 async fn a_taken_email_is_known_from_the_refused_put_alone() {
     use domain::ports::UserStore;
     let (store, http) = users(vec![taken_by("01OTHER")]);
-    let outcome = store.insert(&user("01MINE")).await;
+    let asked = domain::users::verification_requested(&domain::ids::UserId::from("01MINE"), Utc::now()).unwrap();
+    let outcome = store.insert(&user("01MINE"), std::slice::from_ref(&asked)).await;
     assert!(matches!(outcome, Err(Error::Conflict("Email in use"))), "{outcome:?}");
     assert_eq!(http.actual_requests().count(), 1, "no read after the put: sign-up may only put");
     let body: Value = serde_json::from_slice(http.actual_requests().next().unwrap().body().bytes().unwrap()).unwrap();
-    assert_eq!(body["ReturnValuesOnConditionCheckFailure"], "ALL_OLD");
+    assert_eq!(body["TransactItems"][0]["Put"]["ReturnValuesOnConditionCheckFailure"], "ALL_OLD");
 
     let (store, _) = users(vec![taken_by("01MINE")]);
-    store.insert(&user("01MINE")).await.expect("a retried put that had committed is a success");
+    store.insert(&user("01MINE"), &[asked]).await.expect("a retried insert that had committed is a success");
 }
 
 /// A seller lists tens of thousands of tickets dated a few minutes ahead; once their date has

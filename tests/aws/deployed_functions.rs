@@ -16,10 +16,14 @@ use tokio::sync::OnceCell;
 
 /// Permissions only a path no sample takes uses, each with the tests that take it. Any
 /// other permission no sample's calls use is an error: it is removed from the template.
-const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 38] = [
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 42] = [
     ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("mail-send", "dynamodb:DeleteItem", "InboxTable", MAIL_NOT_SENT),
     ("users-password-reset", "dynamodb:GetItem", "SignInAttemptsTable", RESETS_THROTTLED),
+    ("users-verify-email-resend", "dynamodb:GetItem", "SignInAttemptsTable", VERIFICATION_RESENT),
+    ("users-verify-email-resend", "dynamodb:UpdateItem", "SignInAttemptsTable", VERIFICATION_RESENT),
+    ("users-verify-email-resend", "dynamodb:PutItem", "SignInAttemptsTable", VERIFICATION_RESENT),
+    ("users-verify-email-resend", "dynamodb:PutItem", "OutboxTable", VERIFICATION_RESENT),
     ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payouts-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
@@ -76,6 +80,9 @@ const HELD_UNTIL_ENABLED: &str = "a payout held for want of an account is read a
 
 const RESETS_THROTTLED: &str = "a full window of resets is read to answer 429 with its Retry-After \
     (password_reset.rs)";
+const VERIFICATION_RESENT: &str = "an unverified account's owner asks for another verification mail, counted \
+    against the hour's five, with its event through the outbox (email_verification.rs); the samples' account is \
+    verified (connecting a payout account asks for it), and its sessions are the only ones signed";
 const MAIL_NOT_SENT: &str = "a mail SES did not take releases its claim, and is sent by the retry (mail.rs)";
 const RELEASE: &str = "an event's claim is released when its effect fails (event_backbone.rs, fault_injection.rs)";
 const PAID_BEFORE_ITS_WEBHOOK: &str = "an order awaiting payment whose intent succeeded before its webhook came is \
@@ -463,15 +470,21 @@ async fn every_line_logged_in_an_invocation_names_its_request_and_the_order_it_i
     assert!(about_orders >= 10, "only {about_orders} of {lines} lines were logged about a sample's order");
 }
 
-/// A password reset's token goes into the mail's link and nowhere else: the confirmation's
-/// samples carry the sample account's token, and no line its binary logs holds its secret.
+/// A password reset's or a verification's token goes into the mail's link and nowhere else:
+/// the confirmations' samples carry the sample account's tokens, and no line their binaries
+/// log holds the secret.
 #[tokio::test]
 async fn no_line_logged_holds_a_reset_token() {
     let runs = runs().await;
-    let confirmations: Vec<&Run> = runs.iter().filter(|run| run.function == "users-password-reset-confirm").collect();
-    assert!(confirmations.len() >= 2, "the confirmation's samples ran");
-    assert!(confirmations.iter().any(|run| run.logs.contains("password reset")), "the lines were read");
-    for run in confirmations {
-        assert!(!run.logs.contains(samples::SAMPLE_RESET_SECRET), "{}: {}", run.sample.display(), run.logs);
+    for (function, secret, logged) in [
+        ("users-password-reset-confirm", samples::SAMPLE_RESET_SECRET, "password reset"),
+        ("users-verify-email", samples::SAMPLE_VERIFICATION_SECRET, "e-mail address verified"),
+    ] {
+        let confirmations: Vec<&Run> = runs.iter().filter(|run| run.function == function).collect();
+        assert!(confirmations.len() >= 2, "{function}'s samples ran");
+        assert!(confirmations.iter().any(|run| run.logs.contains(logged)), "{function}'s lines were read");
+        for run in confirmations {
+            assert!(!run.logs.contains(secret), "{}: {}", run.sample.display(), run.logs);
+        }
     }
 }

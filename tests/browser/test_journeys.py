@@ -330,11 +330,33 @@ def test_with_stripe_js_the_order_completes_through_stripes_webhook(runner, pers
     expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00")
 
 
+def verified(page, api, email):
+    """`page`, signed in as `email`, having opened the link of the verification mail sign-up sent."""
+    page.goto(mailed_link(api, email, "Verify your e-mail address"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your e-mail address is verified")
+    expect(page.locator("#banner")).to_be_hidden()
+    return page
+
+
 def test_a_seller_onboards_sells_and_sees_the_payout_scheduled_then_paid(runner, person):
     api = runner(PAYOUT_HOLD_SECONDS=3)
     seller = person(api.base)
     sign_up(seller, "seller@example.com")
+    # Until the address is verified, a banner says so, and payouts cannot be set up.
+    expect(seller.locator("#banner")).to_contain_text("Verify your e-mail address: we mailed a link to seller@example.com")
     seller.get_by_role("link", name="Payouts").click()
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
+    expect(seller.locator("#payout-account")).to_contain_text("Verify your e-mail address to set up payouts")
+    expect(seller.get_by_role("button", name="Set up payouts")).to_have_count(0)
+    seller.get_by_role("button", name="Mail me another link").click()
+    expect(seller.get_by_role("status")).to_contain_text("Another link is on its way to seller@example.com")
+    assert not violations(seller)
+    link = mailed_link(api, "seller@example.com", "Verify your e-mail address")
+    assert link.startswith(f"{api.base}/#/verify-email?token="), link
+    seller.goto(link)
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Your e-mail address is verified")
+    expect(seller.locator("#banner")).to_be_hidden()
+    seller.get_by_role("link", name="Set up payouts").click()
     expect(seller.get_by_role("heading", level=1)).to_have_text("Payouts")
     seller.get_by_role("button", name="Set up payouts").click()
     # The runner's stand-in of the payment provider's hosted onboarding.
@@ -365,7 +387,7 @@ def test_a_seller_who_has_not_onboarded_is_held_and_paid_after_onboarding(runner
     api, buyer = reserved(runner, person, "Folk night", 20, PAYOUT_HOLD_SECONDS=1)
     paid(buyer, "$20.00")
 
-    seller = signed_in(person(api.base), "seller-folk-night@example.com")
+    seller = verified(signed_in(person(api.base), "seller-folk-night@example.com"), api, "seller-folk-night@example.com")
     seller.goto("/#/payouts")
     sale = seller.get_by_role("row").filter(has_text="$20.00")
     expect(sale).to_contain_text("connect a payout account", timeout=15_000)
@@ -396,9 +418,8 @@ def test_a_buyer_reports_a_problem_and_the_sellers_payout_shows_it_held(runner, 
 def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after_a_sale(runner, person):
     api, stripe = stripe_runner(runner, PAYOUT_HOLD_SECONDS=3)
 
-    seller = person(api.base)
-    sign_up(seller, "seller@example.com")
-    seller.get_by_role("link", name="Payouts").click()
+    seller = verified(sign_up(person(api.base), "seller@example.com"), api, "seller@example.com")
+    seller.get_by_role("link", name="Payouts", exact=True).click()
     seller.get_by_role("button", name="Set up payouts").click()
     # Stripe's hosted onboarding (here the Stripe test server's stand-in), on its own origin.
     expect(seller.get_by_role("heading", level=1)).to_have_text("Set up payouts")

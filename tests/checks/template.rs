@@ -417,6 +417,8 @@ fn configurations() -> BTreeMap<String, (Reads, Load)> {
         users_signin,
         users_signout,
         users_signup,
+        users_verify_email,
+        users_verify_email_resend,
     )
 }
 

@@ -6,6 +6,7 @@ use domain::entities::{Email, Password};
 use domain::testing::users as suite;
 use domain::users;
 use edge::passwords::Argon2Passwords;
+use ticketing_tests::EmbeddedOutbox;
 
 conformance!(
     embedded(EmbeddedStore::in_memory(), Argon2Passwords),
@@ -20,8 +21,25 @@ conformance!(
         concurrent_sign_ups_with_one_email_let_exactly_one_through("multi_thread"),
         an_account_is_found_by_its_id_and_a_suppressed_address_stays_suppressed,
         a_reset_token_is_redeemed_once_while_it_works_and_ends_every_session,
+        a_verification_token_verifies_the_address_once_and_is_not_a_reset_token,
     ]
 );
+
+/// The suites that read the outbox too.
+mod announcing {
+    use super::*;
+
+    fn embedded_with_outbox() -> (EmbeddedStore, EmbeddedOutbox) {
+        let store = EmbeddedStore::in_memory();
+        (store.clone(), EmbeddedOutbox(store))
+    }
+
+    conformance!(
+        embedded(embedded_with_outbox(), Argon2Passwords),
+        dynamodb(ticketing_tests::moto::users_and_outbox().await, Argon2Passwords);
+        [a_new_account_is_stored_with_its_events_and_a_retried_insert_stores_them_once]
+    );
+}
 
 #[tokio::test]
 async fn the_embedded_store_keeps_accounts_across_restarts() {

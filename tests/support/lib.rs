@@ -183,6 +183,34 @@ impl TestApp {
         reply.session_cookie().expect("a session cookie")
     }
 
+    /// The token of the newest mail to `to` whose link opens the web client's `page` (as
+    /// `verify-email` or `reset-password`), once the runner has sent one.
+    pub async fn mailed_token(&self, to: &str, page: &str) -> String {
+        let marker = format!("/#/{page}?token=");
+        eventually(&format!("a mail to {to} linking to {page}"), || async {
+            let mail = self.get("/_local/mail").await.body;
+            let text = mail.as_array()?.iter().filter(|mail| mail["to"] == to).find_map(|mail| {
+                let text = mail["text"].as_str()?;
+                text.contains(&marker).then(|| text.to_owned())
+            })?;
+            // A token is a ULID, a dot and base64url: nothing in it is percent-encoded.
+            Some(text.split(&marker).nth(1)?.split_whitespace().next()?.to_owned())
+        })
+        .await
+    }
+
+    /// Verifies the e-mail address of the account `cookie` is a session of (signed up with
+    /// `email`) from its verification mail's link, unless it is verified already.
+    pub async fn verify_email(&self, email: &str, cookie: &str) {
+        let current = self.with_session(reqwest::Method::GET, "/api/users/currentuser", cookie, None).await;
+        if current.body["currentUser"]["emailVerified"] == true {
+            return;
+        }
+        let token = self.mailed_token(email, "verify-email").await;
+        let verified = self.post_json("/api/users/verify-email", &json!({ "token": token })).await;
+        assert_eq!(verified.status, 204, "verifying {email}: {}", verified.body);
+    }
+
     /// A request with the session `cookie`.
     pub async fn with_session(&self, method: reqwest::Method, path: &str, cookie: &str, body: Option<&Value>) -> Reply {
         let request = self.client.request(method, self.url(path)).header(COOKIE, cookie);

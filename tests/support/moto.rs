@@ -118,10 +118,17 @@ async fn create_table(
 
 /// A DynamoDB user store over a fresh table, keyed as in `template.yaml`.
 pub async fn user_store() -> DynamoUsers {
+    users_and_outbox().await.0
+}
+
+/// A users table of its own, with its outbox (a new account's events), and a probe of it.
+pub async fn users_and_outbox() -> (DynamoUsers, DynamoOutboxProbe) {
     let client = dynamodb().await;
     let table =
         create_table(&client, "users", DynamoUsers::KEY, None, &[(DynamoUsers::ID_INDEX, DynamoUsers::ID, None)]).await;
-    DynamoUsers::new(client, &UsersTable(table))
+    let outbox = OutboxTable(create_table(&client, "outbox", Outbox::KEY, None, &[]).await);
+    let users = DynamoUsers::new(client.clone(), &UsersTable(table)).announcing(&outbox);
+    (users, DynamoOutboxProbe { client, table: outbox.0 })
 }
 
 /// The DynamoDB stores of a payments function over fresh tickets, orders, payments and

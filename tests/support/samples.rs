@@ -7,7 +7,7 @@ use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
     Email, FileType, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount,
-    StoredToken, Ticket, TicketFile, TicketStatus, User,
+    StoredToken, Ticket, TicketFile, TicketStatus, TokenPurpose, User,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
@@ -24,6 +24,9 @@ use crate::repo_root;
 pub const SAMPLE_EMAIL: &str = "ada@example.com";
 /// The secret of the sample account's password reset (the token is `<SAMPLE_USER>.<secret>`).
 pub const SAMPLE_RESET_SECRET: &str = "sample-reset-secret-not-a-real-one";
+/// The secret of the sample account's e-mail verification, still to be used (the account is
+/// verified already: connecting a payout account asks for it).
+pub const SAMPLE_VERIFICATION_SECRET: &str = "sample-verification-secret-not-a-real-one";
 pub const SAMPLE_PASSWORD: &str = "correct horse battery";
 /// The user the sample session tokens name.
 pub const SAMPLE_USER: &str = "01KADA0000000000000000SAMPLE";
@@ -131,13 +134,19 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         session_generation: 0,
         mail_suppressed: None,
         reset_token: None,
+        email_verified_at: Some(now),
+        verification_token: None,
     };
-    users_store.insert(&account).await.unwrap();
-    // A password reset the sample account asked for, still to be used (its token is in the
-    // confirmation's samples; only its hash is stored).
-    let reset =
-        StoredToken { hash: RandomSecrets.hash(SAMPLE_RESET_SECRET), expires_at: now + chrono::Duration::days(3650) };
-    users_store.put_reset_token(&email, &reset).await.unwrap();
+    users_store.insert(&account, &[]).await.unwrap();
+    // A password reset and a verification the sample account asked for, still to be used
+    // (their tokens are in the samples; only their hashes are stored).
+    for (purpose, secret) in [
+        (TokenPurpose::PasswordReset, SAMPLE_RESET_SECRET),
+        (TokenPurpose::EmailVerification, SAMPLE_VERIFICATION_SECRET),
+    ] {
+        let token = StoredToken { hash: RandomSecrets.hash(secret), expires_at: now + chrono::Duration::days(3650) };
+        users_store.put_token(&email, purpose, &token).await.unwrap();
+    }
     let signing_in = AttemptWindow::at(now, users::SIGN_IN_WINDOW, u32::MAX);
     let here = ClientAddress::parse(SAMPLE_ADDRESS).unwrap();
     for key in [users::email_from_key(&email, &here), users::email_key(&email)] {

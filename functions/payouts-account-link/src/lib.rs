@@ -1,10 +1,12 @@
 //! `POST /api/payouts/account` (signed in) `{}`: 201 `{url}`, a fresh link to the payment
 //! provider's onboarding of the caller's payout account, which is created first if they have
-//! none (once, however many requests race). Onboarding sends the seller back to the web
+//! none (once, however many requests race). 403 until the caller's e-mail address is
+//! verified. Onboarding sends the seller back to the web
 //! client's payouts page on the configured public origin.
 
 use aws_adapters::{PayoutWrites, UsersTable};
 use chrono::Utc;
+use domain::email_verification;
 use domain::entities::OnboardingLink;
 use domain::payouts::{self, PublicOrigin};
 use domain::ports::{ChangeStore, PayoutGateway, PayoutStore, UserStore};
@@ -23,8 +25,9 @@ pub async fn handle(
     origin: &PublicOrigin,
     req: Request,
 ) -> Result<Response> {
-    let seller = sessions.require_live_session(&req, users).await?;
+    let seller = sessions.require_live_account(&req, users).await?;
     JsonFields::from_request(&req)?;
-    let url = payouts::connect(store, gateway, &seller, origin, Utc::now()).await?;
+    email_verification::require_verified(&seller)?;
+    let url = payouts::connect(store, gateway, &seller.id, origin, Utc::now()).await?;
     http::json(201, &OnboardingLink { url })
 }

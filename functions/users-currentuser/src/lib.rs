@@ -1,11 +1,14 @@
-//! `GET /api/users/currentuser`: `{"currentUser": {id, email, iat, exp}}` for a valid
-//! session, `{"currentUser": null}` otherwise.
+//! `GET /api/users/currentuser`: `{"currentUser": {id, email, iat, exp, emailVerified,
+//! mailSuppressed}}` for a valid session (the last two read from the account), `{"currentUser":
+//! null}` otherwise.
 
-use edge::auth::{CurrentUserBody, SessionVerifier};
+use aws_adapters::UsersTable;
+use domain::ports::UserStore;
+use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http};
 
-pub type Config = SessionVerifier;
+pub type Config = (SessionVerifier, UsersTable);
 
-pub async fn handle(sessions: &SessionVerifier, req: Request) -> Result<Response> {
-    http::json(200, &CurrentUserBody { current_user: sessions.current_user(&req).map(Into::into) })
+pub async fn handle(users: &impl UserStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
+    http::json(200, &sessions.current_user_body(&req, users).await?)
 }

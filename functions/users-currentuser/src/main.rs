@@ -1,5 +1,8 @@
+use aws_adapters::{Aws, DynamoUsers};
+
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let sessions: users_currentuser::Config = edge::start()?;
-    edge::serve_http(|req| users_currentuser::handle(&sessions, req)).await
+    let (sessions, users): users_currentuser::Config = edge::start()?;
+    let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);
+    edge::serve_http(|req| users_currentuser::handle(&users, &sessions, req)).await
 }

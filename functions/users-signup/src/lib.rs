@@ -1,8 +1,8 @@
-//! `POST /api/users/signup` `{email, password}`: 201 `{id, email}` and a session cookie; 409
-//! for an email in use; 429 with `Retry-After` once the client's address has made its
+//! `POST /api/users/signup` `{email, password}`: 201 `{id, email}` and a session cookie, and a
+//! mail asking to verify the address follows; 409 for an email in use; 429 with `Retry-After` once the client's address has made its
 //! sign-ups of the hour (ten by default).
 
-use aws_adapters::{SignInAttemptsTable, UsersTable};
+use aws_adapters::{OutboxTable, SignInAttemptsTable, UsersTable};
 use chrono::Utc;
 use domain::entities::Password;
 use domain::ports::{PasswordHasher, SignInAttempts, UserStore};
@@ -11,7 +11,7 @@ use edge::address::{OriginSecret, Throttling};
 use edge::auth::SessionIssuer;
 use edge::{Request, Response, Result, requests};
 
-pub type Config = (SessionIssuer, UsersTable, SignInAttemptsTable, Throttles, OriginSecret);
+pub type Config = (SessionIssuer, UsersTable, SignInAttemptsTable, OutboxTable, Throttles, OriginSecret);
 
 pub async fn handle(
     store: &impl UserStore,

@@ -42,6 +42,14 @@ pub struct ResetConfirmation {
     password: String,
 }
 
+/// `{token}`: an e-mail verification's token, from its mail's link.
+#[derive(utoipa::ToSchema)]
+pub struct Verification {
+    /// As the link carries it.
+    #[schema(min_length = 1, max_length = 200, example = "01KADA0000000000000000SAMPLE.k3r7Xw")]
+    token: String,
+}
+
 /// `{everywhere?}` of a sign-out: `true` ends every session of the account, not only this one.
 #[derive(utoipa::ToSchema)]
 pub struct SignOut {

@@ -30,7 +30,9 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, Modify, OpenApi};
 
-use crate::bodies::{FileUploadBody, NewAccount, ResetConfirmation, ResetRequest, SignIn, SignOut, TicketDraftBody};
+use crate::bodies::{
+    FileUploadBody, NewAccount, ResetConfirmation, ResetRequest, SignIn, SignOut, TicketDraftBody, Verification,
+};
 
 /// The document, as the local runner serves it at `GET /api/openapi.json`.
 pub fn document() -> Document {
@@ -101,7 +103,8 @@ in the `Link` header. Every response carries `Cache-Control: no-store` and \
         license(name = "MIT", identifier = "MIT")
     ),
     paths(
-        sign_up, sign_in, sign_out, current_user, request_password_reset, confirm_password_reset,
+        sign_up, sign_in, sign_out, current_user, request_password_reset, confirm_password_reset, verify_email,
+        resend_verification,
         create_ticket, list_tickets, get_ticket, update_ticket, delete_ticket, upload_ticket_file,
         download_ticket_file,
         create_order, list_orders, get_order, cancel_order, report_problem, download_order_ticket, get_expiration,
@@ -451,6 +454,37 @@ Sign in with the new password afterwards.",
 )]
 fn confirm_password_reset() {}
 
+#[utoipa::path(
+    post, path = "/api/users/verify-email", operation_id = "verifyEmail", tag = "users",
+    summary = "Verify an account's e-mail address with a verification's token",
+    description = "Marks the address of the account the token is for verified, once. Sign-up mails the link \
+(to the web client's verification page, working for 24 hours); `resendVerification` mails another, which \
+replaces it. No session needed: the link may be opened anywhere. Only connecting a payout account asks for \
+a verified address.",
+    request_body(content = Verification, content_type = "application/json"),
+    responses(
+        (status = 204, description = "The address is verified"),
+        (status = 400, description = "A token that is unknown, used, replaced by a newer one or expired (`token`: one message for all)", body = ErrorBody),
+    ),
+    security(()),
+)]
+fn verify_email() {}
+
+#[utoipa::path(
+    post, path = "/api/users/verify-email/resend", operation_id = "resendVerification", tag = "users",
+    summary = "Ask for another verification mail",
+    description = "Mails the signed-in account's address another verification link; it replaces the earlier ones.",
+    request_body(content = Empty, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Asked; the mail follows", body = Empty),
+        (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
+        (status = 409, description = "The address is verified already", body = ErrorBody),
+        (status = 429, description = "Five asked for within the hour", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the window has passed"))),
+    ),
+)]
+fn resend_verification() {}
+
 // --- tickets -------------------------------------------------------------------------
 
 #[utoipa::path(
@@ -759,12 +793,14 @@ fn get_payout_account() {}
     description = "Creates the seller's payout account at the payment provider the first time (once, \
         however many requests race) and answers a fresh link to the provider's onboarding, which \
         sends the seller back to the web client's payouts page. Sales held for want of an account \
-        are paid once it can receive payouts.",
+        are paid once it can receive payouts. The seller's e-mail address must be verified first \
+        (`verifyEmail`).",
     request_body(content = Empty, content_type = "application/json"),
     responses(
         (status = 201, description = "Where to send the seller", body = OnboardingLink),
         (status = 400, description = "A body that is not a JSON object", body = ErrorBody),
         (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
+        (status = 403, description = "The seller's e-mail address is not verified yet", body = ErrorBody),
     ),
 )]
 fn link_payout_account() {}

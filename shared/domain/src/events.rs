@@ -38,10 +38,14 @@ pub enum EventType {
     /// token: the mail sender mints it.
     #[serde(rename = "user.password_reset_requested")]
     PasswordResetRequested,
+    /// An account's address is to be verified (at sign-up, or asked again): `{userId}`. No
+    /// token: the mail sender mints it.
+    #[serde(rename = "user.email_verification_requested")]
+    EmailVerificationRequested,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 14] = [
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketDeleted,
@@ -55,6 +59,7 @@ impl EventType {
         EventType::PaymentRefunded,
         EventType::PaymentDisputed,
         EventType::PasswordResetRequested,
+        EventType::EmailVerificationRequested,
     ];
 
     /// The envelope's `type` (and the bus's `detail-type`).
@@ -73,6 +78,7 @@ impl EventType {
             EventType::PaymentRefunded => "payment.refunded",
             EventType::PaymentDisputed => "payment.disputed",
             EventType::PasswordResetRequested => "user.password_reset_requested",
+            EventType::EmailVerificationRequested => "user.email_verification_requested",
         }
     }
 
@@ -89,7 +95,7 @@ impl EventType {
             | EventType::PaymentRefunded
             | EventType::PaymentDisputed => "ticketing.payments",
             EventType::ExpirationComplete => "ticketing.expiration",
-            EventType::PasswordResetRequested => "ticketing.users",
+            EventType::PasswordResetRequested | EventType::EmailVerificationRequested => "ticketing.users",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod change;
 pub mod config;
+pub mod email_verification;
 pub mod encoding;
 pub mod entities;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod relay;
 pub mod story;
 pub mod tickets;
 pub mod time;
+pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "testing")]

@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::{ConfigError, Env, FromEnv};
+use crate::email_verification;
 use crate::entities::{Email, MailSuppression, Notification, SuppressionReason};
 use crate::error::{Error, Result};
 use crate::inbox;
@@ -60,6 +61,7 @@ fn wording(kind: &str, settings: &MailSettings) -> Option<(&'static str, &'stati
         "payment.refunded" => ("Your payment was refunded", "See your order"),
         "ticket.ready" => ("Your ticket is ready", "Download your ticket"),
         RESET => ("Reset your password", "Choose a new password"),
+        VERIFY => ("Verify your e-mail address", "Verify your address"),
         _ => return None,
     })
 }
@@ -68,9 +70,13 @@ fn wording(kind: &str, settings: &MailSettings) -> Option<(&'static str, &'stati
 /// carries the reset's link, with a token minted as it is sent.
 pub const RESET: &str = "account.password_reset";
 
+/// The kind of the notice that an account's address is to be verified: its mail carries the
+/// verification's link, with a token minted as it is sent.
+pub const VERIFY: &str = "account.verify_email";
+
 /// The mail `notification` calls for, to `to`; `None` for a kind that is not mailed. A
-/// password reset links to the web client's reset page with `token`; every other mail to
-/// its order.
+/// password reset and an e-mail verification link to the web client's page for them with
+/// `token`; every other mail to its order.
 pub fn compose(notification: &Notification, to: &Email, settings: &MailSettings, token: Option<&str>) -> Option<Mail> {
     let words = wording(&notification.kind, settings)?;
     Some(written(notification, to, &settings.origin, words, token))
@@ -84,9 +90,10 @@ fn written(
     (subject, action): (&str, &str),
     token: Option<&str>,
 ) -> Mail {
-    let link = match token {
-        Some(token) => origin.reset_url(token),
-        None => origin.order_url(&notification.order_id),
+    let link = match (notification.kind.as_str(), token) {
+        (RESET, Some(token)) => origin.token_url("reset-password", token),
+        (VERIFY, Some(token)) => origin.token_url("verify-email", token),
+        _ => origin.order_url(&notification.order_id),
     };
     let origin = origin.0.as_str();
     let values = [
@@ -152,8 +159,9 @@ pub enum Sent {
 }
 
 /// Mails what `notification` calls for to its user's address, once (see the module). A
-/// password reset's token is minted inside the claim, as the mail is sent: a retry mints
-/// another, which replaces it.
+/// password reset's or verification's token is minted inside the claim, as the mail is sent:
+/// a retry mints another, which replaces it. An address verified meanwhile is not asked to
+/// verify again.
 pub async fn send(
     users: &impl UserStore,
     (mailer, secrets): (&impl Mailer, &impl Secrets),
@@ -168,6 +176,9 @@ pub async fn send(
     let Some(user) = users.find_by_id(&notification.user_id).await? else {
         return Err(Error::Internal(anyhow::anyhow!("no account {} to mail yet", notification.user_id)));
     };
+    if notification.kind == VERIFY && user.email_verified() {
+        return Ok(Sent::NotMailed);
+    }
     if user.mail_suppressed.is_some() {
         tracing::info!(kind = %notification.kind, "not mailed: the address is suppressed");
         return Ok(Sent::Suppressed);
@@ -175,6 +186,7 @@ pub async fn send(
     let sent = inbox::once(inbox, CONSUMER, &notification.id, now, || async {
         let token = match notification.kind.as_str() {
             RESET => Some(password_reset::issue(users, secrets, &user, now).await?),
+            VERIFY => Some(email_verification::issue(users, secrets, &user, now).await?),
             _ => None,
         };
         mailer.send(&written(notification, &user.email, &settings.origin, words, token.as_deref())).await

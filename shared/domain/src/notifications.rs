@@ -14,7 +14,7 @@ use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 8] = [
+pub const CONSUMES: [EventType; 9] = [
     EventType::OrderCreated,
     EventType::TicketDelivered,
     EventType::OrderCancelled,
@@ -23,6 +23,7 @@ pub const CONSUMES: [EventType; 8] = [
     EventType::PaymentRefunded,
     EventType::PaymentDisputed,
     EventType::PasswordResetRequested,
+    EventType::EmailVerificationRequested,
 ];
 
 /// The fields of a `payment.*` event a notification uses.
@@ -35,10 +36,11 @@ struct PaymentEventData {
     currency: String,
 }
 
-/// The data of `user.password_reset_requested`.
+/// The data of `user.password_reset_requested` (`userId` null for an address without an
+/// account) and `user.email_verification_requested`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ResetRequested {
+struct AccountNotice {
     user_id: Option<UserId>,
 }
 
@@ -92,11 +94,18 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
             notification(order.user_id, order.id.to_string(), "reservation.created", message)
         }
         EventType::PasswordResetRequested => {
-            let asked: ResetRequested = event.data()?;
+            let asked: AccountNotice = event.data()?;
             let Some(user_id) = asked.user_id else { return Ok(None) };
             let message = "You asked to reset your password: we mailed you a link that works once, within 30 \
                            minutes. If it was not you, ignore it: your password stays as it is.";
             notification(user_id, String::new(), crate::mail::RESET, message.to_owned())
+        }
+        EventType::EmailVerificationRequested => {
+            let asked: AccountNotice = event.data()?;
+            let Some(user_id) = asked.user_id else { return Ok(None) };
+            let message = "Verify your e-mail address: we mailed you a link that works once, within 24 hours. \
+                           Connecting a payout account needs it.";
+            notification(user_id, String::new(), crate::mail::VERIFY, message.to_owned())
         }
         EventType::OrderCancelled => {
             let order: OrderEventData = event.data()?;

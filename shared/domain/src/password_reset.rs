@@ -7,19 +7,16 @@
 use chrono::{DateTime, Utc};
 
 use crate::change::Change;
-use crate::entities::{Email, Password, StoredToken, User};
-use crate::error::{Error, FieldError, Result};
+use crate::entities::{Email, Password, Redemption, TokenPurpose, User};
+use crate::error::Result;
 use crate::events::{Event, EventType};
 use crate::ids::UserId;
 use crate::ports::{ChangeStore, PasswordHasher, Secrets, SignInAttempts, UserStore};
+use crate::tokens;
 use crate::users::{self, ClientAddress};
 
 /// How long a reset link works.
 pub const TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(30);
-
-/// Whatever was wrong with a token (unknown, used, replaced by a newer one, expired): one
-/// answer, so that it tells nothing.
-pub const INVALID_TOKEN: &str = "This link is invalid or has expired; ask for another";
 
 /// How many resets an address may ask for, and how many a client address, in an hour.
 pub const REQUESTS_PER_EMAIL: u32 = 5;
@@ -57,12 +54,7 @@ struct Requested {
 /// account's reset (in place of any earlier one), working until [`TOKEN_LIFETIME`] from
 /// `now`. The token is for the mail only.
 pub async fn issue(users: &impl UserStore, secrets: &impl Secrets, user: &User, now: DateTime<Utc>) -> Result<String> {
-    let secret = secrets.mint()?;
-    let stored = StoredToken { hash: secrets.hash(&secret), expires_at: now + TOKEN_LIFETIME };
-    if !users.put_reset_token(&user.email, &stored).await? {
-        return Err(Error::Internal(anyhow::anyhow!("no account {} to reset", user.id)));
-    }
-    Ok(format!("{}.{secret}", user.id))
+    tokens::issue(users, secrets, user, (TokenPurpose::PasswordReset, TOKEN_LIFETIME), now).await
 }
 
 /// Sets `password` for the account `token` names, if the token is that account's current
@@ -75,15 +67,10 @@ pub async fn confirm(
     password: Password,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let invalid = || Error::Validation(vec![FieldError::new("token", INVALID_TOKEN)]);
-    let (user, secret) =
-        token.split_once('.').filter(|(user, secret)| !user.is_empty() && !secret.is_empty()).ok_or_else(invalid)?;
-    let Some(account) = users.find_by_id(&UserId::from(user)).await? else { return Err(invalid()) };
+    let (account, secret) = tokens::account_of(users, token).await?;
     // Hashed before the token is checked: a wrong token costs what a right one does.
     let password = hasher.hash(password).await?;
-    if !users.redeem_reset_token(&account.email, &secrets.hash(secret), now, &password).await? {
-        return Err(invalid());
-    }
+    tokens::redeem(users, secrets, (&account, secret), Redemption::PasswordReset(&password), now).await?;
     tracing::info!(user = %account.id, "password reset");
     Ok(())
 }

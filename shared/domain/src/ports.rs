@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::change::Change;
 use crate::entities::{
     AccountState, Email, Holds, Intent, IntentRequest, MailSuppression, Notification, Order, Password, PasswordHash,
-    Payment, Payout, PayoutAccount, Reversal, StoredToken, Ticket, TicketFilter, TransferRequest, User,
+    Payment, Payout, PayoutAccount, Redemption, Reversal, StoredToken, Ticket, TicketFilter, TokenPurpose,
+    TransferRequest, User,
 };
 use crate::error::Result;
 use crate::events::Event;
@@ -17,9 +18,10 @@ use crate::money::Money;
 use crate::page::{Page, PageRequest};
 
 pub trait UserStore: Send + Sync {
-    /// Stores a new user. An email already in use (compared lower-cased) is
-    /// `Conflict("Email in use")`, decided atomically by the store.
-    fn insert(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a new user with the events that announce it (in the outbox, in the same atomic
+    /// write). An email already in use (compared lower-cased) is `Conflict("Email in use")`,
+    /// decided atomically by the store; a retried insert that had committed is a success.
+    fn insert(&self, user: &User, events: &[Event]) -> impl Future<Output = Result<()>> + Send;
 
     fn find_by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>>> + Send;
 
@@ -35,20 +37,25 @@ pub trait UserStore: Send + Sync {
     /// already suppressed keeps its first reason. Whether an account was found.
     fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Stores `token` as the password reset of the account of `email`, in place of any
+    /// Stores `token` as the account's token for `purpose` (of `email`), in place of any
     /// earlier one. Whether there is such an account.
-    fn put_reset_token(&self, email: &Email, token: &StoredToken) -> impl Future<Output = Result<bool>> + Send;
-
-    /// Redeems the account's reset token whose hash is `hash`, if it is its current one and
-    /// works at `now`: in one atomic write, the password becomes `password`, the session
-    /// generation is raised (every session issued before stops standing) and the token is
-    /// gone. Of concurrent redemptions one wins. Whether it did.
-    fn redeem_reset_token(
+    fn put_token(
         &self,
         email: &Email,
+        purpose: TokenPurpose,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Redeems the account's token for the redemption's purpose whose hash is `hash`, if it
+    /// is its current one and works at `now`: in one atomic write the token is gone and the
+    /// redemption applied ([`User::redeem`]: a new password and every session issued before
+    /// ended, or the address verified). Of concurrent redemptions one wins. Whether it did.
+    fn redeem_token(
+        &self,
+        email: &Email,
+        redemption: Redemption<'_>,
         hash: &str,
         now: DateTime<Utc>,
-        password: &PasswordHash,
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 

@@ -5,10 +5,12 @@ use chrono::{DateTime, Utc};
 use crate::config::{ConfigError, Env, FromEnv};
 use crate::entities::{Email, Password, User};
 use crate::error::{Error, Result};
+use crate::events::{Event, EventType};
 use crate::ids::UserId;
 use crate::ports::{AttemptKey, AttemptWindow, PasswordHasher, Reserved, SignInAttempts, UserStore};
 
-/// Creates an account. The store's conditional write decides email uniqueness.
+/// Creates an account, and asks for its address to be verified (the event stored with the
+/// account, in one write). The store's conditional write decides email uniqueness.
 pub async fn sign_up(
     store: &impl UserStore,
     hasher: &impl PasswordHasher,
@@ -25,9 +27,23 @@ pub async fn sign_up(
         session_generation: 0,
         mail_suppressed: None,
         reset_token: None,
+        email_verified_at: None,
+        verification_token: None,
     };
-    store.insert(&user).await?;
+    store.insert(&user, &[verification_requested(&user.id, now)?]).await?;
     Ok(user)
+}
+
+/// The event that asks for `user`'s address to be verified
+/// ([`crate::email_verification`]).
+pub fn verification_requested(user: &UserId, now: DateTime<Utc>) -> Result<Event> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Requested<'a> {
+        user_id: &'a UserId,
+        version: u64,
+    }
+    Event::new(EventType::EmailVerificationRequested, 0, &Requested { user_id: user, version: 0 }, now)
 }
 
 /// Where a request came from: the client's IP address, as the edge establishes it (never
@@ -125,6 +141,11 @@ pub fn email_from_key(email: &Email, from: &ClientAddress) -> AttemptKey {
     AttemptKey(format!("{} from {}", email.as_str(), from.as_str()))
 }
 
+/// Verification mails asked for again by `user`.
+pub fn verifications_key(user: &UserId) -> AttemptKey {
+    AttemptKey(format!("verifications#{}", user.as_str()))
+}
+
 /// Sign-ups from `from`.
 pub fn sign_ups_key(from: &ClientAddress) -> AttemptKey {
     AttemptKey(format!("sign-ups from {}", from.as_str()))
@@ -220,12 +241,12 @@ impl Session {
 
 const SESSION_ENDED: &str = "Session ended; sign in again";
 
-/// Whether `session` still stands: its account exists and has not ended its sessions since
-/// the session was issued. A read of the account: the routes that move money or credentials
+/// The account of `session`, if the session still stands: its account exists and has not
+/// ended its sessions since the session was issued. A read of the account: the routes that move money or credentials
 /// check it; the others trust a signed session until it expires.
-pub async fn check_session(store: &impl UserStore, session: &Session) -> Result<()> {
+pub async fn check_session(store: &impl UserStore, session: &Session) -> Result<User> {
     match store.find_by_email(&session.email).await? {
-        Some(user) if user.id == session.user && user.session_generation == session.generation => Ok(()),
+        Some(user) if user.id == session.user && user.session_generation == session.generation => Ok(user),
         _ => Err(Error::Unauthorized(SESSION_ENDED)),
     }
 }

@@ -76,19 +76,35 @@ pub struct CurrentUserBody {
     pub current_user: Option<SessionUser>,
 }
 
-/// The user a session names: `{id, email, iat, exp}` (Unix times).
+/// The user a session names: `{id, email, iat, exp}` (Unix times), and what the account
+/// says of its address.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionUser {
     pub id: String,
     pub email: String,
     pub iat: i64,
     pub exp: i64,
+    /// Whether the owner proved the address theirs (by a verification mail's link):
+    /// connecting a payout account asks for it.
+    pub email_verified: bool,
+    /// Whether the address is no longer mailed: mail to it bounced for good, or its owner
+    /// reported a mail as unwanted.
+    pub mail_suppressed: bool,
 }
 
-impl From<Claims> for SessionUser {
-    fn from(claims: Claims) -> Self {
-        Self { id: claims.sub, email: claims.email, iat: claims.iat, exp: claims.exp }
+impl SessionUser {
+    /// What `claims` state, and what `account` (the account they name, if found) says.
+    pub fn new(claims: Claims, account: Option<&User>) -> Self {
+        Self {
+            email_verified: account.is_some_and(User::email_verified),
+            mail_suppressed: account.is_some_and(|account| account.mail_suppressed.is_some()),
+            id: claims.sub,
+            email: claims.email,
+            iat: claims.iat,
+            exp: claims.exp,
+        }
     }
 }
 
@@ -256,9 +272,24 @@ impl SessionVerifier {
     /// The signed-in user of a session that still stands (its account has not ended its
     /// sessions since), read from `users`: what the routes that move money or credentials ask.
     pub async fn require_live_session(&self, req: &Request, users: &impl UserStore) -> Result<UserId> {
-        let session = self.require_session(req)?;
-        users::check_session(users, &session).await?;
-        Ok(session.user)
+        Ok(self.require_live_account(req, users).await?.id)
+    }
+
+    /// The account of a session that still stands, read from `users`.
+    pub async fn require_live_account(&self, req: &Request, users: &impl UserStore) -> Result<User> {
+        users::check_session(users, &self.require_session(req)?).await
+    }
+
+    /// `GET /api/users/currentuser`'s answer: the session's user, with what its account (read
+    /// from `users`, by the session's email) says of the address; `null` without a valid
+    /// session.
+    pub async fn current_user_body(&self, req: &Request, users: &impl UserStore) -> Result<CurrentUserBody> {
+        let Some(claims) = self.current_user(req) else { return Ok(CurrentUserBody { current_user: None }) };
+        let account = match claims.session() {
+            Some(session) => users.find_by_email(&session.email).await?.filter(|account| account.id == session.user),
+            None => None,
+        };
+        Ok(CurrentUserBody { current_user: Some(SessionUser::new(claims, account.as_ref())) })
     }
 }
 

@@ -28,13 +28,25 @@ pub fn reset_request(req: &Request) -> Result<Email> {
 /// A reset's token and the new password (`{token, password}`), under sign-up's rules.
 pub fn reset_confirmation(req: &Request) -> Result<(String, Password)> {
     let mut fields = JsonFields::from_request(req)?;
-    let token = fields.string("token", |raw| match raw.trim() {
+    let token = fields.string("token", token);
+    let password = fields.string("password", Password::parse);
+    fields.finish(token.zip(password))
+}
+
+/// An e-mail verification's token (`{token}`).
+pub fn verification(req: &Request) -> Result<String> {
+    let mut fields = JsonFields::from_request(req)?;
+    let token = fields.string("token", token);
+    fields.finish(token)
+}
+
+/// A single-use token as a mail's link carried it.
+fn token(raw: &str) -> Result<String, String> {
+    match raw.trim() {
         "" => Err("token is required".to_owned()),
         token if token.len() > 200 => Err("token is longer than any token".to_owned()),
         token => Ok(token.to_owned()),
-    });
-    let password = fields.string("password", Password::parse);
-    fields.finish(token.zip(password))
+    }
 }
 
 /// Whether a sign-out ([`SignOut`]) asks to end every session.

@@ -18,6 +18,8 @@ pub const ROUTES: &[Route] = &[
     Route { function: "users-password-reset", method: "POST", path: "/api/users/password-reset" },
     Route { function: "users-password-reset-confirm", method: "POST", path: "/api/users/password-reset/confirm" },
     Route { function: "users-currentuser", method: "GET", path: "/api/users/currentuser" },
+    Route { function: "users-verify-email", method: "POST", path: "/api/users/verify-email" },
+    Route { function: "users-verify-email-resend", method: "POST", path: "/api/users/verify-email/resend" },
     Route { function: "tickets-create", method: "POST", path: "/api/tickets" },
     Route { function: "tickets-list", method: "GET", path: "/api/tickets" },
     Route { function: "tickets-get", method: "GET", path: "/api/tickets/{id}" },

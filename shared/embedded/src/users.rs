@@ -1,25 +1,33 @@
 //! Users, keyed by their (lower-cased) email: the key makes an email unique.
 
 use chrono::{DateTime, Utc};
-use domain::entities::{Email, MailSuppression, PasswordHash, StoredToken, User};
+use domain::entities::{Email, MailSuppression, Redemption, StoredToken, TokenPurpose, User};
+use domain::events::Event;
 use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
 
 use redb::ReadableTable;
 
-use crate::store::{EmbeddedStore, USERS, decode, encode, open_readable, storage};
+use crate::store::{EmbeddedStore, OUTBOX, USERS, decode, encode, open_readable, storage};
 
 impl UserStore for EmbeddedStore {
-    async fn insert(&self, user: &User) -> Result<()> {
-        let record = encode(user)?;
+    async fn insert(&self, user: &User, events: &[Event]) -> Result<()> {
+        let (record, id) = (encode(user)?, user.id.clone());
         let email = user.email.as_str().to_owned();
+        let events = events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
         self.write(move |txn| {
             let mut users = txn.open_table(USERS).map_err(storage)?;
-            if users.get(email.as_str()).map_err(storage)?.is_some() {
-                return Err(Error::Conflict("Email in use"));
+            if let Some(stored) = users.get(email.as_str()).map_err(storage)? {
+                // A retried insert that had committed finds its own account, with its events.
+                let stored: User = decode(stored.value())?;
+                return if stored.id == id { Ok(()) } else { Err(Error::Conflict("Email in use")) };
             }
             users.insert(email.as_str(), record.as_slice()).map_err(storage)?;
+            let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
+            for (id, event) in &events {
+                outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;
+            }
             Ok(())
         })
         .await
@@ -76,29 +84,37 @@ impl UserStore for EmbeddedStore {
         Ok(found.await?.is_some())
     }
 
-    async fn put_reset_token(&self, email: &Email, token: &StoredToken) -> Result<bool> {
+    async fn put_token(&self, email: &Email, purpose: TokenPurpose, token: &StoredToken) -> Result<bool> {
         let token = token.clone();
         let found = self.update_user(email, move |user| {
-            user.reset_token = Some(token);
+            user.set_token(purpose, Some(token));
             true
         });
         Ok(found.await?.is_some())
     }
 
-    async fn redeem_reset_token(
+    async fn redeem_token(
         &self,
         email: &Email,
+        redemption: Redemption<'_>,
         hash: &str,
         now: DateTime<Utc>,
-        password: &PasswordHash,
     ) -> Result<bool> {
-        let (hash, password) = (hash.to_owned(), password.clone());
+        let hash = hash.to_owned();
+        // What the redemption writes, applied to a copy of the account: owned, for the write.
+        let purpose = redemption.purpose();
+        let password = match redemption {
+            Redemption::PasswordReset(password) => Some(password.clone()),
+            Redemption::EmailVerification => None,
+        };
         let redeemed = self.update_user(email, move |user| {
-            let current = user.reset_token.as_ref().is_some_and(|token| token.hash == hash && token.expires_at > now);
+            let current = user.token(purpose).is_some_and(|token| token.hash == hash && token.expires_at > now);
             if current {
-                user.password_hash = password;
-                user.session_generation += 1;
-                user.reset_token = None;
+                let redemption = match &password {
+                    Some(password) => Redemption::PasswordReset(password),
+                    None => Redemption::EmailVerification,
+                };
+                user.redeem(&redemption, now);
             }
             current
         });

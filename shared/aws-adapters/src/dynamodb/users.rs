@@ -1,79 +1,127 @@
 //! The users table: partition key `email` (lower-cased), so the key itself makes an email
 //! unique and one conditional put claims it.
 
+use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use chrono::{DateTime, Utc};
-use domain::entities::{Email, MailSuppression, PasswordHash, StoredToken, User};
+use domain::entities::{Email, MailSuppression, Redemption, StoredToken, TokenPurpose, User};
+use domain::events::Event;
 use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
 
+use super::outbox::Outbox;
 use super::table::{Table, encode, n, s};
-use crate::resources::UsersTable;
+use crate::resources::{OutboxTable, UsersTable};
 
+/// The users table, and the outbox that a new account's events go to (for the function that
+/// signs people up).
 #[derive(Clone)]
-pub struct DynamoUsers(Table);
+pub struct DynamoUsers {
+    table: Table,
+    outbox: Option<Outbox>,
+}
 
 impl DynamoUsers {
     pub const KEY: &'static str = "email";
     const SESSION_GENERATION: &'static str = "session_generation";
     const MAIL_SUPPRESSED: &'static str = "mail_suppressed";
-    const RESET_TOKEN: &'static str = "reset_token";
     /// The index of accounts by id (keys only), for the mail sender.
     pub const ID_INDEX: &'static str = "by-id";
     pub const ID: &'static str = "id";
+    /// Transactions cancelled by a concurrent one are tried this many times.
+    const ATTEMPTS: u32 = 4;
 
     pub fn new(client: Client, table: &UsersTable) -> Self {
-        Self(Table::new(client, table.name()))
+        Self { table: Table::new(client, table.name()), outbox: None }
+    }
+
+    /// With the outbox that [`UserStore::insert`] stores a new account's events in.
+    pub fn announcing(self, outbox: &OutboxTable) -> Self {
+        Self { outbox: Some(Outbox::new(outbox)), ..self }
+    }
+
+    fn token_attribute(purpose: TokenPurpose) -> &'static str {
+        match purpose {
+            TokenPurpose::PasswordReset => "reset_token",
+            TokenPurpose::EmailVerification => "verification_token",
+        }
     }
 }
 
 impl UserStore for DynamoUsers {
-    async fn insert(&self, user: &User) -> Result<()> {
-        let outcome = self
-            .0
-            .client
-            .put_item()
-            .table_name(&self.0.name)
+    async fn insert(&self, user: &User, events: &[Event]) -> Result<()> {
+        let put = Put::builder()
+            .table_name(&self.table.name)
             .set_item(Some(encode(user, "a user")?))
             .condition_expression("attribute_not_exists(#email)")
             .expression_attribute_names("#email", Self::KEY)
             // The account in the way comes back with the failure: no second request (and no
             // read permission) needed to tell a retry of our own put from a taken email.
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                PutItemError::ConditionalCheckFailedException(failed) => {
-                    let stored = failed.item().and_then(|item| serde_dynamo::from_item::<_, User>(item.clone()).ok());
-                    // A retried put whose first attempt committed finds its own item: that is success.
-                    match stored {
-                        Some(stored) if stored.id == user.id => Ok(()),
-                        _ => Err(Error::Conflict("Email in use")),
-                    }
-                }
-                _ => Err(Error::Internal(anyhow::Error::new(e.into_err()).context("putting a user"))),
-            },
-            Err(e) => Err(Error::Internal(anyhow::Error::new(e).context("putting a user"))),
+            .build()
+            .context("building a user's put")?;
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        for event in events {
+            let outbox = self.outbox.as_ref().ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("a new account announces events, and there is no outbox"))
+            })?;
+            items.push(outbox.put(event)?);
         }
+        for attempt in 1..=Self::ATTEMPTS {
+            let outcome = self
+                .table
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                // An SDK retry of a transaction that committed succeeds.
+                .client_request_token(user.id.as_str())
+                .send()
+                .await;
+            let error = match outcome {
+                Ok(_) => return Ok(()),
+                Err(SdkError::ServiceError(e)) => e.into_err(),
+                Err(e) => return Err(Error::internal(e, "putting a user")),
+            };
+            let TransactWriteItemsError::TransactionCanceledException(cancelled) = &error else {
+                return Err(Error::internal(error, "putting a user"));
+            };
+            let reason = cancelled.cancellation_reasons().first();
+            if reason.and_then(|reason| reason.code()) == Some("ConditionalCheckFailed") {
+                let stored = reason
+                    .and_then(|reason| reason.item())
+                    .and_then(|item| serde_dynamo::from_item::<_, User>(item.clone()).ok());
+                // A retried insert whose first attempt committed finds its own item (and its
+                // events were stored with it): that is success.
+                return match stored {
+                    Some(stored) if stored.id == user.id => Ok(()),
+                    _ => Err(Error::Conflict("Email in use")),
+                };
+            }
+            // Another transaction was writing the account at that moment: it is tried again,
+            // and then it is decided by the condition.
+            tracing::warn!(attempt, "a new account's transaction was cancelled by a concurrent one");
+            tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
+        }
+        Err(Error::Conflict("Email in use"))
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
-        self.0.get((Self::KEY, email.as_str()), "a user").await
+        self.table.get((Self::KEY, email.as_str()), "a user").await
     }
 
     async fn end_sessions(&self, email: &Email, user: &UserId) -> Result<u32> {
         let outcome = self
-            .0
+            .table
             .client
             .update_item()
-            .table_name(&self.0.name)
+            .table_name(&self.table.name)
             .key(Self::KEY, s(email.as_str()))
             .update_expression("ADD #generation :one")
             .condition_expression("#id = :id")
@@ -99,10 +147,10 @@ impl UserStore for DynamoUsers {
     async fn find_by_id(&self, id: &UserId) -> Result<Option<User>> {
         // The index holds the keys only: the account itself is read by its email, strongly
         // consistent.
-        let query = self.0.index(Self::ID_INDEX, (Self::ID, s(id.as_str())), None);
+        let query = self.table.index(Self::ID_INDEX, (Self::ID, s(id.as_str())), None);
         let found: Vec<Keys> = Table::found(query, "a user's email by id").await?;
         match found.into_iter().next() {
-            Some(keys) => self.0.get((Self::KEY, keys.email.as_str()), "a user").await,
+            Some(keys) => self.table.get((Self::KEY, keys.email.as_str()), "a user").await,
             None => Ok(None),
         }
     }
@@ -120,40 +168,50 @@ impl UserStore for DynamoUsers {
         .await
     }
 
-    async fn put_reset_token(&self, email: &Email, token: &StoredToken) -> Result<bool> {
-        let value = attribute(token, "a reset token")?;
-        self.update_if(email, "storing a reset token", |update| {
+    async fn put_token(&self, email: &Email, purpose: TokenPurpose, token: &StoredToken) -> Result<bool> {
+        let value = attribute(token, "a token")?;
+        self.update_if(email, "storing a token", |update| {
             update
                 .update_expression("SET #token = :token")
                 .condition_expression("attribute_exists(#email)")
-                .expression_attribute_names("#token", Self::RESET_TOKEN)
+                .expression_attribute_names("#token", Self::token_attribute(purpose))
                 .expression_attribute_names("#email", Self::KEY)
                 .expression_attribute_values(":token", value)
         })
         .await
     }
 
-    async fn redeem_reset_token(
+    async fn redeem_token(
         &self,
         email: &Email,
+        redemption: Redemption<'_>,
         hash: &str,
         now: DateTime<Utc>,
-        password: &PasswordHash,
     ) -> Result<bool> {
-        let password = attribute(password, "a password hash")?;
-        self.update_if(email, "redeeming a reset token", |update| {
-            update
-                .update_expression("SET #password = :password REMOVE #token ADD #generation :one")
+        let (expression, names, values) = match redemption {
+            Redemption::PasswordReset(password) => (
+                "SET #password = :password REMOVE #token ADD #generation :one",
+                [("#password", "password_hash"), ("#generation", Self::SESSION_GENERATION)].as_slice(),
+                vec![(":password", attribute(password, "a password hash")?), (":one", n(1))],
+            ),
+            Redemption::EmailVerification => (
+                "SET #verified = :verified REMOVE #token",
+                [("#verified", "email_verified_at")].as_slice(),
+                vec![(":verified", attribute(&now, "a time")?)],
+            ),
+        };
+        self.update_if(email, "redeeming a token", |update| {
+            let update = update
+                .update_expression(expression)
                 .condition_expression("#token.#hash = :hash AND #token.#expires > :now")
-                .expression_attribute_names("#password", "password_hash")
-                .expression_attribute_names("#token", Self::RESET_TOKEN)
+                .expression_attribute_names("#token", Self::token_attribute(redemption.purpose()))
                 .expression_attribute_names("#hash", "hash")
                 .expression_attribute_names("#expires", "expires_at")
-                .expression_attribute_names("#generation", Self::SESSION_GENERATION)
-                .expression_attribute_values(":password", password)
                 .expression_attribute_values(":hash", s(hash))
-                .expression_attribute_values(":now", n(now.timestamp_millis()))
-                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now.timestamp_millis()));
+            let update =
+                names.iter().fold(update, |update, (name, value)| update.expression_attribute_names(*name, *value));
+            values.into_iter().fold(update, |update, (name, value)| update.expression_attribute_values(name, value))
         })
         .await
     }
@@ -168,7 +226,7 @@ impl DynamoUsers {
         what: &'static str,
         build: impl FnOnce(UpdateItemFluentBuilder) -> UpdateItemFluentBuilder,
     ) -> Result<bool> {
-        let update = self.0.client.update_item().table_name(&self.0.name).key(Self::KEY, s(email.as_str()));
+        let update = self.table.client.update_item().table_name(&self.table.name).key(Self::KEY, s(email.as_str()));
         match build(update).send().await {
             Ok(_) => Ok(true),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(false),

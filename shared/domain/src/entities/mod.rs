@@ -37,5 +37,6 @@ pub use ticket_file::{
     FileDraft, FileType, FileView, HEAD_BYTES, KEY_PREFIX, PendingUpload, TicketFile, ticket_of_key,
 };
 pub use user::{
-    Email, MailSuppression, Password, PasswordHash, StoredToken, SuppressionReason, User, trim_ascii_space,
+    Email, MailSuppression, Password, PasswordHash, Redemption, StoredToken, SuppressionReason, TokenPurpose, User,
+    trim_ascii_space,
 };

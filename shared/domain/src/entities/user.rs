@@ -142,6 +142,71 @@ pub struct User {
     /// hash only (the token itself is only ever in the mail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_token: Option<StoredToken>,
+    /// When the owner proved the address theirs, by the link of a verification mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// The e-mail verification mailed last, if it is still to be used: its token's hash only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_token: Option<StoredToken>,
+}
+
+impl User {
+    pub fn email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
+
+    /// The account's current token for `purpose`, if any.
+    pub fn token(&self, purpose: TokenPurpose) -> Option<&StoredToken> {
+        match purpose {
+            TokenPurpose::PasswordReset => self.reset_token.as_ref(),
+            TokenPurpose::EmailVerification => self.verification_token.as_ref(),
+        }
+    }
+
+    /// Sets (or, with `None`, removes) the account's token for `purpose`.
+    pub fn set_token(&mut self, purpose: TokenPurpose, token: Option<StoredToken>) {
+        match purpose {
+            TokenPurpose::PasswordReset => self.reset_token = token,
+            TokenPurpose::EmailVerification => self.verification_token = token,
+        }
+    }
+
+    /// Applies `redemption` as of `now`.
+    pub fn redeem(&mut self, redemption: &Redemption<'_>, now: DateTime<Utc>) {
+        self.set_token(redemption.purpose(), None);
+        match redemption {
+            Redemption::PasswordReset(password) => {
+                self.password_hash = (*password).clone();
+                self.session_generation += 1;
+            }
+            Redemption::EmailVerification => self.email_verified_at = Some(now),
+        }
+    }
+}
+
+/// What a single-use token of an account is for: an account holds at most one of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    PasswordReset,
+    EmailVerification,
+}
+
+/// What redeeming a token does, in the same atomic write that uses the token up.
+#[derive(Debug, Clone, Copy)]
+pub enum Redemption<'a> {
+    /// The password becomes this one, and every session issued before stops standing.
+    PasswordReset(&'a PasswordHash),
+    /// The address is verified, as of the redemption.
+    EmailVerification,
+}
+
+impl Redemption<'_> {
+    pub fn purpose(&self) -> TokenPurpose {
+        match self {
+            Redemption::PasswordReset(_) => TokenPurpose::PasswordReset,
+            Redemption::EmailVerification => TokenPurpose::EmailVerification,
+        }
+    }
 }
 
 /// A single-use token as stored: the hash of its secret, and until when it works.

@@ -36,9 +36,9 @@ impl PublicOrigin {
         format!("{}/#/orders/{}", self.0.trim_end_matches('/'), crate::encoding::percent_encode(order))
     }
 
-    /// The page a password reset's mail links to, with its token.
-    pub fn reset_url(&self, token: &str) -> String {
-        format!("{}/#/reset-password?token={}", self.0.trim_end_matches('/'), crate::encoding::percent_encode(token))
+    /// The web client's `page` that a mail with a single-use token links to, with the token.
+    pub fn token_url(&self, page: &str, token: &str) -> String {
+        format!("{}/#/{page}?token={}", self.0.trim_end_matches('/'), crate::encoding::percent_encode(token))
     }
 }
 

@@ -1,16 +1,20 @@
-//! Every `UserStore`: emails are unique (in any case), decided by the store atomically; an
-//! account is found by its id too, an address the mail provider reported stays suppressed, and
-//! a password reset's token is redeemed once, atomically, while it works.
+//! Every `UserStore`: emails are unique (in any case), decided by the store atomically, and a
+//! new account is stored with its events; an account is found by its id too, an address the
+//! mail provider reported stays suppressed, and a token (a password reset's, an e-mail
+//! verification's) is redeemed once, atomically, while it works.
 
 use chrono::Utc;
 
-use crate::entities::{Email, MailSuppression, Password, StoredToken, SuppressionReason, User};
+use crate::entities::{
+    Email, MailSuppression, Password, Redemption, StoredToken, SuppressionReason, TokenPurpose, User,
+};
 use crate::error::Error;
+use crate::events::EventType;
 use crate::ids::UserId;
 use crate::ports::{PasswordHasher, UserStore};
 use crate::users;
 
-use super::NoThrottle;
+use super::{NoThrottle, OutboxProbe};
 
 fn email(raw: &str) -> Email {
     Email::parse(raw).unwrap()
@@ -147,8 +151,9 @@ pub async fn a_reset_token_is_redeemed_once_while_it_works_and_ends_every_sessio
     let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
     let now = Utc::now();
     let token = |hash: &str| StoredToken { hash: hash.to_owned(), expires_at: now + chrono::Duration::minutes(30) };
-    assert!(store.put_reset_token(&ada.email, &token("first")).await.unwrap());
-    assert!(store.put_reset_token(&ada.email, &token("second")).await.unwrap(), "a newer one replaces it");
+    let reset = TokenPurpose::PasswordReset;
+    assert!(store.put_token(&ada.email, reset, &token("first")).await.unwrap());
+    assert!(store.put_token(&ada.email, reset, &token("second")).await.unwrap(), "a newer one replaces it");
     let stored = store.find_by_email(&ada.email).await.unwrap().unwrap().reset_token;
     assert_eq!(
         stored.map(|token| (token.hash, token.expires_at.timestamp_millis())),
@@ -156,7 +161,8 @@ pub async fn a_reset_token_is_redeemed_once_while_it_works_and_ends_every_sessio
     );
 
     let new_hash = hasher.hash(Password::parse("a brand new passphrase").unwrap()).await.unwrap();
-    let redeem = |hash: &'static str, at| store.redeem_reset_token(&ada.email, hash, at, &new_hash);
+    let redeem =
+        |hash: &'static str, at| store.redeem_token(&ada.email, Redemption::PasswordReset(&new_hash), hash, at);
     assert!(!redeem("first", now).await.unwrap(), "the replaced token");
     assert!(!redeem("second", now + chrono::Duration::minutes(31)).await.unwrap(), "past its expiry");
     let before = store.find_by_email(&ada.email).await.unwrap().unwrap();
@@ -169,8 +175,53 @@ pub async fn a_reset_token_is_redeemed_once_while_it_works_and_ends_every_sessio
     assert!(redeem("second", now).await.unwrap());
     let after = store.find_by_email(&ada.email).await.unwrap().unwrap();
     assert_eq!(after.password_hash, new_hash);
+    assert!(!after.email_verified(), "a reset verifies nothing");
     assert_eq!((after.session_generation, after.reset_token), (1, None), "sessions end, the token is gone");
     assert!(!redeem("second", now).await.unwrap(), "once");
-    assert!(!store.put_reset_token(&email("nobody@example.com"), &token("x")).await.unwrap(), "no account");
+    assert!(!store.put_token(&email("nobody@example.com"), reset, &token("x")).await.unwrap(), "no account");
     assert!(store.find_by_email(&email("nobody@example.com")).await.unwrap().is_none(), "and none made");
+}
+
+pub async fn a_verification_token_verifies_the_address_once_and_is_not_a_reset_token(
+    store: impl UserStore,
+    hasher: impl PasswordHasher,
+) {
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let now = Utc::now();
+    let token = |hash: &str| StoredToken { hash: hash.to_owned(), expires_at: now + chrono::Duration::hours(24) };
+    assert!(store.put_token(&ada.email, TokenPurpose::PasswordReset, &token("reset")).await.unwrap());
+    assert!(store.put_token(&ada.email, TokenPurpose::EmailVerification, &token("verify")).await.unwrap());
+    let verify = |hash: &'static str, at| store.redeem_token(&ada.email, Redemption::EmailVerification, hash, at);
+    assert!(!verify("reset", now).await.unwrap(), "a reset's token verifies nothing");
+    let new_hash = hasher.hash(Password::parse("a brand new passphrase").unwrap()).await.unwrap();
+    let reset = store.redeem_token(&ada.email, Redemption::PasswordReset(&new_hash), "verify", now).await.unwrap();
+    assert!(!reset, "a verification's token resets nothing");
+    assert!(!verify("verify", now + chrono::Duration::hours(25)).await.unwrap(), "past its expiry");
+    assert!(store.find_by_email(&ada.email).await.unwrap().unwrap().email_verified_at.is_none(), "not yet");
+
+    assert!(verify("verify", now).await.unwrap());
+    let after = store.find_by_email(&ada.email).await.unwrap().unwrap();
+    assert_eq!(
+        after.email_verified_at.map(|at| at.timestamp_millis()),
+        Some(now.timestamp_millis()),
+        "verified as of the redemption"
+    );
+    assert_eq!((after.verification_token, after.session_generation), (None, 0), "the token is gone, sessions stand");
+    assert_eq!((after.password_hash, after.reset_token.map(|t| t.hash)), (ada.password_hash, Some("reset".to_owned())));
+    assert!(!verify("verify", now).await.unwrap(), "once");
+}
+
+pub async fn a_new_account_is_stored_with_its_events_and_a_retried_insert_stores_them_once(
+    (store, outbox): (impl UserStore, impl OutboxProbe),
+    hasher: impl PasswordHasher,
+) {
+    let ada = sign_up(&store, &hasher, "ada@example.com").await.unwrap();
+    let events = outbox.events().await;
+    let asked: Vec<_> = events.iter().map(|event| (event.kind, event.data["userId"].clone())).collect();
+    assert_eq!(asked, [(EventType::EmailVerificationRequested, serde_json::json!(ada.id.as_str()))]);
+    store.insert(&ada, &events).await.expect("a retried insert that had committed is a success");
+    assert_eq!(outbox.events().await, events, "its events stored once");
+    let taken = sign_up(&store, &hasher, "ADA@example.com").await;
+    assert!(matches!(taken, Err(Error::Conflict("Email in use"))), "{taken:?}");
+    assert_eq!(outbox.events().await, events, "a refused account announces nothing");
 }
