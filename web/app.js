@@ -999,8 +999,15 @@ async function notificationsPage(show) {
   const { data } = await api("GET", "/api/notifications?limit=50");
   show("Notifications", data.length
     ? h("ul", { class: "cards" }, data.map((note) =>
-        h("li", { class: "card" }, h("p", {}, note.message), h("p", {}, when(note.createdAt), ...(note.orderId ? [" · ", h("a", { href: `#/orders/${note.orderId}` }, "the order")] : [])))))
+        h("li", { class: "card" }, h("p", {}, note.message), h("p", {}, when(note.createdAt), ...noteLink(note)))))
     : h("p", { class: "note" }, "Nothing yet."));
+}
+
+/// Where a notification leads: a seller's payout to their payouts, another notice about an
+/// order to that order, an account notice nowhere.
+function noteLink(note) {
+  if (note.kind.startsWith("payout.")) return [" · ", h("a", { href: "#/payouts" }, "your payouts")];
+  return note.orderId ? [" · ", h("a", { href: `#/orders/${note.orderId}` }, "the order")] : [];
 }
 
 // --- routing ------------------------------------------------------------------------

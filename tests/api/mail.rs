@@ -87,7 +87,8 @@ async fn a_buyers_receipt_is_mailed_to_them_and_shown_at_local_mail() {
 async fn each_kind_is_mailed_once_however_often_it_is_delivered_and_others_not_at_all() {
     let store = EmbeddedStore::in_memory();
     let kinds = ["payment.receipt", "payment.failed", "reservation.expired", "payment.refunded", "ticket.ready"];
-    for (n, kind) in kinds.iter().chain(&[domain::mail::RESET, domain::mail::VERIFY]).enumerate() {
+    let accounts = [domain::mail::RESET, domain::mail::VERIFY, domain::mail::PAYOUT_PAID];
+    for (n, kind) in kinds.iter().chain(&accounts).enumerate() {
         let (email, notification) = account(&store, &format!("buyer{n}@example.com"), kind).await;
         for _ in 0..3 {
             mail_send::handle(&store, (&store, &RandomSecrets), &store, &settings(), notification.clone())

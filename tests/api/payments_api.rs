@@ -806,6 +806,22 @@ async fn a_seller_without_a_payout_account_is_held_and_paid_once_they_onboard() 
     let transfers = app.gateway.as_ref().unwrap().transfers();
     let [transfer] = transfers.as_slice() else { panic!("one transfer: {transfers:?}") };
     assert_eq!((transfer.order.as_str(), transfer.amount.minor()), (order_id.as_str(), 4225), "the net");
+
+    // The seller is told, on the page and by mail linking to their payouts.
+    let told = eventually("the seller's payout notice", || async {
+        let list = app.with_session(Method::GET, "/api/notifications", &seller, None).await.body;
+        list.as_array()?.iter().find(|notice| notice["kind"] == "payout.paid").cloned()
+    })
+    .await;
+    assert_eq!(told["orderId"], order_id.as_str());
+    assert!(told["message"].as_str().unwrap().contains("42.25 USD"), "{told}");
+    let mail = eventually("the seller's payout mail", || async {
+        let mail = app.get("/_local/mail").await.body;
+        mail.as_array()?.iter().find(|mail| mail["subject"] == "Your payout was sent").cloned()
+    })
+    .await;
+    assert_eq!(mail["to"], "seller@example.com");
+    assert!(mail["text"].as_str().unwrap().contains(&format!("{}/#/payouts", app.address)), "{mail}");
 }
 
 #[tokio::test]

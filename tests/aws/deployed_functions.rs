@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 
 /// Permissions only a path no sample takes uses, each with the tests that take it. Any
 /// other permission no sample's calls use is an error: it is removed from the template.
-const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 42] = [
+const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 47] = [
     ("expiration-schedule", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("mail-send", "dynamodb:DeleteItem", "InboxTable", MAIL_NOT_SENT),
     ("users-password-reset", "dynamodb:GetItem", "SignInAttemptsTable", RESETS_THROTTLED),
@@ -24,6 +24,11 @@ const UNSAMPLED_PATHS: [(&str, &str, &str, &str); 42] = [
     ("users-verify-email-resend", "dynamodb:UpdateItem", "SignInAttemptsTable", VERIFICATION_RESENT),
     ("users-verify-email-resend", "dynamodb:PutItem", "SignInAttemptsTable", VERIFICATION_RESENT),
     ("users-verify-email-resend", "dynamodb:PutItem", "OutboxTable", VERIFICATION_RESENT),
+    ("payouts-release", "dynamodb:PutItem", "OutboxTable", TRANSFERRED),
+    ("payouts-sweep", "dynamodb:PutItem", "OutboxTable", TRANSFERRED),
+    ("payouts-webhook", "dynamodb:PutItem", "OutboxTable", TRANSFERRED),
+    ("payouts-account-get", "dynamodb:PutItem", "OutboxTable", TRANSFERRED),
+    ("payouts-account-link", "dynamodb:PutItem", "OutboxTable", TRANSFERRED),
     ("notifications-consumer", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payments-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
     ("payouts-webhook", "dynamodb:DeleteItem", "InboxTable", RELEASE),
@@ -80,6 +85,9 @@ const HELD_UNTIL_ENABLED: &str = "a payout held for want of an account is read a
 
 const RESETS_THROTTLED: &str = "a full window of resets is read to answer 429 with its Retry-After \
     (password_reset.rs)";
+const TRANSFERRED: &str = "a transfer is recorded with its payout.paid event, which tells the seller; each of these \
+    functions transfers what it releases (payments_api.rs, payout_store_conformance.rs); no sample's payout reaches \
+    an account able to receive it (the samples' account is not onboarded)";
 const VERIFICATION_RESENT: &str = "an unverified account's owner asks for another verification mail, counted \
     against the hour's five, with its event through the outbox (email_verification.rs); the samples' account is \
     verified (connecting a payout account asks for it), and its sessions are the only ones signed";

@@ -93,16 +93,18 @@ impl OrderWrites {
     }
 }
 
-/// What changes payouts and payout accounts: the payouts table (their changes announce
-/// nothing).
+/// What changes payouts and payout accounts: the payouts table, and the outbox (a transfer
+/// announces itself to the seller).
 #[derive(Debug, Clone)]
 pub struct PayoutWrites {
     pub payouts: PayoutsTable,
+    /// A transferred payout's event (`payout.paid`, which tells the seller).
+    pub outbox: OutboxTable,
 }
 
 impl FromEnv for PayoutWrites {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self { payouts: env.load()? })
+        Ok(Self { payouts: env.load()?, outbox: env.load()? })
     }
 }
 
@@ -113,7 +115,7 @@ impl PayoutWrites {
             tickets: (),
             orders: (),
             payments: (),
-            changes: DynamoChanges::announcing_nothing(client.clone()).with_payouts(&self.payouts),
+            changes: DynamoChanges::new(client.clone(), &self.outbox).with_payouts(&self.payouts),
             payouts: DynamoPayouts::new(client, &self.payouts),
         }
     }

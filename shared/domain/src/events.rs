@@ -42,10 +42,14 @@ pub enum EventType {
     /// token: the mail sender mints it.
     #[serde(rename = "user.email_verification_requested")]
     EmailVerificationRequested,
+    /// A seller's payout was transferred to their payout account: `{orderId, userId (the
+    /// seller), ticketId, amount (the net, decimal), currency, version}`.
+    #[serde(rename = "payout.paid")]
+    PayoutPaid,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 15] = [
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketDeleted,
@@ -60,6 +64,7 @@ impl EventType {
         EventType::PaymentDisputed,
         EventType::PasswordResetRequested,
         EventType::EmailVerificationRequested,
+        EventType::PayoutPaid,
     ];
 
     /// The envelope's `type` (and the bus's `detail-type`).
@@ -79,6 +84,7 @@ impl EventType {
             EventType::PaymentDisputed => "payment.disputed",
             EventType::PasswordResetRequested => "user.password_reset_requested",
             EventType::EmailVerificationRequested => "user.email_verification_requested",
+            EventType::PayoutPaid => "payout.paid",
         }
     }
 
@@ -96,6 +102,7 @@ impl EventType {
             | EventType::PaymentDisputed => "ticketing.payments",
             EventType::ExpirationComplete => "ticketing.expiration",
             EventType::PasswordResetRequested | EventType::EmailVerificationRequested => "ticketing.users",
+            EventType::PayoutPaid => "ticketing.payouts",
         }
     }
 }

@@ -62,6 +62,7 @@ fn wording(kind: &str, settings: &MailSettings) -> Option<(&'static str, &'stati
         "ticket.ready" => ("Your ticket is ready", "Download your ticket"),
         RESET => ("Reset your password", "Choose a new password"),
         VERIFY => ("Verify your e-mail address", "Verify your address"),
+        PAYOUT_PAID => ("Your payout was sent", "See your payouts"),
         _ => return None,
     })
 }
@@ -73,6 +74,10 @@ pub const RESET: &str = "account.password_reset";
 /// The kind of the notice that an account's address is to be verified: its mail carries the
 /// verification's link, with a token minted as it is sent.
 pub const VERIFY: &str = "account.verify_email";
+
+/// The kind of the notice that a seller's payout was transferred: its mail links to the
+/// seller's payouts page (the order is the buyer's).
+pub const PAYOUT_PAID: &str = "payout.paid";
 
 /// The mail `notification` calls for, to `to`; `None` for a kind that is not mailed. A
 /// password reset and an e-mail verification link to the web client's page for them with
@@ -93,6 +98,7 @@ fn written(
     let link = match (notification.kind.as_str(), token) {
         (RESET, Some(token)) => origin.token_url("reset-password", token),
         (VERIFY, Some(token)) => origin.token_url("verify-email", token),
+        (PAYOUT_PAID, _) => origin.return_url(),
         _ => origin.order_url(&notification.order_id),
     };
     let origin = origin.0.as_str();

@@ -14,7 +14,7 @@ use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
 /// The event types the notifications consumer is routed.
-pub const CONSUMES: [EventType; 9] = [
+pub const CONSUMES: [EventType; 10] = [
     EventType::OrderCreated,
     EventType::TicketDelivered,
     EventType::OrderCancelled,
@@ -24,9 +24,11 @@ pub const CONSUMES: [EventType; 9] = [
     EventType::PaymentDisputed,
     EventType::PasswordResetRequested,
     EventType::EmailVerificationRequested,
+    EventType::PayoutPaid,
 ];
 
-/// The fields of a `payment.*` event a notification uses.
+/// The fields of a `payment.*` (or `payout.paid`: the seller, and the net) event a
+/// notification uses.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PaymentEventData {
@@ -58,7 +60,8 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
         EventType::PaymentSucceeded
         | EventType::PaymentFailed
         | EventType::PaymentRefunded
-        | EventType::PaymentDisputed => {
+        | EventType::PaymentDisputed
+        | EventType::PayoutPaid => {
             let payment: PaymentEventData = event.data()?;
             let decimal = payment.amount.to_string();
             let decimal = Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
@@ -72,6 +75,12 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
                     format!(
                         "Your payment of {amount} did not go through: pay with another card while your \
                          reservation holds."
+                    ),
+                ),
+                EventType::PayoutPaid => (
+                    crate::mail::PAYOUT_PAID,
+                    format!(
+                        "We sent you {amount} for your sale: it reaches your bank on your payout account's schedule."
                     ),
                 ),
                 EventType::PaymentDisputed => (

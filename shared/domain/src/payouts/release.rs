@@ -10,7 +10,9 @@ use tracing::Instrument;
 use crate::change::{Change, Write};
 use crate::entities::{HoldReason, Payout, PayoutStatus, TransferRequest, reversal_key};
 use crate::error::{Error, Result};
-use crate::ids::OrderId;
+use crate::events::{Event, EventType};
+use crate::ids::{OrderId, TicketId, UserId};
+use crate::money::Money;
 use crate::payments::IDEMPOTENCY_KEY_HOURS;
 use crate::ports::{ChangeStore, PayoutGateway, PayoutStore};
 
@@ -67,6 +69,32 @@ async fn step(
     }
 }
 
+/// The data of `payout.paid`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PaidData<'a> {
+    order_id: &'a OrderId,
+    user_id: &'a UserId,
+    ticket_id: &'a TicketId,
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
+    amount: Money,
+    currency: &'a str,
+    version: u64,
+}
+
+impl<'a> PaidData<'a> {
+    fn of(payout: &'a Payout) -> Self {
+        Self {
+            order_id: &payout.order_id,
+            user_id: &payout.seller,
+            ticket_id: &payout.ticket_id,
+            amount: payout.transferred,
+            currency: &payout.currency,
+            version: payout.version,
+        }
+    }
+}
+
 async fn save(store: &impl ChangeStore, payout: &Payout) -> Result<()> {
     store.commit(&Change { payouts: vec![Write::Update(payout.clone())], ..Change::default() }).await
 }
@@ -102,7 +130,12 @@ async fn finish_transfer(
         }
     };
     let paid = claimed.paid(transfer_id, now);
-    save(store, &paid).await?;
+    // Recorded once (the write is conditional on the claim's version), with the event that
+    // tells the seller.
+    let told = Event::new(EventType::PayoutPaid, paid.version, &PaidData::of(&paid), now)?;
+    store
+        .commit(&Change { payouts: vec![Write::Update(paid.clone())], events: vec![told], ..Change::default() })
+        .await?;
     tracing::info!(order = %claimed.order_id, seller = %claimed.seller, net = %claimed.transferred, "a payout was transferred");
     if paid.status == PayoutStatus::Reversing {
         return finish_reversal(store, gateway, &paid, now).await;
