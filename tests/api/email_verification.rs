@@ -132,3 +132,33 @@ async fn a_verification_token_is_stored_hashed_expires_and_a_made_up_one_is_refu
     email_verification::confirm(&store, &RandomSecrets, &token, Utc::now()).await.unwrap();
     assert!(store.find_by_email(&ada.email).await.unwrap().unwrap().email_verified());
 }
+
+#[tokio::test]
+async fn currentuser_shows_what_the_account_says_of_its_address() {
+    let store = EmbeddedStore::in_memory();
+    let password = Password::parse("correct horse battery").unwrap();
+    let email = Email::parse("ada@example.com").unwrap();
+    let ada =
+        domain::users::sign_up(&store, &edge::passwords::Argon2Passwords, email, password, Utc::now()).await.unwrap();
+    let token = edge::auth::SessionIssuer::development(std::time::Duration::from_secs(3600))
+        .issue(&domain::users::Session::of(&ada), Utc::now())
+        .unwrap();
+    let current = || async {
+        let request = lambda_http::http::Request::builder()
+            .header("cookie", format!("session={token}"))
+            .body(lambda_http::Body::Empty)
+            .unwrap();
+        let sessions = edge::auth::SessionVerifier::development();
+        let response = users_currentuser::handle(&store, &sessions, request).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        let user = &body["currentUser"];
+        (user["emailVerified"].as_bool().unwrap(), user["mailSuppressed"].as_bool().unwrap())
+    };
+    assert_eq!(current().await, (false, false));
+    let bounced = domain::entities::SuppressionReason::Bounce;
+    assert!(domain::mail::suppress(&store, &ada.email, bounced, Utc::now()).await.unwrap());
+    assert_eq!(current().await, (false, true), "a bounced address shows");
+    let token = email_verification::issue(&store, &RandomSecrets, &ada, Utc::now()).await.unwrap();
+    email_verification::confirm(&store, &RandomSecrets, &token, Utc::now()).await.unwrap();
+    assert_eq!(current().await, (true, true));
+}
