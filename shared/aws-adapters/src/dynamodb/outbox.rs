@@ -1,6 +1,6 @@
 //! The outbox: one table every change writes its events to, in the same transaction as the
 //! change they announce. Its stream triggers the relay, which publishes them. An item
-//! expires (DynamoDB TTL) a week after it was written.
+//! expires (DynamoDB TTL) a week after its event happened (in effect, when it was written).
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -35,12 +35,15 @@ impl Outbox {
         Self { table: table.name().to_owned() }
     }
 
-    /// The transaction item that stores `event`.
+    /// The transaction item that stores `event`: the same item for the same event, however
+    /// often it is built, so that a transaction tried again under its `ClientRequestToken`
+    /// carries the very parameters it first did (DynamoDB refuses a token whose parameters
+    /// changed).
     pub fn put(&self, event: &Event) -> Result<TransactWriteItem> {
         let record = OutboxRecord {
             id: event.id.clone(),
             event: serde_json::to_string(event).map_err(|e| Error::internal(e, "encoding an event"))?,
-            expires_at: (Utc::now() + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp(),
+            expires_at: (event.time + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp(),
         };
         let put = Put::builder()
             .table_name(&self.table)
@@ -87,5 +90,25 @@ impl Outbox {
                 return Ok(events);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::events::EventType;
+
+    use super::*;
+    use crate::resources::OutboxTable;
+
+    #[test]
+    fn an_events_item_is_the_same_however_late_it_is_built_and_expires_a_week_after_the_event() {
+        let time: chrono::DateTime<Utc> = "2026-11-26T09:50:00Z".parse().unwrap();
+        let event = Event::new(EventType::TicketCreated, 0, &serde_json::json!({ "id": "01KT" }), time).unwrap();
+        let outbox = Outbox::new(&OutboxTable("outbox".to_owned()));
+        let (first, again) = (outbox.put(&event).unwrap(), outbox.put(&event).unwrap());
+        assert_eq!(first, again, "a retried transaction carries the same parameters");
+        let item = first.put().unwrap().item();
+        let expires: i64 = item[Outbox::TTL_ATTRIBUTE].as_n().unwrap().parse().unwrap();
+        assert_eq!(expires, (time + chrono::Duration::days(7)).timestamp());
     }
 }
