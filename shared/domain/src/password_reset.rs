@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::change::Change;
 use crate::entities::{Email, Password, Redemption, TokenPurpose, User};
 use crate::error::Result;
-use crate::events::{Event, EventType};
-use crate::ids::UserId;
+use crate::events::EventType;
 use crate::ports::{ChangeStore, PasswordHasher, Secrets, SignInAttempts, UserStore};
 use crate::tokens;
 use crate::users::{self, ClientAddress};
@@ -37,18 +36,11 @@ pub async fn request(
     users::reserve(attempts, &users::reset_key(email), per_email, now, TOO_MANY_REQUESTS).await?;
     users::reserve(attempts, &users::resets_from_key(from), per_address, now, TOO_MANY_REQUESTS).await?;
     let user_id = users.find_by_email(email).await?.map(|user| user.id);
-    let event = Event::new(EventType::PasswordResetRequested, 0, &Requested { user_id, version: 0 }, now)?;
+    let event = users::account_event(EventType::PasswordResetRequested, user_id.as_ref(), now)?;
     changes.commit(&Change { events: vec![event], ..Change::default() }).await
 }
 
 const TOO_MANY_REQUESTS: &str = "Too many password resets asked for; try again later";
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Requested {
-    user_id: Option<UserId>,
-    version: u64,
-}
 
 /// A token for `user`'s account, `<user id>.<secret>`: the secret's hash is stored as the
 /// account's reset (in place of any earlier one), working until [`TOKEN_LIFETIME`] from
@@ -70,7 +62,7 @@ pub async fn confirm(
     let (account, secret) = tokens::account_of(users, token).await?;
     // Hashed before the token is checked: a wrong token costs what a right one does.
     let password = hasher.hash(password).await?;
-    tokens::redeem(users, secrets, (&account, secret), Redemption::PasswordReset(&password), now).await?;
+    tokens::redeem(users, secrets, (&account, secret), Redemption::PasswordReset(password), now).await?;
     tracing::info!(user = %account.id, "password reset");
     Ok(())
 }

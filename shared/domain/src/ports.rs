@@ -53,7 +53,7 @@ pub trait UserStore: Send + Sync {
     fn redeem_token(
         &self,
         email: &Email,
-        redemption: Redemption<'_>,
+        redemption: &Redemption,
         hash: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool>> + Send;

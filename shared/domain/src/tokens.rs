@@ -53,10 +53,10 @@ pub async fn redeem(
     users: &impl UserStore,
     secrets: &impl Secrets,
     (account, secret): (&User, &str),
-    redemption: Redemption<'_>,
+    redemption: Redemption,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if users.redeem_token(&account.email, redemption, &secrets.hash(secret), now).await? {
+    if users.redeem_token(&account.email, &redemption, &secrets.hash(secret), now).await? {
         Ok(())
     } else {
         Err(invalid())

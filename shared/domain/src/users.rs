@@ -37,13 +37,19 @@ pub async fn sign_up(
 /// The event that asks for `user`'s address to be verified
 /// ([`crate::email_verification`]).
 pub fn verification_requested(user: &UserId, now: DateTime<Utc>) -> Result<Event> {
+    account_event(EventType::EmailVerificationRequested, Some(user), now)
+}
+
+/// An event about an account, `{userId, version: 0}` (`userId` null when the address asked
+/// about has none): what the account's owner asked for, never a secret.
+pub(crate) fn account_event(kind: EventType, user: Option<&UserId>, now: DateTime<Utc>) -> Result<Event> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
-    struct Requested<'a> {
-        user_id: &'a UserId,
+    struct Asked<'a> {
+        user_id: Option<&'a UserId>,
         version: u64,
     }
-    Event::new(EventType::EmailVerificationRequested, 0, &Requested { user_id: user, version: 0 }, now)
+    Event::new(kind, 0, &Asked { user_id: user, version: 0 }, now)
 }
 
 /// Where a request came from: the client's IP address, as the edge establishes it (never

@@ -2,6 +2,7 @@
 //! and event written, in one redb transaction.
 
 use domain::change::{Change, Record, STALE, Write};
+use domain::events::Event;
 use domain::ports::ChangeStore;
 use domain::{Error, Result};
 use redb::WriteTransaction;
@@ -38,6 +39,24 @@ struct Versioned {
     version: u64,
 }
 
+/// Events, encoded for the outbox: each id and its bytes.
+pub(crate) struct EncodedEvents(Vec<(String, Vec<u8>)>);
+
+impl EncodedEvents {
+    pub(crate) fn of(events: &[Event]) -> Result<Self> {
+        events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<_>>().map(Self)
+    }
+
+    /// Puts them in the outbox, in `txn`.
+    pub(crate) fn store(&self, txn: &WriteTransaction) -> Result<()> {
+        let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
+        for (id, event) in &self.0 {
+            outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;
+        }
+        Ok(())
+    }
+}
+
 fn apply(txn: &WriteTransaction, table: Table, writes: &[Encoded]) -> Result<()> {
     let mut records = txn.open_table(table).map_err(storage)?;
     for write in writes {
@@ -65,8 +84,7 @@ impl ChangeStore for EmbeddedStore {
         let holds = encoded(&change.holds)?;
         let payouts = encoded(&change.payouts)?;
         let accounts = encoded(&change.accounts)?;
-        let events =
-            change.events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
+        let events = EncodedEvents::of(&change.events)?;
         self.write(move |txn| {
             apply(txn, TICKETS, &tickets)?;
             apply(txn, ORDERS, &orders)?;
@@ -74,11 +92,7 @@ impl ChangeStore for EmbeddedStore {
             apply(txn, HOLDS, &holds)?;
             apply(txn, PAYOUTS, &payouts)?;
             apply(txn, PAYOUT_ACCOUNTS, &accounts)?;
-            let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
-            for (id, event) in &events {
-                outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;
-            }
-            Ok(())
+            events.store(txn)
         })
         .await
     }

@@ -9,13 +9,14 @@ use domain::{Error, Result};
 
 use redb::ReadableTable;
 
-use crate::store::{EmbeddedStore, OUTBOX, USERS, decode, encode, open_readable, storage};
+use crate::changes::EncodedEvents;
+use crate::store::{EmbeddedStore, USERS, decode, encode, open_readable, storage};
 
 impl UserStore for EmbeddedStore {
     async fn insert(&self, user: &User, events: &[Event]) -> Result<()> {
         let (record, id) = (encode(user)?, user.id.clone());
         let email = user.email.as_str().to_owned();
-        let events = events.iter().map(|event| Ok((event.id.clone(), encode(event)?))).collect::<Result<Vec<_>>>()?;
+        let events = EncodedEvents::of(events)?;
         self.write(move |txn| {
             let mut users = txn.open_table(USERS).map_err(storage)?;
             if let Some(stored) = users.get(email.as_str()).map_err(storage)? {
@@ -24,11 +25,7 @@ impl UserStore for EmbeddedStore {
                 return if stored.id == id { Ok(()) } else { Err(Error::Conflict("Email in use")) };
             }
             users.insert(email.as_str(), record.as_slice()).map_err(storage)?;
-            let mut outbox = txn.open_table(OUTBOX).map_err(storage)?;
-            for (id, event) in &events {
-                outbox.insert(id.as_str(), event.as_slice()).map_err(storage)?;
-            }
-            Ok(())
+            events.store(txn)
         })
         .await
     }
@@ -96,24 +93,15 @@ impl UserStore for EmbeddedStore {
     async fn redeem_token(
         &self,
         email: &Email,
-        redemption: Redemption<'_>,
+        redemption: &Redemption,
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let hash = hash.to_owned();
-        // What the redemption writes, applied to a copy of the account: owned, for the write.
-        let purpose = redemption.purpose();
-        let password = match redemption {
-            Redemption::PasswordReset(password) => Some(password.clone()),
-            Redemption::EmailVerification => None,
-        };
+        let (redemption, hash) = (redemption.clone(), hash.to_owned());
         let redeemed = self.update_user(email, move |user| {
-            let current = user.token(purpose).is_some_and(|token| token.hash == hash && token.expires_at > now);
+            let current =
+                user.token(redemption.purpose()).is_some_and(|token| token.hash == hash && token.expires_at > now);
             if current {
-                let redemption = match &password {
-                    Some(password) => Redemption::PasswordReset(password),
-                    None => Redemption::EmailVerification,
-                };
                 user.redeem(&redemption, now);
             }
             current

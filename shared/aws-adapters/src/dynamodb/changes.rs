@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::Client;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{CancellationReason, Delete, Put, TransactWriteItem};
 use domain::change::{Change, Record, STALE, Write};
 use domain::ports::ChangeStore;
 use domain::{Error, Result};
@@ -178,8 +178,9 @@ pub fn client_request_token(change: &Change) -> String {
 
 /// Why DynamoDB cancelled a transaction, as far as what to do next goes.
 enum Cancelled {
-    /// A condition failed: the change is stale.
-    Condition,
+    /// A condition failed: the reasons, in the items' order (with the item in the way, for
+    /// a write that asked for it).
+    Condition(Vec<CancellationReason>),
     /// Another transaction was writing the same items: try again.
     Conflict,
 }
@@ -187,10 +188,11 @@ enum Cancelled {
 fn cancelled(error: &TransactWriteItemsError) -> Option<Cancelled> {
     match error {
         TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            let codes: Vec<&str> = cancelled.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
-            if codes.contains(&"ConditionalCheckFailed") {
-                Some(Cancelled::Condition)
-            } else if codes.contains(&"TransactionConflict") {
+            let reasons = cancelled.cancellation_reasons();
+            let coded = |code| reasons.iter().any(|reason| reason.code() == Some(code));
+            if coded("ConditionalCheckFailed") {
+                Some(Cancelled::Condition(reasons.to_vec()))
+            } else if coded("TransactionConflict") {
                 Some(Cancelled::Conflict)
             } else {
                 None
@@ -200,6 +202,48 @@ fn cancelled(error: &TransactWriteItemsError) -> Option<Cancelled> {
         TransactWriteItemsError::TransactionInProgressException(_) => Some(Cancelled::Conflict),
         _ => None,
     }
+}
+
+/// How a transaction ended, short of an unexpected error.
+pub(super) enum Transacted {
+    Committed,
+    /// A condition failed: the cancellation reasons, in the items' order.
+    ConditionFailed(Vec<CancellationReason>),
+    /// Cancelled by concurrent transactions every time it was tried.
+    KeptConflicting,
+}
+
+/// Sends `items` as one `TransactWriteItems` under `token` (so that an SDK retry of one that
+/// committed succeeds), trying again after a jittered backoff while concurrent transactions
+/// cancel it, [`ATTEMPTS`] times in all. `what` names it in an unexpected error.
+pub(super) async fn transact(
+    client: &Client,
+    items: &[TransactWriteItem],
+    token: &str,
+    what: &'static str,
+) -> Result<Transacted> {
+    for attempt in 1..=ATTEMPTS {
+        let outcome = client
+            .transact_write_items()
+            .set_transact_items(Some(items.to_vec()))
+            .client_request_token(token)
+            .send()
+            .await;
+        let error = match outcome {
+            Ok(_) => return Ok(Transacted::Committed),
+            Err(error) => error,
+        };
+        match error.as_service_error().and_then(cancelled) {
+            Some(Cancelled::Condition(reasons)) => return Ok(Transacted::ConditionFailed(reasons)),
+            Some(Cancelled::Conflict) if attempt < ATTEMPTS => {
+                tracing::warn!(attempt, "a transaction was cancelled by a concurrent one; trying again");
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            Some(Cancelled::Conflict) => break,
+            None => return Err(Error::Internal(anyhow::Error::new(error).context(what))),
+        }
+    }
+    Ok(Transacted::KeptConflicting)
 }
 
 /// 25 ms doubled each attempt, half of it random.
@@ -215,29 +259,9 @@ impl ChangeStore for DynamoChanges {
         if items.is_empty() {
             return Ok(());
         }
-        let token = client_request_token(change);
-        for attempt in 1..=ATTEMPTS {
-            let outcome = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .client_request_token(&token)
-                .send()
-                .await;
-            let error = match outcome {
-                Ok(_) => return Ok(()),
-                Err(error) => error,
-            };
-            match error.as_service_error().and_then(cancelled) {
-                Some(Cancelled::Condition) => return Err(CHANGED),
-                Some(Cancelled::Conflict) if attempt < ATTEMPTS => {
-                    tracing::warn!(attempt, "a transaction was cancelled by a concurrent one; trying again");
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Some(Cancelled::Conflict) => return Err(CHANGED),
-                None => return Err(Error::Internal(anyhow::Error::new(error).context("committing a change"))),
-            }
+        match transact(&self.client, &items, &client_request_token(change), "committing a change").await? {
+            Transacted::Committed => Ok(()),
+            Transacted::ConditionFailed(_) | Transacted::KeptConflicting => Err(CHANGED),
         }
-        Err(CHANGED)
     }
 }

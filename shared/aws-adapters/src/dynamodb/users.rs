@@ -4,7 +4,6 @@
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
@@ -16,6 +15,7 @@ use domain::ids::UserId;
 use domain::ports::UserStore;
 use domain::{Error, Result};
 
+use super::changes::{Transacted, transact};
 use super::outbox::Outbox;
 use super::table::{Table, encode, n, s};
 use crate::resources::{OutboxTable, UsersTable};
@@ -35,8 +35,6 @@ impl DynamoUsers {
     /// The index of accounts by id (keys only), for the mail sender.
     pub const ID_INDEX: &'static str = "by-id";
     pub const ID: &'static str = "id";
-    /// Transactions cancelled by a concurrent one are tried this many times.
-    const ATTEMPTS: u32 = 4;
 
     pub fn new(client: Client, table: &UsersTable) -> Self {
         Self { table: Table::new(client, table.name()), outbox: None }
@@ -74,42 +72,23 @@ impl UserStore for DynamoUsers {
             })?;
             items.push(outbox.put(event)?);
         }
-        for attempt in 1..=Self::ATTEMPTS {
-            let outcome = self
-                .table
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                // An SDK retry of a transaction that committed succeeds.
-                .client_request_token(user.id.as_str())
-                .send()
-                .await;
-            let error = match outcome {
-                Ok(_) => return Ok(()),
-                Err(SdkError::ServiceError(e)) => e.into_err(),
-                Err(e) => return Err(Error::internal(e, "putting a user")),
-            };
-            let TransactWriteItemsError::TransactionCanceledException(cancelled) = &error else {
-                return Err(Error::internal(error, "putting a user"));
-            };
-            let reason = cancelled.cancellation_reasons().first();
-            if reason.and_then(|reason| reason.code()) == Some("ConditionalCheckFailed") {
-                let stored = reason
-                    .and_then(|reason| reason.item())
-                    .and_then(|item| serde_dynamo::from_item::<_, User>(item.clone()).ok());
-                // A retried insert whose first attempt committed finds its own item (and its
-                // events were stored with it): that is success.
-                return match stored {
-                    Some(stored) if stored.id == user.id => Ok(()),
-                    _ => Err(Error::Conflict("Email in use")),
-                };
-            }
-            // Another transaction was writing the account at that moment: it is tried again,
-            // and then it is decided by the condition.
-            tracing::warn!(attempt, "a new account's transaction was cancelled by a concurrent one");
-            tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
+        // An SDK retry of a transaction that committed succeeds (the token is the account's).
+        let reasons = match transact(&self.table.client, &items, user.id.as_str(), "putting a user").await? {
+            Transacted::Committed => return Ok(()),
+            Transacted::ConditionFailed(reasons) => reasons,
+            // Concurrent sign-ups with this email kept cancelling it: one of them has it.
+            Transacted::KeptConflicting => return Err(Error::Conflict("Email in use")),
+        };
+        // A retried insert whose first attempt committed finds its own item in the way (and
+        // its events were stored with it): that is success.
+        let stored = reasons
+            .first()
+            .and_then(|reason| reason.item())
+            .and_then(|item| serde_dynamo::from_item::<_, User>(item.clone()).ok());
+        match stored {
+            Some(stored) if stored.id == user.id => Ok(()),
+            _ => Err(Error::Conflict("Email in use")),
         }
-        Err(Error::Conflict("Email in use"))
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
@@ -184,7 +163,7 @@ impl UserStore for DynamoUsers {
     async fn redeem_token(
         &self,
         email: &Email,
-        redemption: Redemption<'_>,
+        redemption: &Redemption,
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {

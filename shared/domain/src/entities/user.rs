@@ -172,11 +172,11 @@ impl User {
     }
 
     /// Applies `redemption` as of `now`.
-    pub fn redeem(&mut self, redemption: &Redemption<'_>, now: DateTime<Utc>) {
+    pub fn redeem(&mut self, redemption: &Redemption, now: DateTime<Utc>) {
         self.set_token(redemption.purpose(), None);
         match redemption {
             Redemption::PasswordReset(password) => {
-                self.password_hash = (*password).clone();
+                self.password_hash = password.clone();
                 self.session_generation += 1;
             }
             Redemption::EmailVerification => self.email_verified_at = Some(now),
@@ -192,15 +192,15 @@ pub enum TokenPurpose {
 }
 
 /// What redeeming a token does, in the same atomic write that uses the token up.
-#[derive(Debug, Clone, Copy)]
-pub enum Redemption<'a> {
+#[derive(Debug, Clone)]
+pub enum Redemption {
     /// The password becomes this one, and every session issued before stops standing.
-    PasswordReset(&'a PasswordHash),
+    PasswordReset(PasswordHash),
     /// The address is verified, as of the redemption.
     EmailVerification,
 }
 
-impl Redemption<'_> {
+impl Redemption {
     pub fn purpose(&self) -> TokenPurpose {
         match self {
             Redemption::PasswordReset(_) => TokenPurpose::PasswordReset,

@@ -161,8 +161,8 @@ pub async fn a_reset_token_is_redeemed_once_while_it_works_and_ends_every_sessio
     );
 
     let new_hash = hasher.hash(Password::parse("a brand new passphrase").unwrap()).await.unwrap();
-    let redeem =
-        |hash: &'static str, at| store.redeem_token(&ada.email, Redemption::PasswordReset(&new_hash), hash, at);
+    let redemption = Redemption::PasswordReset(new_hash.clone());
+    let redeem = |hash: &'static str, at| store.redeem_token(&ada.email, &redemption, hash, at);
     assert!(!redeem("first", now).await.unwrap(), "the replaced token");
     assert!(!redeem("second", now + chrono::Duration::minutes(31)).await.unwrap(), "past its expiry");
     let before = store.find_by_email(&ada.email).await.unwrap().unwrap();
@@ -191,10 +191,10 @@ pub async fn a_verification_token_verifies_the_address_once_and_is_not_a_reset_t
     let token = |hash: &str| StoredToken { hash: hash.to_owned(), expires_at: now + chrono::Duration::hours(24) };
     assert!(store.put_token(&ada.email, TokenPurpose::PasswordReset, &token("reset")).await.unwrap());
     assert!(store.put_token(&ada.email, TokenPurpose::EmailVerification, &token("verify")).await.unwrap());
-    let verify = |hash: &'static str, at| store.redeem_token(&ada.email, Redemption::EmailVerification, hash, at);
+    let verify = |hash: &'static str, at| store.redeem_token(&ada.email, &Redemption::EmailVerification, hash, at);
     assert!(!verify("reset", now).await.unwrap(), "a reset's token verifies nothing");
     let new_hash = hasher.hash(Password::parse("a brand new passphrase").unwrap()).await.unwrap();
-    let reset = store.redeem_token(&ada.email, Redemption::PasswordReset(&new_hash), "verify", now).await.unwrap();
+    let reset = store.redeem_token(&ada.email, &Redemption::PasswordReset(new_hash), "verify", now).await.unwrap();
     assert!(!reset, "a verification's token resets nothing");
     assert!(!verify("verify", now + chrono::Duration::hours(25)).await.unwrap(), "past its expiry");
     assert!(store.find_by_email(&ada.email).await.unwrap().unwrap().email_verified_at.is_none(), "not yet");
