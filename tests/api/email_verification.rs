@@ -5,13 +5,15 @@
 
 use chrono::Utc;
 use domain::email_verification;
-use domain::entities::{Email, Password};
+use domain::entities::Password;
 use domain::ports::UserStore;
 use domain::tokens::INVALID_TOKEN;
 use edge::secrets::RandomSecrets;
 use embedded::EmbeddedStore;
 use reqwest::Method;
 use ticketing_tests::{TestApp, eventually, json, spawn_app};
+
+use crate::password_reset::{account, refused};
 
 async fn current_user(app: &TestApp, session: &str) -> serde_json::Value {
     app.with_session(Method::GET, "/api/users/currentuser", session, None).await.body["currentUser"].clone()
@@ -97,11 +99,7 @@ async fn connecting_a_payout_account_is_the_one_thing_that_asks_for_a_verified_a
 #[tokio::test]
 async fn a_verification_token_is_stored_hashed_expires_and_a_made_up_one_is_refused_alike() {
     let store = EmbeddedStore::in_memory();
-    let password = Password::parse("correct horse battery").unwrap();
-    let email = Email::parse("ada@example.com").unwrap();
-    let ada =
-        domain::users::sign_up(&store, &edge::passwords::Argon2Passwords, email, password, Utc::now()).await.unwrap();
-    let refused = |outcome: domain::Result<()>| matches!(outcome, Err(domain::Error::Validation(fields)) if fields == [domain::FieldError::new("token", INVALID_TOKEN)]);
+    let ada = account(&store).await;
     let long_ago = Utc::now() - email_verification::TOKEN_LIFETIME - chrono::Duration::seconds(1);
     let expired = email_verification::issue(&store, &RandomSecrets, &ada, long_ago).await.unwrap();
     assert!(refused(email_verification::confirm(&store, &RandomSecrets, &expired, Utc::now()).await), "expired");
@@ -136,10 +134,7 @@ async fn a_verification_token_is_stored_hashed_expires_and_a_made_up_one_is_refu
 #[tokio::test]
 async fn currentuser_shows_what_the_account_says_of_its_address() {
     let store = EmbeddedStore::in_memory();
-    let password = Password::parse("correct horse battery").unwrap();
-    let email = Email::parse("ada@example.com").unwrap();
-    let ada =
-        domain::users::sign_up(&store, &edge::passwords::Argon2Passwords, email, password, Utc::now()).await.unwrap();
+    let ada = account(&store).await;
     let token = edge::auth::SessionIssuer::development(std::time::Duration::from_secs(3600))
         .issue(&domain::users::Session::of(&ada), Utc::now())
         .unwrap();

@@ -14,7 +14,8 @@ use edge::passwords::Argon2Passwords;
 use edge::secrets::RandomSecrets;
 use embedded::EmbeddedStore;
 
-async fn account(store: &EmbeddedStore) -> User {
+/// ada@example.com's account, signed up on `store`.
+pub(crate) async fn account(store: &EmbeddedStore) -> User {
     let password = Password::parse("correct horse battery").unwrap();
     users::sign_up(store, &Argon2Passwords, Email::parse("ada@example.com").unwrap(), password, Utc::now())
         .await
@@ -30,7 +31,7 @@ async fn signs_in(store: &EmbeddedStore, password: &str) -> bool {
 }
 
 /// Whether `outcome` is the one refusal every bad token gets.
-fn refused(outcome: domain::Result<()>) -> bool {
+pub(crate) fn refused(outcome: domain::Result<()>) -> bool {
     matches!(outcome, Err(Error::Validation(fields)) if fields == [FieldError::new("token", INVALID_TOKEN)])
 }
 
