@@ -3,6 +3,8 @@ each user action and what a million completed purchases cost.
 
     python scripts/bench_report.py INIT_JSON INVOCATIONS_JSONL [LOCAL_JSONL]
 
+INIT_JSON "-" prints the cost tables only (from a bench-invocations run with --cold 0 --warm 0).
+
 INIT_JSON comes from scripts/bench_init.py --json, INVOCATIONS_JSONL from the
 bench-invocations binary, LOCAL_JSONL from `local`'s bench-local binary.
 """
@@ -11,61 +13,82 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 
 import yaml
 
-# AWS's published on-demand prices, us-east-1 (USD).
+# AWS's published on-demand prices, us-east-1 (USD), no free tier.
 PRICES = {
     "lambda_gb_second_arm64": 0.0000133334,
     "lambda_request": 0.20 / 1e6,
     "http_api_request": 1.00 / 1e6,
     "dynamodb_write_unit": 0.625 / 1e6,
     "dynamodb_read_unit": 0.125 / 1e6,
-    "eventbridge_event": 1.00 / 1e6,
+    "eventbridge_event": 1.00 / 1e6,  # per 64 KB chunk of a PutEvents entry
+    "eventbridge_archived_gb": 0.10,
     "scheduler_invocation": 1.00 / 1e6,
     "sqs_request": 0.40 / 1e6,
     "sqs_fifo_request": 0.50 / 1e6,
+    "logs_ingested_gb": 0.50,
+    "ses_mail": 0.10 / 1000,
+    # At rest, a month:
+    "alarm_metric_month": 0.10,
+    "dashboard_month": 3.00,
+    "kms_key_month": 1.00,
+    "secret_month": 0.40,
 }
+GB = 1024**3
 
-RELAY = ("outbox-relay", "ticket-created.json")
-# What each user action runs: (function, sample), the relay publishing the events the
-# action's changes stored, and the consumers its events reach (template.yaml's rules:
-# expiration-schedule gets order.created and order.cancelled; notifications-consumer gets
-# order.created, order.cancelled, payment.succeeded, payment.refunded).
+# What each user action runs: its functions with the sample that stands for it, or a
+# schedule firing. What follows from the events its changes store is added from the samples'
+# recorded outbox writes and the template's rules (`follow_ups`).
 ACTIONS = {
     "sign up": [("users-signup", "201-new-account.json")],
     "sign in": [("users-signin", "200-valid-credentials.json")],
     "list tickets": [("tickets-list", "200-available.json")],
-    "create a ticket": [("tickets-create", "201-new-ticket.json"), RELAY],
-    "order": [
-        ("orders-create", "201-new-order.json"), RELAY,
-        ("expiration-schedule", "order-created.json"), ("notifications-consumer", "order-cancelled.json"),
-    ],
-    "pay in one step": [
-        ("payments-create", "201-pay-with-card.json"), RELAY, ("notifications-consumer", "order-cancelled.json"),
-    ],
-    "pay by webhook": [
-        ("payments-create", "201-start-payment.json"), ("payments-webhook", "200-payment-succeeded.json"), RELAY,
-        ("notifications-consumer", "order-cancelled.json"),
-    ],
-    "expire": [
-        "schedule", ("expiration-fire", "expire-order.json"), RELAY,
-        ("expiration-schedule", "order-cancelled.json"), ("notifications-consumer", "order-cancelled.json"),
-    ],
-    "cancel": [
-        ("orders-cancel", "204-own-order.json"), RELAY,
-        ("expiration-schedule", "order-cancelled.json"), ("notifications-consumer", "order-cancelled.json"),
-    ],
+    "create a ticket": [("tickets-create", "201-new-ticket.json")],
+    "order": [("orders-create", "201-new-order.json")],
+    # Stripe sends payment_intent.succeeded for a payment confirmed in one step, too: the
+    # webhook finds the payment recorded.
+    "pay in one step": [("payments-create", "201-pay-with-card.json"), ("payments-webhook", "200-payment-already-recorded.json")],
+    "pay by webhook": [("payments-create", "201-start-payment.json"), ("payments-webhook", "200-payment-succeeded.json")],
+    "expire": ["schedule", ("expiration-fire", "expire-order.json")],
+    "cancel": [("orders-cancel", "204-own-order.json")],
     "open a ticket": [("tickets-get", "200-existing.json")],
     "read the order": [("orders-get", "200-own-order.json")],
-    "expiry of a complete order": ["schedule", ("expiration-fire", "expire-order.json")],
+    "expiry of a complete order": ["schedule", ("expiration-fire", "complete-order.json")],
+    # A row of its own: one mail, from the outbound queue to SES.
+    "mail a notice": [("mail-send", "receipt.json"), "mail"],
 }
-# A completed purchase: the buyer lists the tickets, opens one, orders it, pays in one step
-# and reads the order; the reservation's schedule still fires, on a complete order (counted
-# with the expiry sample of an open order, an upper bound: on a complete order it only reads).
-PURCHASE = ["list tickets", "open a ticket", "order", "pay in one step", "read the order", "expiry of a complete order"]
+# The sample that stands for a consumer's message of an event type (the consumer's only
+# sample where there is no sample of that type).
+CONSUMER_SAMPLES = {
+    ("expiration-schedule", "order.created"): "order-created.json",
+    ("expiration-schedule", "order.cancelled"): "order-cancelled.json",
+    ("payouts-schedule", "order.completed"): "order-completed.json",
+}
+RELAY = ("outbox-relay", "ticket-created.json")
+# A completed purchase as the web client makes it, with Stripe.js (a deployment's payment
+# mode): its API requests are recorded by a browser journey in bench/purchase-requests.json
+# (test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts), each priced with
+# the sample of its function below; Stripe's webhook completes the order; the reservation's
+# schedule fires on the complete order.
+PURCHASE_REQUESTS = "bench/purchase-requests.json"
+PURCHASE_SAMPLES = {
+    "client-config": "200-config.json",
+    "users-currentuser": "200-session-cookie.json",
+    "tickets-list": "200-available.json",
+    "tickets-get": "200-existing.json",
+    "orders-create": "201-new-order.json",
+    "orders-get": "200-own-order.json",
+    "payments-list": "200-own-order.json",
+    "expiration-get": "200-own-order.json",
+    "payments-create": "201-start-payment.json",
+}
+PURCHASE_AFTER = [("payments-webhook", "200-payment-succeeded.json"), "schedule", ("expiration-fire", "complete-order.json")]
+GOAL = 30.00
 
 
 def percentile(values, p):
@@ -73,39 +96,79 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(math.ceil(len(ordered) * p)) - 1)]
 
 
-def functions():
-    """From template.yaml: each function's memory size, and the functions behind the HTTP API."""
-    with open("template.yaml") as text:
-        template = yaml.load(text, Loader=yaml.BaseLoader)  # tolerates !Ref and friends
-    default = int(template["Globals"]["Function"].get("MemorySize", 128))
-    sizes, http = {}, set()
-    for resource in template["Resources"].values():
-        if resource.get("Type") == "AWS::Serverless::Function":
+def norm(path):
+    """A route's path with its parameters unnamed: /api/orders/{}."""
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+class Template:
+    """What template.yaml says of the cost: each function's memory size, the HTTP API's routes,
+    the bus's rules and the consumers of their queues, and what costs at rest."""
+
+    def __init__(self):
+        with open("template.yaml") as text:
+            template = yaml.load(text, Loader=yaml.BaseLoader)  # tolerates !Ref and friends
+        resources = template["Resources"]
+        default = int(template["Globals"]["Function"].get("MemorySize", 128))
+        self.sizes, self.http, self.routes, consumers = {}, set(), {}, {}
+        for resource in resources.values():
+            if resource.get("Type") != "AWS::Serverless::Function":
+                continue
             binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
-            sizes[binary] = int(resource["Properties"].get("MemorySize", default))
-            events = resource["Properties"].get("Events", {}).values()
-            if any(event.get("Type") == "HttpApi" for event in events):
-                http.add(binary)
-    return sizes, http
+            self.sizes[binary] = int(resource["Properties"].get("MemorySize", default))
+            for event in resource["Properties"].get("Events", {}).values():
+                if event.get("Type") == "HttpApi":
+                    self.http.add(binary)
+                    properties = event.get("Properties", {})
+                    if "Path" in properties:  # not the catch-all
+                        self.routes[f"{properties['Method'].upper()} {norm(properties['Path'])}"] = binary
+                elif event.get("Type") == "SQS":
+                    consumers[event["Properties"]["Queue"].split(".")[0]] = binary
+        # Each rule: the event sources and types it matches, and the function behind its queue.
+        self.rules = []
+        for resource in resources.values():
+            if resource.get("Type") == "AWS::Events::Rule":
+                pattern = resource["Properties"]["EventPattern"]
+                for target in resource["Properties"]["Targets"]:
+                    queue = target["Arn"].split(".")[0]
+                    if queue in consumers:
+                        self.rules.append((set(pattern.get("detail-type", [])), consumers[queue]))
+        # At rest: an alarm bills each metric it reads (a metric math alarm, several).
+        alarms = [r for r in resources.values() if r.get("Type") == "AWS::CloudWatch::Alarm"]
+        self.alarm_metrics = sum(
+            sum(1 for m in r["Properties"]["Metrics"] if "MetricStat" in m) if "Metrics" in r["Properties"] else 1
+            for r in alarms
+        )
+        count = lambda kind: sum(1 for r in resources.values() if r.get("Type") == kind)  # noqa: E731
+        self.dashboards = count("AWS::CloudWatch::Dashboard")
+        self.keys = count("AWS::KMS::Key")
+        self.secrets = count("AWS::SecretsManager::Secret")
+        api = next(r for r in resources.values() if r.get("Type") == "AWS::Serverless::HttpApi")
+        # An access log line: the format with each variable about 20 characters long.
+        form = api["Properties"]["AccessLogSettings"]["Format"]
+        self.access_log_bytes = len(re.sub(r"\$context\.[A-Za-z.]+", "x" * 20, form))
+
+    def consumers_of(self, event_type):
+        return [function for types, function in self.rules if event_type in types]
+
+    def at_rest(self):
+        """What the stack costs a month with no traffic, by item."""
+        return [
+            (f"{self.alarm_metrics} alarm metrics", self.alarm_metrics * PRICES["alarm_metric_month"]),
+            (f"{self.dashboards} dashboard", self.dashboards * PRICES["dashboard_month"]),
+            (f"{self.keys} KMS key", self.keys * PRICES["kms_key_month"]),
+            (f"{self.secrets} secret", self.secrets * PRICES["secret_month"]),
+        ]
 
 
-def main():
-    with open(sys.argv[1]) as text:
-        init = json.load(text)
-    cold, warm, calls, local = {}, {}, {}, []
-    with open(sys.argv[2]) as lines:
-        for line in lines:
-            row = json.loads(line)
-            if row["kind"] == "cold":
-                cold[row["function"]] = row
-            elif row["kind"] == "warm":
-                warm[row["function"]] = row
-            elif row["kind"] == "calls":
-                calls[(row["function"], row["sample"])] = row
-    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
-        with open(sys.argv[3]) as lines:
-            local = [json.loads(line) for line in lines]
+def event_bytes(event_type):
+    """An event as the bus carries it (and archives it): the bus sample's size."""
+    path = os.path.join("events", "bus", f"{event_type}.json")
+    return os.path.getsize(path) if os.path.exists(path) else 1024
 
+
+def function_table(init, cold, warm):
+    """Per function: size, init, cold and warm latency, resident memory."""
     hello = statistics.median(init["hello-world"]["init_ms"])
     one_call = statistics.median(cold["one-call"]["ms"])
     print(f"Measured {os.popen('date -u +%Y-%m-%d').read().strip()} on {platform.machine()}, {os.cpu_count()} cores"
@@ -139,71 +202,165 @@ def main():
     print("Reference: Rust on provided.al2023 arm64, hello world cold start about 14 ms in public measurements;"
           " Node.js about 130 ms.\n")
 
+
+def main():
+    init = None
+    if sys.argv[1] != "-":  # "-": the cost tables only
+        with open(sys.argv[1]) as text:
+            init = json.load(text)
+    cold, warm, calls, local = {}, {}, {}, []
+    with open(sys.argv[2]) as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["kind"] == "cold":
+                cold[row["function"]] = row
+            elif row["kind"] == "warm":
+                warm[row["function"]] = row
+            elif row["kind"] == "calls":
+                calls[(row["function"], row["sample"])] = row
+    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
+        with open(sys.argv[3]) as lines:
+            local = [json.loads(line) for line in lines]
+
+    if init is not None:
+        function_table(init, cold, warm)
+
     if local:
         print(f"{'in process, embedded store':<34}{'p50 ms':>9}{'p99 ms':>9}")
         for row in local:
             print(f"{row['route']:<34}{percentile(row['ms'], 0.5):>9.3f}{percentile(row['ms'], 0.99):>9.3f}")
         print()
 
-    sizes, http_functions = functions()
+    template = Template()
+    costs = Costs(template, calls, warm)
+    print(f"{'user action':<28}{'Lambda':>7}{'HTTP API':>9}{'AWS calls':>10}{'RRU':>6}{'WRU':>6}{'index':>6}"
+          f"{'events':>7}{'SQS':>5}{'sched':>6}{'logs KB':>8}{'$ per million':>15}")
+    for action, steps in ACTIONS.items():
+        costs.row(action, costs.of(steps))
+    print("(WRU: the tables' write units by item size, transactions twice; index: the writes of the global secondary"
+          " indexes the items are projected into; events: published by the relay, each to the rules' consumers and the"
+          " archive; SQS: send, receive and delete of each message; logs: the functions' lines and the access log's)\n")
 
-    def cost_of(action):
-        totals = {"requests": {}, "reads": 0.0, "writes": 0.0, "usd": 0.0}
-        requests = totals["requests"]
-        events = 0
+    with open(PURCHASE_REQUESTS) as text:
+        recorded = json.load(text)
+    print(f"A purchase as the web client makes it ({PURCHASE_REQUESTS}, recorded by a browser journey; the order"
+          f" polled {recorded['polls']} times while Stripe's webhook is on its way):")
+    purchase = Totals()
+    steps = []
+    for request in recorded["requests"]:
+        method, path = request.split(" ", 1)
+        function = template.routes.get(f"{method} {norm(path)}")
+        if function is None:
+            raise SystemExit(f"{request}: no route of template.yaml")
+        steps.append((request, [(function, PURCHASE_SAMPLES[function])]))
+    steps.append((f"{recorded['polls']} polls of the order", [("orders-get", PURCHASE_SAMPLES["orders-get"])] * recorded["polls"]))
+    steps.append(("webhook, schedule fires", PURCHASE_AFTER))
+    for label, part in steps:
+        totals = costs.of(part)
+        costs.row(f"  {label}", totals)
+        purchase.add(totals)
+    costs.row("one purchase", purchase)
+    usd = purchase.usd * 1e6
+    print(f"\nOne million completed purchases: ${usd:,.2f} (goal: at most ${GOAL:.2f}; {'met' if usd <= GOAL else 'not met'})."
+          " Lambda at the warm p50 durations measured above (rounded up to the ms; 10 ms where not measured) and the"
+          " template's memory sizes; DynamoDB on demand by item size, with every index write; EventBridge events,"
+          " their archive and the rules' SQS deliveries; CloudWatch Logs ingestion of what the functions log and of the"
+          " access log; the mail a purchase sends is the row \"mail a notice\" per mail. No free tier.")
+    print("\nAt rest, a month (nothing else costs without traffic: DynamoDB, SQS, Lambda and the HTTP API on demand):")
+    rest = template.at_rest()
+    for item, usd in rest:
+        print(f"  {item:<30}{usd:>8.2f}")
+    print(f"  {'in all':<30}{sum(usd for _, usd in rest):>8.2f}")
 
-        def add(kind, count=1):
-            requests[kind] = requests.get(kind, 0) + count
 
-        for step in ACTIONS[action]:
+class Totals:
+    def __init__(self):
+        self.requests, self.reads, self.writes, self.index, self.log_bytes, self.usd = {}, 0.0, 0.0, 0.0, 0, 0.0
+
+    def count(self, kind, n=1):
+        self.requests[kind] = self.requests.get(kind, 0) + n
+
+    def add(self, other):
+        for kind, n in other.requests.items():
+            self.count(kind, n)
+        self.reads += other.reads
+        self.writes += other.writes
+        self.index += other.index
+        self.log_bytes += other.log_bytes
+        self.usd += other.usd
+
+
+class Costs:
+    def __init__(self, template, calls, warm):
+        self.template, self.calls, self.warm = template, calls, warm
+
+    def row(self, label, t):
+        r = t.requests
+        print(f"{label:<28}{r.get('lambda', 0):>7}{r.get('http api', 0):>9}{r.get('aws calls', 0):>10}"
+              f"{t.reads:>6.1f}{t.writes:>6.0f}{t.index:>6.0f}{r.get('eventbridge events', 0):>7}{r.get('sqs', 0):>5}"
+              f"{r.get('scheduler', 0):>6}{t.log_bytes / 1024:>8.2f}{t.usd * 1e6:>15.2f}")
+
+    def of(self, steps):
+        totals = Totals()
+        for step in steps:
             if step == "schedule":
-                add("scheduler")
-                totals["usd"] += PRICES["scheduler_invocation"]
-                continue
-            function, sample = step
-            row = calls.get((function, sample))
-            if row is None:
-                raise SystemExit(f"no recorded calls for {function} {sample}")
-            add("lambda")
-            duration = math.ceil(statistics.median(warm[function]["ms"])) if function in warm else 10
-            totals["usd"] += PRICES["lambda_request"]
-            totals["usd"] += duration / 1000 * sizes.get(function, 128) / 1024 * PRICES["lambda_gb_second_arm64"]
-            if function in http_functions:
-                add("http api")
-                totals["usd"] += PRICES["http_api_request"]
-            if function in ("expiration-schedule", "notifications-consumer"):
-                # EventBridge sends the message, Lambda receives it and deletes it.
-                add("sqs", 3)
-                totals["usd"] += 3 * PRICES["sqs_request"]
-            if step == RELAY:
-                add("eventbridge events", events)
-                totals["usd"] += events * PRICES["eventbridge_event"]
-                add("aws calls", 1)  # PutEvents
-                continue
-            events += row["events"]
-            for call in row["calls"]:
-                add("aws calls")
-                totals["reads"] += call["reads"]
-                totals["writes"] += call["writes"]
-                if call["operation"].startswith("sqs:"):
-                    totals["usd"] += PRICES["sqs_fifo_request"]
-        totals["usd"] += totals["reads"] * PRICES["dynamodb_read_unit"] + totals["writes"] * PRICES["dynamodb_write_unit"]
+                totals.count("scheduler")
+                totals.usd += PRICES["scheduler_invocation"]
+            elif step == "mail":
+                totals.count("mail")
+                totals.usd += PRICES["ses_mail"]
+            else:
+                self.invocation(totals, *step)
         return totals
 
-    print(f"{'user action':<28}{'Lambda':>7}{'HTTP API':>9}{'AWS calls':>10}{'RRU':>6}{'WRU':>6}{'events':>7}"
-          f"{'SQS':>5}{'sched':>6}{'$ per million':>15}")
-    costs = {}
-    for action in ACTIONS:
-        t = cost_of(action)
-        costs[action] = t
-        r = t["requests"]
-        print(f"{action:<28}{r.get('lambda', 0):>7}{r.get('http api', 0):>9}{r.get('aws calls', 0):>10}"
-              f"{t['reads']:>6.1f}{t['writes']:>6.0f}{r.get('eventbridge events', 0):>7}{r.get('sqs', 0):>5}"
-              f"{r.get('scheduler', 0):>6}{t['usd'] * 1e6:>15.2f}")
-    purchase = sum(costs[action]["usd"] for action in PURCHASE)
-    print(f"\nOne million completed purchases ({', '.join(PURCHASE)}): ${purchase * 1e6:,.2f}"
-          " (goal: at most $6). Lambda at the warm p50 durations measured above (rounded up to the ms) and the"
-          " template's memory sizes; DynamoDB on demand for items up to 1 KB; no free tier.")
+    def run(self, totals, function):
+        """A Lambda invocation: the request and its duration at the warm p50 (10 ms unmeasured)."""
+        totals.count("lambda")
+        duration = math.ceil(statistics.median(self.warm[function]["ms"])) if function in self.warm else 10
+        totals.usd += PRICES["lambda_request"]
+        totals.usd += duration / 1000 * self.template.sizes.get(function, 128) / 1024 * PRICES["lambda_gb_second_arm64"]
+
+    def invocation(self, totals, function, sample, depth=0):
+        """One invocation of `function` on `sample`, and what its events set off."""
+        row = self.calls.get((function, sample))
+        if row is None:
+            raise SystemExit(f"no recorded calls for {function} {sample}")
+        self.run(totals, function)
+        log_bytes = row.get("log_bytes", 0)
+        if function in self.template.http:
+            totals.count("http api")
+            totals.usd += PRICES["http_api_request"]
+            log_bytes += self.template.access_log_bytes
+        totals.log_bytes += log_bytes
+        totals.usd += log_bytes / GB * PRICES["logs_ingested_gb"]
+        for call in row["calls"]:
+            totals.count("aws calls")
+            totals.reads += call["reads"]
+            totals.writes += call["writes"]
+            totals.index += call.get("index_writes", 0.0)
+            totals.usd += call["reads"] * PRICES["dynamodb_read_unit"]
+            totals.usd += (call["writes"] + call.get("index_writes", 0.0)) * PRICES["dynamodb_write_unit"]
+            if call["operation"].startswith("sqs:"):
+                totals.usd += call["entries"] * PRICES["sqs_fifo_request"]
+        events = row["events"] if isinstance(row["events"], list) else []
+        if events and depth < 2:
+            self.published(totals, events, depth)
+
+    def published(self, totals, events, depth):
+        """The relay publishes a change's events (one invocation, one PutEvents); the bus
+        archives each and delivers it to every rule's queue, whose consumer runs once a message."""
+        self.run(totals, RELAY[0])
+        totals.count("aws calls")  # PutEvents
+        for event_type in events:
+            totals.count("eventbridge events")
+            totals.usd += PRICES["eventbridge_event"] + event_bytes(event_type) / GB * PRICES["eventbridge_archived_gb"]
+            for consumer in self.template.consumers_of(event_type):
+                totals.count("sqs", 3)
+                totals.usd += 3 * PRICES["sqs_request"]
+                sample = CONSUMER_SAMPLES.get((consumer, event_type))
+                if sample is None:
+                    sample = next(s for (f, s) in self.calls if f == consumer)
+                self.invocation(totals, consumer, sample, depth + 1)
 
 
 if __name__ == "__main__":

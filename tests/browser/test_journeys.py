@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
@@ -551,3 +552,56 @@ def test_a_person_who_forgot_the_password_resets_it_from_the_mails_link(runner, 
     page.get_by_label("New password").fill("yet another passphrase")
     page.get_by_role("button", name="Set the password").click()
     expect(page.get_by_role("alert")).to_contain_text("This link is invalid or has expired")
+
+
+# What the web client asks of the API in one purchase, as scripts/bench_report.py prices it.
+PURCHASE_REQUESTS = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "purchase-requests.json")
+ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+
+def test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts(runner, person):
+    """A buyer opens the site, opens a ticket, orders it and pays with Stripe.js, and sees
+    the receipt: the API requests the client made on the way are those of
+    bench/purchase-requests.json, but for how often it polled the order while Stripe's
+    webhook was on its way (the file assumes a number). RECORD_PURCHASE=1 rewrites the file."""
+    api, _ = stripe_runner(runner)
+    list_ticket(api, "Recorded night", 42)
+    buyer = person(api.base)
+    sign_up(buyer, "buyer@example.com")
+
+    buyer.goto("/")
+    expect(buyer.get_by_role("link", name="Recorded night")).to_be_visible()
+    # The visit starts on a fresh load of the site, as a visitor's does.
+    requests = []
+    buyer.on("request", lambda request: requests.append(request))
+    buyer.reload()
+    buyer.get_by_role("link", name="Recorded night").click()
+    buyer.get_by_role("button", name=re.compile(r"^Buy for")).click()
+    card = buyer.locator("#card-element")
+    card.get_by_placeholder("number").fill("4242424242424242")
+    card.get_by_placeholder("exp_month").fill("12")
+    card.get_by_placeholder("exp_year").fill("34")
+    card.get_by_placeholder("cvc").fill("123")
+    card.get_by_placeholder("postal_code").fill("10001")
+    buyer.get_by_role("button", name="Pay $42.00").click()
+    expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00", timeout=20_000)
+    expect(buyer.get_by_role("link", name="Download ticket")).to_be_visible()
+
+    asked = []
+    for request in requests:
+        path = urllib.parse.urlsplit(request.url).path
+        if path.startswith("/api/"):
+            asked.append(f"{request.method} {ULID.sub('{id}', path)}")
+    # The polls: every read of the order between the payment and the receipt's, which is
+    # the last read of the order.
+    paid = asked.index("POST /api/payments")
+    reads = [at for at in range(paid, len(asked)) if asked[at] == "GET /api/orders/{id}"]
+    polls = len(reads) - 1
+    assert polls >= 1, asked
+    asked = [request for at, request in enumerate(asked) if at not in reads[:-1]]
+    if os.environ.get("RECORD_PURCHASE"):
+        with open(PURCHASE_REQUESTS, "w") as out:
+            json.dump({"requests": asked, "polls": 2}, out, indent=2)
+            out.write("\n")
+    with open(PURCHASE_REQUESTS) as recorded:
+        assert asked == json.load(recorded)["requests"], asked

@@ -18,6 +18,7 @@ pub mod moto;
 pub mod recorder;
 pub mod samples;
 pub mod stack;
+pub mod write_units;
 
 /// The repository root, for tests that read its files.
 pub fn repo_root() -> PathBuf {

@@ -2,6 +2,7 @@
 //! as against moto, and every AWS request it makes is kept as the IAM actions it needs and
 //! the resources they act on, exactly as IAM authorizes them.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -9,7 +10,9 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::write_units::{TableShape, table_units};
 
 /// The account and region moto answers for.
 pub const ACCOUNT: &str = "123456789012";
@@ -28,9 +31,14 @@ pub struct Call {
 pub struct Recorded {
     pub operation: String,
     pub calls: Vec<Call>,
-    /// What DynamoDB bills it on demand, for items up to 1 KB and query pages up to 4 KB:
-    /// read and write request units.
+    /// What DynamoDB bills it on demand: read request units (for query pages up to 4 KB)
+    /// and write request units, the table's by each item's size.
     pub capacity: (f64, f64),
+    /// The write request units DynamoDB bills for the global secondary indexes the request's
+    /// items are projected into (`write_units`).
+    pub index_writes: f64,
+    /// The items a DynamoDB request put, each with its table's name (none if it failed).
+    pub puts: Vec<(String, Value)>,
     /// The events a PutEvents call puts, the messages an SQS call sends or deletes.
     pub entries: usize,
     /// The items a DynamoDB `Query` or `Scan` read (its answer's `ScannedCount`).
@@ -42,6 +50,8 @@ struct Proxy {
     upstream: String,
     client: reqwest::Client,
     recorded: Arc<Mutex<Vec<Recorded>>>,
+    /// The tables' keys and indexes, described once each.
+    tables: Arc<Mutex<HashMap<String, TableShape>>>,
 }
 
 /// The proxy, listening on 127.0.0.1 until dropped.
@@ -58,6 +68,7 @@ impl Recorder {
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
             recorded: recorded.clone(),
+            tables: Arc::default(),
         };
         let app = Router::new().fallback(forward).with_state(proxy);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -89,15 +100,41 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     let url = format!("{}{}", proxy.upstream, parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/"));
     let mut headers = parts.headers.clone();
     headers.remove(axum::http::header::HOST);
-    let Ok(upstream) = proxy.client.request(parts.method, url).headers(headers).body(body).send().await else {
+    let written = match &recorded {
+        Some(recorded) if recorded.operation.starts_with("dynamodb:") => {
+            let request = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            written_items(&proxy, &headers, &recorded.operation["dynamodb:".len()..], &request).await
+        }
+        _ => Vec::new(),
+    };
+    let Ok(upstream) = proxy.client.request(parts.method, url).headers(headers.clone()).body(body).send().await else {
         return status(StatusCode::BAD_GATEWAY);
     };
+    let succeeded = upstream.status().is_success();
     let mut response = Response::builder().status(upstream.status());
     for (name, value) in upstream.headers() {
         response = response.header(name, value);
     }
     let bytes = upstream.bytes().await.unwrap_or_default();
     if let Some(mut recorded) = recorded {
+        if !succeeded {
+            recorded.puts.clear();
+        }
+        if !written.is_empty() {
+            let transaction = recorded.operation == "dynamodb:TransactWriteItems";
+            let (mut table, mut indexes) = (0.0, 0.0);
+            for item in &written {
+                let after = if succeeded && !item.check_only {
+                    proxy.image(&headers, &item.table, &item.key).await
+                } else {
+                    item.before.clone()
+                };
+                table += table_units(item.before.as_ref(), after.as_ref()) * if transaction { 2.0 } else { 1.0 };
+                indexes += item.shape.index_units(item.before.as_ref(), after.as_ref());
+            }
+            recorded.capacity.1 = table;
+            recorded.index_writes = indexes;
+        }
         if matches!(recorded.operation.as_str(), "dynamodb:Query" | "dynamodb:Scan") {
             recorded.scanned =
                 serde_json::from_slice::<Value>(&bytes).ok().and_then(|answer| answer["ScannedCount"].as_u64());
@@ -105,6 +142,95 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         proxy.recorded.lock().expect("not poisoned").push(recorded);
     }
     response.body(Body::from(bytes)).unwrap_or_else(|_| status(StatusCode::BAD_GATEWAY))
+}
+
+/// An item a DynamoDB write request names, as it was before the request.
+struct Written {
+    table: String,
+    shape: TableShape,
+    key: Value,
+    before: Option<Value>,
+    /// A transaction's condition check: billed as a write, changes nothing.
+    check_only: bool,
+}
+
+/// The items a DynamoDB write request names, each with its image before the request.
+async fn written_items(proxy: &Proxy, headers: &HeaderMap, operation: &str, request: &Value) -> Vec<Written> {
+    // (table, the item or its key, whether it is only a condition check)
+    let mut named: Vec<(String, &Value, bool)> = Vec::new();
+    let table_of = |request: &Value| request["TableName"].as_str().unwrap_or_default().to_owned();
+    match operation {
+        "PutItem" => named.push((table_of(request), &request["Item"], false)),
+        "UpdateItem" | "DeleteItem" => named.push((table_of(request), &request["Key"], false)),
+        "TransactWriteItems" => {
+            for item in request["TransactItems"].as_array().into_iter().flatten() {
+                let Some((kind, inner)) = item.as_object().and_then(|item| item.iter().next()) else { continue };
+                let key = if kind == "Put" { &inner["Item"] } else { &inner["Key"] };
+                named.push((table_of(inner), key, kind == "ConditionCheck"));
+            }
+        }
+        "BatchWriteItem" => {
+            for (table, writes) in request["RequestItems"].as_object().into_iter().flatten() {
+                for write in writes.as_array().into_iter().flatten() {
+                    let key = if write["PutRequest"].is_object() {
+                        &write["PutRequest"]["Item"]
+                    } else {
+                        &write["DeleteRequest"]["Key"]
+                    };
+                    named.push((table.clone(), key, false));
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut written = Vec::new();
+    for (table, item, check_only) in named {
+        let Some(shape) = proxy.shape(headers, &table).await else { continue };
+        let key = shape.key_of(item);
+        let before = proxy.image(headers, &table, &key).await;
+        written.push(Written { table, shape, key, before, check_only });
+    }
+    written
+}
+
+impl Proxy {
+    /// A DynamoDB request of the proxy's own, straight to moto (never recorded), signed as the
+    /// request it looks around.
+    async fn dynamodb(&self, headers: &HeaderMap, operation: &str, body: Value) -> Option<Value> {
+        let mut headers = headers.clone();
+        headers.insert("x-amz-target", format!("DynamoDB_20120810.{operation}").parse().ok()?);
+        headers.remove(axum::http::header::CONTENT_LENGTH);
+        let response = self
+            .client
+            .post(format!("{}/", self.upstream))
+            .headers(headers)
+            .body(body.to_string())
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.json().await.ok()
+    }
+
+    async fn shape(&self, headers: &HeaderMap, table: &str) -> Option<TableShape> {
+        if let Some(shape) = self.tables.lock().expect("not poisoned").get(table) {
+            return Some(shape.clone());
+        }
+        let described = self.dynamodb(headers, "DescribeTable", json!({ "TableName": table })).await?;
+        let shape = TableShape::from_description(&described["Table"]);
+        self.tables.lock().expect("not poisoned").insert(table.to_owned(), shape.clone());
+        Some(shape)
+    }
+
+    /// The item under `key`, strongly consistent; `None` if there is none.
+    async fn image(&self, headers: &HeaderMap, table: &str, key: &Value) -> Option<Value> {
+        let answer = self
+            .dynamodb(headers, "GetItem", json!({ "TableName": table, "Key": key, "ConsistentRead": true }))
+            .await?;
+        answer.get("Item").cloned()
+    }
 }
 
 fn status(code: StatusCode) -> Response {
@@ -154,7 +280,15 @@ pub fn recognize(
             };
             let calls = vec![call(&format!("s3:{operation}"), format!("arn:aws:s3:::{bucket}/{key}"))];
             let operation = format!("s3:{operation}");
-            return Some(Recorded { operation, calls, capacity: (0.0, 0.0), entries: 1, scanned: None });
+            return Some(Recorded {
+                operation,
+                calls,
+                capacity: (0.0, 0.0),
+                index_writes: 0.0,
+                puts: Vec::new(),
+                entries: 1,
+                scanned: None,
+            });
         }
         // SES v2 (REST): SendEmail is authorized against the identity of the sender's domain
         // and the configuration set it goes through.
@@ -166,7 +300,15 @@ pub fn recognize(
                 calls.push(call("ses:SendEmail", arn("ses", &format!("configuration-set/{set}"))));
             }
             let operation = "ses:SendEmail".to_owned();
-            return Some(Recorded { operation, calls, capacity: (0.0, 0.0), entries: 1, scanned: None });
+            return Some(Recorded {
+                operation,
+                calls,
+                capacity: (0.0, 0.0),
+                index_writes: 0.0,
+                puts: Vec::new(),
+                entries: 1,
+                scanned: None,
+            });
         }
         (None, "scheduler") => match *method {
             Method::POST => "CreateSchedule",
@@ -221,12 +363,14 @@ pub fn recognize(
     };
     let capacity = if service == "dynamodb" { capacity(&operation, &json) } else { (0.0, 0.0) };
     let entries = json["Entries"].as_array().map_or(1, Vec::len);
-    Some(Recorded { operation: action(&operation), calls, capacity, entries, scanned: None })
+    let puts = if service == "dynamodb" { put_items(&operation, &json) } else { Vec::new() };
+    Some(Recorded { operation: action(&operation), calls, capacity, index_writes: 0.0, puts, entries, scanned: None })
 }
 
 /// DynamoDB's on-demand request units for a request: a strongly consistent read of up to
 /// 4 KB is 1 (eventually consistent, half), a write of up to 1 KB is 1, and in a transaction
-/// every item counts twice.
+/// every item counts twice. A write's units are counted again by each item's size once the
+/// proxy has seen it before and after (`forward`).
 fn capacity(operation: &str, json: &Value) -> (f64, f64) {
     let read = if json["ConsistentRead"].as_bool() == Some(true) { 1.0 } else { 0.5 };
     let items = |key: &str| json[key].as_array().map_or(0, Vec::len) as f64;
@@ -249,6 +393,35 @@ fn capacity(operation: &str, json: &Value) -> (f64, f64) {
             (keys.map(|(_, r)| r["Keys"].as_array().map_or(0, Vec::len)).sum::<usize>() as f64 * 0.5, 0.0)
         }
         _ => (0.0, 0.0),
+    }
+}
+
+/// The items a DynamoDB write request puts, with their tables' names.
+fn put_items(operation: &str, json: &Value) -> Vec<(String, Value)> {
+    let put = |request: &Value| (request["TableName"].as_str().unwrap_or_default().to_owned(), request["Item"].clone());
+    match operation {
+        "PutItem" => vec![put(json)],
+        "TransactWriteItems" => json["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|item| item["Put"].is_object())
+            .map(|item| put(&item["Put"]))
+            .collect(),
+        "BatchWriteItem" => json["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .flat_map(|(table, writes)| {
+                writes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|write| write["PutRequest"].is_object())
+                    .map(|write| (table.clone(), write["PutRequest"]["Item"].clone()))
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -158,23 +158,31 @@ async fn main() {
                 .recorded
                 .iter()
                 .map(|call| {
-                    json!({ "operation": call.operation, "reads": call.capacity.0, "writes": call.capacity.1, "entries": call.entries })
+                    json!({
+                        "operation": call.operation, "reads": call.capacity.0, "writes": call.capacity.1,
+                        "index_writes": call.index_writes, "entries": call.entries,
+                    })
                 })
                 .collect();
-            // The events the sample's change stored in the outbox, for the relay to publish.
-            let outbox = run.stack.physical("OutboxTable").map(|table| format!(":table/{table}"));
-            let events = run
+            // The events the sample's change stored in the outbox, for the relay to publish: their types.
+            let outbox = run.stack.physical("OutboxTable");
+            let events: Vec<String> = run
                 .recorded
                 .iter()
-                .flat_map(|recorded| &recorded.calls)
-                .filter(|call| {
-                    call.action == "dynamodb:PutItem" && outbox.as_ref().is_some_and(|t| call.resource.ends_with(t))
+                .flat_map(|recorded| &recorded.puts)
+                .filter(|(table, _)| Some(table.as_str()) == outbox)
+                .filter_map(|(_, item)| {
+                    let event: Value = serde_json::from_str(item["event"]["S"].as_str()?).ok()?;
+                    event["type"].as_str().map(str::to_owned)
                 })
-                .count();
+                .collect();
             let sample = sample.file_name().and_then(|name| name.to_str());
             println!(
                 "{}",
-                json!({ "kind": "calls", "function": function, "sample": sample, "ok": ok(&run.outcome), "calls": calls, "events": events })
+                json!({
+                    "kind": "calls", "function": function, "sample": sample, "ok": ok(&run.outcome), "calls": calls,
+                    "events": events, "log_bytes": run.logs.len(),
+                })
             );
         }
     }
