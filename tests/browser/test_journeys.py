@@ -42,6 +42,17 @@ def pay_with(buyer, card, amount):
     buyer.get_by_role("button", name=f"Pay {amount}").click()
 
 
+def pay_with_stripe_js(buyer, number, amount):
+    """Pays `amount` with the card `number` in Stripe.js's card field."""
+    card = buyer.locator("#card-element")
+    card.get_by_placeholder("number").fill(number)
+    card.get_by_placeholder("exp_month").fill("12")
+    card.get_by_placeholder("exp_year").fill("34")
+    card.get_by_placeholder("cvc").fill("123")
+    card.get_by_placeholder("postal_code").fill("10001")
+    buyer.get_by_role("button", name=f"Pay {amount}").click()
+
+
 def paid(buyer, amount):
     """Pays `amount` with the card that succeeds, and sees the order paid."""
     pay_with(buyer, "succeeds", amount)
@@ -314,18 +325,9 @@ def test_with_stripe_js_the_order_completes_through_stripes_webhook(runner, pers
     # The card field is Stripe's own (an iframe of Stripe.js; here localstripe's stand-in).
     assert not violations(buyer, exclude="#card-element")
 
-    def pay_with(number):
-        card = buyer.locator("#card-element")
-        card.get_by_placeholder("number").fill(number)
-        card.get_by_placeholder("exp_month").fill("12")
-        card.get_by_placeholder("exp_year").fill("34")
-        card.get_by_placeholder("cvc").fill("123")
-        card.get_by_placeholder("postal_code").fill("10001")
-        buyer.get_by_role("button", name="Pay $42.00").click()
-
-    pay_with("4000000000000002")
+    pay_with_stripe_js(buyer, "4000000000000002", "$42.00")
     expect(buyer.get_by_role("alert")).to_contain_text("The payment did not go through: Your card was declined.")
-    pay_with("4000002500003155")
+    pay_with_stripe_js(buyer, "4000002500003155", "$42.00")
     buyer.get_by_role("button", name="Complete authentication").click()
     expect(buyer.locator("#order-status")).to_have_text("Paid", timeout=20_000)
     expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00")
@@ -430,13 +432,7 @@ def test_with_stripe_connect_a_seller_onboards_on_stripes_page_and_is_paid_after
     expect(seller.get_by_role("heading", level=1)).to_have_text("Connect night")
 
     buyer = ordering(person(api.base), "Connect night")
-    card = buyer.locator("#card-element")
-    card.get_by_placeholder("number").fill("4242424242424242")
-    card.get_by_placeholder("exp_month").fill("12")
-    card.get_by_placeholder("exp_year").fill("34")
-    card.get_by_placeholder("cvc").fill("123")
-    card.get_by_placeholder("postal_code").fill("10001")
-    buyer.get_by_role("button", name="Pay $45.00").click()
+    pay_with_stripe_js(buyer, "4242424242424242", "$45.00")
     expect(buyer.locator("#order-status")).to_have_text("Paid", timeout=20_000)
 
     seller.get_by_role("link", name="Payouts").click()
@@ -577,13 +573,7 @@ def test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts(runne
     buyer.reload()
     buyer.get_by_role("link", name="Recorded night").click()
     buyer.get_by_role("button", name=re.compile(r"^Buy for")).click()
-    card = buyer.locator("#card-element")
-    card.get_by_placeholder("number").fill("4242424242424242")
-    card.get_by_placeholder("exp_month").fill("12")
-    card.get_by_placeholder("exp_year").fill("34")
-    card.get_by_placeholder("cvc").fill("123")
-    card.get_by_placeholder("postal_code").fill("10001")
-    buyer.get_by_role("button", name="Pay $42.00").click()
+    pay_with_stripe_js(buyer, "4242424242424242", "$42.00")
     expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00", timeout=20_000)
     expect(buyer.get_by_role("link", name="Download ticket")).to_be_visible()
 

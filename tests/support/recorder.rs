@@ -45,6 +45,13 @@ pub struct Recorded {
     pub scanned: Option<u64>,
 }
 
+impl Recorded {
+    /// A request of one entry that DynamoDB does not bill.
+    fn single(operation: String, calls: Vec<Call>) -> Self {
+        Self { operation, calls, capacity: (0.0, 0.0), index_writes: 0.0, puts: Vec::new(), entries: 1, scanned: None }
+    }
+}
+
 #[derive(Clone)]
 struct Proxy {
     upstream: String,
@@ -280,15 +287,7 @@ pub fn recognize(
             };
             let calls = vec![call(&format!("s3:{operation}"), format!("arn:aws:s3:::{bucket}/{key}"))];
             let operation = format!("s3:{operation}");
-            return Some(Recorded {
-                operation,
-                calls,
-                capacity: (0.0, 0.0),
-                index_writes: 0.0,
-                puts: Vec::new(),
-                entries: 1,
-                scanned: None,
-            });
+            return Some(Recorded::single(operation, calls));
         }
         // SES v2 (REST): SendEmail is authorized against the identity of the sender's domain
         // and the configuration set it goes through.
@@ -300,15 +299,7 @@ pub fn recognize(
                 calls.push(call("ses:SendEmail", arn("ses", &format!("configuration-set/{set}"))));
             }
             let operation = "ses:SendEmail".to_owned();
-            return Some(Recorded {
-                operation,
-                calls,
-                capacity: (0.0, 0.0),
-                index_writes: 0.0,
-                puts: Vec::new(),
-                entries: 1,
-                scanned: None,
-            });
+            return Some(Recorded::single(operation, calls));
         }
         (None, "scheduler") => match *method {
             Method::POST => "CreateSchedule",

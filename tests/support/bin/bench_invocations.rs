@@ -12,6 +12,7 @@
 //!
 //!     bench-invocations --binaries target/release --tls https://127.0.0.1:PORT --ca cert.pem \
 //!         [--cold 7] [--warm 1000] [--only function,function]
+//!     bench-invocations --binaries target/debug --cold 0 --warm 0     (the calls alone)
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -33,12 +34,15 @@ struct Options {
 fn options() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |name: &str| args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1)).cloned();
-    let usage = "usage: bench-invocations --binaries DIR --tls URL --ca FILE [--cold N] [--warm N] [--only F,F]";
+    let usage = "usage: bench-invocations --binaries DIR [--tls URL --ca FILE] [--cold N] [--warm N] [--only F,F]";
+    let cold = value("--cold").map_or(7, |n| n.parse().expect(usage));
+    // Only the cold runs go over TLS.
+    let tls = |name| if cold == 0 { value(name).unwrap_or_default() } else { value(name).expect(usage) };
     Options {
         binaries: PathBuf::from(value("--binaries").expect(usage)),
-        tls: value("--tls").expect(usage),
-        ca: value("--ca").expect(usage),
-        cold: value("--cold").map_or(7, |n| n.parse().expect(usage)),
+        tls: tls("--tls"),
+        ca: tls("--ca"),
+        cold,
         warm: value("--warm").map_or(1000, |n| n.parse().expect(usage)),
         only: value("--only").map(|names| names.split(',').map(str::to_owned).collect()),
     }
