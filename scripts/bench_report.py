@@ -69,7 +69,7 @@ CONSUMER_SAMPLES = {
     ("expiration-schedule", "order.cancelled"): "order-cancelled.json",
     ("payouts-schedule", "order.completed"): "order-completed.json",
 }
-RELAY = ("outbox-relay", "ticket-created.json")
+RELAY = ("outbox-relay", "order-created.json")
 # A completed purchase as the web client makes it, with Stripe.js (a deployment's payment
 # mode): its API requests are recorded by a browser journey in bench/purchase-requests.json
 # (test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts), each priced with
@@ -347,10 +347,13 @@ class Costs:
             self.published(totals, events, depth)
 
     def published(self, totals, events, depth):
-        """The relay publishes a change's events (one invocation, one PutEvents); the bus
-        archives each and delivers it to every rule's queue, whose consumer runs once a message."""
+        """The relay publishes a change's events that a rule of the template matches (one
+        invocation, one PutEvents; the others stay in the outbox); the bus archives each and
+        delivers it to every rule's queue, whose consumer runs once a message."""
         self.run(totals, RELAY[0])
-        totals.count("aws calls")  # PutEvents
+        events = [event_type for event_type in events if self.template.consumers_of(event_type)]
+        if events:
+            totals.count("aws calls")  # PutEvents
         for event_type in events:
             totals.count("eventbridge events")
             totals.usd += PRICES["eventbridge_event"] + event_bytes(event_type) / GB * PRICES["eventbridge_archived_gb"]

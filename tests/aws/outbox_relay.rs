@@ -1,5 +1,6 @@
 //! The outbox relay against moto server: stream records in, events on an EventBridge bus
-//! out, delivered by a rule to an SQS queue. A refused publish loses nothing.
+//! out, delivered by a rule to an SQS queue. A refused publish loses nothing; an event no
+//! consumer subscribes to is not published.
 
 use aws_adapters::{EventBridgePublisher, EventBusName, RelayDeadLetterQueue, SqsDeadLetters};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;
@@ -16,7 +17,7 @@ use ticketing_tests::{moto, repo_root, unique_name};
 use crate::replay;
 
 fn sample_stream() -> (StreamEvent, Event) {
-    let text = std::fs::read_to_string(repo_root().join("events/outbox-relay/ticket-created.json")).unwrap();
+    let text = std::fs::read_to_string(repo_root().join("events/outbox-relay/order-created.json")).unwrap();
     let raw: Value = serde_json::from_str(&text).unwrap();
     let event_json = raw["Records"][0]["dynamodb"]["NewImage"]["event"]["S"].as_str().unwrap();
     (serde_json::from_str(&text).expect("a DynamoDB stream event"), serde_json::from_str(event_json).unwrap())
@@ -67,19 +68,26 @@ async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal(
 
     let delivered = bus_events(&moto::receive(&queue, 2, 3).await);
     assert_eq!(delivered.len(), 1, "only the INSERT is an event to publish");
-    assert_eq!(delivered[0].source, "ticketing.tickets");
-    assert_eq!(delivered[0].detail_type, "ticket.created");
+    assert_eq!(delivered[0].source, "ticketing.orders");
+    assert_eq!(delivered[0].detail_type, "order.created");
     assert_eq!(delivered[0].detail, event);
+}
+
+/// A committed change of a ticket, with an event of a type a consumer subscribes to (so that
+/// the relay publishes it); the event.
+async fn commit_with_an_event(store: &impl ChangeStore, title: &str) -> Event {
+    let ticket = domain::testing::ticket("seller", title);
+    let event = Event::new(EventType::OrderCreated, 0, &json!({ "ticketId": ticket.id, "title": title }), Utc::now()).unwrap();
+    let change = Change { tickets: vec![Write::Insert(ticket)], events: vec![event.clone()], ..Change::default() };
+    store.commit(&change).await.unwrap();
+    event
 }
 
 #[tokio::test]
 async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrives() {
-    // A committed ticket write leaves its event in the outbox table.
+    // A committed write leaves its event in the outbox table.
     let (store, outbox) = moto::stores().await;
-    let ticket = domain::testing::ticket("seller", "Concert");
-    let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
-    let change = Change { tickets: vec![Write::Insert(ticket)], events: vec![created.clone()], ..Change::default() };
-    store.commit(&change).await.unwrap();
+    let created = commit_with_an_event(&store, "Concert").await;
     assert_eq!(outbox.events().await, vec![created.clone()]);
     let items = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
 
@@ -91,7 +99,7 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrive
     assert_eq!(failed, [Some("1".to_owned())]);
 
     // The retry, with the bus back, delivers the event.
-    let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated]).await;
+    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated]).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
     let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
     assert!(response.batch_item_failures.is_empty());
@@ -134,12 +142,7 @@ async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
     let mut items = Vec::new();
     let mut published = Vec::new();
     for title in ["before", "after"] {
-        let ticket = domain::testing::ticket("seller", title);
-        let created = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
-        let change =
-            Change { tickets: vec![Write::Insert(ticket)], events: vec![created.clone()], ..Change::default() };
-        store.commit(&change).await.unwrap();
-        published.push(created);
+        published.push(commit_with_an_event(&store, title).await);
     }
     let mut scanned = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
     scanned.sort_by_key(|item| item["id"].as_s().unwrap().clone());
@@ -150,7 +153,7 @@ async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
     items.push(broken);
     items.push(scanned[1].clone());
 
-    let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated]).await;
+    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated]).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
     let dead_letter_queue = moto::queue("relay-dlq").await;
     let response = outbox_relay::handle(&publisher, &dead_letters_at(&dead_letter_queue).await, stream_of(items)).await;
@@ -163,6 +166,29 @@ async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
     let record: Value = serde_json::from_str(parked[0].body().unwrap()).unwrap();
     assert_eq!(record["dynamodb"]["NewImage"]["event"]["S"], "{not an event", "the record itself, not stream metadata");
     assert_eq!(record["dynamodb"]["SequenceNumber"], "2");
+}
+
+#[tokio::test]
+async fn an_event_no_consumer_subscribes_to_stays_in_the_outbox_and_is_not_published() {
+    let (store, outbox) = moto::stores().await;
+    let ticket = domain::testing::ticket("seller", "Concert");
+    let listed = ticket.event(EventType::TicketCreated, Utc::now()).unwrap();
+    let change = Change { tickets: vec![Write::Insert(ticket)], events: vec![listed.clone()], ..Change::default() };
+    store.commit(&change).await.unwrap();
+    let ordered = commit_with_an_event(&store, "Opera").await;
+    let mut items = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
+    items.sort_by_key(|item| item["id"].as_s().unwrap().clone());
+    assert_eq!(items.len(), 2, "both events are in the outbox");
+
+    // A rule that would take both: only the subscribed one comes.
+    let (bus, queue) = moto::bus_to_queue(&[EventType::TicketCreated, EventType::OrderCreated]).await;
+    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
+    let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
+    assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+    let delivered = bus_events(&moto::receive(&queue, 2, 3).await);
+    assert_eq!(delivered.iter().map(|d| &d.detail).collect::<Vec<_>>(), [&ordered]);
+    assert!(!domain::relay::subscribed(EventType::TicketCreated) && domain::relay::subscribed(EventType::OrderCreated));
+    assert!(outbox.events().await.contains(&listed), "the unpublished event stays in the outbox");
 }
 
 /// An EventBridge client whose calls get the recorded `responses`, in order.

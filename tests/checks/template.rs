@@ -205,6 +205,41 @@ fn rule_types(template: &Value, rule: &str) -> BTreeSet<String> {
     pattern["detail-type"].as_sequence().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect()
 }
 
+/// Whether `properties` (a rule's, or a function's EventBridge rule event's) put the rule on the
+/// stack's own bus (not the default bus, where AWS services' events are).
+fn on_the_stacks_bus(properties: &Value) -> bool {
+    matches!(&properties["EventBusName"], Value::Tagged(tagged) if tagged.value.as_str() == Some("EventBus"))
+}
+
+/// The relay publishes exactly the event types some rule on the stack's bus matches: a type a
+/// rule names but the relay skipped would never reach its consumer, and one no rule names
+/// would cost a `PutEvents` entry and reach nobody.
+#[test]
+fn the_relay_publishes_exactly_the_types_the_templates_rules_match() {
+    let template = template();
+    let mut matched = BTreeSet::new();
+    for (id, rule) in resources_of_type(&template, "AWS::Events::Rule") {
+        if on_the_stacks_bus(&rule["Properties"]) {
+            matched.extend(rule_types(&template, id));
+        }
+    }
+    for (_, function) in resources_of_type(&template, "AWS::Serverless::Function") {
+        for event in function["Properties"]["Events"].as_mapping().into_iter().flat_map(|events| events.values()) {
+            if event["Type"].as_str() == Some("EventBridgeRule") && on_the_stacks_bus(&event["Properties"]) {
+                let types = event["Properties"]["Pattern"]["detail-type"].as_sequence().unwrap();
+                matched.extend(types.iter().map(|kind| kind.as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    let published: BTreeSet<String> = domain::events::EventType::ALL
+        .into_iter()
+        .filter(|kind| domain::relay::subscribed(*kind))
+        .map(|kind| kind.as_str().to_owned())
+        .collect();
+    assert_eq!(published, matched);
+    assert!(published.len() < domain::events::EventType::ALL.len(), "some types are for the outbox alone");
+}
+
 #[test]
 fn each_consumer_gets_exactly_its_event_types_through_its_own_queue_with_a_dead_letter_queue() {
     let template = template();
