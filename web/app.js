@@ -9,6 +9,7 @@ const banner = document.getElementById("banner");
 let me = null; // the signed-in user, {id, email, emailVerified, mailSuppressed}, or null
 let config = null; // GET /api/config
 let leaving = []; // what the current view stops when another replaces it (timers)
+let fetchedOrder = null; // {order, at}: an order just read (GET /api/orders/{id}), for the view of it that follows at once
 
 // --- the API ------------------------------------------------------------------------
 
@@ -731,8 +732,11 @@ function problemSection(order) {
 
 async function orderPage(show, id) {
   if (!me) return signInFirst();
-  const { data: order } = await api("GET", `/api/orders/${encodeURIComponent(id)}`);
-  const payments = (await api("GET", `/api/payments?orderId=${encodeURIComponent(order.id)}`)).data;
+  // The order comes with its payments and the seconds its reservation has left.
+  const fresh = fetchedOrder && fetchedOrder.order.id === id && Date.now() - fetchedOrder.at < 2000;
+  const order = fresh ? fetchedOrder.order : (await api("GET", `/api/orders/${encodeURIComponent(id)}`)).data;
+  fetchedOrder = null;
+  const payments = order.payments;
   const open = order.status === "created" || order.status === "awaiting:payment";
   const facts = h("dl", { class: "facts" },
     h("dt", {}, "Ticket"), h("dd", {}, h("a", { href: `#/tickets/${order.ticket.id}` }, order.ticket.title)),
@@ -740,8 +744,7 @@ async function orderPage(show, id) {
     h("dt", {}, "Status"), h("dd", { id: "order-status" }, orderStatus(order)));
   const parts = [facts];
   if (open) {
-    const { data: state } = await api("GET", `/api/expiration/${order.id}`);
-    parts.push(h("p", {}, "Reserved for you for ", countdown(state.secondsRemaining, () => route()), " more."));
+    parts.push(h("p", {}, "Reserved for you for ", countdown(order.secondsRemaining, () => route()), " more."));
     parts.push(await paymentSection(order, payments));
     parts.push(h("div", { class: "actions" }, h("button", {
       type: "button", class: "secondary",
@@ -810,6 +813,7 @@ async function awaitCompletion(orderId, feedback) {
     const { data: order } = await api("GET", `/api/orders/${orderId}`);
     if (order.status !== "created" && order.status !== "awaiting:payment") {
       say(order.status === "complete" ? "Payment received." : "The order was not paid.");
+      fetchedOrder = { order, at: Date.now() };
       return route();
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));

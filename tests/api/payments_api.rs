@@ -75,6 +75,32 @@ async fn a_full_purchase_completes_the_order_sells_the_ticket_and_sends_a_receip
     assert_eq!((cancel.status, cancel.messages()), (409, vec!["Cannot cancel a paid order"]));
 }
 
+/// The order's page reads one route: the order comes with the seconds its reservation has
+/// left, as the expiration route says them, and its payments, as the payments route lists them.
+#[tokio::test]
+async fn an_order_comes_with_its_time_left_and_its_payments() {
+    let app = spawn_app().await;
+    let (buyer, order_id, _) = ordered(&app).await;
+    let open = order_of(&app, &buyer, &order_id).await;
+    assert_eq!(open["payments"], json!([]));
+    let remaining = open["secondsRemaining"].as_i64().unwrap();
+    assert!((890..=900).contains(&remaining), "{remaining}");
+    let state = app.with_session(Method::GET, &format!("/api/expiration/{order_id}"), &buyer, None).await.body;
+    assert!((remaining - 2..=remaining).contains(&state["secondsRemaining"].as_i64().unwrap()), "{state}");
+
+    let declined = pay(&app, &buyer, &order_id, Some("tok_chargeDeclined")).await;
+    assert_eq!(declined.status, 402);
+    let retried = order_of(&app, &buyer, &order_id).await;
+    assert_eq!(retried["payments"], json!(payments_of(&app, &buyer, &order_id).await));
+    assert_eq!(retried["payments"][0]["failureMessage"], "Your card was declined.");
+
+    assert_eq!(pay(&app, &buyer, &order_id, Some("pm_card_visa")).await.status, 201);
+    let complete = order_of(&app, &buyer, &order_id).await;
+    assert_eq!((complete["status"].as_str(), complete["secondsRemaining"].as_i64()), (Some("complete"), Some(0)));
+    assert_eq!(complete["payments"], json!(payments_of(&app, &buyer, &order_id).await));
+    assert_eq!(complete["payments"][0]["status"], "succeeded");
+}
+
 #[tokio::test]
 async fn a_declined_card_is_402_and_the_order_stays_payable() {
     let app = spawn_app().await;

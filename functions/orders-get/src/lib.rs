@@ -1,15 +1,22 @@
-//! `GET /api/orders/{id}` (signed in): the caller's order; 403 for another user's.
+//! `GET /api/orders/{id}` (signed in): the caller's order, with the seconds its reservation
+//! has left and its payments (what the order's page shows); 403 for another user's.
 
-use aws_adapters::OrdersTable;
-use domain::orders;
-use domain::ports::OrderStore;
+use aws_adapters::{OrdersTable, PaymentsTable};
+use chrono::Utc;
+use domain::entities::OrderPageView;
+use domain::payments;
+use domain::ports::{OrderStore, PaymentStore};
 use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http};
 
-pub type Config = (SessionVerifier, OrdersTable);
+pub type Config = (SessionVerifier, OrdersTable, PaymentsTable);
 
-pub async fn handle(store: &impl OrderStore, sessions: &SessionVerifier, req: Request) -> Result<Response> {
+pub async fn handle(
+    store: &(impl OrderStore + PaymentStore),
+    sessions: &SessionVerifier,
+    req: Request,
+) -> Result<Response> {
     let user = sessions.require_user(&req)?;
-    let order = orders::get_own(store, &user, &http::path_param(&req, "id")?).await?;
-    http::json(200, &order.view())
+    let (order, payments) = payments::order_with_payments(store, &user, &http::path_param(&req, "id")?).await?;
+    http::json(200, &OrderPageView::new(&order, &payments, Utc::now()))
 }

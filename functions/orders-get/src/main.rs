@@ -1,8 +1,16 @@
-use aws_adapters::{Aws, DynamoOrders};
+use aws_adapters::{Aws, DynamoOrders, DynamoPayments};
+use domain::ports::StoreSet;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, orders): orders_get::Config = edge::start()?;
-    let store = DynamoOrders::new(Aws::load().await.dynamodb(), &orders);
+    let (sessions, orders, payments): orders_get::Config = edge::start()?;
+    let client = Aws::load().await.dynamodb();
+    let store = StoreSet {
+        tickets: (),
+        orders: DynamoOrders::new(client.clone(), &orders),
+        payments: DynamoPayments::new(client, &payments),
+        changes: (),
+        payouts: (),
+    };
     edge::serve_http(|req| orders_get::handle(&store, &sessions, req)).await
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::order::Order;
+use super::order::{Order, OrderView};
 use crate::error::Result;
 use crate::events::{Event, EventType};
 use crate::ids::{OrderId, PaymentId, UserId};
@@ -107,6 +107,29 @@ pub enum DisputeStatus {
     Won,
     /// Decided for the buyer: the money went back, as a full refund.
     Lost,
+}
+
+/// `GET /api/orders/{id}`: the order with what its page would otherwise ask for on its own:
+/// the seconds its reservation has left (as `GET /api/expiration/{orderId}` says them) and its
+/// payments (as `GET /api/payments?orderId=` lists them).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderPageView<'a> {
+    #[serde(flatten)]
+    pub order: OrderView<'a>,
+    pub seconds_remaining: i64,
+    pub payments: Vec<PaymentView<'a>>,
+}
+
+impl<'a> OrderPageView<'a> {
+    pub fn new(order: &'a Order, payments: &'a [Payment], now: DateTime<Utc>) -> Self {
+        OrderPageView {
+            order: order.view(),
+            seconds_remaining: order.reservation(now).seconds_remaining,
+            payments: payments.iter().map(|payment| payment.view(false)).collect(),
+        }
+    }
 }
 
 /// A payment as its buyer sees it.

@@ -138,6 +138,16 @@ async fn start(
 
 /// The caller's payments for one of their orders.
 pub async fn list(store: &(impl OrderStore + PaymentStore), user: &UserId, order_id: &str) -> Result<Vec<Payment>> {
+    Ok(order_with_payments(store, user, order_id).await?.1)
+}
+
+/// The caller's order and its payments.
+pub async fn order_with_payments(
+    store: &(impl OrderStore + PaymentStore),
+    user: &UserId,
+    order_id: &str,
+) -> Result<(Order, Vec<Payment>)> {
     let order = orders::get_own(store, user, order_id).await?;
-    Ok(store.for_order(&order.id).await?.into_iter().collect())
+    let payments = store.for_order(&order.id).await?.into_iter().collect();
+    Ok((order, payments))
 }
