@@ -77,7 +77,8 @@ async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal(
 /// the relay publishes it); the event.
 async fn commit_with_an_event(store: &impl ChangeStore, title: &str) -> Event {
     let ticket = domain::testing::ticket("seller", title);
-    let event = Event::new(EventType::OrderCreated, 0, &json!({ "ticketId": ticket.id, "title": title }), Utc::now()).unwrap();
+    let event =
+        Event::new(EventType::OrderCreated, 0, &json!({ "ticketId": ticket.id, "title": title }), Utc::now()).unwrap();
     let change = Change { tickets: vec![Write::Insert(ticket)], events: vec![event.clone()], ..Change::default() };
     store.commit(&change).await.unwrap();
     event

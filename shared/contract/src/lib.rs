@@ -12,7 +12,8 @@ mod bodies;
 use std::collections::BTreeMap;
 
 use domain::entities::{
-    AccountView, Email, Notification, OnboardingLink, OrderPageView, OrderView, PaymentView, PayoutView, ReservationState, TicketView,
+    AccountView, Email, Notification, OnboardingLink, OrderPageView, OrderView, PaymentView, PayoutView,
+    ReservationState, TicketView,
 };
 use domain::money::Money;
 use domain::ports::PresignedUpload;
@@ -640,7 +641,7 @@ fn list_orders() {}
     params(("id" = String, Path, description = "The order's id")),
     responses(
         (status = 200, description = "The order, with the seconds its reservation has left and its payments: what \
-            its page shows, without asking `getReservation` and `listPayments`", body = OrderPageView),
+            its page shows, without asking `getExpiration` and `listPayments`", body = OrderPageView),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
     ),

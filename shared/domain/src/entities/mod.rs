@@ -23,8 +23,8 @@ pub use order::{
     TicketSummary, TicketSummaryData,
 };
 pub use payment::{
-    Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, OrderPageView, Payment, PaymentStatus,
-    PaymentView, cancel_key, refund_key,
+    Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, OrderPageView, Payment,
+    PaymentStatus, PaymentView, cancel_key, refund_key,
 };
 pub use payout::{HoldReason, Payout, PayoutState, PayoutStatus, PayoutView};
 pub use payout_account::{
