@@ -1,7 +1,7 @@
 //! `GET /api/orders/{id}` (signed in): the caller's order, with the seconds its reservation
 //! has left and its payments (what the order's page shows); 403 for another user's.
 
-use aws_adapters::{OrdersTable, PaymentsTable};
+use aws_adapters::PaymentReads;
 use chrono::Utc;
 use domain::entities::OrderPageView;
 use domain::payments;
@@ -9,7 +9,7 @@ use domain::ports::{OrderStore, PaymentStore};
 use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http};
 
-pub type Config = (SessionVerifier, OrdersTable, PaymentsTable);
+pub type Config = (SessionVerifier, PaymentReads);
 
 pub async fn handle(
     store: &(impl OrderStore + PaymentStore),

@@ -1,16 +1,8 @@
-use aws_adapters::{Aws, DynamoOrders, DynamoPayments};
-use domain::ports::StoreSet;
+use aws_adapters::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, orders, payments): orders_get::Config = edge::start()?;
-    let client = Aws::load().await.dynamodb();
-    let store = StoreSet {
-        tickets: (),
-        orders: DynamoOrders::new(client.clone(), &orders),
-        payments: DynamoPayments::new(client, &payments),
-        changes: (),
-        payouts: (),
-    };
+    let (sessions, tables): orders_get::Config = edge::start()?;
+    let store = tables.stores(Aws::load().await.dynamodb());
     edge::serve_http(|req| orders_get::handle(&store, &sessions, req)).await
 }

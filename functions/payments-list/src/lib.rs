@@ -1,13 +1,13 @@
 //! `GET /api/payments?orderId=` (signed in): the caller's payments for that order.
 
-use aws_adapters::{OrdersTable, PaymentsTable};
+use aws_adapters::PaymentReads;
 use domain::payments;
 use domain::ports::{OrderStore, PaymentStore};
 use domain::{Error, FieldError};
 use edge::auth::SessionVerifier;
 use edge::{Request, Response, Result, http};
 
-pub type Config = (SessionVerifier, OrdersTable, PaymentsTable);
+pub type Config = (SessionVerifier, PaymentReads);
 
 pub async fn handle(
     store: &(impl OrderStore + PaymentStore),

@@ -1,16 +1,8 @@
-use aws_adapters::{Aws, DynamoOrders, DynamoPayments};
-use domain::ports::StoreSet;
+use aws_adapters::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), edge::StartError> {
-    let (sessions, orders, payments): payments_list::Config = edge::start()?;
-    let client = Aws::load().await.dynamodb();
-    let store = StoreSet {
-        tickets: (),
-        orders: DynamoOrders::new(client.clone(), &orders),
-        payments: DynamoPayments::new(client, &payments),
-        changes: (),
-        payouts: (),
-    };
+    let (sessions, tables): payments_list::Config = edge::start()?;
+    let store = tables.stores(Aws::load().await.dynamodb());
     edge::serve_http(|req| payments_list::handle(&store, &sessions, req)).await
 }

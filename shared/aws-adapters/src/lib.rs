@@ -48,4 +48,6 @@ pub use ses::SesMailer;
 pub use sqs::{SqsDeadLetters, SqsNotificationSender};
 #[cfg(feature = "sdk")]
 pub use table_sets::PaymentStores;
-pub use table_sets::{FileWrites, OrderWrites, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites};
+pub use table_sets::{
+    FileWrites, OrderWrites, PaymentReads, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites,
+};

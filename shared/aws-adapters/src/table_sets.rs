@@ -208,3 +208,29 @@ impl SaleReads {
         }
     }
 }
+
+/// What reads an order with its payments: the orders and payments tables.
+#[derive(Debug, Clone)]
+pub struct PaymentReads {
+    pub orders: OrdersTable,
+    pub payments: PaymentsTable,
+}
+
+impl FromEnv for PaymentReads {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { orders: env.load()?, payments: env.load()? })
+    }
+}
+
+#[cfg(feature = "sdk")]
+impl PaymentReads {
+    pub fn stores(&self, client: Client) -> StoreSet<(), DynamoOrders, DynamoPayments> {
+        StoreSet {
+            tickets: (),
+            orders: DynamoOrders::new(client.clone(), &self.orders),
+            payments: DynamoPayments::new(client, &self.payments),
+            changes: (),
+            payouts: (),
+        }
+    }
+}
