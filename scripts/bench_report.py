@@ -326,7 +326,7 @@ class Costs:
         if row is None:
             raise SystemExit(f"no recorded calls for {function} {sample}")
         self.run(totals, function)
-        log_bytes = row.get("log_bytes", 0)
+        log_bytes = row["log_bytes"]
         if function in self.template.http:
             totals.count("http api")
             totals.usd += PRICES["http_api_request"]
@@ -337,27 +337,27 @@ class Costs:
             totals.count("aws calls")
             totals.reads += call["reads"]
             totals.writes += call["writes"]
-            totals.index += call.get("index_writes", 0.0)
+            totals.index += call["index_writes"]
             totals.usd += call["reads"] * PRICES["dynamodb_read_unit"]
-            totals.usd += (call["writes"] + call.get("index_writes", 0.0)) * PRICES["dynamodb_write_unit"]
+            totals.usd += (call["writes"] + call["index_writes"]) * PRICES["dynamodb_write_unit"]
             if call["operation"].startswith("sqs:"):
                 totals.usd += call["entries"] * PRICES["sqs_fifo_request"]
-        events = row["events"] if isinstance(row["events"], list) else []
-        if events and depth < 2:
-            self.published(totals, events, depth)
+        if row["events"] and depth < 2:
+            self.published(totals, row["events"], depth)
 
     def published(self, totals, events, depth):
         """The relay publishes a change's events that a rule of the template matches (one
         invocation, one PutEvents; the others stay in the outbox); the bus archives each and
         delivers it to every rule's queue, whose consumer runs once a message."""
         self.run(totals, RELAY[0])
-        events = [event_type for event_type in events if self.template.consumers_of(event_type)]
-        if events:
+        routed = [(event_type, self.template.consumers_of(event_type)) for event_type in events]
+        routed = [(event_type, consumers) for event_type, consumers in routed if consumers]
+        if routed:
             totals.count("aws calls")  # PutEvents
-        for event_type in events:
+        for event_type, consumers in routed:
             totals.count("eventbridge events")
             totals.usd += PRICES["eventbridge_event"] + event_bytes(event_type) / GB * PRICES["eventbridge_archived_gb"]
-            for consumer in self.template.consumers_of(event_type):
+            for consumer in consumers:
                 totals.count("sqs", 3)
                 totals.usd += 3 * PRICES["sqs_request"]
                 sample = CONSUMER_SAMPLES.get((consumer, event_type))

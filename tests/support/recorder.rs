@@ -161,41 +161,65 @@ struct Written {
     check_only: bool,
 }
 
-/// The items a DynamoDB write request names, each with its image before the request.
-async fn written_items(proxy: &Proxy, headers: &HeaderMap, operation: &str, request: &Value) -> Vec<Written> {
-    // (table, the item or its key, whether it is only a condition check)
-    let mut named: Vec<(String, &Value, bool)> = Vec::new();
+/// How a DynamoDB write request names an item.
+#[derive(PartialEq)]
+enum Write {
+    Put,
+    Update,
+    Delete,
+    ConditionCheck,
+}
+
+/// The items a DynamoDB write request names: each with its table's name, how it writes it and
+/// the item (a put) or its key (anything else).
+fn named_items<'a>(operation: &str, request: &'a Value) -> Vec<(String, Write, &'a Value)> {
     let table_of = |request: &Value| request["TableName"].as_str().unwrap_or_default().to_owned();
     match operation {
-        "PutItem" => named.push((table_of(request), &request["Item"], false)),
-        "UpdateItem" | "DeleteItem" => named.push((table_of(request), &request["Key"], false)),
-        "TransactWriteItems" => {
-            for item in request["TransactItems"].as_array().into_iter().flatten() {
-                let Some((kind, inner)) = item.as_object().and_then(|item| item.iter().next()) else { continue };
-                let key = if kind == "Put" { &inner["Item"] } else { &inner["Key"] };
-                named.push((table_of(inner), key, kind == "ConditionCheck"));
-            }
-        }
-        "BatchWriteItem" => {
-            for (table, writes) in request["RequestItems"].as_object().into_iter().flatten() {
-                for write in writes.as_array().into_iter().flatten() {
-                    let key = if write["PutRequest"].is_object() {
-                        &write["PutRequest"]["Item"]
+        "PutItem" => vec![(table_of(request), Write::Put, &request["Item"])],
+        "UpdateItem" => vec![(table_of(request), Write::Update, &request["Key"])],
+        "DeleteItem" => vec![(table_of(request), Write::Delete, &request["Key"])],
+        "TransactWriteItems" => request["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| {
+                let (kind, inner) = item.as_object()?.iter().next()?;
+                let (write, item) = match kind.as_str() {
+                    "Put" => (Write::Put, &inner["Item"]),
+                    "Update" => (Write::Update, &inner["Key"]),
+                    "Delete" => (Write::Delete, &inner["Key"]),
+                    "ConditionCheck" => (Write::ConditionCheck, &inner["Key"]),
+                    _ => return None,
+                };
+                Some((table_of(inner), write, item))
+            })
+            .collect(),
+        "BatchWriteItem" => request["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .flat_map(|(table, writes)| {
+                writes.as_array().into_iter().flatten().map(|write| {
+                    if write["PutRequest"].is_object() {
+                        (table.clone(), Write::Put, &write["PutRequest"]["Item"])
                     } else {
-                        &write["DeleteRequest"]["Key"]
-                    };
-                    named.push((table.clone(), key, false));
-                }
-            }
-        }
-        _ => {}
+                        (table.clone(), Write::Delete, &write["DeleteRequest"]["Key"])
+                    }
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
     }
+}
+
+/// The items a DynamoDB write request names, each with its image before the request.
+async fn written_items(proxy: &Proxy, headers: &HeaderMap, operation: &str, request: &Value) -> Vec<Written> {
     let mut written = Vec::new();
-    for (table, item, check_only) in named {
+    for (table, write, item) in named_items(operation, request) {
         let Some(shape) = proxy.shape(headers, &table).await else { continue };
         let key = shape.key_of(item);
         let before = proxy.image(headers, &table, &key).await;
-        written.push(Written { table, shape, key, before, check_only });
+        written.push(Written { table, shape, key, before, check_only: write == Write::ConditionCheck });
     }
     written
 }
@@ -389,31 +413,11 @@ fn capacity(operation: &str, json: &Value) -> (f64, f64) {
 
 /// The items a DynamoDB write request puts, with their tables' names.
 fn put_items(operation: &str, json: &Value) -> Vec<(String, Value)> {
-    let put = |request: &Value| (request["TableName"].as_str().unwrap_or_default().to_owned(), request["Item"].clone());
-    match operation {
-        "PutItem" => vec![put(json)],
-        "TransactWriteItems" => json["TransactItems"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|item| item["Put"].is_object())
-            .map(|item| put(&item["Put"]))
-            .collect(),
-        "BatchWriteItem" => json["RequestItems"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .flat_map(|(table, writes)| {
-                writes
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|write| write["PutRequest"].is_object())
-                    .map(|write| (table.clone(), write["PutRequest"]["Item"].clone()))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    named_items(operation, json)
+        .into_iter()
+        .filter(|(_, write, _)| *write == Write::Put)
+        .map(|(table, _, item)| (table, item.clone()))
+        .collect()
 }
 
 fn dynamodb_calls(operation: &str, json: &Value) -> Vec<Call> {
