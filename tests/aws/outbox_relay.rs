@@ -16,11 +16,12 @@ use ticketing_tests::{moto, repo_root, unique_name};
 
 use crate::replay;
 
-fn sample_stream() -> (StreamEvent, Event) {
+/// The sample stream event, and the events of its first record (an order's creation).
+fn sample_stream() -> (StreamEvent, Vec<Event>) {
     let text = std::fs::read_to_string(repo_root().join("events/outbox-relay/order-created.json")).unwrap();
     let raw: Value = serde_json::from_str(&text).unwrap();
-    let event_json = raw["Records"][0]["dynamodb"]["NewImage"]["event"]["S"].as_str().unwrap();
-    (serde_json::from_str(&text).expect("a DynamoDB stream event"), serde_json::from_str(event_json).unwrap())
+    let events_json = raw["Records"][0]["dynamodb"]["NewImage"]["events"]["S"].as_str().unwrap();
+    (serde_json::from_str(&text).expect("a DynamoDB stream event"), serde_json::from_str(events_json).unwrap())
 }
 
 /// A stream event carrying `items` of the outbox table as INSERT records, numbered from 1.
@@ -59,7 +60,9 @@ fn bus_events(messages: &[aws_sdk_sqs::types::Message]) -> Vec<BusEvent> {
 
 #[tokio::test]
 async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal() {
-    let (stream, event) = sample_stream();
+    let (stream, events) = sample_stream();
+    let kinds: Vec<EventType> = events.iter().map(|event| event.kind).collect();
+    assert_eq!(kinds, [EventType::OrderCreated, EventType::TicketUpdated], "the order's change: one record");
     let (bus, queue) = moto::bus_to_queue(&EventType::ALL).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
 
@@ -67,10 +70,10 @@ async fn the_sample_stream_event_publishes_its_insert_and_skips_the_ttl_removal(
     assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
 
     let delivered = bus_events(&moto::receive(&queue, 2, 3).await);
-    assert_eq!(delivered.len(), 1, "only the INSERT is an event to publish");
+    assert_eq!(delivered.len(), 1, "only the INSERT holds events, and only its order.created has a subscriber");
     assert_eq!(delivered[0].source, "ticketing.orders");
     assert_eq!(delivered[0].detail_type, "order.created");
-    assert_eq!(delivered[0].detail, event);
+    assert_eq!(delivered[0].detail, events[0]);
 }
 
 /// A committed change of a ticket, with an event of a type a consumer subscribes to (so that
@@ -85,12 +88,22 @@ async fn commit_with_an_event(store: &impl ChangeStore, title: &str) -> Event {
 }
 
 #[tokio::test]
-async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrives() {
-    // A committed write leaves its event in the outbox table.
+async fn a_refused_publish_is_retried_from_its_record_and_the_events_still_arrive() {
+    // A committed change leaves its events in the outbox table, as one item.
     let (store, outbox) = moto::stores().await;
-    let created = commit_with_an_event(&store, "Concert").await;
-    assert_eq!(outbox.events().await, vec![created.clone()]);
+    let ticket = domain::testing::ticket("seller", "Concert");
+    let data = json!({ "ticketId": ticket.id });
+    let events = vec![
+        Event::new(EventType::OrderCreated, 0, &data, Utc::now()).unwrap(),
+        Event::new(EventType::OrderCancelled, 1, &data, Utc::now()).unwrap(),
+    ];
+    let change = Change { tickets: vec![Write::Insert(ticket)], events: events.clone(), ..Change::default() };
+    store.commit(&change).await.unwrap();
+    let mut stored = outbox.events().await;
+    stored.sort_by_key(|event| event.version);
+    assert_eq!(stored, events);
     let items = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
+    assert_eq!(items.len(), 1, "a change's events are one outbox item (a transaction bills every item twice)");
 
     // The bus is unreachable (it does not exist): the relay reports the record, so the
     // stream retries it instead of moving on.
@@ -99,13 +112,15 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_event_still_arrive
     let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert_eq!(failed, [Some("1".to_owned())]);
 
-    // The retry, with the bus back, delivers the event.
-    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated]).await;
+    // The retry, with the bus back, delivers the events.
+    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated, EventType::OrderCancelled]).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
     let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
     assert!(response.batch_item_failures.is_empty());
-    let delivered = bus_events(&moto::receive(&queue, 1, 5).await);
-    assert_eq!(delivered.iter().map(|d| &d.detail).collect::<Vec<_>>(), [&created]);
+    let mut delivered: Vec<Event> =
+        bus_events(&moto::receive(&queue, 2, 5).await).into_iter().map(|d| d.detail).collect();
+    delivered.sort_by_key(|event| event.version);
+    assert_eq!(delivered, events);
 }
 
 #[tokio::test]
@@ -149,7 +164,7 @@ async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
     scanned.sort_by_key(|item| item["id"].as_s().unwrap().clone());
     items.push(scanned[0].clone());
     let mut broken = scanned[0].clone();
-    broken.insert("event".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("{not an event".to_owned()));
+    broken.insert("events".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("{not an event".to_owned()));
     broken.insert("id".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("broken".to_owned()));
     items.push(broken);
     items.push(scanned[1].clone());
@@ -165,7 +180,10 @@ async fn a_record_that_never_decodes_is_parked_whole_and_the_stream_moves_on() {
     let parked = moto::receive(&dead_letter_queue, 1, 5).await;
     assert_eq!(parked.len(), 1);
     let record: Value = serde_json::from_str(parked[0].body().unwrap()).unwrap();
-    assert_eq!(record["dynamodb"]["NewImage"]["event"]["S"], "{not an event", "the record itself, not stream metadata");
+    assert_eq!(
+        record["dynamodb"]["NewImage"]["events"]["S"], "{not an event",
+        "the record itself, not stream metadata"
+    );
     assert_eq!(record["dynamodb"]["SequenceNumber"], "2");
 }
 

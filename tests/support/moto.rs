@@ -340,11 +340,12 @@ pub struct DynamoOutboxProbe {
 impl OutboxProbe for DynamoOutboxProbe {
     async fn events(&self) -> Vec<domain::events::Event> {
         let items = self.client.scan().table_name(&self.table).send().await.expect("scan").items.unwrap_or_default();
-        let mut events: Vec<domain::events::Event> = items
+        let stored: Vec<Vec<domain::events::Event>> = items
             .into_iter()
-            .map(aws_adapters::Outbox::event_from_image)
+            .map(aws_adapters::Outbox::events_from_image)
             .collect::<Result<_, _>>()
             .expect("outbox records decode");
+        let mut events: Vec<domain::events::Event> = stored.into_iter().flatten().collect();
         events.sort_by(|a, b| a.id.cmp(&b.id));
         events
     }

@@ -1,6 +1,7 @@
-//! Triggered by the outbox table's stream: publishes each new event to the bus, in order,
-//! and reports where to resume when the bus refuses. Lambda then retries from there (and
-//! finally sends what still fails to the on-failure destination). A record that can never
+//! Triggered by the outbox table's stream: publishes the events of each new record (a
+//! change's) to the bus, in order, and reports where to resume when the bus refuses. Lambda
+//! then retries from there (and finally sends what still fails to the on-failure
+//! destination). A record that can never
 //! be published (it does not decode) is parked whole in the relay's dead-letter queue and
 //! the stream moves on. A record published twice is harmless: consumers process an event
 //! id once.
@@ -23,8 +24,9 @@ pub async fn handle(
     for record in stream.records.into_iter().filter(|record| record.event_name == "INSERT") {
         let sequence = record.change.sequence_number.clone().unwrap_or_default();
         let whole = serde_json::to_string(&record).unwrap_or_default();
-        match Outbox::event_from_image(record.change.new_image) {
-            Ok(event) => pending.push((sequence, event)),
+        match Outbox::events_from_image(record.change.new_image) {
+            // A record holds a change's events: resuming from it publishes all of them again.
+            Ok(events) => pending.extend(events.into_iter().map(|event| (sequence.clone(), event))),
             Err(error) => {
                 tracing::error!(error = ?error, sequence, "outbox record does not decode; parking it");
                 if let Some(resume) = publish(&mut pending, publisher).await {

@@ -175,10 +175,9 @@ async fn main() {
                 .iter()
                 .flat_map(|recorded| &recorded.puts)
                 .filter(|(table, _)| Some(table.as_str()) == outbox)
-                .filter_map(|(_, item)| {
-                    let event: Value = serde_json::from_str(item["event"]["S"].as_str()?).ok()?;
-                    event["type"].as_str().map(str::to_owned)
-                })
+                .filter_map(|(_, item)| serde_json::from_str::<Vec<Value>>(item["events"]["S"].as_str()?).ok())
+                .flatten()
+                .filter_map(|event| event["type"].as_str().map(str::to_owned))
                 .collect();
             let sample = sample.file_name().and_then(|name| name.to_str());
             println!(

@@ -1,6 +1,6 @@
 //! Commits a domain [`Change`] as one `TransactWriteItems`: each record put (or deleted)
-//! on the condition that the stored version is the one expected, and each event put in the
-//! outbox. A failed condition anywhere cancels the whole transaction: a conflict. A
+//! on the condition that the stored version is the one expected, and its events put in the
+//! outbox as one item. A failed condition anywhere cancels the whole transaction: a conflict. A
 //! transaction cancelled because another one was writing the same items at that moment
 //! (`TransactionConflict`) is tried again after a jittered backoff, and is a conflict only
 //! when that keeps happening. Every transaction carries a `ClientRequestToken` derived from
@@ -104,11 +104,11 @@ impl DynamoChanges {
             let key = (DynamoPayouts::KEY, DynamoPayouts::account_key(write.record().key()));
             items.push(conditional(table, key, write, DynamoPayouts::account_item)?);
         }
-        for event in &change.events {
+        if !change.events.is_empty() {
             let outbox = self.outbox.as_ref().ok_or_else(|| {
                 Error::Internal(anyhow::anyhow!("a change announces events, and this function was given no outbox"))
             })?;
-            items.push(outbox.put(event)?);
+            items.push(outbox.put(&change.events)?);
         }
         Ok(items)
     }

@@ -1,6 +1,7 @@
 //! The outbox: one table every change writes its events to, in the same transaction as the
-//! change they announce. Its stream triggers the relay, which publishes them. An item
-//! expires (DynamoDB TTL) a week after its event happened (in effect, when it was written).
+//! change they announce: one item a change, holding all of its events (a transaction bills
+//! every item it writes twice). Its stream triggers the relay, which publishes them. An item
+//! expires (DynamoDB TTL) a week after its last event happened (in effect, when it was written).
 
 use anyhow::Context;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -17,12 +18,17 @@ pub struct Outbox {
     table: String,
 }
 
-/// An outbox item.
+/// An outbox item: keyed by its change's first event.
 #[derive(Debug, Serialize, Deserialize)]
 struct OutboxRecord {
     id: String,
-    /// The envelope, as JSON text.
-    event: String,
+    /// The change's envelopes, in order, as the JSON text of an array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    events: Option<String>,
+    /// One envelope as JSON text: how an item held its event before items held a change's
+    /// (the stream and the week's items written then still decode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event: Option<String>,
     expires_at: i64,
 }
 
@@ -35,15 +41,19 @@ impl Outbox {
         Self { table: table.name().to_owned() }
     }
 
-    /// The transaction item that stores `event`: the same item for the same event, however
-    /// often it is built, so that a transaction tried again under its `ClientRequestToken`
-    /// carries the very parameters it first did (DynamoDB refuses a token whose parameters
-    /// changed).
-    pub fn put(&self, event: &Event) -> Result<TransactWriteItem> {
+    /// The transaction item that stores a change's `events` (at least one): the same item
+    /// for the same events, however often it is built, so that a transaction tried again
+    /// under its `ClientRequestToken` carries the very parameters it first did (DynamoDB
+    /// refuses a token whose parameters changed).
+    pub fn put(&self, events: &[Event]) -> Result<TransactWriteItem> {
+        let (Some(first), Some(last)) = (events.first(), events.iter().map(|event| event.time).max()) else {
+            return Err(Error::Internal(anyhow::anyhow!("an outbox item holds at least one event")));
+        };
         let record = OutboxRecord {
-            id: event.id.clone(),
-            event: serde_json::to_string(event).map_err(|e| Error::internal(e, "encoding an event"))?,
-            expires_at: (event.time + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp(),
+            id: first.id.clone(),
+            events: Some(serde_json::to_string(events).map_err(|e| Error::internal(e, "encoding events"))?),
+            event: None,
+            expires_at: (last + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp(),
         };
         let put = Put::builder()
             .table_name(&self.table)
@@ -54,10 +64,15 @@ impl Outbox {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// The event in an outbox item (a stream record's new image, or a scanned item).
-    pub fn event_from_image(image: impl Into<serde_dynamo::Item>) -> Result<Event> {
+    /// The events in an outbox item (a stream record's new image, or a scanned item), in order.
+    pub fn events_from_image(image: impl Into<serde_dynamo::Item>) -> Result<Vec<Event>> {
         let record: OutboxRecord = serde_dynamo::from_item(image.into()).context("decoding an outbox record")?;
-        serde_json::from_str(&record.event).map_err(|e| Error::internal(e, "decoding an outbox event"))
+        let decoded = match (&record.events, &record.event) {
+            (Some(events), _) => serde_json::from_str(events),
+            (None, Some(event)) => serde_json::from_str(event).map(|event| vec![event]),
+            (None, None) => return Err(Error::Internal(anyhow::anyhow!("an outbox record without events"))),
+        };
+        decoded.map_err(|e| Error::internal(e, "decoding an outbox record's events"))
     }
 
     /// The events of the outbox `table` that happened in `[from, to)`, oldest first (a scan:
@@ -79,10 +94,8 @@ impl Outbox {
                 .await
                 .context("scanning the outbox")?;
             for item in page.items.unwrap_or_default() {
-                let event = Self::event_from_image(item)?;
-                if from <= event.time && event.time < to {
-                    events.push(event);
-                }
+                let stored = Self::events_from_image(item)?;
+                events.extend(stored.into_iter().filter(|event| from <= event.time && event.time < to));
             }
             start = page.last_evaluated_key.filter(|key| !key.is_empty());
             if start.is_none() {
@@ -100,15 +113,44 @@ mod tests {
     use super::*;
     use crate::resources::OutboxTable;
 
+    fn event(kind: EventType, time: &str) -> Event {
+        Event::new(kind, 0, &serde_json::json!({ "id": "01KT" }), time.parse().unwrap()).unwrap()
+    }
+
+    fn image(item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) -> serde_dynamo::Item {
+        item.clone().into()
+    }
+
     #[test]
-    fn an_events_item_is_the_same_however_late_it_is_built_and_expires_a_week_after_the_event() {
-        let time: chrono::DateTime<Utc> = "2026-11-26T09:50:00Z".parse().unwrap();
-        let event = Event::new(EventType::TicketCreated, 0, &serde_json::json!({ "id": "01KT" }), time).unwrap();
+    fn a_changes_item_is_the_same_however_late_it_is_built_and_expires_a_week_after_its_last_event() {
+        let events = [
+            event(EventType::TicketCreated, "2026-11-26T09:50:00Z"),
+            event(EventType::TicketUpdated, "2026-11-26T09:50:01Z"),
+        ];
         let outbox = Outbox::new(&OutboxTable("outbox".to_owned()));
-        let (first, again) = (outbox.put(&event).unwrap(), outbox.put(&event).unwrap());
+        let (first, again) = (outbox.put(&events).unwrap(), outbox.put(&events).unwrap());
         assert_eq!(first, again, "a retried transaction carries the same parameters");
         let item = first.put().unwrap().item();
         let expires: i64 = item[Outbox::TTL_ATTRIBUTE].as_n().unwrap().parse().unwrap();
-        assert_eq!(expires, (time + chrono::Duration::days(7)).timestamp());
+        assert_eq!(expires, (events[1].time + chrono::Duration::days(7)).timestamp());
+        assert_eq!(item[Outbox::KEY].as_s().unwrap(), &events[0].id);
+        let stored: Vec<String> = Outbox::events_from_image(image(item)).unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(stored, [events[0].id.clone(), events[1].id.clone()], "one item, every event, in order");
+        assert!(outbox.put(&[]).is_err(), "no item without an event");
+    }
+
+    #[test]
+    fn an_item_written_when_items_held_one_event_still_decodes() {
+        let event = event(EventType::OrderCreated, "2026-11-26T09:50:00Z");
+        let old = serde_json::json!({
+            "id": event.id, "event": serde_json::to_string(&event).unwrap(), "expires_at": 1796290200,
+        });
+        let item: serde_dynamo::Item = serde_dynamo::to_item(old).unwrap();
+        let stored = Outbox::events_from_image(item).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!((stored[0].id.as_str(), stored[0].kind), (event.id.as_str(), EventType::OrderCreated));
+        let neither: serde_dynamo::Item =
+            serde_dynamo::to_item(serde_json::json!({ "id": "x", "expires_at": 1 })).unwrap();
+        assert!(Outbox::events_from_image(neither).is_err());
     }
 }

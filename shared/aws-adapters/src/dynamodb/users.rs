@@ -66,11 +66,11 @@ impl UserStore for DynamoUsers {
             .build()
             .context("building a user's put")?;
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
-        for event in events {
+        if !events.is_empty() {
             let outbox = self.outbox.as_ref().ok_or_else(|| {
                 Error::Internal(anyhow::anyhow!("a new account announces events, and there is no outbox"))
             })?;
-            items.push(outbox.put(event)?);
+            items.push(outbox.put(events)?);
         }
         // An SDK retry of a transaction that committed succeeds (the token is the account's).
         let reasons = match transact(&self.table.client, &items, user.id.as_str(), "putting a user").await? {
