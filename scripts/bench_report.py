@@ -87,6 +87,9 @@ PURCHASE_SAMPLES = {
     "expiration-get": "200-own-order.json",
     "payments-create": "201-start-payment.json",
 }
+# Once the payment is made, the order the client reads is complete (its page reads the
+# ticket's file too).
+PURCHASE_SAMPLES_PAID = {"orders-get": "200-complete-order.json"}
 PURCHASE_AFTER = [("payments-webhook", "200-payment-succeeded.json"), "schedule", ("expiration-fire", "complete-order.json")]
 GOAL = 30.00
 
@@ -247,12 +250,15 @@ def main():
           f" polled {recorded['polls']} times while Stripe's webhook is on its way):")
     purchase = Totals()
     steps = []
+    paid = False
     for request in recorded["requests"]:
         method, path = request.split(" ", 1)
         function = template.routes.get(f"{method} {norm(path)}")
         if function is None:
             raise SystemExit(f"{request}: no route of template.yaml")
-        steps.append((request, [(function, PURCHASE_SAMPLES[function])]))
+        samples = {**PURCHASE_SAMPLES, **PURCHASE_SAMPLES_PAID} if paid else PURCHASE_SAMPLES
+        steps.append((request, [(function, samples[function])]))
+        paid = paid or function == "payments-create"
     steps.append((f"{recorded['polls']} polls of the order", [("orders-get", PURCHASE_SAMPLES["orders-get"])] * recorded["polls"]))
     steps.append(("webhook, schedule fires", PURCHASE_AFTER))
     for label, part in steps:

@@ -9,7 +9,7 @@ const banner = document.getElementById("banner");
 let me = null; // the signed-in user, {id, email, emailVerified, mailSuppressed}, or null
 let config = null; // GET /api/config
 let leaving = []; // what the current view stops when another replaces it (timers)
-let fetchedOrder = null; // {order, at}: an order just read (GET /api/orders/{id}), for the view of it that follows at once
+let fetchedOrder = null; // {order, at}: an order's page just answered (GET or POST /api/orders), for the view of it that follows at once
 
 // --- the API ------------------------------------------------------------------------
 
@@ -346,6 +346,7 @@ async function ticketPage(show, id) {
         event.target.disabled = true;
         try {
           const { data: order } = await api("POST", "/api/orders", { ticketId: ticket.id });
+          fetchedOrder = { order, at: Date.now() }; // the answer is the order's page
           say("Reserved for you: pay before the time runs out.");
           go(`#/orders/${order.id}`);
         } catch (error) {
@@ -732,7 +733,7 @@ function problemSection(order) {
 
 async function orderPage(show, id) {
   if (!me) return signInFirst();
-  // The order comes with its payments and the seconds its reservation has left.
+  // The order comes with its payments, the seconds its reservation has left and, complete, its ticket's file.
   const fresh = fetchedOrder && fetchedOrder.order.id === id && Date.now() - fetchedOrder.at < 2000;
   const order = fresh ? fetchedOrder.order : (await api("GET", `/api/orders/${encodeURIComponent(id)}`)).data;
   fetchedOrder = null;
@@ -760,10 +761,9 @@ async function orderPage(show, id) {
       h("h2", {}, "Receipt"),
       h("p", {}, `Paid ${price(paid ? paid.amount : order.ticket.price)} for “${order.ticket.title}”.`),
       paid ? h("p", {}, `Payment ${paid.stripeId}, ${when(paid.createdAt)}.`) : null));
-    const { data: ticket } = await api("GET", `/api/tickets/${encodeURIComponent(order.ticket.id)}`);
-    parts.push(ticket.file
+    parts.push(order.file
       ? h("p", { class: "actions" }, h("a", { class: "button", id: "download-ticket", href: `/api/orders/${order.id}/file` },
-          `Download ticket (${fileKind(ticket.file.contentType)}, ${fileSize(ticket.file.size)})`))
+          `Download ticket (${fileKind(order.file.contentType)}, ${fileSize(order.file.size)})`))
       : h("p", { class: "note", id: "ticket-not-ready", role: "status" },
           "The seller has not uploaded the ticket yet. You will be told as soon as it is ready, and the seller is not paid until then."));
     parts.push(problemSection(order));

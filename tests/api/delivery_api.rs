@@ -129,8 +129,21 @@ async fn a_sale_without_a_file_holds_the_payout_until_the_file_arrives_and_then_
     assert_eq!((early.status, early.messages()), (404, vec!["The seller has not uploaded the ticket yet"]));
     assert_eq!(ticket_as(&app, &seller, &ticket).await["file"], Value::Null, "none yet, and the seller is told");
     assert!(!notification_kinds(&app, &buyer).await.contains(&"ticket.ready".to_owned()));
+    let page = app.with_session(Method::GET, &format!("/api/orders/{order_id}"), &buyer, None).await.body;
+    assert_eq!(
+        (page["status"].as_str(), &page["file"]),
+        (Some("complete"), &Value::Null),
+        "the order's page: none yet"
+    );
 
     app.attach_pdf(&seller, &ticket).await;
+    let page = app.with_session(Method::GET, &format!("/api/orders/{order_id}"), &buyer, None).await.body;
+    assert_eq!(
+        page["file"],
+        ticket_as(&app, &buyer, &ticket).await["file"],
+        "the order's page shows what the ticket does"
+    );
+    assert_eq!(page["file"]["size"], SAMPLE_PDF.len());
     let payout = seller_payout(&app, &seller).await;
     assert_eq!((payout["status"].as_str(), &payout["heldFor"]), (Some("scheduled"), &json!([])), "{payout}");
     let (_, bytes) = downloaded(&app, &buyer, &format!("/api/orders/{order_id}/file")).await;
@@ -199,6 +212,9 @@ async fn a_refunded_buyer_loses_access_to_the_file() {
     assert_eq!(app.deliver_signed(&charge_refunded("evt_refund", intent, 4500)).await.status, 200);
     assert_eq!(download_link(&app, &buyer, &format!("/api/orders/{order_id}/file")).await.0, 403);
     assert!(ticket_as(&app, &buyer, &ticket).await.get("file").is_none(), "no longer shown to them");
+    let page = app.with_session(Method::GET, &format!("/api/orders/{order_id}"), &buyer, None).await.body;
+    assert_eq!(page["status"], "refunded");
+    assert!(page.get("file").is_none(), "nor on the order's page: {page}");
     assert_eq!(
         download_link(&app, &seller, &format!("/api/tickets/{ticket}/file")).await.0,
         303,

@@ -30,6 +30,19 @@ async fn ordering_a_ticket_returns_201_and_reserves_it() {
     let expires = chrono::DateTime::parse_from_rfc3339(body["expiresAt"].as_str().unwrap()).unwrap();
     let minutes = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds() as f64 / 60.0;
     assert!((14.9..=15.0).contains(&minutes), "15 minutes by default, got {minutes}");
+    // The answer is the order's page, as GET /api/orders/{id} answers: the next screen needs no request.
+    let remaining = body["secondsRemaining"].as_i64().unwrap();
+    assert!((895..=900).contains(&remaining), "{remaining}");
+    assert_eq!(body["payments"], json!([]));
+    assert!(body.get("file").is_none(), "an open order shows no file");
+    let page =
+        app.with_session(Method::GET, &format!("/api/orders/{}", body["id"].as_str().unwrap()), &buyer, None).await;
+    let mut read = page.body.clone();
+    let mut answered = body.clone();
+    for reply in [&mut read, &mut answered] {
+        reply.as_object_mut().unwrap().remove("secondsRemaining");
+    }
+    assert_eq!(read, answered, "the same fields and values but the seconds left");
 
     let ticket = app.get(&format!("/api/tickets/{ticket_id}")).await.body;
     assert_eq!((ticket["status"].as_str(), ticket["orderId"].as_str()), (Some("reserved"), body["id"].as_str()));

@@ -49,5 +49,6 @@ pub use sqs::{SqsDeadLetters, SqsNotificationSender};
 #[cfg(feature = "sdk")]
 pub use table_sets::PaymentStores;
 pub use table_sets::{
-    FileWrites, OrderWrites, PaymentReads, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads, TicketWrites,
+    FileWrites, OrderPageReads, OrderWrites, PaymentReads, PaymentWrites, PayoutWrites, ProblemWrites, SaleReads,
+    TicketWrites,
 };

@@ -209,6 +209,33 @@ impl SaleReads {
     }
 }
 
+/// What reads an order's page: the orders, payments and tickets tables.
+#[derive(Debug, Clone)]
+pub struct OrderPageReads {
+    pub tickets: TicketsTable,
+    pub orders: OrdersTable,
+    pub payments: PaymentsTable,
+}
+
+impl FromEnv for OrderPageReads {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { tickets: env.load()?, orders: env.load()?, payments: env.load()? })
+    }
+}
+
+#[cfg(feature = "sdk")]
+impl OrderPageReads {
+    pub fn stores(&self, client: Client) -> StoreSet<DynamoTickets, DynamoOrders, DynamoPayments> {
+        StoreSet {
+            tickets: DynamoTickets::new(client.clone(), &self.tickets),
+            orders: DynamoOrders::new(client.clone(), &self.orders),
+            payments: DynamoPayments::new(client, &self.payments),
+            changes: (),
+            payouts: (),
+        }
+    }
+}
+
 /// What reads an order with its payments: the orders and payments tables.
 #[derive(Debug, Clone)]
 pub struct PaymentReads {

@@ -606,7 +606,8 @@ fn delete_ticket() {}
 the ticket is for sale again. A buyer holds at most three open reservations.",
     request_body(content = OrderRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "The order, holding its ticket", body = OrderView,
+        (status = 201, description = "The order, holding its ticket, as its page shows it (as `getOrder` answers: \
+            the seconds its reservation has left, no payment yet)", body = OrderPageView,
             links(
                 ("getOrder" = (operation_id = "getOrder", parameters(("id" = "$response.body#/id")))),
                 ("cancelOrder" = (operation_id = "cancelOrder", parameters(("id" = "$response.body#/id")))),
@@ -640,8 +641,9 @@ fn list_orders() {}
     summary = "One of one's orders",
     params(("id" = String, Path, description = "The order's id")),
     responses(
-        (status = 200, description = "The order, with the seconds its reservation has left and its payments: what \
-            its page shows, without asking `getExpiration` and `listPayments`", body = OrderPageView),
+        (status = 200, description = "The order, with the seconds its reservation has left, its payments and, once \
+            complete, its ticket's `file`: what its page shows, without asking `getExpiration`, `listPayments` and \
+            `getTicket`", body = OrderPageView),
         (status = 403, description = "Someone else's order", body = ErrorBody),
         (status = 404, description = "`Order not found`", body = ErrorBody),
     ),

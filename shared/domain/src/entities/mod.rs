@@ -23,7 +23,7 @@ pub use order::{
     TicketSummary, TicketSummaryData,
 };
 pub use payment::{
-    Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, OrderPageView, Payment,
+    Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, OrderPage, OrderPageView, Payment,
     PaymentStatus, PaymentView, cancel_key, refund_key,
 };
 pub use payout::{HoldReason, Payout, PayoutState, PayoutStatus, PayoutView};

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::order::{Order, OrderView};
+use super::ticket_file::{FileView, TicketFile};
 use crate::error::Result;
 use crate::events::{Event, EventType};
 use crate::ids::{OrderId, PaymentId, UserId};
@@ -109,9 +110,37 @@ pub enum DisputeStatus {
     Lost,
 }
 
-/// `GET /api/orders/{id}`: the order with what its page would otherwise ask for on its own:
-/// the seconds its reservation has left (as `GET /api/expiration/{orderId}` says them) and its
-/// payments (as `GET /api/payments?orderId=` lists them).
+/// An order with what its page shows: its payments and, once it is complete, its ticket's file.
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub order: Order,
+    pub payments: Vec<Payment>,
+    /// For a complete order: the file its seller attached to the ticket (`None` inside: none
+    /// yet); `None` for any other order.
+    pub file: Option<Option<TicketFile>>,
+}
+
+impl OrderPage {
+    /// A new order's page: no payment yet, no file.
+    pub fn new(order: Order) -> Self {
+        OrderPage { order, payments: Vec::new(), file: None }
+    }
+
+    pub fn view(&self, now: DateTime<Utc>) -> OrderPageView<'_> {
+        OrderPageView {
+            order: self.order.view(),
+            seconds_remaining: self.order.reservation(now).seconds_remaining,
+            payments: self.payments.iter().map(|payment| payment.view(false)).collect(),
+            file: self.file.as_ref().map(|file| file.as_ref().map(TicketFile::view)),
+        }
+    }
+}
+
+/// `GET /api/orders/{id}` (and `POST /api/orders`' answer): the order with what its page would
+/// otherwise ask for on its own: the seconds its reservation has left (as
+/// `GET /api/expiration/{orderId}` says them), its payments (as `GET /api/payments?orderId=`
+/// lists them) and, once complete, its ticket's file (as `GET /api/tickets/{id}` shows it to
+/// the buyer).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -120,16 +149,11 @@ pub struct OrderPageView<'a> {
     pub order: OrderView<'a>,
     pub seconds_remaining: i64,
     pub payments: Vec<PaymentView<'a>>,
-}
-
-impl<'a> OrderPageView<'a> {
-    pub fn new(order: &'a Order, payments: &'a [Payment], now: DateTime<Utc>) -> Self {
-        OrderPageView {
-            order: order.view(),
-            seconds_remaining: order.reservation(now).seconds_remaining,
-            payments: payments.iter().map(|payment| payment.view(false)).collect(),
-        }
-    }
+    /// A complete order's ticket file (null: the seller has not uploaded it yet); absent for
+    /// any other order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable))]
+    pub file: Option<Option<FileView>>,
 }
 
 /// A payment as its buyer sees it.

@@ -21,7 +21,7 @@ mod settle;
 pub use crate::entities::{GatewayEvent, GatewayEventKind};
 pub use cancel::cancel_unpaid;
 pub use gateway_events::{WEBHOOK_CONSUMER, WebhookOutcome, handle_gateway_event};
-pub use pay::{Outcome, list, order_with_payments, pay};
+pub use pay::{Outcome, list, order_page, order_with_payments, pay};
 pub use reconcile::{RECONCILE_WINDOW, Reconciliation, reconcile};
 pub(crate) use settle::refund_order;
 pub use settle::{IDEMPOTENCY_KEY_HOURS, finish_refund, may_complete, record_failure, record_refund, settle};

@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 
 use super::settle::{save, settle};
 use crate::change::{Change, Write};
-use crate::entities::{IntentRequest, IntentStatus, MISMATCH, Order, OrderStatus, Payment, PaymentStatus};
+use crate::entities::{IntentRequest, IntentStatus, MISMATCH, Order, OrderPage, OrderStatus, Payment, PaymentStatus};
 use crate::error::{Error, Result};
 use crate::events::EventType;
 use crate::ids::UserId;
 use crate::orders;
-use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store};
+use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store, TicketStore};
 
 /// What paying did.
 #[derive(Debug)]
@@ -150,4 +150,22 @@ pub async fn order_with_payments(
     let order = orders::get_own(store, user, order_id).await?;
     let payments = store.for_order(&order.id).await?.into_iter().collect();
     Ok((order, payments))
+}
+
+/// The caller's order with its payments and, once complete, its ticket's file (what the
+/// ticket shows its buyer).
+pub async fn order_page(
+    store: &(impl OrderStore + PaymentStore + TicketStore),
+    user: &UserId,
+    order_id: &str,
+) -> Result<OrderPage> {
+    let (order, payments) = order_with_payments(store, user, order_id).await?;
+    let file = if order.status == OrderStatus::Complete {
+        let ticket = TicketStore::get(store, &order.ticket.id).await?;
+        let sold_by_this_order = ticket.filter(|ticket| ticket.order_id.as_ref() == Some(&order.id));
+        Some(sold_by_this_order.and_then(|ticket| ticket.file))
+    } else {
+        None
+    };
+    Ok(OrderPage { order, payments, file })
 }
