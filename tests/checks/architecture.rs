@@ -19,14 +19,15 @@ const LAYERS: [(&str, &[&str]); 6] = [
 ];
 
 /// External crates only an adapter may depend on, and which adapter.
-const ADAPTED: [(&str, &str); 7] = [
+const ADAPTED: [(&str, &str); 8] = [
     ("aws-config", "aws-adapters"),
     ("aws-sdk-dynamodb", "aws-adapters"),
     ("aws-sdk-eventbridge", "aws-adapters"),
     ("aws-sdk-scheduler", "aws-adapters"),
     ("aws-sdk-sqs", "aws-adapters"),
     ("serde_dynamo", "aws-adapters"),
-    ("async-stripe", "stripe-adapter"),
+    ("async-stripe-client-core", "stripe-adapter"),
+    ("hyper-rustls", "stripe-adapter"),
 ];
 
 /// Crates the domain must not depend on: no runtime, no HTTP, no Lambda, no web framework.

@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
         }
         None => {
             let tables: PaymentWrites = Env::process().load().context("the tables to backfill")?;
-            let client = Aws::load().await.dynamodb();
+            let client = Aws::load_for_operator().await.dynamodb();
             let (scanner, store) = (DynamoOrders::new(client.clone(), &tables.orders.orders), tables.stores(client));
             let (mut read, mut written, mut after) = (0, 0, None);
             loop {

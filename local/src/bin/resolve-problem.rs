@@ -29,7 +29,7 @@ async fn main() -> anyhow::Result<()> {
         }
         None => {
             let tables: ProblemWrites = Env::process().load().context("the tables of orders-problem")?;
-            payouts::resolve(&tables.stores(Aws::load().await.dynamodb()), &order, now).await?
+            payouts::resolve(&tables.stores(Aws::load_for_operator().await.dynamodb()), &order, now).await?
         }
         Some(other) => anyhow::bail!("{usage} (not {other:?})"),
     };

@@ -19,45 +19,56 @@ struct Endpoints {
     sqs: Option<String>,
 }
 
-/// The roots AWS's service endpoints chain to (Amazon Trust Services): Amazon Root CA 1 to 4
-/// and Starfield Services Root Certificate Authority G2. Trusting these alone spares every
-/// cold start the reading of the system's whole certificate directory.
-const AMAZON_ROOTS: &str = include_str!("amazon-roots.pem");
-
-impl Aws {
-    /// From the environment: `AWS_REGION`, the credentials Lambda provides, and
-    /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` for another endpoint.
-    ///
-    /// On Lambda (region and credentials in the environment) the configuration is built
-    /// directly, over an HTTP client that trusts Amazon's roots (and the PEM file
-    /// `AWS_CA_BUNDLE` names, for an endpoint of one's own); elsewhere the SDK's default
-    /// chains (profiles, SSO, instance metadata) are searched.
-    pub async fn load() -> Self {
+impl Endpoints {
+    fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        let endpoints = Endpoints {
+        Endpoints {
             dynamodb: var("AWS_ENDPOINT_URL_DYNAMODB"),
             eventbridge: var("AWS_ENDPOINT_URL_EVENTBRIDGE"),
             s3: var("AWS_ENDPOINT_URL_S3"),
             scheduler: var("AWS_ENDPOINT_URL_SCHEDULER"),
             sesv2: var("AWS_ENDPOINT_URL_SESV2"),
             sqs: var("AWS_ENDPOINT_URL_SQS"),
-        };
+        }
+    }
+}
+
+/// The roots AWS's service endpoints chain to (Amazon Trust Services): Amazon Root CA 1 to 4
+/// and Starfield Services Root Certificate Authority G2. Trusting these alone spares every
+/// cold start the reading of the system's whole certificate directory.
+const AMAZON_ROOTS: &str = include_str!("amazon-roots.pem");
+
+impl Aws {
+    /// A function's: from the environment Lambda gives it (as `sam local` and the tests do):
+    /// `AWS_REGION`, the credentials, and `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`
+    /// for another endpoint. The configuration is built directly, over an HTTP client that
+    /// trusts Amazon's roots (and the PEM file `AWS_CA_BUNDLE` names, for an endpoint of
+    /// one's own); the SDK's search of profiles, SSO and instance metadata is not linked into
+    /// the functions (about 200 KB each). Without credentials in the environment, every call
+    /// fails (an operator's tool loads with [`Aws::load_for_operator`]).
+    pub async fn load() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
-        let (Some(region), Some(key), Some(secret)) = (region, var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
-        else {
-            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            return Self { config, endpoints };
-        };
-        let credentials =
-            aws_sdk_dynamodb::config::Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
         let mut config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region))
-            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(credentials))
+            .region(region.map(aws_config::Region::new))
             .http_client(http_client(var("AWS_CA_BUNDLE")))
             .retry_config(aws_config::retry::RetryConfig::standard());
+        if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+            let credentials =
+                aws_sdk_dynamodb::config::Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+            config
+                .set_credentials_provider(Some(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(credentials)));
+        }
         config.set_endpoint_url(var("AWS_ENDPOINT_URL"));
-        Self { config: config.build(), endpoints }
+        Self { config: config.build(), endpoints: Endpoints::from_env() }
+    }
+
+    /// An operator's tool's, on a workstation: the SDK's default chains (environment,
+    /// profiles, SSO, instance metadata) and the same endpoint variables.
+    pub async fn load_for_operator() -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self { config, endpoints: Endpoints::from_env() }
     }
 
     pub fn from_config(config: aws_config::SdkConfig) -> Self {

@@ -20,8 +20,25 @@ use crate::http::{Response, respond};
 /// A cold start: structured logging (JSON on Lambda) begins, and the function's
 /// configuration is read from the environment, once.
 pub fn start<T: FromEnv>() -> Result<T, ConfigError> {
-    lambda_http::tracing::init_default_subscriber();
+    init_logging();
     Env::process().load()
+}
+
+/// Logging as Lambda's advanced logging controls ask: the level `AWS_LAMBDA_LOG_LEVEL` (or
+/// `RUST_LOG`, a bare level) names, INFO otherwise; JSON lines when `AWS_LAMBDA_LOG_FORMAT`
+/// is `JSON`; no timestamp (CloudWatch stamps each line) and no target.
+fn init_logging() {
+    let var = |name: &str| std::env::var(name).ok();
+    let level = var("AWS_LAMBDA_LOG_LEVEL").or_else(|| var("RUST_LOG"));
+    let level = level.and_then(|level| level.parse().ok()).unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let logs = tracing_subscriber::fmt().with_target(false).without_time().with_max_level(level);
+    let set = if var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|format| format.eq_ignore_ascii_case("json")) {
+        logs.json().try_init()
+    } else {
+        logs.try_init()
+    };
+    // Set once per process: a second start (tests) keeps the first.
+    drop(set);
 }
 
 /// Serves an HTTP API route: every request gets a response, errors in the one shape.

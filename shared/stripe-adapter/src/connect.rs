@@ -8,7 +8,6 @@
 
 use std::str::FromStr;
 
-use stripe::StripeError;
 use stripe_client_core::{RequestBuilder, StripeMethod, StripeRequest};
 use stripe_connect::account::{CreateAccount, CreateAccountType, RetrieveAccount};
 use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
@@ -23,9 +22,10 @@ use domain::ports::PayoutGateway;
 use domain::{Error, Result};
 
 use crate::gateway::{StripeGateway, idempotent};
+use crate::transport::StripeFailure;
 
-fn failed(doing: &str) -> impl FnOnce(StripeError) -> Error + '_ {
-    move |error| Error::Internal(anyhow::anyhow!("{doing}: {error}"))
+fn failed(doing: &str) -> impl FnOnce(StripeFailure) -> Error + '_ {
+    move |error| Error::Internal(anyhow::Error::new(error).context(doing.to_owned()))
 }
 
 #[derive(miniserde::Deserialize)]
@@ -165,9 +165,7 @@ impl PayoutGateway for StripeGateway {
         match reversal {
             Ok(reversal) => Ok(Reversal { id: reversal.id, amount: Money::from_minor(reversal.amount) }),
             // The connected account cannot cover it: nothing was taken back.
-            Err(StripeError::Stripe(api, 400))
-                if api.code.as_ref().is_some_and(|c| c.as_str() == "balance_insufficient") =>
-            {
+            Err(StripeFailure::Api(api)) if api.status == 400 && api.has_code("balance_insufficient") => {
                 Ok(Reversal { id: key.to_owned(), amount: Money::ZERO })
             }
             Err(other) => Err(failed("reversing a transfer")(other)),

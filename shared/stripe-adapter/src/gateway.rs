@@ -4,8 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::anyhow;
 use serde::Serialize;
-use stripe::{ApiErrorsType, Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError};
-use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_client_core::{IdempotencyKey, RequestBuilder, RequestStrategy, StripeMethod};
 
 use domain::entities::{Intent, IntentRequest, IntentStatus, cancel_key, refund_key};
 use domain::payments::GatewayEvent;
@@ -13,25 +12,22 @@ use domain::ports::{GatewayEvents, PaymentGateway};
 use domain::{Error, Result};
 
 use crate::config::StripeKey;
+use crate::transport::{StripeFailure, StripeHttp};
 
 #[derive(Clone)]
 pub struct StripeGateway {
-    client: Client,
+    client: StripeHttp,
 }
 
 impl StripeGateway {
-    /// A client for Stripe, or for the Stripe-compatible server at `api_base` (which must
-    /// end with `/`, e.g. `http://127.0.0.1:8420/`).
+    /// A client for Stripe, or for the Stripe-compatible server at `api_base` (e.g.
+    /// `http://127.0.0.1:8420`).
     pub fn new(key: &StripeKey) -> anyhow::Result<Self> {
-        let builder = ClientBuilder::new(key.secret_key.expose());
-        let builder = match key.api_base.as_deref() {
-            Some(base) => builder.url(base),
-            None => builder,
-        };
-        Ok(Self { client: builder.build().map_err(|e| anyhow!("building the Stripe client: {e}"))? })
+        let base = key.api_base.as_deref().unwrap_or("https://api.stripe.com/");
+        Ok(Self { client: StripeHttp::new(key.secret_key.expose(), base)? })
     }
 
-    pub(crate) fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &StripeHttp {
         &self.client
     }
 }
@@ -79,19 +75,16 @@ fn intent(pi: PaymentIntentFields) -> Intent {
 /// A declined card is the buyer's problem (402 with Stripe's message), and so is a payment
 /// method Stripe does not know (the request was well formed; the card cannot be charged);
 /// anything else is ours.
-fn failure(error: StripeError, doing: &str) -> Error {
+fn failure(error: StripeFailure, doing: &str) -> Error {
     match error {
-        StripeError::Stripe(api, 402) if api.type_ == ApiErrorsType::CardError => {
-            Error::PaymentDeclined(api.message.clone().unwrap_or_else(|| "Your card was declined.".to_owned()))
+        StripeFailure::Api(api) if api.is(402, "card_error") => {
+            Error::PaymentDeclined(api.message.unwrap_or_else(|| "Your card was declined.".to_owned()))
         }
         // An unknown payment method or token: the buyer sent something Stripe does not know.
-        StripeError::Stripe(api, 404) => {
-            Error::PaymentDeclined(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
+        StripeFailure::Api(api) if api.status == 404 || (api.status == 400 && api.has_code("resource_missing")) => {
+            Error::PaymentDeclined(api.message.unwrap_or_else(|| "No such payment method".to_owned()))
         }
-        StripeError::Stripe(api, 400) if api.code.as_ref().is_some_and(|c| c.as_str() == "resource_missing") => {
-            Error::PaymentDeclined(api.message.clone().unwrap_or_else(|| "No such payment method".to_owned()))
-        }
-        other => Error::Internal(anyhow!("{doing}: {other}")),
+        other => Error::Internal(anyhow::Error::new(other).context(doing.to_owned())),
     }
 }
 
@@ -251,8 +244,8 @@ impl PaymentGateway for StripeGateway {
             .customize::<PaymentIntentFields>();
         let pi = confirm.send(&self.client).await.map_err(|error| match error {
             // An intent that cannot be confirmed in its state, a card Stripe refuses as given.
-            StripeError::Stripe(api, 400) if api.type_ == ApiErrorsType::InvalidRequestError => {
-                Error::BadRequest(api.message.clone().unwrap_or_else(|| "The payment cannot be confirmed".to_owned()))
+            StripeFailure::Api(api) if api.is(400, "invalid_request_error") => {
+                Error::BadRequest(api.message.unwrap_or_else(|| "The payment cannot be confirmed".to_owned()))
             }
             other => failure(other, "confirming"),
         })?;
@@ -289,7 +282,7 @@ impl PaymentGateway for StripeGateway {
         match cancel {
             Ok(pi) => Ok(intent(pi)),
             // Not cancellable in its state (paid meanwhile, or cancelled already): as it stands.
-            Err(StripeError::Stripe(_, 400)) => self.get_intent(intent_id).await,
+            Err(StripeFailure::Api(api)) if api.status == 400 => self.get_intent(intent_id).await,
             Err(other) => Err(failure(other, "cancelling a PaymentIntent")),
         }
     }

@@ -11,6 +11,8 @@ mod config;
 mod connect;
 #[cfg(feature = "client")]
 mod gateway;
+#[cfg(feature = "client")]
+mod transport;
 pub mod webhook;
 
 pub use config::{ConnectWebhookSecret, StripeKey, WebhookSecret};

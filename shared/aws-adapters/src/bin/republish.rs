@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let time = |raw: &str| raw.parse::<DateTime<Utc>>().with_context(|| format!("{raw:?} is not an RFC 3339 time"));
     let (from, to) = (time(from)?, time(to)?);
-    let aws = Aws::load().await;
+    let aws = Aws::load_for_operator().await;
     let events = Outbox::events_between(&aws.dynamodb(), &OutboxTable(table.clone()), from, to).await?;
     let publisher = EventBridgePublisher::new(aws.eventbridge(), &EventBusName(bus.clone()));
     publisher.publish(&events).await?;
