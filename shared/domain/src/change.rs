@@ -19,69 +19,30 @@ pub trait Record: Serialize + Send + Sync {
     fn version(&self) -> u64;
 }
 
-impl Record for Ticket {
-    fn key(&self) -> &str {
-        self.id.as_str()
-    }
+/// Each record's key: tickets and orders by their id; payments and payouts by their order (one
+/// per order); payout accounts by their seller (one per seller); a buyer's holds by the buyer.
+macro_rules! records {
+    ($($record:ty => $key:ident),* $(,)?) => {$(
+        impl Record for $record {
+            fn key(&self) -> &str {
+                self.$key.as_str()
+            }
 
-    fn version(&self) -> u64 {
-        self.version
-    }
+            fn version(&self) -> u64 {
+                self.version
+            }
+        }
+    )*};
 }
 
-impl Record for Order {
-    fn key(&self) -> &str {
-        self.id.as_str()
-    }
-
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-/// Payments are keyed by their order: one per order.
-impl Record for Payment {
-    fn key(&self) -> &str {
-        self.order_id.as_str()
-    }
-
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-/// Payouts are keyed by their order: one per order.
-impl Record for Payout {
-    fn key(&self) -> &str {
-        self.order_id.as_str()
-    }
-
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-/// Payout accounts are keyed by their seller: one per seller.
-impl Record for PayoutAccount {
-    fn key(&self) -> &str {
-        self.user_id.as_str()
-    }
-
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-/// A buyer's holds are keyed by the buyer.
-impl Record for Holds {
-    fn key(&self) -> &str {
-        self.buyer.as_str()
-    }
-
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
+records!(
+    Ticket => id,
+    Order => id,
+    Payment => order_id,
+    Payout => order_id,
+    PayoutAccount => user_id,
+    Holds => buyer,
+);
 
 /// What a store answers when a record is not at the version a write expects.
 pub const STALE: &str = "Changed by another request";
