@@ -1,7 +1,8 @@
 //! `POST /api/orders` (signed in) `{ticketId}`: 201 the order as its page shows it (as
-//! `GET /api/orders/{id}` answers), the ticket reserved until `expiresAt`; 409 when the ticket is taken, or when the buyer already holds as many open
-//! reservations as allowed (`MAX_OPEN_RESERVATIONS`, 3); 429 when the buyer let this ticket
-//! go less than `REORDER_COOLDOWN_SECONDS` (300) ago.
+//! `GET /api/orders/{id}` answers), the ticket reserved until `expiresAt`; 409 when the
+//! ticket is taken, or when the buyer already holds as many open reservations as allowed
+//! (`MAX_OPEN_RESERVATIONS`, 3); 429 when the buyer let this ticket go less than
+//! `REORDER_COOLDOWN_SECONDS` (300) ago.
 
 use aws_adapters::OrderWrites;
 use chrono::Utc;

@@ -1,10 +1,9 @@
 //! Triggered by the outbox table's stream: publishes the events of each new record (a
 //! change's) to the bus, in order, and reports where to resume when the bus refuses. Lambda
 //! then retries from there (and finally sends what still fails to the on-failure
-//! destination). A record that can never
-//! be published (it does not decode) is parked whole in the relay's dead-letter queue and
-//! the stream moves on. A record published twice is harmless: consumers process an event
-//! id once.
+//! destination). A record that can never be published (it does not decode) is parked whole
+//! in the relay's dead-letter queue and the stream moves on. A record published twice is
+//! harmless: consumers process an event id once.
 
 use aws_adapters::{EventBusName, Outbox, RelayDeadLetterQueue};
 use aws_lambda_events::event::dynamodb::Event as StreamEvent;

@@ -19,9 +19,13 @@ struct Endpoints {
     sqs: Option<String>,
 }
 
+/// An environment variable's value, unless it is unset or empty.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
 impl Endpoints {
     fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         Endpoints {
             dynamodb: var("AWS_ENDPOINT_URL_DYNAMODB"),
             eventbridge: var("AWS_ENDPOINT_URL_EVENTBRIDGE"),
@@ -47,7 +51,6 @@ impl Aws {
     /// the functions (about 200 KB each). Without credentials in the environment, every call
     /// fails (an operator's tool loads with [`Aws::load_for_operator`]).
     pub async fn load() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
         let mut config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())

@@ -3,7 +3,7 @@
 //! follows the request's retry strategy, and reads an error answer into the four fields this
 //! service acts on. async-stripe's own client reads every error into types that embed whole
 //! PaymentIntents, PaymentMethods, SetupIntents and Sources: their decoders made each Stripe
-//! function about 3 MB larger.
+//! function about 4.5 MB larger.
 
 use std::fmt;
 
@@ -162,8 +162,7 @@ impl StripeClient for StripeHttp {
 
     async fn execute(&self, customized: CustomizedStripeRequest) -> Result<Bytes, StripeFailure> {
         let (request, config) = customized.into_pieces();
-        let account = config.account_id.as_ref().map(|account| account.as_str().to_owned());
-        let mut request = self.request(&request, account.as_deref())?;
+        let mut request = self.request(&request, config.account_id.as_ref().map(|account| account.as_str()))?;
         let strategy = config.request_strategy.unwrap_or(RequestStrategy::Once);
         if let Some(key) = strategy.get_key() {
             let key = HeaderValue::try_from(key.as_str())
