@@ -39,10 +39,11 @@ pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
 
 /// A new bucket of its own (the client and its name), and the ticket files in it.
 pub async fn files() -> (aws_sdk_s3::Client, String, aws_adapters::S3Files) {
-    let client = aws().await.s3();
+    let config = aws_sdk_s3::config::Builder::from(&sdk_config().await).force_path_style(true).build();
+    let client = aws_sdk_s3::Client::from_conf(config);
     let bucket = super::unique_name("files").to_lowercase();
     client.create_bucket().bucket(&bucket).send().await.expect("moto creates the bucket");
-    let files = aws_adapters::S3Files::new(client.clone(), &aws_adapters::FilesBucket(bucket.clone()));
+    let files = aws_adapters::S3Files::new(aws().await.s3(), &aws_adapters::FilesBucket(bucket.clone()));
     (client, bucket, files)
 }
 
