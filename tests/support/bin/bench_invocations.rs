@@ -3,7 +3,9 @@
 //! environment from `template.yaml`), against a fresh seeded stack on moto:
 //! - cold: process start to the response of its first invocation, its AWS calls going over
 //!   TLS (`--tls`, a TLS front of moto whose certificate is `--ca`, given as AWS_CA_BUNDLE),
-//!   for each function's first successful sample and for the `one-call` baseline;
+//!   for each function's first successful sample and for the `one-call` baseline; with the
+//!   time Stripe (localstripe, behind a forwarder that times its answers) took to answer;
+//! - hashing: the time one password hash takes, as the functions hash (`edge::passwords`);
 //! - warm: the latency of `--warm` more invocations of that sample in the same process;
 //! - calls: every sample once over plain HTTP through the recording proxy, with the AWS
 //!   requests and DynamoDB request units each made.
@@ -15,8 +17,10 @@
 //!     bench-invocations --binaries target/debug --cold 0 --warm 0     (the calls alone)
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use domain::ports::PasswordHasher;
 use serde_json::{Value, json};
 use ticketing_tests::deployed;
 use ticketing_tests::lambda::{Outcome, RunningFunction};
@@ -93,23 +97,102 @@ fn millis(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
+/// A forwarder in front of localstripe that adds up how long its answers took, from the
+/// request read to the answer in hand.
+#[derive(Clone)]
+struct StripeTimer {
+    url: String,
+    spent: Arc<Mutex<Duration>>,
+}
+
+impl StripeTimer {
+    async fn start(upstream: String) -> Self {
+        let spent = Arc::new(Mutex::new(Duration::ZERO));
+        let (client, added) = (reqwest::Client::new(), Arc::clone(&spent));
+        let forward = move |request: axum::extract::Request| {
+            let (client, upstream, added) = (client.clone(), upstream.clone(), Arc::clone(&added));
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX).await.expect("a request body");
+                let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+                let mut headers = parts.headers;
+                headers.remove(reqwest::header::HOST);
+                let started = Instant::now();
+                let answer = client
+                    .request(parts.method, format!("{}{path}", upstream.trim_end_matches('/')))
+                    .headers(headers)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("localstripe answers");
+                let (status, content_type) =
+                    (answer.status(), answer.headers().get(reqwest::header::CONTENT_TYPE).cloned());
+                let bytes = answer.bytes().await.expect("localstripe's answer");
+                *added.lock().unwrap() += started.elapsed();
+                let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+                *response.status_mut() = status;
+                if let Some(content_type) = content_type {
+                    response.headers_mut().insert(reqwest::header::CONTENT_TYPE, content_type);
+                }
+                response
+            }
+        };
+        let app = axum::Router::new().fallback(forward);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let url = format!("http://{}/", listener.local_addr().expect("an address"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { url, spent }
+    }
+
+    /// The time counted since the last call, in ms.
+    fn take(&self) -> f64 {
+        std::mem::take(&mut *self.spent.lock().unwrap()).as_secs_f64() * 1000.0
+    }
+}
+
+/// The time `runs` password hashes took, one by one.
+async fn hashing(runs: usize) -> Vec<f64> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let password = domain::entities::Password::parse("correct horse battery staple").expect("a password");
+        let started = Instant::now();
+        edge::passwords::Argon2Passwords.hash(password).await.expect("a hash");
+        times.push(millis(started));
+    }
+    times
+}
+
 /// Cold runs (each in a fresh stack and process), then warm invocations in the last process.
-async fn invocations(options: &Options, name: &str, binary: &Path, function: &str, sample: &Path) {
-    let mut cold = Vec::new();
+async fn invocations(
+    options: &Options,
+    stripe: &StripeTimer,
+    name: &str,
+    binary: &Path,
+    function: &str,
+    sample: &Path,
+) {
+    let (mut cold, mut stripe_ms) = (Vec::new(), Vec::new());
     let mut failures = 0;
     let mut last = None;
     for _ in 0..options.cold {
         let (stack, mut env) = deployed::prepare(function, &options.tls).await;
         env.push(("AWS_CA_BUNDLE".to_owned(), options.ca.clone()));
+        for (variable, value) in &mut env {
+            if variable == "STRIPE_API_BASE" {
+                value.clone_from(&stripe.url);
+            }
+        }
         if name == "one-call" {
             env.push(("USERS_TABLE".to_owned(), stack.physical("UsersTable").expect("the users table").to_owned()));
         }
         let event = deployed::event_of(function, sample);
         let log = std::env::temp_dir().join(format!("bench-{}-{name}.log", stack.name()));
+        stripe.take();
         let started = Instant::now();
         let mut running = RunningFunction::start(binary, &env, &log).await.expect("the binary starts");
         let outcome = running.invoke(event).await;
         cold.push(millis(started));
+        stripe_ms.push(stripe.take());
         if !ok(&outcome) {
             failures += 1;
             eprintln!("{name}: {outcome:?}\n{}", running.logs());
@@ -117,7 +200,10 @@ async fn invocations(options: &Options, name: &str, binary: &Path, function: &st
         let _ = std::fs::remove_file(&log);
         last = Some(running);
     }
-    println!("{}", json!({ "kind": "cold", "function": name, "ms": cold, "failures": failures }));
+    println!(
+        "{}",
+        json!({ "kind": "cold", "function": name, "ms": cold, "stripe_ms": stripe_ms, "failures": failures })
+    );
 
     let Some(mut running) = last else { return };
     let event = deployed::event_of(function, sample);
@@ -142,7 +228,12 @@ async fn main() {
     let tickets_list = samples.iter().find(|(name, _)| name == "tickets-list").expect("tickets-list samples");
     let baseline = successful(&tickets_list.1).expect("a tickets-list sample").clone();
     eprintln!("== cold and warm invocations ({} cold, {} warm each)", options.cold, options.warm);
-    invocations(&options, "one-call", &options.binaries.join("one-call"), "users-signup", &baseline).await;
+    if options.cold > 0 {
+        println!("{}", json!({ "kind": "hashing", "ms": hashing(options.cold).await }));
+    }
+    let upstream = std::env::var("LOCALSTRIPE_ENDPOINT").unwrap_or_default();
+    let stripe = StripeTimer::start(upstream).await;
+    invocations(&options, &stripe, "one-call", &options.binaries.join("one-call"), "users-signup", &baseline).await;
     let wanted = |function: &str| options.only.as_ref().is_none_or(|only| only.iter().any(|name| name == function));
     let samples: Vec<_> = samples
         .into_iter()
@@ -151,7 +242,7 @@ async fn main() {
     for (function, files) in &samples {
         let Some(sample) = successful(files) else { continue };
         eprintln!("   {function}");
-        invocations(&options, function, &options.binaries.join(function), function, sample).await;
+        invocations(&options, &stripe, function, &options.binaries.join(function), function, sample).await;
     }
 
     eprintln!("== the AWS requests of every sample");
