@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (client, terms): client_config::Config = edge::start()?;
     let config = client.with_payouts(terms);

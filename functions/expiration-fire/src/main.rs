@@ -2,7 +2,7 @@ use aws_adapters::Aws;
 use domain::expiration::ExpirationInput;
 use stripe_adapter::StripeGateway;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (tables, stripe): expiration_fire::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;

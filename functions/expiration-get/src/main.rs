@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoOrders};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, orders): expiration_get::Config = edge::start()?;
     let store = DynamoOrders::new(Aws::load().await.dynamodb(), &orders);

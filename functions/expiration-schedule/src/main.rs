@@ -1,7 +1,7 @@
 use aws_adapters::{Aws, DynamoInbox, EventBridgeScheduler};
 use stripe_adapter::StripeGateway;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (target, inbox, tables, stripe): expiration_schedule::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;

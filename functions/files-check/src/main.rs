@@ -1,7 +1,7 @@
 use aws_adapters::{Aws, S3Files};
 use files_check::ObjectCreated;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (tables, bucket): files_check::Config = edge::start()?;
     let aws = Aws::load().await;

@@ -1,7 +1,7 @@
 use aws_adapters::ses_feedback::SnsEvent;
 use aws_adapters::{Aws, DynamoUsers};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (users,): mail_feedback::Config = edge::start()?;
     let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);

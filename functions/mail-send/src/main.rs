@@ -2,7 +2,7 @@ use aws_adapters::{Aws, DynamoInbox, DynamoUsers, SesMailer};
 use domain::entities::Notification;
 use edge::secrets::RandomSecrets;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (users, inbox, sender, settings): mail_send::Config = edge::start()?;
     let aws = Aws::load().await;

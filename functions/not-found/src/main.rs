@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (): not_found::Config = edge::start()?;
     edge::serve_http(not_found::handle).await

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoInbox, DynamoNotifications, SqsNotificationSender};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (notifications, queue, inbox): notifications_consumer::Config = edge::start()?;
     let aws = Aws::load().await;

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoNotifications};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, notifications): notifications_list::Config = edge::start()?;
     let store = DynamoNotifications::new(Aws::load().await.dynamodb(), &notifications);

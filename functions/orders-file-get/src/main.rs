@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, S3Files};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, tables, bucket): orders_file_get::Config = edge::start()?;
     let aws = Aws::load().await;

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, EventBridgePublisher, SqsDeadLetters};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (bus, dead_letter_queue): outbox_relay::Config = edge::start()?;
     let aws = Aws::load().await;

@@ -1,7 +1,7 @@
 use aws_adapters::{Aws, DynamoInbox};
 use stripe_adapter::StripeGateway;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (tables, inbox, stripe): payments_reconcile::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;

@@ -1,7 +1,7 @@
 use aws_adapters::{Aws, DynamoUsers};
 use stripe_adapter::StripeGateway;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, users, tables, stripe): payouts_account_get::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoPayouts, DynamoUsers};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, users, payouts): payouts_list::Config = edge::start()?;
     let client = Aws::load().await.dynamodb();

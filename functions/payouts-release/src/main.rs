@@ -2,7 +2,7 @@ use aws_adapters::Aws;
 use payouts_release::ReleaseInput;
 use stripe_adapter::StripeGateway;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (tables, stripe): payouts_release::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;

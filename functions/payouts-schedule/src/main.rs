@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoPayouts, PayoutScheduler};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (target, payouts): payouts_schedule::Config = edge::start()?;
     let aws = Aws::load().await;

@@ -1,7 +1,7 @@
 use aws_adapters::Aws;
 use stripe_adapter::StripeGateway;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (tables, stripe): payouts_sweep::Config = edge::start()?;
     let gateway = StripeGateway::new(&stripe)?;

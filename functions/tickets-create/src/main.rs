@@ -1,6 +1,6 @@
 use aws_adapters::Aws;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, tables, terms, cap): tickets_create::Config = edge::start()?;
     let store = tables.stores(Aws::load().await.dynamodb());

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoTickets, S3Files};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, tickets, bucket): tickets_file_get::Config = edge::start()?;
     let aws = Aws::load().await;

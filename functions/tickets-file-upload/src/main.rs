@@ -1,7 +1,7 @@
 use aws_adapters::{Aws, DynamoChanges, DynamoTickets, S3Files};
 use domain::ports::StoreSet;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, tickets, bucket): tickets_file_upload::Config = edge::start()?;
     let aws = Aws::load().await;

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoTickets};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let tickets: tickets_list::Config = edge::start()?;
     let store = DynamoTickets::new(Aws::load().await.dynamodb(), &tickets);

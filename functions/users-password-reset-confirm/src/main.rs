@@ -2,7 +2,7 @@ use aws_adapters::{Aws, DynamoUsers};
 use edge::passwords::Argon2Passwords;
 use edge::secrets::RandomSecrets;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (users,): users_password_reset_confirm::Config = edge::start()?;
     let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);

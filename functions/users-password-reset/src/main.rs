@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoChanges, DynamoSignInAttempts, DynamoUsers};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (users, attempts, outbox, origin): users_password_reset::Config = edge::start()?;
     let client = Aws::load().await.dynamodb();

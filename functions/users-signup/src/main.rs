@@ -2,7 +2,7 @@ use aws_adapters::{Aws, DynamoSignInAttempts, DynamoUsers};
 use edge::address::Throttling;
 use edge::passwords::Argon2Passwords;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, users, attempts, outbox, throttles, origin): users_signup::Config = edge::start()?;
     let client = Aws::load().await.dynamodb();

@@ -1,6 +1,6 @@
 use aws_adapters::{Aws, DynamoChanges, DynamoSignInAttempts, DynamoUsers};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (sessions, users, attempts, outbox): users_verify_email_resend::Config = edge::start()?;
     let client = Aws::load().await.dynamodb();

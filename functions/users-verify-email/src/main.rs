@@ -1,7 +1,7 @@
 use aws_adapters::{Aws, DynamoUsers};
 use edge::secrets::RandomSecrets;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), edge::StartError> {
     let (users,): users_verify_email::Config = edge::start()?;
     let users = DynamoUsers::new(Aws::load().await.dynamodb(), &users);
