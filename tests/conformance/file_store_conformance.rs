@@ -58,7 +58,7 @@ async fn suite(files: &impl FileStore, declare: impl AsyncFn(&'static str, usize
 
 #[tokio::test]
 async fn s3_conformance() {
-    let (_, _, files) = moto::files().await;
+    let (_, files) = moto::files().await;
     suite(&files, async |_, _| new_key()).await;
 }
 
@@ -91,12 +91,6 @@ async fn awaiting(store: &(impl TicketStore + ChangeStore), kind: FileType, size
     (waiting, upload)
 }
 
-/// Puts `bytes` under `key` straight into the bucket, as a client with the URL could.
-async fn stored(client: &aws_sdk_s3::Client, bucket: &str, key: &str, bytes: &[u8]) {
-    let body = aws_sdk_s3::primitives::ByteStream::from(bytes.to_vec());
-    client.put_object().bucket(bucket).key(key).body(body).send().await.unwrap();
-}
-
 /// The check function, on S3's `Object Created` event of `key`.
 async fn check(store: &moto::AllStores, files: &S3Files, key: &str) -> Checked {
     files_check::handle(store, files, files_check::ObjectCreated::of(key)).await.unwrap()
@@ -105,28 +99,28 @@ async fn check(store: &moto::AllStores, files: &S3Files, key: &str) -> Checked {
 #[tokio::test]
 async fn on_s3_the_check_deletes_a_file_of_another_size_or_type_and_attaches_the_declared_one() {
     let (store, _) = moto::stores().await;
-    let (client, bucket, files) = moto::files().await;
+    let (bucket, files) = moto::files().await;
 
     let (ticket, upload) = awaiting(&store, FileType::Pdf, SAMPLE_PDF.len() as u64).await;
-    stored(&client, &bucket, &upload.key, &SAMPLE_PDF[..SAMPLE_PDF.len() - 1]).await;
+    moto::put_object(&bucket, &upload.key, &SAMPLE_PDF[..SAMPLE_PDF.len() - 1]).await;
     assert_eq!(check(&store, &files, &upload.key).await, Checked::Rejected("the stored size is not the declared one"));
     assert_eq!(files.head(&upload.key, 8).await.unwrap(), None, "deleted");
     let after = TicketStore::get(&store, &ticket.id).await.unwrap().unwrap();
     assert_eq!((after.file, after.upload), (None, None));
 
     let (ticket, upload) = awaiting(&store, FileType::Pdf, 12).await;
-    stored(&client, &bucket, &upload.key, b"\x89PNG\r\n\x1a\nabcd").await;
+    moto::put_object(&bucket, &upload.key, b"\x89PNG\r\n\x1a\nabcd").await;
     assert_eq!(check(&store, &files, &upload.key).await, Checked::Rejected("the bytes are not of the declared type"));
     assert_eq!(files.head(&upload.key, 8).await.unwrap(), None);
     assert_eq!(TicketStore::get(&store, &ticket.id).await.unwrap().unwrap().file, None);
 
     let stray = format!("tickets/{}/{}", ticket.id, ulid::Ulid::new());
-    stored(&client, &bucket, &stray, SAMPLE_PDF).await;
+    moto::put_object(&bucket, &stray, SAMPLE_PDF).await;
     assert_eq!(check(&store, &files, &stray).await, Checked::Rejected("no upload is pending under this key"));
     assert_eq!(files.head(&stray, 8).await.unwrap(), None, "nothing is kept that no upload declared");
 
     let (ticket, upload) = awaiting(&store, FileType::Pdf, SAMPLE_PDF.len() as u64).await;
-    stored(&client, &bucket, &upload.key, SAMPLE_PDF).await;
+    moto::put_object(&bucket, &upload.key, SAMPLE_PDF).await;
     assert_eq!(check(&store, &files, &upload.key).await, Checked::Attached);
     let attached = TicketStore::get(&store, &ticket.id).await.unwrap().unwrap();
     assert_eq!(attached.file.map(|file| (file.key, file.size)), Some((upload.key.clone(), SAMPLE_PDF.len() as u64)));

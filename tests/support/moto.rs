@@ -37,14 +37,20 @@ pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws().await.dynamodb()
 }
 
-/// A new bucket of its own (the client and its name), and the ticket files in it.
-pub async fn files() -> (aws_sdk_s3::Client, String, aws_adapters::S3Files) {
-    let config = aws_sdk_s3::config::Builder::from(&sdk_config().await).force_path_style(true).build();
-    let client = aws_sdk_s3::Client::from_conf(config);
+/// A new bucket of its own (its name), and the ticket files in it.
+pub async fn files() -> (String, aws_adapters::S3Files) {
     let bucket = super::unique_name("files").to_lowercase();
-    client.create_bucket().bucket(&bucket).send().await.expect("moto creates the bucket");
+    let created = reqwest::Client::new().put(format!("{}/{bucket}", endpoint())).send().await.expect("moto answers");
+    assert!(created.status().is_success(), "moto creates the bucket: {}", created.status());
     let files = aws_adapters::S3Files::new(aws().await.s3(), &aws_adapters::FilesBucket(bucket.clone()));
-    (client, bucket, files)
+    (bucket, files)
+}
+
+/// Puts `bytes` under `key` straight into `bucket` (moto's S3 takes requests unsigned).
+pub async fn put_object(bucket: &str, key: &str, bytes: &[u8]) {
+    let url = format!("{}/{bucket}/{key}", endpoint());
+    let put = reqwest::Client::new().put(url).body(bytes.to_vec()).send().await.expect("moto answers");
+    assert!(put.status().is_success(), "moto stores {key}: {}", put.status());
 }
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
