@@ -24,6 +24,7 @@ use hyper::body::Bytes;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 
 use crate::resources::FilesBucket;
 
@@ -112,7 +113,6 @@ impl S3 {
     fn http(&self) -> &Http {
         self.http.get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
-            use rustls::pki_types::{CertificateDer, pem::PemObject};
             roots.add_parsable_certificates(CertificateDer::pem_slice_iter(&self.roots).filter_map(|cert| cert.ok()));
             let tls =
                 rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
