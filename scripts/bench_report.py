@@ -178,7 +178,7 @@ HASHES = {"users-signup": 1, "users-signin": 1, "users-password-reset-confirm": 
 
 def net_cold(name, row, hash_ms):
     """The cold invocation's median without the time spent hashing a password on purpose and
-    waiting for Stripe's answers (each run's own wait, as the forwarder timed it)."""
+    waiting for Stripe's answers (each run's own wait, as the recording proxy in front of localstripe timed it)."""
     stripe = row.get("stripe_ms") or [0.0] * len(row["ms"])
     return statistics.median(ms - waited - HASHES.get(name, 0) * hash_ms for ms, waited in zip(row["ms"], stripe))
 

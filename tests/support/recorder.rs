@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -59,23 +60,27 @@ struct Proxy {
     recorded: Arc<Mutex<Vec<Recorded>>>,
     /// The tables' keys and indexes, described once each.
     tables: Arc<Mutex<HashMap<String, TableShape>>>,
+    /// How long upstream took to answer, added up.
+    waited: Arc<Mutex<Duration>>,
 }
 
 /// The proxy, listening on 127.0.0.1 until dropped.
 pub struct Recorder {
     pub url: String,
     recorded: Arc<Mutex<Vec<Recorded>>>,
+    waited: Arc<Mutex<Duration>>,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Recorder {
     pub async fn start(upstream: &str) -> Self {
-        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let (recorded, waited) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(Duration::ZERO)));
         let proxy = Proxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             client: reqwest::Client::new(),
             recorded: recorded.clone(),
             tables: Arc::default(),
+            waited: waited.clone(),
         };
         let app = Router::new().fallback(forward).with_state(proxy);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -83,12 +88,18 @@ impl Recorder {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { url, recorded, server }
+        Self { url, recorded, waited, server }
     }
 
     /// Every request so far, in order.
     pub fn take(&self) -> Vec<Recorded> {
         std::mem::take(&mut *self.recorded.lock().expect("not poisoned"))
+    }
+
+    /// How long upstream took to answer since the last call: from each request sent to its
+    /// answer read.
+    pub fn take_waited(&self) -> Duration {
+        std::mem::take(&mut *self.waited.lock().expect("not poisoned"))
     }
 }
 
@@ -114,6 +125,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         }
         _ => Vec::new(),
     };
+    let started = Instant::now();
     let Ok(upstream) = proxy.client.request(parts.method, url).headers(headers.clone()).body(body).send().await else {
         return status(StatusCode::BAD_GATEWAY);
     };
@@ -123,6 +135,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         response = response.header(name, value);
     }
     let bytes = upstream.bytes().await.unwrap_or_default();
+    *proxy.waited.lock().expect("not poisoned") += started.elapsed();
     if let Some(mut recorded) = recorded {
         if !succeeded {
             recorded.puts.clear();

@@ -4,7 +4,8 @@
 //! - cold: process start to the response of its first invocation, its AWS calls going over
 //!   TLS (`--tls`, a TLS front of moto whose certificate is `--ca`, given as AWS_CA_BUNDLE),
 //!   for each function's first successful sample and for the `one-call` baseline; with the
-//!   time Stripe (localstripe, behind a forwarder that times its answers) took to answer;
+//!   time Stripe (localstripe, behind the recording proxy, which times its answers) took to
+//!   answer;
 //! - hashing: the time one password hash takes, as the functions hash (`edge::passwords`);
 //! - warm: the latency of `--warm` more invocations of that sample in the same process;
 //! - calls: every sample once over plain HTTP through the recording proxy, with the AWS
@@ -17,13 +18,13 @@
 //!     bench-invocations --binaries target/debug --cold 0 --warm 0     (the calls alone)
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use domain::ports::PasswordHasher;
 use serde_json::{Value, json};
 use ticketing_tests::deployed;
 use ticketing_tests::lambda::{Outcome, RunningFunction};
+use ticketing_tests::recorder::Recorder;
 
 struct Options {
     binaries: PathBuf,
@@ -97,59 +98,6 @@ fn millis(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
-/// A forwarder in front of localstripe that adds up how long its answers took, from the
-/// request read to the answer in hand.
-#[derive(Clone)]
-struct StripeTimer {
-    url: String,
-    spent: Arc<Mutex<Duration>>,
-}
-
-impl StripeTimer {
-    async fn start(upstream: String) -> Self {
-        let spent = Arc::new(Mutex::new(Duration::ZERO));
-        let (client, added) = (reqwest::Client::new(), Arc::clone(&spent));
-        let forward = move |request: axum::extract::Request| {
-            let (client, upstream, added) = (client.clone(), upstream.clone(), Arc::clone(&added));
-            async move {
-                let (parts, body) = request.into_parts();
-                let body = axum::body::to_bytes(body, usize::MAX).await.expect("a request body");
-                let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
-                let mut headers = parts.headers;
-                headers.remove(reqwest::header::HOST);
-                let started = Instant::now();
-                let answer = client
-                    .request(parts.method, format!("{}{path}", upstream.trim_end_matches('/')))
-                    .headers(headers)
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("localstripe answers");
-                let (status, content_type) =
-                    (answer.status(), answer.headers().get(reqwest::header::CONTENT_TYPE).cloned());
-                let bytes = answer.bytes().await.expect("localstripe's answer");
-                *added.lock().unwrap() += started.elapsed();
-                let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
-                *response.status_mut() = status;
-                if let Some(content_type) = content_type {
-                    response.headers_mut().insert(reqwest::header::CONTENT_TYPE, content_type);
-                }
-                response
-            }
-        };
-        let app = axum::Router::new().fallback(forward);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-        let url = format!("http://{}/", listener.local_addr().expect("an address"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, spent }
-    }
-
-    /// The time counted since the last call, in ms.
-    fn take(&self) -> f64 {
-        std::mem::take(&mut *self.spent.lock().unwrap()).as_secs_f64() * 1000.0
-    }
-}
-
 /// The time `runs` password hashes took, one by one.
 async fn hashing(runs: usize) -> Vec<f64> {
     let mut times = Vec::with_capacity(runs);
@@ -163,14 +111,7 @@ async fn hashing(runs: usize) -> Vec<f64> {
 }
 
 /// Cold runs (each in a fresh stack and process), then warm invocations in the last process.
-async fn invocations(
-    options: &Options,
-    stripe: &StripeTimer,
-    name: &str,
-    binary: &Path,
-    function: &str,
-    sample: &Path,
-) {
+async fn invocations(options: &Options, stripe: &Recorder, name: &str, binary: &Path, function: &str, sample: &Path) {
     let (mut cold, mut stripe_ms) = (Vec::new(), Vec::new());
     let mut failures = 0;
     let mut last = None;
@@ -187,12 +128,12 @@ async fn invocations(
         }
         let event = deployed::event_of(function, sample);
         let log = std::env::temp_dir().join(format!("bench-{}-{name}.log", stack.name()));
-        stripe.take();
+        stripe.take_waited();
         let started = Instant::now();
         let mut running = RunningFunction::start(binary, &env, &log).await.expect("the binary starts");
         let outcome = running.invoke(event).await;
         cold.push(millis(started));
-        stripe_ms.push(stripe.take());
+        stripe_ms.push(stripe.take_waited().as_secs_f64() * 1000.0);
         if !ok(&outcome) {
             failures += 1;
             eprintln!("{name}: {outcome:?}\n{}", running.logs());
@@ -232,7 +173,8 @@ async fn main() {
         println!("{}", json!({ "kind": "hashing", "ms": hashing(options.cold).await }));
     }
     let upstream = std::env::var("LOCALSTRIPE_ENDPOINT").unwrap_or_default();
-    let stripe = StripeTimer::start(upstream).await;
+    // Stripe's answers go through the recording proxy, which times them.
+    let stripe = Recorder::start(&upstream).await;
     invocations(&options, &stripe, "one-call", &options.binaries.join("one-call"), "users-signup", &baseline).await;
     let wanted = |function: &str| options.only.as_ref().is_none_or(|only| only.iter().any(|name| name == function));
     let samples: Vec<_> = samples
