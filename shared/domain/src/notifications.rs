@@ -18,7 +18,7 @@ pub const CONSUMES: [EventType; 10] = [
     EventType::OrderCreated,
     EventType::TicketDelivered,
     EventType::OrderCancelled,
-    EventType::PaymentSucceeded,
+    EventType::OrderCompleted,
     EventType::PaymentFailed,
     EventType::PaymentRefunded,
     EventType::PaymentDisputed,
@@ -36,6 +36,29 @@ struct PaymentEventData {
     user_id: UserId,
     amount: serde_json::Number,
     currency: String,
+}
+
+/// The fields of `order.completed` its receipt uses: the order paid, at its ticket's price
+/// (the payment's amount: a charge of another amount completes nothing).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompletedOrder {
+    id: String,
+    user_id: UserId,
+    ticket: PricedTicket,
+}
+
+#[derive(Debug, Deserialize)]
+struct PricedTicket {
+    price: serde_json::Number,
+    currency: String,
+}
+
+/// An event's decimal amount as a notification says it: `45.00 USD`.
+fn amount(decimal: &serde_json::Number, currency: &str) -> String {
+    let decimal = decimal.to_string();
+    let decimal = Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
+    format!("{decimal} {}", currency.to_uppercase())
 }
 
 /// The data of `user.password_reset_requested` (`userId` null for an address without an
@@ -57,19 +80,10 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
         created_at: event.time,
     };
     Ok(Some(match event.kind {
-        EventType::PaymentSucceeded
-        | EventType::PaymentFailed
-        | EventType::PaymentRefunded
-        | EventType::PaymentDisputed
-        | EventType::PayoutPaid => {
+        EventType::PaymentFailed | EventType::PaymentRefunded | EventType::PaymentDisputed | EventType::PayoutPaid => {
             let payment: PaymentEventData = event.data()?;
-            let decimal = payment.amount.to_string();
-            let decimal = Money::parse_decimal(&decimal).map(|amount| amount.to_string()).unwrap_or(decimal);
-            let amount = format!("{decimal} {}", payment.currency.to_uppercase());
+            let amount = amount(&payment.amount, &payment.currency);
             let (kind, message) = match event.kind {
-                EventType::PaymentSucceeded => {
-                    ("payment.receipt", format!("We received your payment of {amount}. Your ticket is yours."))
-                }
                 EventType::PaymentFailed => (
                     "payment.failed",
                     format!(
@@ -95,6 +109,14 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
             let delivery: crate::files::DeliveryEventData = event.data()?;
             let message = format!("Your ticket for \"{}\" is ready: download it from your order.", delivery.title);
             notification(delivery.user_id, delivery.order_id.to_string(), "ticket.ready", message)
+        }
+        // The receipt: the order the payment completed (its payment's `payment.succeeded` is
+        // stored with it and published to nobody, one event less per purchase).
+        EventType::OrderCompleted => {
+            let order: CompletedOrder = event.data()?;
+            let amount = amount(&order.ticket.price, &order.ticket.currency);
+            let message = format!("We received your payment of {amount}. Your ticket is yours.");
+            notification(order.user_id, order.id, "payment.receipt", message)
         }
         EventType::OrderCreated => {
             let order: OrderEventData = event.data()?;
@@ -192,10 +214,7 @@ mod tests {
                 order.cancel(CancelReason::User).event(EventType::OrderCancelled, now),
                 Some(("order.cancelled", "Your order for \"Concert\" was cancelled.")),
             ),
-            (
-                payment.succeed().event(EventType::PaymentSucceeded, now),
-                Some(("payment.receipt", "We received your payment of 45.00 USD. Your ticket is yours.")),
-            ),
+            (payment.succeed().event(EventType::PaymentSucceeded, now), None),
             (
                 payment.refund(None).event(EventType::PaymentRefunded, now),
                 Some(("payment.refunded", "Your payment of 45.00 USD was refunded.")),
@@ -208,7 +227,10 @@ mod tests {
                      holds.",
                 )),
             ),
-            (order.complete().event(EventType::OrderCompleted, now), None),
+            (
+                order.complete().event(EventType::OrderCompleted, now),
+                Some(("payment.receipt", "We received your payment of 45.00 USD. Your ticket is yours.")),
+            ),
             (
                 crate::files::delivered(&ticket.sell_to(&order.id), &order.complete(), now),
                 Some(("ticket.ready", "Your ticket for \"Concert\" is ready: download it from your order.")),
