@@ -54,6 +54,12 @@ ACTIONS = {
     # webhook finds the payment recorded.
     "pay in one step": [("payments-create", "201-pay-with-card.json"), ("payments-webhook", "200-payment-already-recorded.json")],
     "pay by webhook": [("payments-create", "201-start-payment.json"), ("payments-webhook", "200-payment-succeeded.json")],
+    # Stripe.js confirms in the browser, which then asks the API to record the payment.
+    "pay with Stripe.js": [
+        ("payments-create", "201-start-payment.json"),
+        ("payments-create", "201-record-browser-payment.json"),
+        ("payments-webhook", "200-payment-already-recorded.json"),
+    ],
     "expire": ["schedule", ("expiration-fire", "expire-order.json")],
     "cancel": [("orders-cancel", "204-own-order.json")],
     "open a ticket": [("tickets-get", "200-existing.json")],
@@ -87,10 +93,13 @@ PURCHASE_SAMPLES = {
     "expiration-get": "200-own-order.json",
     "payments-create": "201-start-payment.json",
 }
-# Once the payment is made, the order the client reads is complete (its page reads the
-# ticket's file too).
-PURCHASE_SAMPLES_PAID = {"orders-get": "200-complete-order.json"}
-PURCHASE_AFTER = [("payments-webhook", "200-payment-succeeded.json"), "schedule", ("expiration-fire", "complete-order.json")]
+# Once the payment is started, the client's next `POST /api/payments` (after Stripe.js
+# confirmed it) records it paid and answers with the complete order's page. A read of the
+# order after it is of the complete order (its page reads the ticket's file too).
+PURCHASE_SAMPLES_PAID = {"orders-get": "200-complete-order.json", "payments-create": "201-record-browser-payment.json"}
+# Stripe's webhook then finds the payment recorded; the reservation's schedule fires on the
+# complete order.
+PURCHASE_AFTER = [("payments-webhook", "200-payment-already-recorded.json"), "schedule", ("expiration-fire", "complete-order.json")]
 GOAL = 30.00
 
 
@@ -263,8 +272,9 @@ def main():
 
     with open(PURCHASE_REQUESTS) as text:
         recorded = json.load(text)
-    print(f"A purchase as the web client makes it ({PURCHASE_REQUESTS}, recorded by a browser journey; the order"
-          f" polled {recorded['polls']} times while Stripe's webhook is on its way):")
+    polls = recorded["polls"]
+    print(f"A purchase as the web client makes it ({PURCHASE_REQUESTS}, recorded by a browser journey"
+          + (f"; the order polled {polls} times while Stripe's webhook is on its way):" if polls else "):"))
     purchase = Totals()
     steps = []
     paid = False
@@ -276,7 +286,8 @@ def main():
         samples = {**PURCHASE_SAMPLES, **PURCHASE_SAMPLES_PAID} if paid else PURCHASE_SAMPLES
         steps.append((request, [(function, samples[function])]))
         paid = paid or function == "payments-create"
-    steps.append((f"{recorded['polls']} polls of the order", [("orders-get", PURCHASE_SAMPLES["orders-get"])] * recorded["polls"]))
+    if polls:
+        steps.append((f"{polls} polls of the order", [("orders-get", PURCHASE_SAMPLES["orders-get"])] * polls))
     steps.append(("webhook, schedule fires", PURCHASE_AFTER))
     for label, part in steps:
         totals = costs.of(part)

@@ -9,7 +9,7 @@ const banner = document.getElementById("banner");
 let me = null; // the signed-in user, {id, email, emailVerified, mailSuppressed}, or null
 let config = null; // GET /api/config
 let leaving = []; // what the current view stops when another replaces it (timers)
-let fetchedOrder = null; // {order, at}: an order's page just answered (GET or POST /api/orders), for the view of it that follows at once
+let fetchedOrder = null; // {order, at}: an order's page just answered (GET or POST /api/orders, or a payment that completed it), for the view of it that follows at once
 
 // --- the API ------------------------------------------------------------------------
 
@@ -806,6 +806,25 @@ function paymentsTable(payments) {
   ];
 }
 
+/// Shows the order the payment completed, from the API's answer (it carries the order's page).
+function showPaid(order) {
+  say("Payment received.");
+  fetchedOrder = { order, at: Date.now() };
+  return route();
+}
+
+/// Once the browser has confirmed the payment: asks the API to record it, which answers with
+/// the complete order; polls the order only while the bank has not settled it yet.
+async function recordPayment(orderId, feedback) {
+  try {
+    const { data } = await api("POST", "/api/payments", { orderId });
+    if (data.order) return showPaid(data.order);
+  } catch (error) {
+    if (error.status !== 409) throw error;
+  }
+  return awaitCompletion(orderId, feedback);
+}
+
 /// Polls the order until the payment's news has come (Stripe's webhook).
 async function awaitCompletion(orderId, feedback) {
   feedback.replaceChildren(h("p", { class: "note", role: "status" }, "Waiting for the payment to be confirmed…"));
@@ -846,10 +865,7 @@ function testPayment(order, feedback, pending) {
     try {
       const { data: payment, status } = await api("POST", "/api/payments", { orderId: order.id, token });
       if (status === 202) feedback.replaceChildren(authenticate(payment, order, feedback));
-      else {
-        say("Payment received.");
-        route();
-      }
+      else showPaid(payment.order);
     } catch (error) {
       feedback.replaceChildren(alertBox(error.status === 402 ? `The payment did not go through: ${error.message} Try another card.` : error.message));
       pay.disabled = false;
@@ -864,7 +880,7 @@ function authenticate(payment, order, feedback) {
   const answer = async (success) => {
     try {
       await api("POST", "/_local/test-gateway/authenticate", { clientSecret: payment.clientSecret, success });
-      if (success) await awaitCompletion(order.id, feedback);
+      if (success) await recordPayment(order.id, feedback);
       else feedback.replaceChildren(alertBox("The bank did not confirm the payment. Try another card."));
     } catch (error) {
       feedback.replaceChildren(alertBox(error.message));
@@ -913,7 +929,7 @@ async function stripePayment(order, feedback) {
         pay.disabled = false;
         return;
       }
-      await awaitCompletion(order.id, feedback);
+      await recordPayment(order.id, feedback);
     } catch (error) {
       feedback.replaceChildren(alertBox(error.message));
       pay.disabled = false;

@@ -393,6 +393,9 @@ enum Op {
     PayInOneStep,
     /// Stripe.js confirms the intent in the browser, then Stripe's webhook reports it.
     ConfirmInBrowserThenWebhook,
+    /// Stripe.js confirms the intent in the browser, then the browser asks
+    /// `POST /api/payments` again to record it.
+    ConfirmInBrowserThenAskAgain,
     /// Stripe delivers the success of a succeeded intent (again).
     WebhookRedelivery,
     /// Someone refunds the charge in Stripe's dashboard; Stripe reports it.
@@ -424,9 +427,10 @@ enum Op {
     AttachFile,
 }
 
-const OPS: [Op; 11] = [
+const OPS: [Op; 12] = [
     Op::PayInOneStep,
     Op::ConfirmInBrowserThenWebhook,
+    Op::ConfirmInBrowserThenAskAgain,
     Op::WebhookRedelivery,
     Op::DashboardRefund,
     Op::DisputeLost,
@@ -453,9 +457,10 @@ const SALE_OPS: [Op; 9] = [
 
 /// What can happen to a sale whose ticket has no file yet: it is paid, disputed, refunded or
 /// released while the seller uploads the file.
-const DELIVERY_OPS: [Op; 8] = [
+const DELIVERY_OPS: [Op; 9] = [
     Op::PayInOneStep,
     Op::ConfirmInBrowserThenWebhook,
+    Op::ConfirmInBrowserThenAskAgain,
     Op::WebhookRedelivery,
     Op::AttachFile,
     Op::Release,
@@ -574,6 +579,12 @@ impl Op {
                     return Ok(()); // Stripe.js cannot pay a cancelled intent.
                 }
                 deliver_success(w, p).await
+            }
+            Op::ConfirmInBrowserThenAskAgain => {
+                if w.gateway.complete_in_browser_at(&w.intent, w.now).is_err() {
+                    return Ok(()); // Stripe.js cannot pay a cancelled intent.
+                }
+                payments::pay(&p.store, &p.gateway, buyer, order, None, w.now).await.map(drop)
             }
             Op::WebhookRedelivery => deliver_success(w, p).await,
             Op::DashboardRefund => {

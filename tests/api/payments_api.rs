@@ -60,8 +60,10 @@ async fn a_full_purchase_completes_the_order_sells_the_ticket_and_sends_a_receip
     assert!(paid.body["stripeId"].as_str().is_some_and(|id| id.starts_with("pi_")));
     assert_eq!(paid.body["amount"], json!(45.0), "the ticket's price, from the server's records");
     assert!(paid.body.get("clientSecret").is_none(), "no secret once paid");
+    let page = order_of(&app, &buyer, &order_id).await;
+    assert_eq!(paid.body["order"], page, "the answer carries the complete order's page, as its route shows it");
 
-    assert_eq!(order_of(&app, &buyer, &order_id).await["status"], "complete");
+    assert_eq!(page["status"], "complete");
     assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
     assert_eq!(payments_of(&app, &buyer, &order_id).await.len(), 1);
     eventually("the receipt", || async {
@@ -154,6 +156,38 @@ async fn without_a_token_the_order_gets_one_payment_intent_for_stripe_js() {
         );
     }
     assert_eq!(payments_of(&app, &buyer, &order_id).await.len(), 1);
+}
+
+/// Stripe.js confirmed the payment in the browser: asked again, the API looks the intent up,
+/// records the payment and completes the order at once (no wait for the webhook, which then
+/// changes nothing) and answers with the complete order's page. Asked before the browser
+/// confirmed, it hands out the same intent again.
+#[tokio::test]
+async fn a_payment_the_browser_confirmed_is_recorded_when_asked_again_and_the_answer_is_the_complete_order() {
+    let app = spawn_app().await;
+    let (buyer, order_id, ticket_id) = ordered(&app).await;
+    let started = pay(&app, &buyer, &order_id, None).await;
+    let again = pay(&app, &buyer, &order_id, None).await;
+    assert_eq!((again.status, &again.body["stripeId"]), (201, &started.body["stripeId"]));
+    assert!(again.body.get("order").is_none(), "not paid yet: {}", again.body);
+    let intent = started.body["stripeId"].as_str().unwrap().to_owned();
+    app.gateway.as_ref().unwrap().complete_in_browser(&intent).unwrap();
+
+    let recorded = pay(&app, &buyer, &order_id, None).await;
+    assert_eq!((recorded.status, recorded.body["status"].as_str()), (201, Some("succeeded")), "{}", recorded.body);
+    assert!(recorded.body.get("clientSecret").is_none(), "no secret once paid");
+    let order = &recorded.body["order"];
+    assert_eq!((order["id"].as_str(), order["status"].as_str()), (Some(order_id.as_str()), Some("complete")));
+    assert_eq!(order["payments"][0]["status"], "succeeded");
+    assert_eq!(*order, order_of(&app, &buyer, &order_id).await);
+    assert_eq!(app.get(&format!("/api/tickets/{ticket_id}")).await.body["status"], "sold");
+
+    let body = succeeded_now("evt_after_browser", &intent, &order_id);
+    assert_eq!(deliver_signed(&app, &body).await.status, 200);
+    assert_eq!(payments_of(&app, &buyer, &order_id).await.len(), 1);
+    assert_eq!(order_of(&app, &buyer, &order_id).await, *order, "the webhook finds it recorded");
+    let once_more = pay(&app, &buyer, &order_id, None).await;
+    assert_eq!((once_more.status, once_more.messages()), (409, vec!["Order is already paid"]));
 }
 
 /// Eight concurrent one-step payments of the order: one pays (201), the others are told it

@@ -393,6 +393,26 @@ async fn the_webhook_reads_the_payment_it_settles_once() {
     assert_eq!(writes, ["dynamodb:TransactWriteItems"], "the completion is one transaction");
 }
 
+/// The browser's second `POST /api/payments`, once Stripe.js confirmed the payment, records
+/// it from the function's own Stripe account (the intent looked up there) and answers with
+/// the complete order's page.
+#[tokio::test]
+async fn asked_again_after_the_browser_paid_the_function_records_the_payment_and_answers_the_complete_order() {
+    let runs = runs().await;
+    let run = runs
+        .iter()
+        .find(|run| run.sample.ends_with("payments-create/201-record-browser-payment.json"))
+        .expect("the sample of a payment confirmed in the browser");
+    let Outcome::Response(response) = &run.outcome else { panic!("{:?}", run.outcome) };
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (response["statusCode"].as_u64(), body["status"].as_str(), body["order"]["status"].as_str()),
+        (Some(201), Some("succeeded"), Some("complete")),
+        "{body}"
+    );
+    assert_eq!(body["order"]["id"], samples::CONFIRMED_ORDER);
+}
+
 /// Every metric the template reads from the logs matches what its function's own binary
 /// logs when a sample does what the metric counts: a filter on a message no line carries
 /// would count nothing, and its alarm would never fire.

@@ -9,7 +9,9 @@ use aws_adapters::{
     DynamoChanges, DynamoSignInAttempts, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, PayoutsTable,
     SignInAttemptsTable, TicketsTable, UsersTable,
 };
+use domain::config::Secret;
 use serde_json::Value;
+use stripe_adapter::{StripeGateway, StripeKey};
 
 use crate::lambda::{Outcome, RunningFunction};
 use crate::recorder::{Recorded, Recorder};
@@ -94,25 +96,30 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
     let mut stack = Stack::new(&moto::endpoint());
     stack.create(&SEEDED_TABLES.iter().map(|id| id.to_string()).collect()).await;
     stack.create_for(&logical).await;
-    seed(&stack).await;
+    let changes = seed(&stack).await;
     let mut env = stack.environment(&logical);
     env.push(("AWS_ENDPOINT_URL".to_owned(), aws_endpoint.to_owned()));
     if env.iter().any(|(name, _)| name == "STRIPE_SECRET_KEY")
         && let Ok(stripe) = std::env::var("LOCALSTRIPE_ENDPOINT")
     {
-        env.push(("STRIPE_API_BASE".to_owned(), stripe));
+        env.push(("STRIPE_API_BASE".to_owned(), stripe.clone()));
         // An account of its own, as each deployment has: idempotency keys (derived from the
         // samples' fixed order ids) are scoped per account, so runs never replay each other.
+        let key = format!("sk_test_{}", stack.name());
         for (name, value) in &mut env {
             if name == "STRIPE_SECRET_KEY" {
-                *value = format!("sk_test_{}", stack.name());
+                value.clone_from(&key);
             }
+        }
+        if function == "payments-create" {
+            let account = StripeKey { secret_key: Secret::new(key), api_base: Some(format!("{stripe}/")) };
+            samples::confirmed_in_browser(&StripeGateway::new(&account).expect("a Stripe client"), &changes).await;
         }
     }
     (stack, env)
 }
 
-async fn seed(stack: &Stack) {
+async fn seed(stack: &Stack) -> DynamoChanges {
     let client = moto::dynamodb().await;
     let name = |id: &str| stack.physical(id).expect("a seeded table").to_owned();
     let users = DynamoUsers::new(client.clone(), &UsersTable(name("UsersTable")));
@@ -125,4 +132,5 @@ async fn seed(stack: &Stack) {
         .with_payments(&payments)
         .with_payouts(&PayoutsTable(name("PayoutsTable")));
     samples::seed(&users, &attempts, &changes).await;
+    changes
 }

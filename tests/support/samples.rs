@@ -6,13 +6,13 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
-    Email, FileType, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus, Payout, PayoutAccount,
-    StoredToken, Ticket, TicketFile, TicketStatus, TokenPurpose, User,
+    Email, FileType, IntentRequest, IntentStatus, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus,
+    Payout, PayoutAccount, StoredToken, Ticket, TicketFile, TicketStatus, TokenPurpose, User,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
-use domain::ports::{AttemptWindow, ChangeStore, PasswordHasher, Secrets, SignInAttempts, UserStore};
+use domain::ports::{AttemptWindow, ChangeStore, PasswordHasher, PaymentGateway, Secrets, SignInAttempts, UserStore};
 use domain::users::{self, ClientAddress};
 use edge::passwords::Argon2Passwords;
 use edge::secrets::RandomSecrets;
@@ -44,6 +44,10 @@ pub const PAYING_ORDER: &str = "01KB0SAMP1E00RDER00000000W";
 pub const LAPSED_ORDER: &str = "01KB0SAMP1E00RDER00000000X";
 /// The sample user's complete order of someone else's ticket F, whose file was delivered.
 pub const DELIVERED_ORDER: &str = "01KB0SAMP1E00RDER00000000D";
+/// The sample user's order (holding G) whose payment Stripe.js has confirmed in the browser,
+/// its success not recorded yet: for `payments-create`'s samples, its intent is made and paid
+/// at the stack's own Stripe account and its payment stored ([`confirmed_in_browser`]).
+pub const CONFIRMED_ORDER: &str = "01KB0SAMP1E00RDER00000000S";
 
 /// The PaymentIntents of the paid order and of the one awaiting its webhook.
 /// Someone else's payout account at the provider (not onboarded).
@@ -53,13 +57,14 @@ pub const PAYING_INTENT: &str = "pi_3SAMPLE0000000000000000W";
 
 /// The tickets the samples refer to: the sample user's, someone else's, and three held by
 /// the orders above.
-pub const SAMPLE_TICKETS: [(&str, &str, Option<&str>); 6] = [
+pub const SAMPLE_TICKETS: [(&str, &str, Option<&str>); 7] = [
     ("01KB0SAMP1E0T1CKET0000000A", SAMPLE_USER, None),
     ("01KB0SAMP1E0T1CKET0000000B", OTHER_USER, None),
     ("01KB0SAMP1E0T1CKET0000000C", SAMPLE_USER, Some(OPEN_ORDER)),
     ("01KB0SAMP1E0T1CKET0000000D", OTHER_USER, Some(PAYING_ORDER)),
     ("01KB0SAMP1E0T1CKET0000000E", OTHER_USER, Some(LAPSED_ORDER)),
     ("01KB0SAMP1E0T1CKET0000000F", OTHER_USER, Some(DELIVERED_ORDER)),
+    ("01KB0SAMP1E0T1CKET0000000G", OTHER_USER, Some(CONFIRMED_ORDER)),
 ];
 
 /// The tickets with a file (the sample user's A, and F, sold with it), and its key.
@@ -69,13 +74,14 @@ pub const SAMPLE_FILES: [(&str, &str); 2] = [
 ];
 
 /// Each order: buyer, status, the ticket it holds, when its reservation ends.
-pub const SAMPLE_ORDERS: [(&str, &str, OrderStatus, &str, &str); 6] = [
+pub const SAMPLE_ORDERS: [(&str, &str, OrderStatus, &str, &str); 7] = [
     (OPEN_ORDER, SAMPLE_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
     (OTHERS_ORDER, OTHER_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
     (PAID_ORDER, SAMPLE_USER, OrderStatus::Complete, "01KB0SAMP1E0T1CKET0000000C", FAR_AWAY),
     (PAYING_ORDER, SAMPLE_USER, OrderStatus::AwaitingPayment, "01KB0SAMP1E0T1CKET0000000D", FAR_AWAY),
     (LAPSED_ORDER, SAMPLE_USER, OrderStatus::Created, "01KB0SAMP1E0T1CKET0000000E", LAPSED),
     (DELIVERED_ORDER, SAMPLE_USER, OrderStatus::Complete, "01KB0SAMP1E0T1CKET0000000F", FAR_AWAY),
+    (CONFIRMED_ORDER, SAMPLE_USER, OrderStatus::AwaitingPayment, "01KB0SAMP1E0T1CKET0000000G", FAR_AWAY),
 ];
 
 const FAR_AWAY: &str = "2100-01-01T00:00:00Z";
@@ -202,26 +208,8 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
         change.events.push(ticket.event(EventType::TicketCreated, Utc::now()).unwrap());
         change.tickets.push(Write::Insert(ticket));
     }
-    for (id, buyer, status, ticket, until) in SAMPLE_ORDERS {
-        change.orders.push(Write::Insert(Order {
-            id: order_id(id),
-            user_id: UserId::from(buyer),
-            ticket: OrderedTicket {
-                id: ticket_id(ticket),
-                title: "Sample concert".to_owned(),
-                price: Money::from_minor(4500),
-                currency: "usd".to_owned(),
-                date: None,
-                terms: 0,
-            },
-            status,
-            expires_at: until.parse().expect("a time"),
-            cancel_reason: None,
-            refunded_at: None,
-            problem: None,
-            version: 0,
-            created_at: Utc::now(),
-        }));
+    for (id, ..) in SAMPLE_ORDERS {
+        change.orders.push(Write::Insert(sample_order(id)));
     }
     change.payments.push(Write::Insert(payment(PAID_ORDER, PAID_INTENT, PaymentStatus::Succeeded)));
     // The sale of the complete order, due to be paid out to its ticket's seller, who has no
@@ -238,6 +226,41 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
     let account = PayoutAccount::open(UserId::from(OTHER_USER), SAMPLE_ACCOUNT.to_owned(), Utc::now());
     change.accounts.push(Write::Insert(account));
     store.commit(&change).await.unwrap();
+}
+
+/// The sample order `id` as [`seed`] stores it.
+fn sample_order(id: &str) -> Order {
+    let (_, buyer, status, ticket, until) = SAMPLE_ORDERS.iter().find(|order| order.0 == id).expect("a sample order");
+    Order {
+        id: order_id(id),
+        user_id: UserId::from(*buyer),
+        ticket: OrderedTicket {
+            id: ticket_id(ticket),
+            title: "Sample concert".to_owned(),
+            price: Money::from_minor(4500),
+            currency: "usd".to_owned(),
+            date: None,
+            terms: 0,
+        },
+        status: *status,
+        expires_at: until.parse().expect("a time"),
+        cancel_reason: None,
+        refunded_at: None,
+        problem: None,
+        version: 0,
+        created_at: Utc::now(),
+    }
+}
+
+/// [`CONFIRMED_ORDER`]'s payment as Stripe.js leaves it: its intent made through `gateway` (a
+/// Stripe account of the stack's own) and paid with a card, the payment stored as started.
+pub async fn confirmed_in_browser(gateway: &impl PaymentGateway, store: &impl ChangeStore) {
+    let order = sample_order(CONFIRMED_ORDER);
+    let intent = gateway.create_intent(&IntentRequest::for_order(&order)).await.unwrap();
+    let paid = gateway.confirm(&intent.id, "pm_card_visa").await.unwrap();
+    assert_eq!(paid.status, IntentStatus::Succeeded, "{paid:?}");
+    let started = Payment::start(&order, intent, Utc::now());
+    store.commit(&Change { payments: vec![Write::Insert(started)], ..Change::default() }).await.unwrap();
 }
 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers

@@ -12,8 +12,8 @@ mod bodies;
 use std::collections::BTreeMap;
 
 use domain::entities::{
-    AccountView, Email, Notification, OnboardingLink, OrderPageView, OrderView, PaymentView, PayoutView,
-    ReservationState, TicketView,
+    AccountView, Email, Notification, OnboardingLink, OrderPageView, OrderView, PaymentResultView, PaymentView,
+    PayoutView, ReservationState, TicketView,
 };
 use domain::money::Money;
 use domain::ports::PresignedUpload;
@@ -731,12 +731,14 @@ fn list_notifications() {}
     description = "With a `token` (a Stripe PaymentMethod or card token), charges it at once: 201 \
 paid, 202 when the card needs 3-D Secure (finish in the browser with the `clientSecret`), 402 \
 declined (the order stays payable). Without one, 201 with the order's PaymentIntent and its \
-`clientSecret`, for Stripe.js; the order completes when Stripe's webhook says it was paid.",
+`clientSecret`, for Stripe.js; asked again once the browser confirmed it, the payment is looked up at \
+Stripe and recorded: 201 paid (otherwise as before; the order completes when Stripe's webhook says it \
+was paid). Paid, the answer carries the complete order as `getOrder` shows it (`order`).",
     request_body(content = PaymentRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "Paid, or started for Stripe.js", body = PaymentView,
+        (status = 201, description = "Paid (with the complete `order`), or started for Stripe.js", body = PaymentResultView,
             links(("listPayments" = (operation_id = "listPayments", parameters(("orderId" = "$response.body#/orderId")))))),
-        (status = 202, description = "Waiting for 3-D Secure in the browser", body = PaymentView),
+        (status = 202, description = "Waiting for 3-D Secure in the browser", body = PaymentResultView),
         (status = 400, description = "A missing or malformed `orderId` or `token`", body = ErrorBody),
         (status = 401, description = "`Not authorized`, or `Session ended; sign in again` after signing out everywhere", body = ErrorBody),
         (status = 402, description = "The card was declined; Stripe's message", body = ErrorBody),

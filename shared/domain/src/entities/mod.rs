@@ -24,7 +24,7 @@ pub use order::{
 };
 pub use payment::{
     Charge, Dispute, DisputeStatus, Intent, IntentRequest, IntentStatus, MISMATCH, OrderPage, OrderPageView, Payment,
-    PaymentStatus, PaymentView, cancel_key, refund_key,
+    PaymentResultView, PaymentStatus, PaymentView, cancel_key, refund_key,
 };
 pub use payout::{HoldReason, Payout, PayoutState, PayoutStatus, PayoutView};
 pub use payout_account::{

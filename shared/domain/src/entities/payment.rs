@@ -156,6 +156,19 @@ pub struct OrderPageView<'a> {
     pub file: Option<Option<FileView>>,
 }
 
+/// `POST /api/payments`' answer: the payment and, once it completed its order, the order's
+/// page as `GET /api/orders/{id}` shows it (the buyer's next screen, without asking again).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentResultView<'a> {
+    #[serde(flatten)]
+    pub payment: PaymentView<'a>,
+    /// The complete order's page; absent until the payment completed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderPageView<'a>>,
+}
+
 /// A payment as its buyer sees it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -16,8 +16,9 @@ use crate::ports::{ChangeStore, OrderStore, PaymentGateway, PaymentStore, Store,
 pub enum Outcome {
     /// The intent exists for Stripe.js to confirm (no token given).
     Started(Payment),
-    /// Paid: the order is complete.
-    Succeeded(Payment),
+    /// Paid: the order is complete; with its page as `GET /api/orders/{id}` shows it, the
+    /// screen a buyer sees next.
+    Succeeded(Payment, Box<OrderPage>),
     /// The buyer must authenticate in the browser (3-D Secure), or the bank is processing.
     Pending(Payment),
 }
@@ -34,7 +35,9 @@ fn not_completed(settled: &Payment) -> Error {
 }
 
 /// Pays for `order_id`: with `token`, charges it now (the one-step flow); without, returns the
-/// order's PaymentIntent for the browser to confirm.
+/// order's PaymentIntent for the browser to confirm, and once the browser has confirmed it,
+/// records its success at once (asked again, it asks the gateway: the buyer need not wait
+/// for the webhook, which then finds the payment recorded).
 pub async fn pay(
     store: &impl Store,
     gateway: &impl PaymentGateway,
@@ -52,13 +55,24 @@ pub async fn pay(
         _ if order.ticket.date.is_some_and(|date| date <= now) => return Err(orders::PAST_EVENT),
         _ => {}
     }
-    let payment = start(store, gateway, &order, now).await?;
+    let (payment, started_now) = start(store, gateway, &order, now).await?;
     match payment.status {
         PaymentStatus::Succeeded => return Err(ALREADY_PAID),
         PaymentStatus::Refunding | PaymentStatus::Refunded => return Err(REFUNDED),
         _ => {}
     }
-    let Some(token) = token else { return Ok(Outcome::Started(payment)) };
+    let Some(token) = token else {
+        if started_now {
+            return Ok(Outcome::Started(payment));
+        }
+        // Started before: the browser may have confirmed it since.
+        let intent = gateway.get_intent(&payment.stripe_id).await?;
+        if intent.status != IntentStatus::Succeeded {
+            return Ok(Outcome::Started(payment));
+        }
+        let settled = settle(store, gateway, &payment, intent.charge(), now, now).await?;
+        return paid(store, user, settled).await;
+    };
 
     let intent = match gateway.confirm(&payment.stripe_id, token).await {
         Ok(intent) => intent,
@@ -90,10 +104,7 @@ pub async fn pay(
     match intent.status {
         IntentStatus::Succeeded => {
             let settled = settle(store, gateway, &payment, intent.charge(), now, now).await?;
-            match settled.status {
-                PaymentStatus::Succeeded => Ok(Outcome::Succeeded(settled)),
-                _ => Err(not_completed(&settled)),
-            }
+            paid(store, user, settled).await
         }
         IntentStatus::RequiresAction | IntentStatus::Processing => {
             let status = if intent.status == IntentStatus::Processing {
@@ -109,8 +120,18 @@ pub async fn pay(
     }
 }
 
-/// The order's payment: the first call creates its one PaymentIntent and marks the order
-/// `awaiting:payment`. Concurrent first calls converge on
+/// A settled payment's answer: the order's page once it completed the order; otherwise why
+/// it did not (its money went back).
+async fn paid(store: &impl Store, user: &UserId, settled: Payment) -> Result<Outcome> {
+    if settled.status != PaymentStatus::Succeeded {
+        return Err(not_completed(&settled));
+    }
+    let page = order_page(store, user, settled.order_id.as_str()).await?;
+    Ok(Outcome::Succeeded(settled, Box::new(page)))
+}
+
+/// The order's payment, and whether this call started it: the first call creates its one
+/// PaymentIntent and marks the order `awaiting:payment`. Concurrent first calls converge on
 /// one payment: the gateway's idempotency key gives them the same intent and only one
 /// record commits.
 async fn start(
@@ -118,9 +139,9 @@ async fn start(
     gateway: &impl PaymentGateway,
     order: &Order,
     now: DateTime<Utc>,
-) -> Result<Payment> {
+) -> Result<(Payment, bool)> {
     if let Some(payment) = store.for_order(&order.id).await? {
-        return Ok(payment);
+        return Ok((payment, false));
     }
     let intent = gateway.create_intent(&IntentRequest::for_order(order)).await?;
     let payment = Payment::start(order, intent, now);
@@ -130,8 +151,8 @@ async fn start(
         ..Change::default()
     };
     match store.commit(&change).await {
-        Ok(()) => Ok(payment),
-        Err(Error::Conflict(_)) => store.for_order(&order.id).await?.ok_or(DEAD_ORDER),
+        Ok(()) => Ok((payment, true)),
+        Err(Error::Conflict(_)) => Ok((store.for_order(&order.id).await?.ok_or(DEAD_ORDER)?, false)),
         Err(other) => Err(other),
     }
 }
