@@ -123,6 +123,29 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_events_still_arriv
     assert_eq!(delivered, events);
 }
 
+/// A change whose events would take its item past a write unit is stored deflated (one unit
+/// on DynamoDB's bill); the stream's image of it publishes every event, in order.
+#[tokio::test]
+async fn a_change_stored_deflated_is_published_whole() {
+    let (store, outbox) = moto::stores().await;
+    let ticket = domain::testing::ticket("seller", "Concert");
+    let data = json!({ "ticketId": ticket.id, "title": "A long evening of chamber music", "venue": "x".repeat(200) });
+    let events: Vec<Event> =
+        (0..4).map(|n| Event::new(EventType::OrderCreated, n, &data, Utc::now()).unwrap()).collect();
+    let change = Change { tickets: vec![Write::Insert(ticket)], events: events.clone(), ..Change::default() };
+    store.commit(&change).await.unwrap();
+    let items = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
+    assert!(items[0].contains_key("packed") && !items[0].contains_key("events"), "{:?}", items[0]);
+    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated]).await;
+    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
+    let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
+    assert!(response.batch_item_failures.is_empty());
+    let mut delivered: Vec<Event> =
+        bus_events(&moto::receive(&queue, 4, 5).await).into_iter().map(|d| d.detail).collect();
+    delivered.sort_by_key(|event| event.version);
+    assert_eq!(delivered, events);
+}
+
 #[tokio::test]
 async fn a_rule_routes_only_the_types_it_names() {
     let (bus, queue) = moto::bus_to_queue(&[EventType::TicketDeleted]).await;

@@ -208,9 +208,10 @@ async fn main() {
                 .iter()
                 .flat_map(|recorded| &recorded.puts)
                 .filter(|(table, _)| Some(table.as_str()) == outbox)
-                .filter_map(|(_, item)| serde_json::from_str::<Vec<Value>>(item["events"]["S"].as_str()?).ok())
+                .filter_map(|(_, item)| serde_json::from_value::<serde_dynamo::Item>(item.clone()).ok())
+                .filter_map(|item| aws_adapters::Outbox::events_from_image(item).ok())
                 .flatten()
-                .filter_map(|event| event["type"].as_str().map(str::to_owned))
+                .map(|event| event.kind.as_str().to_owned())
                 .collect();
             let sample = sample.file_name().and_then(|name| name.to_str());
             println!(

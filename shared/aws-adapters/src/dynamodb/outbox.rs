@@ -2,9 +2,12 @@
 //! change they announce: one item a change, holding all of its events (a transaction bills
 //! every item it writes twice). Its stream triggers the relay, which publishes them. An item
 //! expires (DynamoDB TTL) a week after its last event happened (in effect, when it was written).
+//! Events whose JSON text would take the item past DynamoDB's 1 KB write unit are stored
+//! deflated (`packed`): a completed purchase's three events fit one unit instead of two.
 
 use anyhow::Context;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::Utc;
 use domain::events::Event;
 use domain::{Error, Result};
@@ -32,6 +35,14 @@ struct OutboxRecord {
     expires_at: i64,
 }
 
+/// The attribute that holds a change's events as raw DEFLATE of their JSON text, instead of
+/// `events`, when that text would take the item past [`WRITE_UNIT`].
+const PACKED: &str = "packed";
+/// The size an item is billed one write unit for (twice in a transaction).
+const WRITE_UNIT: usize = 1024;
+/// What a packed item's events may inflate to at most (an item is at most 400 KB).
+const INFLATED_LIMIT: usize = 8 << 20;
+
 impl Outbox {
     pub const KEY: &'static str = "id";
     pub const TTL_ATTRIBUTE: &'static str = "expires_at";
@@ -49,15 +60,24 @@ impl Outbox {
         let (Some(first), Some(last)) = (events.first(), events.iter().map(|event| event.time).max()) else {
             return Err(Error::Internal(anyhow::anyhow!("an outbox item holds at least one event")));
         };
+        let text = serde_json::to_string(events).map_err(|e| Error::internal(e, "encoding events"))?;
+        // DynamoDB's size of the item as stored plain: its attributes' names and values (a
+        // number at most 21 bytes).
+        let plain = Self::KEY.len() + first.id.len() + "events".len() + text.len() + Self::TTL_ATTRIBUTE.len() + 21;
+        let packed = (plain > WRITE_UNIT).then(|| miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9));
         let record = OutboxRecord {
             id: first.id.clone(),
-            events: Some(serde_json::to_string(events).map_err(|e| Error::internal(e, "encoding events"))?),
+            events: packed.is_none().then_some(text),
             event: None,
             expires_at: (last + chrono::Duration::days(Self::RETENTION_DAYS)).timestamp(),
         };
+        let mut item = encode(&record, "an outbox record")?;
+        if let Some(packed) = packed {
+            item.insert(PACKED.to_owned(), AttributeValue::B(Blob::new(packed)));
+        }
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(encode(&record, "an outbox record")?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(id)")
             .build()
             .context("building an outbox put")?;
@@ -66,11 +86,21 @@ impl Outbox {
 
     /// The events in an outbox item (a stream record's new image, or a scanned item), in order.
     pub fn events_from_image(image: impl Into<serde_dynamo::Item>) -> Result<Vec<Event>> {
-        let record: OutboxRecord = serde_dynamo::from_item(image.into()).context("decoding an outbox record")?;
-        let decoded = match (&record.events, &record.event) {
-            (Some(events), _) => serde_json::from_str(events),
-            (None, Some(event)) => serde_json::from_str(event).map(|event| vec![event]),
-            (None, None) => return Err(Error::Internal(anyhow::anyhow!("an outbox record without events"))),
+        let mut image = image.into();
+        let packed = match image.remove(PACKED) {
+            Some(serde_dynamo::AttributeValue::B(bytes)) => Some(
+                miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, INFLATED_LIMIT)
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("inflating an outbox record's events: {e}")))?,
+            ),
+            Some(_) => return Err(Error::Internal(anyhow::anyhow!("an outbox record whose `packed` is not binary"))),
+            None => None,
+        };
+        let record: OutboxRecord = serde_dynamo::from_item(image).context("decoding an outbox record")?;
+        let decoded = match (&packed, &record.events, &record.event) {
+            (Some(packed), ..) => serde_json::from_slice(packed),
+            (None, Some(events), _) => serde_json::from_str(events),
+            (None, None, Some(event)) => serde_json::from_str(event).map(|event| vec![event]),
+            (None, None, None) => return Err(Error::Internal(anyhow::anyhow!("an outbox record without events"))),
         };
         decoded.map_err(|e| Error::internal(e, "decoding an outbox record's events"))
     }
@@ -137,6 +167,52 @@ mod tests {
         let stored: Vec<String> = Outbox::events_from_image(image(item)).unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(stored, [events[0].id.clone(), events[1].id.clone()], "one item, every event, in order");
         assert!(outbox.put(&[]).is_err(), "no item without an event");
+    }
+
+    /// A change whose events' JSON would take the item past a write unit (a completed
+    /// purchase's three) is stored deflated within one; it decodes from the stored item and
+    /// from the stream's image (binary as base64 in the Lambda event's JSON). A small change
+    /// stays plain JSON.
+    #[test]
+    fn a_change_whose_events_would_pass_a_kilobyte_is_stored_deflated_in_one_unit_and_decodes() {
+        let ticket = serde_json::json!({
+            "id": "01KB0SAMP1E0T1CKET0000000D", "title": "Sample concert", "price": 45.0, "currency": "usd",
+            "userId": "01KGRACE000000000000000SAMPLE", "status": "sold", "orderId": "01KB0SAMP1E00RDER00000000W",
+            "version": 1, "createdAt": "2026-12-06T23:43:10.699Z",
+        });
+        let at = "2026-12-06T23:43:10.722Z".parse().unwrap();
+        let events: Vec<Event> = [EventType::PaymentSucceeded, EventType::OrderCompleted, EventType::TicketUpdated]
+            .into_iter()
+            .map(|kind| Event::new(kind, 1, &ticket, at).unwrap())
+            .collect();
+        assert!(serde_json::to_string(&events).unwrap().len() > WRITE_UNIT, "the test's change is over a unit");
+        let outbox = Outbox::new(&OutboxTable("outbox".to_owned()));
+        let put = outbox.put(&events).unwrap();
+        assert_eq!(put, outbox.put(&events).unwrap(), "a retried transaction carries the same parameters");
+        let item = put.put().unwrap().item().clone();
+        assert!(!item.contains_key("events"), "{item:?}");
+        let size: usize = item
+            .iter()
+            .map(|(name, value)| {
+                name.len()
+                    + value.as_s().map_or(0, String::len)
+                    + value.as_b().map_or(0, |b| b.as_ref().len())
+                    + value.as_n().map_or(0, |_| 21)
+            })
+            .sum();
+        assert!(size <= WRITE_UNIT, "{size} bytes");
+        let ids: Vec<String> = events.iter().map(|event| event.id.clone()).collect();
+        let stored = Outbox::events_from_image(image(&item)).unwrap();
+        assert_eq!(stored.iter().map(|event| event.id.clone()).collect::<Vec<_>>(), ids);
+        let streamed: serde_dynamo::Item =
+            serde_json::from_str(&serde_json::to_string(&image(&item)).unwrap()).unwrap();
+        assert_eq!(Outbox::events_from_image(streamed).unwrap().len(), 3, "as the stream delivers it");
+
+        let small = outbox.put(&events[..1]).unwrap();
+        assert!(small.put().unwrap().item().contains_key("events"), "one event stays plain");
+        let mut broken = item.clone();
+        broken.insert(PACKED.to_owned(), AttributeValue::B(Blob::new(b"not deflate".to_vec())));
+        assert!(Outbox::events_from_image(image(&broken)).is_err());
     }
 
     #[test]
