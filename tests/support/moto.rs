@@ -377,15 +377,24 @@ pub struct SentMail {
     pub body: String,
 }
 
-/// What moto's SES recorded as sent to `to` (from its state, `/moto-api/data.json`).
+/// What moto's SES recorded as sent to `to` (from its state, `/moto-api/data.json`; asked
+/// again when moto fails to dump it, as it can while other tests change its state).
 pub async fn sent_mail(to: &str) -> Vec<SentMail> {
-    let state: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .expect("moto's state")
-        .json()
-        .await
-        .expect("moto's state is JSON");
+    let mut tries = 0;
+    let state: serde_json::Value = loop {
+        let answer = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+            .await
+            .and_then(reqwest::Response::error_for_status);
+        match answer {
+            Ok(answer) => break answer.json().await.expect("moto's state is JSON"),
+            Err(error) if tries < 5 => {
+                tries += 1;
+                eprintln!("moto's state, try {tries}: {error}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(error) => panic!("moto's state: {error}"),
+        }
+    };
     let messages = state["ses"]["Message"].as_array().cloned().unwrap_or_default();
     messages
         .iter()
