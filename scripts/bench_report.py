@@ -74,6 +74,8 @@ CONSUMER_SAMPLES = {
     ("expiration-schedule", "order.created"): "order-created.json",
     ("expiration-schedule", "order.cancelled"): "order-cancelled.json",
     ("payouts-schedule", "order.completed"): "order-completed.json",
+    ("notifications-consumer", "order.created"): "order-created.json",
+    ("notifications-consumer", "order.completed"): "order-completed.json",
 }
 RELAY = ("outbox-relay", "order-created.json")
 # A completed purchase as the web client makes it, with Stripe.js (a deployment's payment

@@ -171,6 +171,11 @@ impl Functions {
         Throttling { limits: &self.throttles, origin: &self.origin }
     }
 
+    /// Whether a new reservation is mailed (`MAIL_RESERVATIONS`).
+    pub fn mail_reservations(&self) -> domain::mail::MailReservations {
+        domain::mail::MailReservations(self.mail.reservations)
+    }
+
     /// The embedded store every function works over.
     pub fn store(&self) -> &EmbeddedStore {
         &self.store

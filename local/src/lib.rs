@@ -48,7 +48,7 @@ pub fn subscriptions(functions: &Functions) -> Vec<Subscription> {
                 Box::pin(async move {
                     let store = functions.store();
                     edge::deliveries::handle_batch(batch, |event| {
-                        notifications_consumer::handle(store, store, store, event)
+                        notifications_consumer::handle((store, store, store), functions.mail_reservations(), event)
                     })
                     .await
                 })

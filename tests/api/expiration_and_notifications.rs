@@ -13,6 +13,7 @@ use domain::entities::{CancelReason, HoldReason, Notification, Order, OrderStatu
 use domain::events::{Event, EventType};
 use domain::expiration::{Expiration, ExpirationInput};
 use domain::ids::{OrderId, UserId};
+use domain::mail::MailReservations;
 use domain::orders::{self, ReservationTimeout};
 use domain::page::PageRequest;
 use domain::ports::{ChangeStore, ExpirationScheduler, NotificationSender, NotificationStore, OrderStore, PayoutStore};
@@ -179,6 +180,25 @@ async fn the_expiry_handler_run_with_a_schedules_input_expires_the_order() {
     assert_eq!(expiration_fire::handle(&store, &gateway, input).await.unwrap(), Expiration::Ignored, "a repeat");
 }
 
+/// A new reservation's notice is listed for its account either way, and handed to delivery
+/// (the outbound queue the mail sender reads) only when reservations are mailed; a
+/// cancellation's always is.
+#[tokio::test]
+async fn a_new_reservations_notice_goes_to_delivery_only_when_reservations_are_mailed() {
+    for (reservations, sent) in [(false, 0), (true, 1)] {
+        let store = EmbeddedStore::in_memory();
+        let order = order_fixture(Duration::from_secs(15 * 60));
+        let consume =
+            |event| notifications_consumer::handle((&store, &store, &store), MailReservations(reservations), event);
+        consume(order_event(EventType::OrderCreated, &order)).await.unwrap();
+        let listed = NotificationStore::list(&store, &order.user_id, &PageRequest::first(10)).await.unwrap().items;
+        assert_eq!(listed.iter().map(|notice| notice.kind.as_str()).collect::<Vec<_>>(), ["reservation.created"]);
+        assert_eq!(store.sent_notifications().await.unwrap(), sent, "reservations mailed: {reservations}");
+        consume(order_event(EventType::OrderCancelled, &order.cancel(CancelReason::User))).await.unwrap();
+        assert_eq!(store.sent_notifications().await.unwrap(), sent + 1, "a cancellation's notice is delivered");
+    }
+}
+
 #[tokio::test]
 async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue() {
     let (store, inbox) = (moto::notification_store().await, moto::inbox().await);
@@ -189,7 +209,7 @@ async fn the_notifications_consumer_records_once_and_sends_to_the_outbound_queue
     let created = order_event(EventType::OrderCreated, &order);
     let consume = || {
         edge::deliveries::handle_batch(sqs_batch(&created), |event| {
-            notifications_consumer::handle(&store, &sender, &inbox, event)
+            notifications_consumer::handle((&store, &sender, &inbox), MailReservations(true), event)
         })
     };
 

@@ -25,6 +25,7 @@ use domain::entities::{
 };
 use domain::events::Event;
 use domain::ids::{OrderId, TicketId, UserId};
+use domain::mail::MailReservations;
 use domain::orders::ReservationLimit;
 use domain::page::{Page, PageRequest};
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
@@ -283,7 +284,7 @@ impl System {
                     let store = notifications.clone();
                     Box::pin(async move {
                         edge::deliveries::handle_batch(batch, |event| {
-                            notifications_consumer::handle(&store, &store, &store, event)
+                            notifications_consumer::handle((&store, &store, &store), MailReservations(true), event)
                         })
                         .await
                     })

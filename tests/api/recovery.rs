@@ -12,6 +12,7 @@ use domain::entities::{Notification, Order, OrderStatus, PaymentStatus, Ticket, 
 use domain::events::EventType;
 use domain::expiration::{self, Expiration};
 use domain::ids::UserId;
+use domain::mail::MailReservations;
 use domain::payments::{self, GatewayEvent, GatewayEventKind};
 use domain::ports::{ChangeStore, ExpirationScheduler, NotificationSender, OrderStore, PaymentStore, TicketStore};
 use domain::{Result, orders};
@@ -255,14 +256,16 @@ async fn of_two_concurrent_deliveries_of_an_event_one_runs_its_effect() {
     let mut deliveries = tokio::task::JoinSet::new();
     for _ in 0..2 {
         let (store, sender, event) = (store.clone(), sender.clone(), created.clone());
-        deliveries.spawn(async move { notifications_consumer::handle(&store, &sender, &store, event).await });
+        deliveries.spawn(async move {
+            notifications_consumer::handle((&store, &sender, &store), MailReservations(true), event).await
+        });
     }
     let outcomes = deliveries.join_all().await;
     assert_eq!(outcomes.iter().filter(|outcome| outcome.is_ok()).count(), 1, "the other is redelivered later");
     assert_eq!(sender.sent.load(Ordering::SeqCst), 1, "sent once");
 
     // Its redelivery finds the event processed.
-    notifications_consumer::handle(&store, &sender, &store, created).await.unwrap();
+    notifications_consumer::handle((&store, &sender, &store), MailReservations(true), created).await.unwrap();
     assert_eq!(sender.sent.load(Ordering::SeqCst), 1);
     assert_eq!(store.sent_notifications().await.unwrap(), 1);
 }
@@ -280,9 +283,9 @@ async fn a_notification_interrupted_between_storing_and_sending_is_sent_on_its_r
         .await
         .unwrap();
 
-    notifications_consumer::handle(&store, &store, &store, created.clone()).await.unwrap();
+    notifications_consumer::handle((&store, &store, &store), MailReservations(true), created.clone()).await.unwrap();
     assert_eq!(store.sent_notifications().await.unwrap(), 1, "sent by the retry");
-    notifications_consumer::handle(&store, &store, &store, created).await.unwrap();
+    notifications_consumer::handle((&store, &store, &store), MailReservations(true), created).await.unwrap();
     assert_eq!(store.sent_notifications().await.unwrap(), 1, "and only once");
 }
 

@@ -3,6 +3,7 @@
 
 use domain::entities::{CancelReason, OrderStatus};
 use domain::ids::{OrderId, UserId};
+use domain::mail::MailReservations;
 use domain::page::PageRequest;
 use domain::ports::{NotificationStore, OrderStore, PayoutStore};
 use edge::auth::SessionVerifier;
@@ -94,9 +95,10 @@ async fn the_consumer_and_expiry_samples_run_through_their_handlers() {
     assert!(store.schedules().await.unwrap().is_empty(), "the cancelled order's expiry is unscheduled");
 
     let batch = serde_json::from_str(&sample("notifications-consumer/order-cancelled.json")).expect("an SQS event");
-    let response =
-        edge::deliveries::handle_batch(batch, |event| notifications_consumer::handle(&store, &store, &store, event))
-            .await;
+    let response = edge::deliveries::handle_batch(batch, |event| {
+        notifications_consumer::handle((&store, &store, &store), MailReservations(true), event)
+    })
+    .await;
     assert!(response.batch_item_failures.is_empty());
     let user = UserId::from(SAMPLE_USER);
     let stored = NotificationStore::list(&store, &user, &PageRequest::first(5)).await.unwrap().items;

@@ -37,24 +37,43 @@ pub struct MailSettings {
 impl FromEnv for MailSettings {
     /// `PUBLIC_ORIGIN`, and `MAIL_RESERVATIONS` (`true` or `false`, the default).
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let reservations = match env.optional("MAIL_RESERVATIONS").as_deref() {
-            None | Some("" | "false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "MAIL_RESERVATIONS",
-                    reason: format!("`true` or `false`, not {other:?}"),
-                });
-            }
-        };
-        Ok(Self { origin: PublicOrigin::from_env(env)?, reservations })
+        Ok(Self { origin: PublicOrigin::from_env(env)?, reservations: MailReservations::from_env(env)?.0 })
+    }
+}
+
+/// `MAIL_RESERVATIONS`: whether a new reservation is mailed (`true`; `false`, the default, when
+/// unset). The notifications consumer hands a new reservation's notice to delivery only then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailReservations(pub bool);
+
+impl FromEnv for MailReservations {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        match env.optional("MAIL_RESERVATIONS").as_deref() {
+            None | Some("" | "false") => Ok(Self(false)),
+            Some("true") => Ok(Self(true)),
+            Some(other) => Err(ConfigError::Invalid {
+                name: "MAIL_RESERVATIONS",
+                reason: format!("`true` or `false`, not {other:?}"),
+            }),
+        }
+    }
+}
+
+/// The kind of the notice of a new reservation: the one kind whose mail is optional.
+pub const RESERVATION: &str = "reservation.created";
+
+impl MailReservations {
+    /// Whether a notification of `kind` goes to delivery (the outbound queue, which the mail
+    /// sender reads): every kind but a new reservation's unless reservations are mailed.
+    pub fn delivers(self, kind: &str) -> bool {
+        kind != RESERVATION || self.0
     }
 }
 
 /// The subject and the link's words of each kind of notification that is mailed.
 fn wording(kind: &str, settings: &MailSettings) -> Option<(&'static str, &'static str)> {
     Some(match kind {
-        "reservation.created" if settings.reservations => ("Your reservation", "Pay for your order"),
+        RESERVATION if settings.reservations => ("Your reservation", "Pay for your order"),
         "payment.receipt" => ("Your receipt", "See your order"),
         "payment.failed" => ("Your payment did not go through", "Pay with another card"),
         "reservation.expired" => ("Your reservation expired", "See your order"),

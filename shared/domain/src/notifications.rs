@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::events::{Event, EventType};
 use crate::ids::UserId;
 use crate::inbox;
+use crate::mail::MailReservations;
 use crate::money::Money;
 use crate::ports::{Inbox, NotificationSender, NotificationStore};
 
@@ -122,7 +123,7 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
             let order: OrderEventData = event.data()?;
             let until = order.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
             let message = format!("You reserved \"{}\" until {until}. Pay before then to keep it.", order.ticket.title);
-            notification(order.user_id, order.id.to_string(), "reservation.created", message)
+            notification(order.user_id, order.id.to_string(), crate::mail::RESERVATION, message)
         }
         EventType::PasswordResetRequested => {
             let asked: AccountNotice = event.data()?;
@@ -156,20 +157,21 @@ pub fn for_event(event: &Event) -> Result<Option<Notification>> {
 /// The notifications service's inbox name.
 pub const CONSUMER: &str = "notifications";
 
-/// Records the notification `event` calls for and hands it to delivery, once per event. Both
-/// steps are repeatable, so a delivery interrupted between them completes on its retry: the
-/// store keeps one notification per id, and the sender sends one message per id.
+/// Records the notification `event` calls for and hands it to delivery, once per event (a
+/// new reservation's only when `reservations` are mailed: nothing else reads the outbound
+/// queue, and a message nobody mails still costs its delivery). Both steps are repeatable, so
+/// a delivery interrupted between them completes on its retry: the store keeps one
+/// notification per id, and the sender sends one message per id.
 pub async fn notify(
-    store: &impl NotificationStore,
-    sender: &impl NotificationSender,
-    inbox: &impl Inbox,
+    (store, sender, inbox): (&impl NotificationStore, &impl NotificationSender, &impl Inbox),
+    reservations: MailReservations,
     event: &Event,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(notification) = for_event(event)? else { return Ok(()) };
     inbox::once(inbox, CONSUMER, &event.id, now, || async {
         store.add(&notification).await?;
-        sender.send(&notification).await
+        if reservations.delivers(&notification.kind) { sender.send(&notification).await } else { Ok(()) }
     })
     .await
     .map(|_| ())
