@@ -9,6 +9,7 @@ INIT_JSON comes from scripts/bench_init.py --json, INVOCATIONS_JSONL from the
 bench-invocations binary, LOCAL_JSONL from `local`'s bench-local binary.
 """
 
+import gzip
 import json
 import math
 import os
@@ -33,6 +34,10 @@ PRICES = {
     "sqs_fifo_request": 0.50 / 1e6,
     "logs_ingested_gb": 0.50,
     "ses_mail": 0.10 / 1000,
+    # The distribution in front of the web client and its /api/* (PriceClass_100: North
+    # America and Europe): each HTTPS request, and the bytes it sends the browser.
+    "cloudfront_https_request": 0.0100 / 10000,
+    "cloudfront_transfer_gb": 0.085,
     # At rest, a month:
     "alarm_metric_month": 0.10,
     "dashboard_month": 3.00,
@@ -264,7 +269,7 @@ def main():
 
     template = Template()
     costs = Costs(template, calls, warm)
-    print(f"{'user action':<28}{'Lambda':>7}{'HTTP API':>9}{'AWS calls':>10}{'RRU':>6}{'WRU':>6}{'index':>6}"
+    print(f"{'user action':<28}{'Lambda':>7}{'HTTP API':>9}{'CDN':>5}{'AWS calls':>10}{'RRU':>6}{'WRU':>6}{'index':>6}"
           f"{'events':>7}{'SQS':>5}{'sched':>6}{'logs KB':>8}{'$ per million':>15}")
     for action, steps in ACTIONS.items():
         costs.row(action, costs.of(steps))
@@ -286,10 +291,15 @@ def main():
         if function is None:
             raise SystemExit(f"{request}: no route of template.yaml")
         samples = {**PURCHASE_SAMPLES, **PURCHASE_SAMPLES_PAID} if paid else PURCHASE_SAMPLES
-        steps.append((request, [(function, samples[function])]))
+        steps.append((request, costs.through_cdn(function, samples[function])))
         paid = paid or function == "payments-create"
     if polls:
-        steps.append((f"{polls} polls of the order", [("orders-get", PURCHASE_SAMPLES["orders-get"])] * polls))
+        steps.append((f"{polls} polls of the order", costs.through_cdn("orders-get", PURCHASE_SAMPLES["orders-get"]) * polls))
+    # The page itself: the web client's files, each a request to the distribution, which
+    # sends them compressed.
+    files = recorded.get("files", [])
+    sizes = [len(gzip.compress(open(os.path.join("web", path.strip("/") or "index.html"), "rb").read())) for path in files]
+    steps.insert(0, (f"the page ({len(files)} files)", [("cdn", size) for size in sizes]))
     steps.append(("webhook, schedule fires", PURCHASE_AFTER))
     for label, part in steps:
         totals = costs.of(part)
@@ -301,7 +311,9 @@ def main():
           " Lambda at the warm p50 durations measured above (rounded up to the ms; 10 ms where not measured) and the"
           " template's memory sizes; DynamoDB on demand by item size, with every index write; EventBridge events,"
           " their archive and the rules' SQS deliveries; CloudWatch Logs ingestion of what the functions log and of the"
-          " access log; the mail a purchase sends is the row \"mail a notice\" per mail. No free tier.")
+          " access log; the web client's requests through CloudFront (the page's files, compressed, and each /api/"
+          " request with its answer's bytes); the mail a purchase sends is the row \"mail a notice\" per mail."
+          " No free tier.")
     print("\nAt rest, a month (nothing else costs without traffic: DynamoDB, SQS, Lambda and the HTTP API on demand):")
     rest = template.at_rest()
     for item, usd in rest:
@@ -330,9 +342,17 @@ class Costs:
     def __init__(self, template, calls, warm):
         self.template, self.calls, self.warm = template, calls, warm
 
+    def through_cdn(self, function, sample):
+        """A web client's request of `function`: through the distribution (/api/*), whose
+        answer it sends on (its body's bytes, uncompressed), to the HTTP API."""
+        row = self.calls.get((function, sample))
+        if row is None:
+            raise SystemExit(f"no recorded calls for {function} {sample}")
+        return [("cdn", row.get("response_bytes", 0)), (function, sample)]
+
     def row(self, label, t):
         r = t.requests
-        print(f"{label:<28}{r.get('lambda', 0):>7}{r.get('http api', 0):>9}{r.get('aws calls', 0):>10}"
+        print(f"{label:<28}{r.get('lambda', 0):>7}{r.get('http api', 0):>9}{r.get('cdn', 0):>5}{r.get('aws calls', 0):>10}"
               f"{t.reads:>6.1f}{t.writes:>6.0f}{t.index:>6.0f}{r.get('eventbridge events', 0):>7}{r.get('sqs', 0):>5}"
               f"{r.get('scheduler', 0):>6}{t.log_bytes / 1024:>8.2f}{t.usd * 1e6:>15.2f}")
 
@@ -345,6 +365,9 @@ class Costs:
             elif step == "mail":
                 totals.count("mail")
                 totals.usd += PRICES["ses_mail"]
+            elif step[0] == "cdn":  # ("cdn", bytes): a request through the distribution
+                totals.count("cdn")
+                totals.usd += PRICES["cloudfront_https_request"] + step[1] / GB * PRICES["cloudfront_transfer_gb"]
             else:
                 self.invocation(totals, *step)
         return totals

@@ -563,7 +563,9 @@ def test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts(runne
     bench/purchase-requests.json. Once Stripe.js has confirmed the payment, the client asks
     the API to record it and the answer carries the complete order: no read of the order
     follows, unless Stripe's webhook recorded the payment first (the client is then told
-    409 and reads the order once). RECORD_PURCHASE=1 rewrites the file."""
+    409 and reads the order once). The page's own files the visit loads are the file's
+    `files` (each is a request to CloudFront, which the cost model counts).
+    RECORD_PURCHASE=1 rewrites the file."""
     api, _ = stripe_runner(runner)
     list_ticket(api, "Recorded night", 42)
     buyer = person(api.base)
@@ -581,11 +583,14 @@ def test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts(runne
     expect(buyer.get_by_role("status").filter(has_text="Receipt")).to_contain_text("Paid $42.00", timeout=20_000)
     expect(buyer.get_by_role("link", name="Download ticket")).to_be_visible()
 
-    asked = []
+    asked, files = [], []
+    origin = urllib.parse.urlsplit(api.base).netloc
     for request in requests:
-        path = urllib.parse.urlsplit(request.url).path
-        if path.startswith("/api/"):
-            asked.append(f"{request.method} {ULID.sub('{id}', path)}")
+        url = urllib.parse.urlsplit(request.url)
+        if url.path.startswith("/api/"):
+            asked.append(f"{request.method} {ULID.sub('{id}', url.path)}")
+        elif url.netloc == origin and not url.path.startswith("/_local/"):
+            files.append(url.path)
     # The polls: every read of the order after the payment started.
     paid = asked.index("POST /api/payments")
     assert asked[paid + 1] == "POST /api/payments", asked
@@ -594,7 +599,9 @@ def test_a_purchase_with_stripe_js_asks_the_api_what_the_cost_model_counts(runne
     asked = [request for at, request in enumerate(asked) if at not in reads]
     if os.environ.get("RECORD_PURCHASE"):
         with open(PURCHASE_REQUESTS, "w") as out:
-            json.dump({"requests": asked, "polls": 0}, out, indent=2)
+            json.dump({"files": sorted(files), "requests": asked, "polls": 0}, out, indent=2)
             out.write("\n")
-    with open(PURCHASE_REQUESTS) as recorded:
-        assert asked == json.load(recorded)["requests"], asked
+    with open(PURCHASE_REQUESTS) as text:
+        recorded = json.load(text)
+    assert asked == recorded["requests"], asked
+    assert sorted(files) == recorded["files"], files

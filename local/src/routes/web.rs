@@ -10,9 +10,8 @@ pub(super) fn web(name: &str) -> axum::response::Response {
 
 /// The files of `web/` the runner serves, with their content types: every one of them (a
 /// test checks).
-pub const WEB_FILES: [(&str, &str, &[u8]); 4] = [
+pub const WEB_FILES: [(&str, &str, &[u8]); 3] = [
     ("index.html", "text/html; charset=utf-8", include_bytes!("../../../web/index.html")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../../web/app.js")),
     ("style.css", "text/css; charset=utf-8", include_bytes!("../../../web/style.css")),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../../../web/favicon.svg")),
 ];

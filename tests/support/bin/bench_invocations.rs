@@ -214,11 +214,16 @@ async fn main() {
                 .map(|event| event.kind.as_str().to_owned())
                 .collect();
             let sample = sample.file_name().and_then(|name| name.to_str());
+            // What an HTTP function answers, as a client downloads it (its body).
+            let response_bytes = match &run.outcome {
+                Outcome::Response(response) => response["body"].as_str().map_or(0, str::len),
+                _ => 0,
+            };
             println!(
                 "{}",
                 json!({
                     "kind": "calls", "function": function, "sample": sample, "ok": ok(&run.outcome), "calls": calls,
-                    "events": events, "log_bytes": run.logs.len(),
+                    "events": events, "log_bytes": run.logs.len(), "response_bytes": response_bytes,
                 })
             );
         }
