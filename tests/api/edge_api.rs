@@ -44,7 +44,7 @@ async fn a_body_must_be_json_and_at_most_64_kib() {
 }
 
 #[tokio::test]
-async fn every_response_is_kept_from_sniffers_and_caches() {
+async fn every_response_is_kept_from_sniffers_and_caches_but_the_configuration_everyone_shares() {
     let app = spawn_app().await;
     let seller = app.session("seller@example.com").await;
     let created = app.create_ticket(&seller, &json!({ "title": "Concert", "price": 45 })).await;
@@ -66,6 +66,10 @@ async fn every_response_is_kept_from_sniffers_and_caches() {
         assert_eq!(reply.headers.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{what}");
         assert_eq!(reply.headers.get(CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("no-store"), "{what}");
     }
+    // But the client's configuration, the same for everyone: kept five minutes (CloudFront
+    // answers it from its edge).
+    let config = app.get("/api/config").await;
+    assert_eq!(config.headers.get(CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("public, max-age=300"));
 }
 
 #[tokio::test]

@@ -649,6 +649,21 @@ fn the_client_and_the_api_share_one_cloudfront_origin_and_only_it_reads_the_buck
     assert_eq!(config["DefaultCacheBehavior"]["TargetOriginId"].as_str(), Some("web"));
     assert_eq!(config["DefaultRootObject"].as_str(), Some("index.html"));
     let behaviors = config["CacheBehaviors"].as_sequence().unwrap();
+    // The client's configuration alone is kept at the edge, as its answer says; it comes
+    // before /api/* (CloudFront takes the first pattern that matches).
+    let patterns: Vec<&str> = behaviors.iter().filter_map(|b| b["PathPattern"].as_str()).collect();
+    assert_eq!(patterns, ["/api/config", "/api/*"]);
+    let kept = &behaviors[0];
+    assert_eq!(kept["TargetOriginId"].as_str(), Some("api"));
+    assert_eq!(
+        kept["CachePolicyId"].as_str(),
+        Some("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+        "Managed-CachingOptimized"
+    );
+    assert!(kept.get("OriginRequestPolicyId").is_none(), "no cookie or header of the viewer reaches it");
+    let kept_methods: Vec<&str> =
+        kept["AllowedMethods"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(kept_methods, ["GET", "HEAD"]);
     let api = behaviors.iter().find(|b| b["PathPattern"].as_str() == Some("/api/*")).expect("an /api/* behaviour");
     assert_eq!(api["TargetOriginId"].as_str(), Some("api"));
     assert_eq!(api["CachePolicyId"].as_str(), Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"), "Managed-CachingDisabled");

@@ -173,6 +173,14 @@ pub fn error_response(error: Error) -> Response {
 /// The response for a handler's outcome, with the headers every response carries: no
 /// content sniffing, and no caching anywhere (responses are a user's own, or change as
 /// tickets sell).
+/// `response`, which browsers and CloudFront may keep for `seconds` (what `respond` makes
+/// `no-store` otherwise): an answer that is the same for everyone.
+pub fn kept_for(mut response: Response, seconds: u32) -> Response {
+    let value = HeaderValue::try_from(format!("public, max-age={seconds}"));
+    response.headers_mut().insert(CACHE_CONTROL, value.unwrap_or(HeaderValue::from_static("no-store")));
+    response
+}
+
 pub fn respond(result: Result<Response>) -> Response {
     let mut response = result.unwrap_or_else(error_response);
     let headers = response.headers_mut();
