@@ -99,8 +99,8 @@ struct Seller {
 Every error is `{\"errors\": [{\"message\", \"field\"?}]}`. Request bodies are `application/json`, \
 at most 64 KiB (415, 413 otherwise). Prices are decimal dollars with at most two decimals. Times are \
 RFC 3339, UTC. Ids are opaque. Lists come a page at a time, newest first; the next page's address is \
-in the `Link` header. Every response carries `Cache-Control: no-store` and \
-`X-Content-Type-Options: nosniff`.",
+in the `Link` header. Every response carries `Cache-Control: no-store` (but `getConfig`'s 200, \
+the same for everyone: `public, max-age=300`) and `X-Content-Type-Options: nosniff`.",
         license(name = "MIT", identifier = "MIT")
     ),
     paths(
@@ -329,9 +329,17 @@ fn every_response_header(operation: &mut Operation) {
             .build()
             .into()
     };
-    for response in operation.responses.responses.values_mut() {
+    // The client's configuration, the same for everyone, is kept five minutes (CloudFront
+    // answers it from its edge).
+    let shared = operation.operation_id.as_deref() == Some("getConfig");
+    for (status, response) in &mut operation.responses.responses {
         if let RefOr::T(response) = response {
-            response.headers.insert("Cache-Control".into(), string("no-store", "Never cached."));
+            let cache = if shared && status == "200" {
+                string("public, max-age=300", "Kept five minutes by browsers and CloudFront: the same for everyone.")
+            } else {
+                string("no-store", "Never cached.")
+            };
+            response.headers.insert("Cache-Control".into(), cache);
             response.headers.insert("X-Content-Type-Options".into(), string("nosniff", "Never sniffed."));
         }
     }
