@@ -379,13 +379,15 @@ fn reads_of<'a>(run: &'a Run, id: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The run of the sample at `path` (under `events/`).
+fn run_of<'a>(runs: &'a [Run], path: &str) -> &'a Run {
+    runs.iter().find(|run| run.sample.ends_with(path)).unwrap_or_else(|| panic!("no run of {path}"))
+}
+
 #[tokio::test]
 async fn the_webhook_reads_the_payment_it_settles_once() {
     let runs = runs().await;
-    let run = runs
-        .iter()
-        .find(|run| run.sample.ends_with("payments-webhook/200-payment-succeeded.json"))
-        .expect("the webhook's payment_intent.succeeded sample");
+    let run = run_of(runs, "payments-webhook/200-payment-succeeded.json");
     assert!(matches!(run.outcome.status(), Some(200)), "{:?}", run.outcome);
     assert_eq!(reads_of(run, "PaymentsTable").len(), 1, "{:#?}", run.recorded);
     let writes: Vec<&str> =
@@ -398,11 +400,7 @@ async fn the_webhook_reads_the_payment_it_settles_once() {
 /// the complete order's page.
 #[tokio::test]
 async fn asked_again_after_the_browser_paid_the_function_records_the_payment_and_answers_the_complete_order() {
-    let runs = runs().await;
-    let run = runs
-        .iter()
-        .find(|run| run.sample.ends_with("payments-create/201-record-browser-payment.json"))
-        .expect("the sample of a payment confirmed in the browser");
+    let run = run_of(runs().await, "payments-create/201-record-browser-payment.json");
     let Outcome::Response(response) = &run.outcome else { panic!("{:?}", run.outcome) };
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_eq!(

@@ -113,14 +113,24 @@ async fn a_refused_publish_is_retried_from_its_record_and_the_events_still_arriv
     assert_eq!(failed, [Some("1".to_owned())]);
 
     // The retry, with the bus back, delivers the events.
-    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated, EventType::OrderCancelled]).await;
+    assert_eq!(relayed(items, &[EventType::OrderCreated, EventType::OrderCancelled], 2).await, events);
+}
+
+/// What the relay publishes of the outbox's `items` to a bus whose rule routes `types` to a
+/// queue: the `expected` number of events received there, by version.
+async fn relayed(
+    items: Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+    types: &[EventType],
+    expected: usize,
+) -> Vec<Event> {
+    let (bus, queue) = moto::bus_to_queue(types).await;
     let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
     let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
     assert!(response.batch_item_failures.is_empty());
     let mut delivered: Vec<Event> =
-        bus_events(&moto::receive(&queue, 2, 5).await).into_iter().map(|d| d.detail).collect();
+        bus_events(&moto::receive(&queue, expected, 5).await).into_iter().map(|d| d.detail).collect();
     delivered.sort_by_key(|event| event.version);
-    assert_eq!(delivered, events);
+    delivered
 }
 
 /// A change whose events would take its item past a write unit is stored deflated (one unit
@@ -136,14 +146,7 @@ async fn a_change_stored_deflated_is_published_whole() {
     store.commit(&change).await.unwrap();
     let items = outbox.client.scan().table_name(&outbox.table).send().await.unwrap().items.unwrap();
     assert!(items[0].contains_key("packed") && !items[0].contains_key("events"), "{:?}", items[0]);
-    let (bus, queue) = moto::bus_to_queue(&[EventType::OrderCreated]).await;
-    let publisher = EventBridgePublisher::new(moto::eventbridge().await, &bus);
-    let response = outbox_relay::handle(&publisher, &dead_letters().await, stream_of(items)).await;
-    assert!(response.batch_item_failures.is_empty());
-    let mut delivered: Vec<Event> =
-        bus_events(&moto::receive(&queue, 4, 5).await).into_iter().map(|d| d.detail).collect();
-    delivered.sort_by_key(|event| event.version);
-    assert_eq!(delivered, events);
+    assert_eq!(relayed(items, &[EventType::OrderCreated], 4).await, events);
 }
 
 #[tokio::test]
