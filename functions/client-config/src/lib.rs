@@ -9,9 +9,6 @@ use edge::{Request, Response, Result, http};
 
 pub type Config = (ClientConfig, domain::entities::PayoutTerms);
 
-/// How long, in seconds, a browser or CloudFront may keep the answer.
-pub const KEPT_SECONDS: u32 = 300;
-
 pub async fn handle(config: &ClientConfig, _req: Request) -> Result<Response> {
-    Ok(http::kept_for(http::json(200, config)?, KEPT_SECONDS))
+    Ok(http::kept_for(http::json(200, config)?, ClientConfig::KEPT_SECONDS))
 }

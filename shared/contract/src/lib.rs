@@ -335,7 +335,8 @@ fn every_response_header(operation: &mut Operation) {
     for (status, response) in &mut operation.responses.responses {
         if let RefOr::T(response) = response {
             let cache = if shared && status == "200" {
-                string("public, max-age=300", "Kept five minutes by browsers and CloudFront: the same for everyone.")
+                let kept = format!("public, max-age={}", ClientConfig::KEPT_SECONDS);
+                string(&kept, "Kept five minutes by browsers and CloudFront: the same for everyone.")
             } else {
                 string("no-store", "Never cached.")
             };

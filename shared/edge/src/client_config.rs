@@ -26,6 +26,12 @@ pub struct ClientConfig {
     pub payouts: Option<SellerTerms>,
 }
 
+impl ClientConfig {
+    /// How long, in seconds, a browser or CloudFront may keep `GET /api/config`'s answer: it
+    /// is the same for everyone and changes only with a deployment.
+    pub const KEPT_SECONDS: u32 = 300;
+}
+
 /// The payout terms of a listing made now: the platform's fee is `feeBps` hundredths of a
 /// percent of the price, rounded half up to the cent, plus `feeFixed`, never more than the
 /// price; the rest is paid out `holdSeconds` after the event (or the sale, without a date).

@@ -170,9 +170,6 @@ pub fn error_response(error: Error) -> Response {
     response
 }
 
-/// The response for a handler's outcome, with the headers every response carries: no
-/// content sniffing, and no caching anywhere (responses are a user's own, or change as
-/// tickets sell).
 /// `response`, which browsers and CloudFront may keep for `seconds` (what `respond` makes
 /// `no-store` otherwise): an answer that is the same for everyone.
 pub fn kept_for(mut response: Response, seconds: u32) -> Response {
@@ -181,6 +178,9 @@ pub fn kept_for(mut response: Response, seconds: u32) -> Response {
     response
 }
 
+/// The response for a handler's outcome, with the headers every response carries: no
+/// content sniffing, and no caching anywhere (responses are a user's own, or change as
+/// tickets sell), but what a handler marked [`kept_for`].
 pub fn respond(result: Result<Response>) -> Response {
     let mut response = result.unwrap_or_else(error_response);
     let headers = response.headers_mut();
