@@ -160,7 +160,10 @@ impl Functions {
             origin: config.origin.clone(),
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
-            mail: MailSettings { origin: config.public_origin.clone(), reservations: config.mail_reservations },
+            mail: MailSettings {
+                origin: config.public_origin.clone(),
+                reservations: domain::mail::MailReservations(config.mail_reservations),
+            },
             webhook_secret: config.webhook_secret.clone(),
             connect_webhook_secret: config.connect_webhook_secret.clone(),
             client_config: config.client.clone().with_payouts(config.payout_terms),
@@ -173,7 +176,7 @@ impl Functions {
 
     /// Whether a new reservation is mailed (`MAIL_RESERVATIONS`).
     pub fn mail_reservations(&self) -> domain::mail::MailReservations {
-        domain::mail::MailReservations(self.mail.reservations)
+        self.mail.reservations
     }
 
     /// The embedded store every function works over.

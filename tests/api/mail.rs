@@ -10,7 +10,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::Utc;
 use domain::entities::{Email, Notification, SuppressionReason};
 use domain::ids::UserId;
-use domain::mail::{MailSettings, Sent};
+use domain::mail::{MailReservations, MailSettings, Sent};
 use domain::payouts::PublicOrigin;
 use domain::ports::{Inbox, Mail, Mailer, NotificationSender, UserStore};
 use edge::secrets::RandomSecrets;
@@ -19,7 +19,10 @@ use reqwest::Method;
 use ticketing_tests::{eventually, json, moto, spawn_app, unique_name};
 
 fn settings() -> MailSettings {
-    MailSettings { origin: PublicOrigin("https://tickets.example.com".to_owned()), reservations: false }
+    MailSettings {
+        origin: PublicOrigin("https://tickets.example.com".to_owned()),
+        reservations: MailReservations(false),
+    }
 }
 
 /// An account, and a notification of `kind` for it.
@@ -103,7 +106,7 @@ async fn each_kind_is_mailed_once_however_often_it_is_delivered_and_others_not_a
         assert!(mailed(&store, &email).await.is_empty(), "{kind}: not mailed");
     }
     let (email, notification) = account(&store, "reserved@example.com", "reservation.created").await;
-    let reservations = MailSettings { reservations: true, ..settings() };
+    let reservations = MailSettings { reservations: MailReservations(true), ..settings() };
     mail_send::handle(&store, (&store, &RandomSecrets), &store, &reservations, notification).await.unwrap();
     assert_eq!(mailed(&store, &email).await.len(), 1, "a new reservation, when the setting asks for it");
 }

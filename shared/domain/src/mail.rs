@@ -31,13 +31,13 @@ const HTML: &str = include_str!("../templates/mail.html");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailSettings {
     pub origin: PublicOrigin,
-    pub reservations: bool,
+    pub reservations: MailReservations,
 }
 
 impl FromEnv for MailSettings {
     /// `PUBLIC_ORIGIN`, and `MAIL_RESERVATIONS` (`true` or `false`, the default).
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self { origin: PublicOrigin::from_env(env)?, reservations: MailReservations::from_env(env)?.0 })
+        Ok(Self { origin: PublicOrigin::from_env(env)?, reservations: MailReservations::from_env(env)? })
     }
 }
 
@@ -72,8 +72,11 @@ impl MailReservations {
 
 /// The subject and the link's words of each kind of notification that is mailed.
 fn wording(kind: &str, settings: &MailSettings) -> Option<(&'static str, &'static str)> {
+    if !settings.reservations.delivers(kind) {
+        return None;
+    }
     Some(match kind {
-        RESERVATION if settings.reservations => ("Your reservation", "Pay for your order"),
+        RESERVATION => ("Your reservation", "Pay for your order"),
         "payment.receipt" => ("Your receipt", "See your order"),
         "payment.failed" => ("Your payment did not go through", "Pay with another card"),
         "reservation.expired" => ("Your reservation expired", "See your order"),
@@ -245,7 +248,10 @@ mod tests {
     use crate::ids::UserId;
 
     fn settings(reservations: bool) -> MailSettings {
-        MailSettings { origin: PublicOrigin("https://tickets.example.com".to_owned()), reservations }
+        MailSettings {
+            origin: PublicOrigin("https://tickets.example.com".to_owned()),
+            reservations: MailReservations(reservations),
+        }
     }
 
     fn notification(kind: &str, message: &str) -> Notification {
@@ -311,8 +317,8 @@ mod tests {
                 _ => None,
             })
         };
-        assert!(!MailSettings::from_env(&env(None)).unwrap().reservations);
-        assert!(MailSettings::from_env(&env(Some("true"))).unwrap().reservations);
+        assert!(!MailSettings::from_env(&env(None)).unwrap().reservations.0);
+        assert!(MailSettings::from_env(&env(Some("true"))).unwrap().reservations.0);
         assert!(MailSettings::from_env(&env(Some("yes"))).is_err());
     }
 }
