@@ -9,14 +9,13 @@ use aws_adapters::{
     DynamoChanges, DynamoSignInAttempts, DynamoUsers, OrdersTable, OutboxTable, PaymentsTable, PayoutsTable,
     SignInAttemptsTable, TicketsTable, UsersTable,
 };
-use domain::config::Secret;
 use serde_json::Value;
-use stripe_adapter::{StripeGateway, StripeKey};
+use stripe_adapter::StripeGateway;
 
 use crate::lambda::{Outcome, RunningFunction};
 use crate::recorder::{Recorded, Recorder};
 use crate::stack::{Stack, logical_id_of};
-use crate::{moto, samples};
+use crate::{localstripe, moto, samples};
 
 /// The tables the samples' data lives in.
 const SEEDED_TABLES: [&str; 7] = [
@@ -102,7 +101,7 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
     if env.iter().any(|(name, _)| name == "STRIPE_SECRET_KEY")
         && let Ok(stripe) = std::env::var("LOCALSTRIPE_ENDPOINT")
     {
-        env.push(("STRIPE_API_BASE".to_owned(), stripe.clone()));
+        env.push(("STRIPE_API_BASE".to_owned(), stripe));
         // An account of its own, as each deployment has: idempotency keys (derived from the
         // samples' fixed order ids) are scoped per account, so runs never replay each other.
         let key = format!("sk_test_{}", stack.name());
@@ -112,8 +111,8 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
             }
         }
         if function == "payments-create" {
-            let account = StripeKey { secret_key: Secret::new(key), api_base: Some(format!("{stripe}/")) };
-            samples::confirmed_in_browser(&StripeGateway::new(&account).expect("a Stripe client"), &changes).await;
+            let account = StripeGateway::new(&localstripe::account_key(&key)).expect("a Stripe client");
+            samples::confirmed_in_browser(&account, &changes).await;
         }
     }
     (stack, env)

@@ -15,5 +15,10 @@ pub fn gateway() -> StripeGateway {
 
 /// The key and base URL that reach localstripe.
 pub fn key() -> StripeKey {
-    StripeKey { secret_key: Secret::new("sk_test_localstripe"), api_base: Some(format!("{}/", endpoint())) }
+    account_key("sk_test_localstripe")
+}
+
+/// The key of an account of its own (`secret`) at localstripe: idempotency keys are scoped by it.
+pub fn account_key(secret: &str) -> StripeKey {
+    StripeKey { secret_key: Secret::new(secret), api_base: Some(format!("{}/", endpoint())) }
 }
