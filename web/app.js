@@ -806,9 +806,9 @@ function paymentsTable(payments) {
   ];
 }
 
-/// Shows the order the payment completed, from the API's answer (it carries the order's page).
-function showPaid(order) {
-  say("Payment received.");
+/// Shows the order a payment settled, from the API's answer (it carries the order's page).
+function showSettled(order) {
+  say(order.status === "complete" ? "Payment received." : "The order was not paid.");
   fetchedOrder = { order, at: Date.now() };
   return route();
 }
@@ -818,7 +818,7 @@ function showPaid(order) {
 async function recordPayment(orderId, feedback) {
   try {
     const { data } = await api("POST", "/api/payments", { orderId });
-    if (data.order) return showPaid(data.order);
+    if (data.order) return showSettled(data.order);
   } catch (error) {
     if (error.status !== 409) throw error;
   }
@@ -830,11 +830,7 @@ async function awaitCompletion(orderId, feedback) {
   feedback.replaceChildren(h("p", { class: "note", role: "status" }, "Waiting for the payment to be confirmed…"));
   for (let attempt = 0; attempt < 60; attempt += 1) {
     const { data: order } = await api("GET", `/api/orders/${orderId}`);
-    if (order.status !== "created" && order.status !== "awaiting:payment") {
-      say(order.status === "complete" ? "Payment received." : "The order was not paid.");
-      fetchedOrder = { order, at: Date.now() };
-      return route();
-    }
+    if (order.status !== "created" && order.status !== "awaiting:payment") return showSettled(order);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   feedback.replaceChildren(alertBox("The payment has not been confirmed yet. This page will show it once it is; you can reload it later."));
@@ -865,7 +861,7 @@ function testPayment(order, feedback, pending) {
     try {
       const { data: payment, status } = await api("POST", "/api/payments", { orderId: order.id, token });
       if (status === 202) feedback.replaceChildren(authenticate(payment, order, feedback));
-      else showPaid(payment.order);
+      else showSettled(payment.order);
     } catch (error) {
       feedback.replaceChildren(alertBox(error.status === 402 ? `The payment did not go through: ${error.message} Try another card.` : error.message));
       pay.disabled = false;
