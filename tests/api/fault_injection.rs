@@ -121,7 +121,7 @@ impl OrderStore for Faulty<EmbeddedStore> {
         OrderStore::list(&self.inner, buyer, page).await
     }
 
-    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<OrderId>> {
         self.inner.overdue(cutoff, limit).await
     }
 

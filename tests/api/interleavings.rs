@@ -111,7 +111,7 @@ impl OrderStore for Stepped<EmbeddedStore> {
         OrderStore::list(&self.inner, buyer, page).await
     }
 
-    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<OrderId>> {
         self.point().await;
         self.inner.overdue(cutoff, limit).await
     }

@@ -16,6 +16,12 @@ fn template() -> Value {
     serde_norway::from_str(&text).expect("template.yaml parses")
 }
 
+/// The index `name` of the table `table` (a logical id).
+fn index<'a>(template: &'a Value, table: &str, name: &str) -> &'a Value {
+    let indexes = template["Resources"][table]["Properties"]["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    indexes.iter().find(|index| index["IndexName"].as_str() == Some(name)).unwrap_or_else(|| panic!("{table}: {name}"))
+}
+
 fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
     template["Resources"]
         .as_mapping()
@@ -324,9 +330,10 @@ fn stripe_keys_come_from_secrets_manager_and_the_payments_table_is_keyed_by_orde
     assert!(readers >= 3, "payments-create and payments-webhook read the key, the webhook its secret");
     let payments = &template["Resources"]["PaymentsTable"]["Properties"];
     assert_eq!(payments["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayments::KEY));
-    let index = &payments["GlobalSecondaryIndexes"][0];
-    assert_eq!(index["IndexName"].as_str(), Some(DynamoPayments::INTENT_INDEX));
-    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayments::INTENT));
+    let by_intent = index(&template, "PaymentsTable", DynamoPayments::INTENT_INDEX);
+    assert_eq!(by_intent["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayments::INTENT));
+    // The adapter reads the payment by its key once the index named it.
+    assert_eq!(by_intent["Projection"]["ProjectionType"].as_str(), Some("KEYS_ONLY"));
     let payouts = &template["Resources"]["PayoutsTable"]["Properties"];
     assert_eq!(payouts["KeySchema"][0]["AttributeName"].as_str(), Some(DynamoPayouts::KEY));
     let by_seller = &payouts["GlobalSecondaryIndexes"][0];
@@ -573,10 +580,11 @@ fn a_failed_expiry_is_kept_and_a_sweep_expires_what_no_schedule_did() {
     assert_eq!(schedule["Type"].as_str(), Some("Schedule"));
     let rate = schedule["Properties"]["Schedule"].as_str().unwrap();
     assert!(rate.starts_with("rate(") && rate.contains("minutes"), "{rate}");
-    let index = &template["Resources"]["OrdersTable"]["Properties"]["GlobalSecondaryIndexes"][1];
-    assert_eq!(index["IndexName"].as_str(), Some(aws_adapters::DynamoOrders::OPEN_INDEX));
-    assert_eq!(index["KeySchema"][0]["AttributeName"].as_str(), Some(aws_adapters::DynamoOrders::OPEN));
-    assert_eq!(index["KeySchema"][1]["AttributeName"].as_str(), Some(aws_adapters::DynamoOrders::OPEN_UNTIL));
+    let open = index(&template, "OrdersTable", aws_adapters::DynamoOrders::OPEN_INDEX);
+    assert_eq!(open["KeySchema"][0]["AttributeName"].as_str(), Some(aws_adapters::DynamoOrders::OPEN));
+    assert_eq!(open["KeySchema"][1]["AttributeName"].as_str(), Some(aws_adapters::DynamoOrders::OPEN_UNTIL));
+    // The sweep reads each order again as it expires it: the index holds the keys alone.
+    assert_eq!(open["Projection"]["ProjectionType"].as_str(), Some("KEYS_ONLY"));
 }
 
 #[test]

@@ -57,6 +57,30 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete key")
 }
 
+/// How `template.yaml` projects its index `name` keyed on `partition` (every index made here
+/// is one of the template's: an index it does not define fails the test).
+fn projection(name: &str, partition: &str) -> ProjectionType {
+    static TEMPLATE: std::sync::OnceLock<serde_norway::Value> = std::sync::OnceLock::new();
+    let template = TEMPLATE.get_or_init(|| {
+        let text = std::fs::read_to_string(crate::repo_root().join("template.yaml")).expect("template.yaml");
+        serde_norway::from_str(&text).expect("template.yaml parses")
+    });
+    let indexes = template["Resources"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, resource)| resource["Properties"]["GlobalSecondaryIndexes"].as_sequence())
+        .flatten();
+    let index = indexes
+        .into_iter()
+        .find(|index| {
+            index["IndexName"].as_str() == Some(name)
+                && index["KeySchema"][0]["AttributeName"].as_str() == Some(partition)
+        })
+        .unwrap_or_else(|| panic!("template.yaml defines no index {name} keyed on {partition}"));
+    ProjectionType::from(index["Projection"]["ProjectionType"].as_str().unwrap_or("ALL"))
+}
+
 /// An attribute as `template.yaml` defines it: the reservation's end is a number.
 fn attribute(name: &str) -> AttributeDefinition {
     let numbers = [DynamoOrders::OPEN_UNTIL, DynamoPayouts::DUE_AT, DynamoTickets::LISTED_UNTIL];
@@ -114,7 +138,7 @@ async fn create_table(
             GlobalSecondaryIndex::builder()
                 .index_name(*index)
                 .set_key_schema(Some(schema))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(Projection::builder().projection_type(projection(index, partition)).build())
                 .build()
                 .expect("complete index"),
         );

@@ -118,10 +118,10 @@ pub async fn sweep(store: &impl Store, gateway: &impl PaymentGateway, now: DateT
     let overdue = store.overdue(now - SWEEP_GRACE, BATCH).await?;
     let mut expired = 0;
     for order in &overdue {
-        match expire(store, gateway, &order.id, now).instrument(crate::story::of(&order.id)).await {
+        match expire(store, gateway, order, now).instrument(crate::story::of(order)).await {
             Ok(Expiration::Ignored) => {}
             Ok(_) => expired += 1,
-            Err(error) => tracing::error!(error = ?error, order = %order.id, "sweeping an overdue order failed"),
+            Err(error) => tracing::error!(error = ?error, order = %order, "sweeping an overdue order failed"),
         }
     }
     if !overdue.is_empty() {

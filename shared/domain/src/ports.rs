@@ -254,8 +254,9 @@ pub trait OrderStore: Send + Sync {
     /// A buyer's orders, newest first.
     fn list(&self, buyer: &UserId, page: &PageRequest) -> impl Future<Output = Result<Page<Order>>> + Send;
 
-    /// Open orders whose reservation lapsed before `cutoff`, soonest first, `limit` at most.
-    fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Order>>> + Send;
+    /// The ids of the open orders whose reservation lapsed before `cutoff`, soonest first,
+    /// `limit` at most: what the sweep expires, each read again as it is expired.
+    fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<OrderId>>> + Send;
 
     /// The reservations `buyer` holds, read strongly consistent (`None`: never placed one).
     fn holds(&self, buyer: &UserId) -> impl Future<Output = Result<Option<Holds>>> + Send;
@@ -480,7 +481,7 @@ impl<T: Send + Sync, O: OrderStore, P: Send + Sync, C: Send + Sync, U: Send + Sy
         self.orders.list(buyer, page)
     }
 
-    fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<Order>>> + Send {
+    fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> impl Future<Output = Result<Vec<OrderId>>> + Send {
         self.orders.overdue(cutoff, limit)
     }
 

@@ -94,7 +94,7 @@ impl OrderStore for EmbeddedStore {
         .await
     }
 
-    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<OrderId>> {
         self.read(move |txn| {
             let Some(orders) = open_readable(txn, ORDERS)? else { return Ok(Vec::new()) };
             let mut overdue = Vec::new();
@@ -105,8 +105,7 @@ impl OrderStore for EmbeddedStore {
                 }
             }
             overdue.sort_by_key(|order| order.expires_at);
-            overdue.truncate(limit);
-            Ok(overdue)
+            Ok(overdue.into_iter().take(limit).map(|order| order.id).collect())
         })
         .await
     }

@@ -1,7 +1,9 @@
 //! The orders table: partition key `id`; the global secondary index `by-buyer` (key
-//! `user_id`, sorted by `id`) for a buyer's orders, newest first; and the sparse index
-//! `open-by-expiry` (key `open`, sorted by `open_until`, the reservation's end in epoch
-//! milliseconds), whose attributes exist only while an order is open, for the sweep. Each
+//! `user_id`, sorted by `id`) for a buyer's orders, newest first; and the sparse, keys-only
+//! index `open-by-expiry-keys` (key `open`, sorted by `open_until`, the reservation's end in
+//! epoch milliseconds), whose attributes exist only while an order is open, for the sweep
+//! (which reads each order again as it expires it, so the index holds the keys alone and an
+//! update of an open order writes no entry). Each
 //! buyer's holds (their open reservations) are an item of the same table, keyed
 //! `holds#<buyer>`, that neither index sees.
 
@@ -24,7 +26,7 @@ impl DynamoOrders {
     pub const KEY: &'static str = "id";
     pub const BUYER_INDEX: &'static str = "by-buyer";
     pub const BUYER: &'static str = "user_id";
-    pub const OPEN_INDEX: &'static str = "open-by-expiry";
+    pub const OPEN_INDEX: &'static str = "open-by-expiry-keys";
     pub const OPEN: &'static str = "open";
     pub const OPEN_UNTIL: &'static str = "open_until";
 
@@ -34,7 +36,7 @@ impl DynamoOrders {
 }
 
 impl DynamoOrders {
-    /// The stored item: the order, and while it is open, its place in `open-by-expiry`.
+    /// The stored item: the order, and while it is open, its place in `open-by-expiry-keys`.
     pub(super) fn item(order: &Order) -> Result<Item> {
         let mut item = encode(order, "an order")?;
         if order.is_open() {
@@ -98,10 +100,16 @@ impl OrderStore for DynamoOrders {
         self.0.newest_first(Some(Self::BUYER_INDEX), partition, after, page.limit, every, "orders").await
     }
 
-    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<Order>> {
+    async fn overdue(&self, cutoff: DateTime<Utc>, limit: usize) -> Result<Vec<OrderId>> {
+        /// An entry of the keys-only index: the order's key is all it holds of the order.
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            id: OrderId,
+        }
         let overdue = Some((Self::OPEN_UNTIL, "<", n(cutoff.timestamp_millis())));
         let query = self.0.index(Self::OPEN_INDEX, (Self::OPEN, s(Self::OPEN)), overdue);
-        Table::found(query.limit(at_most(limit)), "overdue orders").await
+        let found: Vec<Entry> = Table::found(query.limit(at_most(limit)), "overdue orders").await?;
+        Ok(found.into_iter().map(|entry| entry.id).collect())
     }
 
     async fn holds(&self, buyer: &UserId) -> Result<Option<Holds>> {

@@ -1,5 +1,7 @@
 //! The payments table: partition key `order_id` (one payment per order), and the global
-//! secondary index `by-intent` on `stripe_id`.
+//! secondary index `by-intent-keys` on `stripe_id`, keys only: a lookup by intent reads the
+//! payment itself by its key after the index named it (strongly consistent, where the index
+//! is not), and an update of a payment writes no entry.
 
 use aws_sdk_dynamodb::Client;
 use domain::Result;
@@ -15,7 +17,7 @@ pub struct DynamoPayments(Table);
 
 impl DynamoPayments {
     pub const KEY: &'static str = "order_id";
-    pub const INTENT_INDEX: &'static str = "by-intent";
+    pub const INTENT_INDEX: &'static str = "by-intent-keys";
     pub const INTENT: &'static str = "stripe_id";
 
     pub fn new(client: Client, table: &PaymentsTable) -> Self {
@@ -29,7 +31,15 @@ impl PaymentStore for DynamoPayments {
     }
 
     async fn by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
+        /// An entry of the keys-only index: the payment's key (its order) and the intent.
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            order_id: OrderId,
+        }
         let query = self.0.index(Self::INTENT_INDEX, (Self::INTENT, s(intent_id)), None);
-        Ok(Table::found(query, "a payment by intent").await?.pop())
+        match Table::found::<Entry>(query, "a payment by intent").await?.pop() {
+            Some(entry) => self.for_order(&entry.order_id).await,
+            None => Ok(None),
+        }
     }
 }

@@ -205,10 +205,7 @@ pub async fn overdue_orders_are_the_open_ones_past_the_cutoff_soonest_first(stor
     // ago is cancelled.
     let cancelled = placed.remove(1);
     orders::cancel(&store, &user("buyer"), cancelled.id.as_str(), now).await.unwrap();
-    let overdue = async |cutoff, limit| {
-        let found = store.overdue(cutoff, limit).await.unwrap();
-        found.into_iter().map(|order| order.id).collect::<Vec<_>>()
-    };
+    let overdue = async |cutoff, limit| store.overdue(cutoff, limit).await.unwrap();
     assert_eq!(overdue(now, 10).await, [placed[0].id.clone()], "open and lapsed; not the cancelled one");
     let later = now + chrono::Duration::minutes(10);
     assert_eq!(overdue(later, 10).await, [placed[0].id.clone(), placed[1].id.clone()], "soonest first");
