@@ -35,6 +35,11 @@ PRICES = {
     "sqs_fifo_request": 0.50 / 1e6,
     "logs_ingested_gb": 0.50,
     "ses_mail": 0.10 / 1000,
+    # S3 Standard: a PUT (or POST, COPY, LIST), a GET, and the bytes sent to the internet. An
+    # object's event reaches EventBridge's default bus free (an AWS service's event).
+    "s3_put_request": 0.005 / 1000,
+    "s3_get_request": 0.0004 / 1000,
+    "s3_transfer_out_gb": 0.09,
     # The distribution in front of the web client and its /api/* (PriceClass_100: North
     # America and Europe): each HTTPS request, and the bytes it sends the browser.
     "cloudfront_https_request": 0.0100 / 10000,
@@ -46,6 +51,9 @@ PRICES = {
     "secret_month": 0.40,
 }
 GB = 1024**3
+
+# The samples' ticket file, a PDF of about 48 KB (tests/support/samples.rs, SAMPLE_FILE_SIZE).
+SAMPLE_FILE_BYTES = 48213
 
 # What each user action runs: its functions with the sample that stands for it, or a
 # schedule firing. What follows from the events its changes store is added from the samples'
@@ -73,6 +81,17 @@ ACTIONS = {
     "expiry of a complete order": ["schedule", ("expiration-fire", "complete-order.json")],
     # A row of its own: one mail, from the outbound queue to SES.
     "mail a notice": [("mail-send", "receipt.json"), "mail"],
+    # Rows of their own, once a sale: its payout released at its time (a schedule firing, the
+    # transfer to the seller's account, payout.paid telling them); the seller's ticket file
+    # (the upload's address, the browser's PUT to S3, S3's event invoking the check); the
+    # buyer's download (the address, the browser's GET from S3 and its bytes).
+    "pay out a sale": ["schedule", ("payouts-release", "transfer-payout.json")],
+    "attach a ticket's file": [
+        ("tickets-file-upload", "201-pdf.json"),
+        ("s3 put", SAMPLE_FILE_BYTES),
+        ("files-check", "attach-upload.json"),
+    ],
+    "download a bought ticket": [("orders-file-get", "303-delivered.json"), ("s3 get", SAMPLE_FILE_BYTES)],
 }
 # The sample that stands for a consumer's message of an event type (the consumer's only
 # sample where there is no sample of that type).
@@ -82,6 +101,7 @@ CONSUMER_SAMPLES = {
     ("payouts-schedule", "order.completed"): "order-completed.json",
     ("notifications-consumer", "order.created"): "order-created.json",
     ("notifications-consumer", "order.completed"): "order-completed.json",
+    ("notifications-consumer", "payout.paid"): "payout-paid.json",
 }
 RELAY = ("outbox-relay", "order-created.json")
 # A completed purchase as the web client makes it, with Stripe.js (a deployment's payment
@@ -323,7 +343,8 @@ def main():
           " template's memory sizes; DynamoDB on demand by item size, with every index write; EventBridge events,"
           " their archive and the rules' SQS deliveries; CloudWatch Logs ingestion of what the functions log and of the"
           " access log; the web client's requests through CloudFront (the page's files, compressed, and each /api/"
-          " request with its answer's bytes); the mail a purchase sends is the row \"mail a notice\" per mail."
+          " request with its answer's bytes); the mail a purchase sends is the row \"mail a notice\" per mail; a sale's payout, its ticket's file"
+          " and the buyer's download are rows of their own (S3 by request and bytes sent)."
           " No free tier.")
     print("\nAt rest, a month (nothing else costs without traffic: DynamoDB, SQS, Lambda and the HTTP API on demand):")
     rest = template.at_rest()
@@ -378,6 +399,12 @@ class Costs:
             elif step[0] == "cdn":  # ("cdn", bytes): a request through the distribution
                 totals.count("cdn")
                 totals.usd += PRICES["cloudfront_https_request"] + step[1] / GB * PRICES["cloudfront_transfer_gb"]
+            elif step[0] == "s3 put":  # ("s3 put", bytes): a browser's upload (bytes in are free)
+                totals.count("aws calls")
+                totals.usd += PRICES["s3_put_request"]
+            elif step[0] == "s3 get":  # ("s3 get", bytes): a browser's download
+                totals.count("aws calls")
+                totals.usd += PRICES["s3_get_request"] + step[1] / GB * PRICES["s3_transfer_out_gb"]
             else:
                 self.invocation(totals, *step)
         return totals
@@ -411,6 +438,10 @@ class Costs:
             totals.usd += (call["writes"] + call["index_writes"]) * PRICES["dynamodb_write_unit"]
             if call["operation"].startswith("sqs:"):
                 totals.usd += call["entries"] * PRICES["sqs_fifo_request"]
+            elif call["operation"] == "s3:PutObject":
+                totals.usd += PRICES["s3_put_request"]
+            elif call["operation"] == "s3:GetObject":  # a function's read of an object (its first bytes)
+                totals.usd += PRICES["s3_get_request"]
         if row["events"] and depth < 2:
             self.published(totals, row["events"], depth)
 

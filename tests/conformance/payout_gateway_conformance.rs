@@ -52,7 +52,7 @@ impl PayoutHarness for StripeProvider {
     }
 
     async fn onboard(&self, account: &str) {
-        self.config(format!("{account}/onboard"), &[]).await;
+        ticketing_tests::localstripe::onboard(account).await;
     }
 
     async fn withdraw(&self, account: &str, amount: Money) {

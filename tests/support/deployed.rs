@@ -96,6 +96,10 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
     stack.create(&SEEDED_TABLES.iter().map(|id| id.to_string()).collect()).await;
     stack.create_for(&logical).await;
     let changes = seed(&stack).await;
+    if function == "files-check" {
+        let bucket = stack.physical("FilesBucket").expect("the files bucket").to_owned();
+        samples::upload_to_check(&changes, async |key, bytes| moto::put_object(&bucket, key, bytes).await).await;
+    }
     let mut env = stack.environment(&logical);
     env.push(("AWS_ENDPOINT_URL".to_owned(), aws_endpoint.to_owned()));
     if env.iter().any(|(name, _)| name == "STRIPE_SECRET_KEY")
@@ -110,9 +114,11 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
                 value.clone_from(&key);
             }
         }
-        if function == "payments-create" {
-            let account = StripeGateway::new(&localstripe::account_key(&key)).expect("a Stripe client");
-            samples::confirmed_in_browser(&account, &changes).await;
+        let account = StripeGateway::new(&localstripe::account_key(&key)).expect("a Stripe client");
+        match function {
+            "payments-create" => samples::confirmed_in_browser(&account, &changes).await,
+            "payouts-release" => samples::due_to_an_onboarded_seller(&account, localstripe::onboard, &changes).await,
+            _ => {}
         }
     }
     (stack, env)

@@ -22,3 +22,11 @@ pub fn key() -> StripeKey {
 pub fn account_key(secret: &str) -> StripeKey {
     StripeKey { secret_key: Secret::new(secret), api_base: Some(format!("{}/", endpoint())) }
 }
+
+/// Completes the onboarding of the connected account `account`, as its seller would on
+/// Stripe's hosted pages.
+pub async fn onboard(account: &str) {
+    let url = format!("{}/_config/accounts/{account}/onboard", endpoint());
+    let reply = reqwest::Client::new().post(url).send().await.expect("localstripe answers");
+    assert!(reply.status().is_success(), "onboarding {account}: {}", reply.text().await.unwrap_or_default());
+}

@@ -6,13 +6,16 @@ use chrono::Utc;
 use domain::change::{Change, Write};
 use domain::config::Secret;
 use domain::entities::{
-    Email, FileType, IntentRequest, IntentStatus, Order, OrderStatus, OrderedTicket, Password, Payment, PaymentStatus,
-    Payout, PayoutAccount, StoredToken, Ticket, TicketFile, TicketStatus, TokenPurpose, User,
+    Email, FileDraft, FileType, IntentRequest, IntentStatus, Order, OrderStatus, OrderedTicket, Password, Payment,
+    PaymentStatus, Payout, PayoutAccount, PendingUpload, StoredToken, Ticket, TicketFile, TicketStatus, TokenPurpose,
+    User,
 };
 use domain::events::EventType;
 use domain::ids::{OrderId, PaymentId, TicketId, UserId};
 use domain::money::Money;
-use domain::ports::{AttemptWindow, ChangeStore, PasswordHasher, PaymentGateway, Secrets, SignInAttempts, UserStore};
+use domain::ports::{
+    AttemptWindow, ChangeStore, PasswordHasher, PaymentGateway, PayoutGateway, Secrets, SignInAttempts, UserStore,
+};
 use domain::users::{self, ClientAddress};
 use edge::passwords::Argon2Passwords;
 use edge::secrets::RandomSecrets;
@@ -42,12 +45,25 @@ pub const OTHERS_ORDER: &str = "01KB0SAMP1E00RDER00000000B";
 pub const PAID_ORDER: &str = "01KB0SAMP1E00RDER00000000P";
 pub const PAYING_ORDER: &str = "01KB0SAMP1E00RDER00000000W";
 pub const LAPSED_ORDER: &str = "01KB0SAMP1E00RDER00000000X";
+/// The sample user's listed ticket whose seller declared a file upload not checked yet: for
+/// `files-check`'s samples, its PDF is stored under [`UPLOADED_KEY`] and the ticket stored
+/// with the pending upload ([`upload_to_check`]).
+pub const UPLOADING_TICKET: &str = "01KB0SAMP1E0T1CKET0000000V";
+pub const UPLOADED_KEY: &str = "tickets/01KB0SAMP1E0T1CKET0000000V/01KB0SAMP1E0F11E000000000V";
+/// The size of the samples' ticket files (a PDF of about 48 KB).
+pub const SAMPLE_FILE_SIZE: u64 = 48213;
 /// The sample user's complete order of someone else's ticket F, whose file was delivered.
 pub const DELIVERED_ORDER: &str = "01KB0SAMP1E00RDER00000000D";
 /// The sample user's order (holding G) whose payment Stripe.js has confirmed in the browser,
 /// its success not recorded yet: for `payments-create`'s samples, its intent is made and paid
 /// at the stack's own Stripe account and its payment stored ([`confirmed_in_browser`]).
 pub const CONFIRMED_ORDER: &str = "01KB0SAMP1E00RDER00000000S";
+/// A complete sale whose payout is due to a seller able to receive it: for
+/// `payouts-release`'s samples, its intent is paid and its seller's account onboarded at the
+/// stack's own Stripe account, the payout and the account stored ([`due_to_an_onboarded_seller`]).
+pub const TRANSFER_ORDER: &str = "01KB0SAMP1E00RDER00000000T";
+/// The seller of [`TRANSFER_ORDER`]'s ticket.
+pub const ONBOARDED_SELLER: &str = "01KSELLER00000000000000SAMPLE";
 
 /// The PaymentIntents of the paid order and of the one awaiting its webhook.
 /// Someone else's payout account at the provider (not onboarded).
@@ -179,7 +195,7 @@ pub async fn seed(users_store: &impl UserStore, attempts: &impl SignInAttempts, 
             key: (*key).to_owned(),
             name: "ticket.pdf".to_owned(),
             content_type: FileType::Pdf,
-            size: 48213,
+            size: SAMPLE_FILE_SIZE,
             attached_at: Utc::now(),
         });
         let ticket = Ticket {
@@ -261,6 +277,48 @@ pub async fn confirmed_in_browser(gateway: &impl PaymentGateway, store: &impl Ch
     assert_eq!(paid.status, IntentStatus::Succeeded, "{paid:?}");
     let started = Payment::start(&order, intent, Utc::now());
     store.commit(&Change { payments: vec![Write::Insert(started)], ..Change::default() }).await.unwrap();
+}
+
+/// [`TRANSFER_ORDER`]'s sale, its payout due to [`ONBOARDED_SELLER`]: the buyer's intent made
+/// through `gateway` (a Stripe account of the stack's own) and paid with a card, the seller's
+/// account made there and onboarded (`onboard`), both stored as a release finds them.
+pub async fn due_to_an_onboarded_seller(
+    gateway: &(impl PaymentGateway + PayoutGateway),
+    onboard: impl AsyncFnOnce(&str),
+    store: &impl ChangeStore,
+) {
+    let ticket = domain::testing::ticket(ONBOARDED_SELLER, "Sample concert");
+    let mut order = Order { id: order_id(TRANSFER_ORDER), status: OrderStatus::Complete, ..sample_order(PAID_ORDER) };
+    order.ticket.id = ticket.id.clone();
+    let intent = gateway.create_intent(&IntentRequest::for_order(&order)).await.unwrap();
+    let paid = gateway.confirm(&intent.id, "pm_card_visa").await.unwrap();
+    assert_eq!(paid.status, IntentStatus::Succeeded, "{paid:?}");
+    let seller = UserId::from(ONBOARDED_SELLER);
+    let account_id = gateway.create_account(&seller).await.unwrap();
+    onboard(&account_id).await;
+    let account = PayoutAccount { payouts_enabled: true, ..PayoutAccount::open(seller, account_id, Utc::now()) };
+    // Sold four days ago: its hold is over.
+    let payout = Payout::for_sale(&order, &ticket, &intent.id, Utc::now() - chrono::Duration::days(4));
+    let change =
+        Change { payouts: vec![Write::Insert(payout)], accounts: vec![Write::Insert(account)], ..Change::default() };
+    store.commit(&change).await.unwrap();
+}
+
+/// [`UPLOADING_TICKET`], listed, its upload of [`UPLOADED_KEY`] declared: the ticket stored,
+/// and a PDF of the declared size stored under the key by `put` (the seller's browser, in the
+/// files bucket).
+pub async fn upload_to_check(store: &impl ChangeStore, put: impl AsyncFnOnce(&str, &[u8])) {
+    let draft = FileDraft { name: "ticket.pdf".to_owned(), content_type: FileType::Pdf, size: SAMPLE_FILE_SIZE };
+    let declared = PendingUpload {
+        key: UPLOADED_KEY.to_owned(),
+        ..PendingUpload::new(&ticket_id(UPLOADING_TICKET), draft, Utc::now() + chrono::Duration::hours(1))
+    };
+    let listed = domain::testing::ticket(SAMPLE_USER, "Sample concert");
+    let ticket = Ticket { id: ticket_id(UPLOADING_TICKET), file: None, upload: Some(declared), ..listed };
+    store.commit(&Change { tickets: vec![Write::Insert(ticket)], ..Change::default() }).await.unwrap();
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize(SAMPLE_FILE_SIZE as usize, b' ');
+    put(UPLOADED_KEY, &pdf).await;
 }
 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
