@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use domain::config::{ConfigError, Env, LOCAL_RUN, Secret};
 use domain::entities::PayoutTerms;
+use domain::mail::MailReservations;
 use domain::orders::{ReorderCooldown, ReservationLimit, ReservationTimeout};
 use domain::payouts::PublicOrigin;
 use domain::tickets::ListingCap;
@@ -50,8 +51,9 @@ pub struct LocalConfig {
     /// Where the web client is served: what links leaving the API (payout onboarding) send
     /// people back to. `PUBLIC_ORIGIN`, by default this runner's own address.
     pub public_origin: PublicOrigin,
-    /// `MAIL_RESERVATIONS`: whether a new reservation is mailed too (`false` by default).
-    pub mail_reservations: bool,
+    /// `MAIL_RESERVATIONS`: whether a new reservation is mailed too (`true` or `false`, the
+    /// default), read as the functions read it.
+    pub mail_reservations: MailReservations,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; the built-in test gateway otherwise.
     pub stripe: Option<StripeKey>,
     /// What the browser client is told of payments: Stripe.js with `STRIPE_PUBLISHABLE_KEY`
@@ -126,7 +128,7 @@ impl LocalConfig {
                     PublicOrigin(format!("http://{}:{port}", env.optional("HOST").as_deref().unwrap_or("127.0.0.1")))
                 }
             },
-            mail_reservations: env.optional("MAIL_RESERVATIONS").as_deref() == Some("true"),
+            mail_reservations: env.load()?,
             stripe,
             client,
             webhook_secret: WebhookSecret(Secret::new(
@@ -159,7 +161,7 @@ impl LocalConfig {
             payout_terms: PayoutTerms::default(),
             // Set to the address the runner is bound to, once it is.
             public_origin: PublicOrigin("http://127.0.0.1".to_owned()),
-            mail_reservations: false,
+            mail_reservations: MailReservations(false),
             stripe: None,
             client: ClientConfig::test_gateway(),
             webhook_secret: WebhookSecret(Secret::new(LOCAL_WEBHOOK_SECRET)),

@@ -160,10 +160,7 @@ impl Functions {
             origin: config.origin.clone(),
             payout_terms: config.payout_terms,
             public_origin: config.public_origin.clone(),
-            mail: MailSettings {
-                origin: config.public_origin.clone(),
-                reservations: domain::mail::MailReservations(config.mail_reservations),
-            },
+            mail: MailSettings { origin: config.public_origin.clone(), reservations: config.mail_reservations },
             webhook_secret: config.webhook_secret.clone(),
             connect_webhook_secret: config.connect_webhook_secret.clone(),
             client_config: config.client.clone().with_payouts(config.payout_terms),
