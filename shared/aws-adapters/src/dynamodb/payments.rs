@@ -31,15 +31,6 @@ impl PaymentStore for DynamoPayments {
     }
 
     async fn by_intent(&self, intent_id: &str) -> Result<Option<Payment>> {
-        /// An entry of the keys-only index: the payment's key (its order) and the intent.
-        #[derive(serde::Deserialize)]
-        struct Entry {
-            order_id: OrderId,
-        }
-        let query = self.0.index(Self::INTENT_INDEX, (Self::INTENT, s(intent_id)), None);
-        match Table::found::<Entry>(query, "a payment by intent").await?.pop() {
-            Some(entry) => self.for_order(&entry.order_id).await,
-            None => Ok(None),
-        }
+        self.0.named_by(Self::INTENT_INDEX, (Self::INTENT, s(intent_id)), Self::KEY, "a payment by intent").await
     }
 }

@@ -88,6 +88,25 @@ impl Table {
         }
     }
 
+    /// The item a keys-only `index` names for `partition` (its entry holds the table's key
+    /// attribute `key`), read by that key, strongly consistent where the index is not; `None`
+    /// when the index names none.
+    pub(super) async fn named_by<T: serde::de::DeserializeOwned>(
+        &self,
+        index: &str,
+        partition: (&str, AttributeValue),
+        key: &str,
+        what: &'static str,
+    ) -> Result<Option<T>> {
+        let output = self.index(index, partition, None).send().await.with_context(|| format!("finding {what}"))?;
+        let Some(entry) = output.items.unwrap_or_default().into_iter().next() else { return Ok(None) };
+        let value = entry
+            .get(key)
+            .and_then(|value| value.as_s().ok())
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("an entry of {index} without its {key}, finding {what}")))?;
+        self.get((key, value), what).await
+    }
+
     /// What `query` finds, decoded.
     pub(super) async fn found<T: serde::de::DeserializeOwned>(
         query: QueryFluentBuilder,

@@ -124,14 +124,8 @@ impl UserStore for DynamoUsers {
     }
 
     async fn find_by_id(&self, id: &UserId) -> Result<Option<User>> {
-        // The index holds the keys only: the account itself is read by its email, strongly
-        // consistent.
-        let query = self.table.index(Self::ID_INDEX, (Self::ID, s(id.as_str())), None);
-        let found: Vec<Keys> = Table::found(query, "a user's email by id").await?;
-        match found.into_iter().next() {
-            Some(keys) => self.table.get((Self::KEY, keys.email.as_str()), "a user").await,
-            None => Ok(None),
-        }
+        // The index holds the keys only: the account itself is read by its email.
+        self.table.named_by(Self::ID_INDEX, (Self::ID, s(id.as_str())), Self::KEY, "a user by id").await
     }
 
     async fn suppress_mail(&self, email: &Email, suppression: &MailSuppression) -> Result<bool> {
@@ -216,10 +210,4 @@ impl DynamoUsers {
 
 fn attribute(value: &impl serde::Serialize, what: &'static str) -> Result<AttributeValue> {
     serde_dynamo::to_attribute_value(value).map_err(|e| Error::internal(e, format!("encoding {what}")))
-}
-
-/// An entry of the `by-id` index: the table's key, and the index's.
-#[derive(serde::Deserialize)]
-struct Keys {
-    email: String,
 }
