@@ -52,8 +52,8 @@ PRICES = {
 }
 GB = 1024**3
 
-# The samples' ticket file, a PDF of about 48 KB (tests/support/samples.rs, SAMPLE_FILE_SIZE).
-SAMPLE_FILE_BYTES = 48213
+# The samples' ticket file, as S3's event of its upload declares it (a PDF of about 48 KB).
+SAMPLE_FILE_BYTES = json.loads(pathlib.Path("events/files-check/attach-upload.json").read_text())["detail"]["object"]["size"]
 
 # What each user action runs: its functions with the sample that stands for it, or a
 # schedule firing. What follows from the events its changes store is added from the samples'

@@ -42,7 +42,6 @@ for _name, _member in list(vars(DynamoDBBackend).items()):
         setattr(DynamoDBBackend, _name, _serialized(_member))
 
 
-
 def state(request, full_url, headers):
     """moto's state as `/moto-api/data.json` dumps it: per service and model, each instance's
     public attributes that are JSON (copied as read); `?service=` names the services to dump."""

@@ -9,12 +9,7 @@ use aws_adapters::{
 use domain::config::{COMMITTED_SECRETS, ConfigError, Env, FromEnv, LOCAL_RUN};
 use local::{FALLBACK, ROUTES};
 use serde_norway::Value;
-use ticketing_tests::repo_root;
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(repo_root().join("template.yaml")).unwrap();
-    serde_norway::from_str(&text).expect("template.yaml parses")
-}
+use ticketing_tests::{repo_root, template};
 
 /// The index `name` of the table `table` (a logical id).
 fn index<'a>(template: &'a Value, table: &str, name: &str) -> &'a Value {

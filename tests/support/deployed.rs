@@ -97,8 +97,7 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
     stack.create_for(&logical).await;
     let changes = seed(&stack).await;
     if function == "files-check" {
-        let bucket = stack.physical("FilesBucket").expect("the files bucket").to_owned();
-        samples::upload_to_check(&changes, async |key, bytes| moto::put_object(&bucket, key, bytes).await).await;
+        samples::upload_to_check(&changes, stack.physical("FilesBucket").expect("the files bucket")).await;
     }
     let mut env = stack.environment(&logical);
     env.push(("AWS_ENDPOINT_URL".to_owned(), aws_endpoint.to_owned()));
@@ -117,7 +116,7 @@ pub async fn prepare(function: &str, aws_endpoint: &str) -> (Stack, Vec<(String,
         let account = StripeGateway::new(&localstripe::account_key(&key)).expect("a Stripe client");
         match function {
             "payments-create" => samples::confirmed_in_browser(&account, &changes).await,
-            "payouts-release" => samples::due_to_an_onboarded_seller(&account, localstripe::onboard, &changes).await,
+            "payouts-release" => samples::due_to_an_onboarded_seller(&account, &changes).await,
             _ => {}
         }
     }

@@ -25,6 +25,12 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository").to_path_buf()
 }
 
+/// `template.yaml` as written (its `!Ref`, `!Sub` and friends kept as tagged values).
+pub fn template() -> serde_norway::Value {
+    let text = std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    serde_norway::from_str(&text).expect("template.yaml parses")
+}
+
 /// How long a test waits for something that should take milliseconds (or a short timeout).
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
 

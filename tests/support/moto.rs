@@ -61,10 +61,7 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
 /// is one of the template's: an index it does not define fails the test).
 fn projection(name: &str, partition: &str) -> ProjectionType {
     static TEMPLATE: std::sync::OnceLock<serde_norway::Value> = std::sync::OnceLock::new();
-    let template = TEMPLATE.get_or_init(|| {
-        let text = std::fs::read_to_string(crate::repo_root().join("template.yaml")).expect("template.yaml");
-        serde_norway::from_str(&text).expect("template.yaml parses")
-    });
+    let template = TEMPLATE.get_or_init(crate::template);
     let indexes = template["Resources"]
         .as_mapping()
         .into_iter()

@@ -280,13 +280,9 @@ pub async fn confirmed_in_browser(gateway: &impl PaymentGateway, store: &impl Ch
 }
 
 /// [`TRANSFER_ORDER`]'s sale, its payout due to [`ONBOARDED_SELLER`]: the buyer's intent made
-/// through `gateway` (a Stripe account of the stack's own) and paid with a card, the seller's
-/// account made there and onboarded (`onboard`), both stored as a release finds them.
-pub async fn due_to_an_onboarded_seller(
-    gateway: &(impl PaymentGateway + PayoutGateway),
-    onboard: impl AsyncFnOnce(&str),
-    store: &impl ChangeStore,
-) {
+/// through `gateway` (a localstripe account of the stack's own) and paid with a card, the
+/// seller's account made there and onboarded, both stored as a release finds them.
+pub async fn due_to_an_onboarded_seller(gateway: &(impl PaymentGateway + PayoutGateway), store: &impl ChangeStore) {
     let ticket = domain::testing::ticket(ONBOARDED_SELLER, "Sample concert");
     let mut order = Order { id: order_id(TRANSFER_ORDER), status: OrderStatus::Complete, ..sample_order(PAID_ORDER) };
     order.ticket.id = ticket.id.clone();
@@ -295,7 +291,7 @@ pub async fn due_to_an_onboarded_seller(
     assert_eq!(paid.status, IntentStatus::Succeeded, "{paid:?}");
     let seller = UserId::from(ONBOARDED_SELLER);
     let account_id = gateway.create_account(&seller).await.unwrap();
-    onboard(&account_id).await;
+    crate::localstripe::onboard(&account_id).await;
     let account = PayoutAccount { payouts_enabled: true, ..PayoutAccount::open(seller, account_id, Utc::now()) };
     // Sold four days ago: its hold is over.
     let payout = Payout::for_sale(&order, &ticket, &intent.id, Utc::now() - chrono::Duration::days(4));
@@ -305,9 +301,9 @@ pub async fn due_to_an_onboarded_seller(
 }
 
 /// [`UPLOADING_TICKET`], listed, its upload of [`UPLOADED_KEY`] declared: the ticket stored,
-/// and a PDF of the declared size stored under the key by `put` (the seller's browser, in the
-/// files bucket).
-pub async fn upload_to_check(store: &impl ChangeStore, put: impl AsyncFnOnce(&str, &[u8])) {
+/// and a PDF of the declared size stored under the key in `bucket` (on moto), as the seller's
+/// browser leaves it.
+pub async fn upload_to_check(store: &impl ChangeStore, bucket: &str) {
     let draft = FileDraft { name: "ticket.pdf".to_owned(), content_type: FileType::Pdf, size: SAMPLE_FILE_SIZE };
     let declared = PendingUpload {
         key: UPLOADED_KEY.to_owned(),
@@ -318,7 +314,7 @@ pub async fn upload_to_check(store: &impl ChangeStore, put: impl AsyncFnOnce(&st
     store.commit(&Change { tickets: vec![Write::Insert(ticket)], ..Change::default() }).await.unwrap();
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.resize(SAMPLE_FILE_SIZE as usize, b' ');
-    put(UPLOADED_KEY, &pdf).await;
+    crate::moto::put_object(bucket, UPLOADED_KEY, &pdf).await;
 }
 
 /// Sample folders that are not an HTTP function's: the domain events as the bus delivers
